@@ -1,0 +1,3 @@
+from arcsupport.cli import main
+
+main()

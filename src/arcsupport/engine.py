@@ -1,0 +1,196 @@
+"""assess(snapshot, pack, at): run every rule, then derive verdict, operations, deadlines and
+coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from arcsupport.policy.loader import PolicyError
+from arcsupport.policy.model import Pack, PackInfo
+from arcsupport.rules import REGISTRY, load_rules
+from arcsupport.rules.base import (
+    OPERATIONS,
+    SEVERITY_ORDER,
+    Context,
+    Deadline,
+    Decision,
+    Facts,
+    Finding,
+    Gap,
+    Message,
+    NotEvaluated,
+    Operation,
+    OperationEffect,
+)
+from arcsupport.snapshot.model import Snapshot
+
+Verdict = Literal["supported", "at-risk", "unsupported"]
+_DECISION_RANK: dict[Decision, int] = {"allow": 0, "warn": 1, "block": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class OperationDecision:
+    decision: Decision
+    clauses: tuple[str, ...]
+    reasons: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotEvaluatedRule:
+    rule: str
+    needs: tuple[str, ...]
+    partial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    evaluated: tuple[str, ...]
+    not_evaluated: tuple[NotEvaluatedRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    source: str
+    cluster_name: str
+    resource_id: str
+    kubernetes_version: str | None
+    evaluated_at: datetime
+    policy: PackInfo
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    operations: dict[Operation, OperationDecision]
+    deadlines: tuple[Deadline, ...]
+    coverage: Coverage
+    notices: tuple[Message, ...]
+    warning_horizon_days: int
+
+
+def check_rules_against_pack(pack: Pack) -> None:
+    for spec in REGISTRY.values():
+        missing = [clause for clause in spec.clauses if clause not in pack.clauses]
+        if missing:
+            raise PolicyError(
+                f"pack {pack.pack.name}",
+                f"clauses {', '.join(missing)} used by rule {spec.id} are missing from the pack",
+            )
+
+
+def _severity_key(finding: Finding) -> tuple[int, str, str]:
+    return (SEVERITY_ORDER.index(finding.severity), finding.rule, finding.message.key)
+
+
+def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, OperationDecision]:
+    combined: dict[Operation, OperationDecision] = {}
+    for operation in OPERATIONS:
+        mine = [effect for effect in effects if effect.operation == operation]
+        decision: Decision = "allow"
+        clauses: list[str] = []
+        reasons: list[Message] = []
+        for effect in mine:
+            if _DECISION_RANK[effect.decision] > _DECISION_RANK[decision]:
+                decision = effect.decision
+            clauses.extend(clause for clause in effect.clauses if clause not in clauses)
+            if effect.reason not in reasons:
+                reasons.append(effect.reason)
+        combined[operation] = OperationDecision(decision, tuple(clauses), tuple(reasons))
+    return combined
+
+
+def _verdict(findings: list[Finding], deadlines: list[Deadline], horizon_end: date) -> Verdict:
+    if any(finding.severity == "unsupported" for finding in findings):
+        return "unsupported"
+    if any(finding.severity in ("warning", "blocked") for finding in findings):
+        return "at-risk"
+    if any(deadline.date <= horizon_end for deadline in deadlines):
+        return "at-risk"
+    return "supported"
+
+
+def assess(snapshot: Snapshot, pack: Pack, at: datetime) -> Assessment:
+    load_rules()
+    check_rules_against_pack(pack)
+    facts = Facts(snapshot, pack)
+    findings: list[Finding] = []
+    effects: list[OperationEffect] = []
+    deadlines: list[Deadline] = []
+    evaluated: list[str] = []
+    not_evaluated: list[NotEvaluatedRule] = []
+
+    for spec in REGISTRY.values():
+        context = Context(spec.id, facts, at)
+        try:
+            outcomes = list(spec.check(context))
+        except NotEvaluated as missing:
+            not_evaluated.append(NotEvaluatedRule(spec.id, missing.needs, partial=False))
+            for operation in spec.operations:
+                effects.append(
+                    OperationEffect(
+                        operation,
+                        "warn",
+                        spec.clauses,
+                        Message(
+                            "engine.op.not-evaluated",
+                            {"rule": spec.id, "needs": ", ".join(missing.needs)},
+                        ),
+                    )
+                )
+            continue
+        evaluated.append(spec.id)
+        for outcome in outcomes:
+            if isinstance(outcome, Finding):
+                findings.append(outcome)
+            elif isinstance(outcome, OperationEffect):
+                effects.append(outcome)
+            elif isinstance(outcome, Deadline):
+                if outcome.date >= at.date():
+                    deadlines.append(outcome)
+            elif isinstance(outcome, Gap):
+                not_evaluated.append(NotEvaluatedRule(spec.id, outcome.needs, partial=True))
+
+    horizon = pack.thresholds.warning_horizon_days
+    notices: list[Message] = []
+    age = (at.date() - pack.pack.data_as_of).days
+    if age > pack.thresholds.stale_data_days:
+        notices.append(
+            Message(
+                "engine.notice.stale-policy-data",
+                {
+                    "days": age,
+                    "as_of": pack.pack.data_as_of.isoformat(),
+                    "limit": pack.thresholds.stale_data_days,
+                },
+            )
+        )
+    if snapshot.collected_at is not None and snapshot.collected_at.date() < at.date() - timedelta(
+        days=horizon
+    ):
+        notices.append(
+            Message(
+                "engine.notice.old-snapshot",
+                {
+                    "collected": snapshot.collected_at.date().isoformat(),
+                    "at": at.date().isoformat(),
+                },
+            )
+        )
+
+    findings.sort(key=_severity_key)
+    deadlines.sort(key=lambda deadline: (deadline.date, deadline.what.key))
+    version = facts.cluster_version
+    return Assessment(
+        source=snapshot.source,
+        cluster_name=snapshot.cluster_name,
+        resource_id=snapshot.resource_id,
+        kubernetes_version=str(version.version) if version else None,
+        evaluated_at=at,
+        policy=pack.pack,
+        verdict=_verdict(findings, deadlines, at.date() + timedelta(days=horizon)),
+        findings=tuple(findings),
+        operations=_combine_operations(effects),
+        deadlines=tuple(deadlines),
+        coverage=Coverage(tuple(evaluated), tuple(not_evaluated)),
+        notices=tuple(notices),
+        warning_horizon_days=horizon,
+    )

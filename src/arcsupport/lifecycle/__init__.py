@@ -1,0 +1,1 @@
+"""Version arithmetic and the AKS Arc version calendar."""

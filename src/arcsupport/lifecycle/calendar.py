@@ -1,0 +1,221 @@
+"""The AKS Arc version calendar: what each minor's status is on a given date, and why.
+
+End of support of a minor (VER-1, VER-5):
+  1. a published date in the pack wins;
+  2. otherwise the earlier of its first AKS Arc release + the one-year window (VER-1) and the
+     date it left the Azure Local release train + the removal grace (VER-5).
+Status on date `at`:
+  unreleased  no Azure Local release up to `at` ships it (nor as a preview);
+  preview     only offered as a preview;
+  supported   the newest release up to `at` offers it and its support has not ended;
+  deprecated  support not ended but no longer offered (the grace after removal), or support
+              ended while a release still offers it;
+  removed     support ended and no release offers it any more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Literal
+
+from arcsupport.lifecycle.semver import KubeVersion
+from arcsupport.policy.model import AzureLocalRelease, Pack
+
+MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
+EndBasis = Literal["published", "removal", "one-year"]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    name: str
+    released: date
+    ga: tuple[KubeVersion, ...]
+    preview: tuple[KubeVersion, ...]
+
+    def offers_minor(self, minor: str) -> bool:
+        return any(version.minor_key == minor for version in self.ga)
+
+    def patches(self, minor: str) -> tuple[KubeVersion, ...] | None:
+        """GA patches of `minor`, newest first; None when only the bare minor is listed."""
+        listed = [version for version in self.ga if version.minor_key == minor]
+        if any(version.patch is None for version in listed):
+            return None
+        return tuple(sorted(listed, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class MinorStatus:
+    minor: str
+    status: MinorState
+    end_of_support: date | None
+    basis: EndBasis | None
+    first_release: str | None
+    first_release_date: date | None
+    removed_on: date | None
+    removal_release: str | None
+    offered: bool
+    patches: tuple[str, ...]
+    in_calendar: bool
+
+    def days_left(self, at: date) -> int | None:
+        return None if self.end_of_support is None else (self.end_of_support - at).days
+
+
+@dataclass(frozen=True, slots=True)
+class PatchStatus:
+    version: KubeVersion
+    supported: bool | None  # None: the calendar cannot tell (patches not listed)
+    known: bool  # some release ever offered this exact patch
+    newest: KubeVersion | None  # newest patch of the minor offered on `at`
+    newest_since: date | None  # first release date offering `newest`
+    removed_on: date | None
+    end_of_support: date | None
+
+
+class VersionCalendar:
+    def __init__(self, pack: Pack) -> None:
+        self._pack = pack
+        self._entries = pack.calendar.kubernetes
+        self.window = timedelta(days=pack.thresholds.support_window_days)
+        self.grace = timedelta(days=pack.thresholds.removal_grace_days)
+        self.patches_per_minor = pack.thresholds.supported_patches_per_minor
+
+    @cached_property
+    def releases(self) -> tuple[Release, ...]:
+        def build(name: str, info: AzureLocalRelease) -> Release:
+            return Release(
+                name,
+                info.released,
+                tuple(KubeVersion.parse(text) for text in info.kubernetes),
+                tuple(KubeVersion.parse(text) for text in info.kubernetes_preview),
+            )
+
+        built = [build(name, info) for name, info in self._pack.calendar.azure_local.items()]
+        return tuple(sorted(built, key=lambda release: release.released))
+
+    @cached_property
+    def minors(self) -> tuple[str, ...]:
+        return tuple(sorted(self._entries, key=lambda minor: KubeVersion.parse(minor)))
+
+    def newest_release(self, at: date) -> Release | None:
+        current = None
+        for release in self.releases:
+            if release.released <= at:
+                current = release
+        return current
+
+    def release(self, name: str) -> Release | None:
+        for release in self.releases:
+            if release.name == name:
+                return release
+        return None
+
+    def _listing_releases(self, minor: str) -> list[Release]:
+        return [release for release in self.releases if release.offers_minor(minor)]
+
+    def _removal(self, minor: str) -> Release | None:
+        """The first release after the last one that offered `minor`."""
+        listing = self._listing_releases(minor)
+        if not listing:
+            return None
+        last = listing[-1].released
+        return next((release for release in self.releases if release.released > last), None)
+
+    def end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
+        entry = self._entries.get(minor)
+        if entry is None:
+            return None, None
+        if entry.end_of_support is not None:
+            return entry.end_of_support, "published"
+        candidates: list[tuple[date, EndBasis]] = []
+        listing = self._listing_releases(minor)
+        if listing:
+            candidates.append((listing[0].released + self.window, "one-year"))
+        removal = self._removal(minor)
+        if removal is not None:
+            candidates.append((removal.released + self.grace, "removal"))
+        if not candidates:
+            return None, None
+        return min(candidates)
+
+    def minor_status(self, minor: str, at: date) -> MinorStatus:
+        entry = self._entries.get(minor)
+        newest = self.newest_release(at)
+        if entry is None:
+            known = [KubeVersion.parse(key) for key in self.minors]
+            older = bool(known) and KubeVersion.parse(minor) < known[0]
+            return MinorStatus(
+                minor, "removed" if older else "unreleased", None, None, None, None, None, None,
+                False, (), False,
+            )  # fmt: skip
+        listing = self._listing_releases(minor)
+        first = listing[0] if listing else None
+        removal = self._removal(minor)
+        end, basis = self.end_of_support(minor)
+        offered = bool(newest and newest.offers_minor(minor))
+        patches = self._patches_on(minor, at)
+        status: MinorState
+        if first is None or first.released > at:
+            in_preview = bool(newest and any(v.minor_key == minor for v in newest.preview))
+            status = "preview" if in_preview else "unreleased"
+        elif end is not None and at >= end:
+            status = "deprecated" if offered else "removed"
+        elif not offered:
+            status = "deprecated"
+        else:
+            status = "supported"
+        return MinorStatus(
+            minor=minor,
+            status=status,
+            end_of_support=end,
+            basis=basis,
+            first_release=first.name if first else None,
+            first_release_date=first.released if first else None,
+            removed_on=removal.released if removal else None,
+            removal_release=removal.name if removal else None,
+            offered=offered,
+            patches=tuple(str(version) for version in patches),
+            in_calendar=True,
+        )
+
+    def _patches_on(self, minor: str, at: date) -> tuple[KubeVersion, ...]:
+        """Patches offered on `at`, or the last ones ever offered once the minor is gone."""
+        newest = self.newest_release(at)
+        for release in reversed(self.releases):
+            if newest is not None and release.released > newest.released:
+                continue
+            patches = release.patches(minor)
+            if patches:
+                return patches[: self.patches_per_minor]
+        return ()
+
+    def all_minors(self, at: date) -> list[MinorStatus]:
+        return [self.minor_status(minor, at) for minor in self.minors]
+
+    def patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
+        minor = version.minor_key
+        newest_release = self.newest_release(at)
+        offered = newest_release.patches(minor) if newest_release else None
+        known = any(version in release.ga for release in self.releases)
+        listing = [release for release in self.releases if version in release.ga]
+        removal = None
+        if listing:
+            last = listing[-1].released
+            removal = next((r for r in self.releases if r.released > last), None)
+        if offered is None:
+            return PatchStatus(version, None, known, None, None, None, None)
+        supported_set = offered[: self.patches_per_minor]
+        newest = supported_set[0] if supported_set else None
+        newest_since = None
+        if newest is not None:
+            newest_since = next(r.released for r in self.releases if newest in r.ga)
+        supported = version in supported_set
+        removed_on = removal.released if (removal and not supported) else None
+        end = removed_on + self.grace if removed_on else None
+        return PatchStatus(version, supported, known, newest, newest_since, removed_on, end)
+
+    def versions_offered(self, release_name: str) -> tuple[KubeVersion, ...] | None:
+        release = self.release(release_name)
+        return release.ga if release else None

@@ -1,0 +1,1 @@
+"""The policy pack: thresholds, calendars, signatures and clause texts, as validated data."""

@@ -1,0 +1,250 @@
+"""Loading a policy pack: the shipped `aks-arc` pack, a user's own pack, or an overlay of it.
+
+A pack is a folder of YAML files (or a single file) whose top-level keys together make one
+document. An overlay is a file that says `extends: aks-arc` and holds only the values it
+changes; it is merged key by key (lists are replaced whole). Whatever the source, the result
+is type-checked and then checked for consistency, and a bad pack is refused with the file,
+the field and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from arcsupport.errors import InputError
+from arcsupport.lifecycle.semver import KubeVersion
+from arcsupport.policy.model import Pack
+from arcsupport.safeyaml import load_yaml
+from arcsupport.timeutil import yymm_start
+
+DEFAULT_PACK = "aks-arc"
+_PACKS = resources.files("arcsupport.policy") / "packs"
+
+
+class PolicyError(InputError):
+    """A pack that is malformed or inconsistent."""
+
+
+def _read_documents(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge the top-level keys of several YAML files; remember which file set each key."""
+    document: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for where, data in files:
+        loaded = load_yaml(data, where)
+        if loaded is None:
+            continue
+        if not isinstance(loaded, dict):
+            raise PolicyError(where, "a policy file must be a mapping of top-level keys")
+        for key, value in loaded.items():
+            if key in document:
+                raise PolicyError(where, f"top-level key {key!r} is already set in {origin[key]}")
+            document[key] = value
+            origin[key] = where
+    return document, origin
+
+
+def _shipped_files(name: str) -> list[tuple[str, bytes]]:
+    folder = _PACKS / name
+    if not folder.is_dir():
+        raise PolicyError(f"pack {name!r}", "no such shipped pack (available: aks-arc)")
+    return [
+        (f"{name}/{entry.name}", entry.read_bytes())
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name)
+        if entry.name.endswith(".yaml")
+    ]
+
+
+def _user_files(path: Path) -> list[tuple[str, bytes]]:
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+        if not files:
+            raise PolicyError(str(path), "holds no .yaml files")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise PolicyError(str(path), "no such policy file or folder")
+    result = []
+    for file in files:
+        try:
+            result.append((str(file), file.read_bytes()))
+        except OSError as exc:
+            raise PolicyError(str(file), exc.strerror or str(exc)) from None
+    return result
+
+
+def _merge(base: Any, overlay: Any) -> Any:
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+        return merged
+    return overlay
+
+
+_PATH_KEY = re.compile(r"\$\.([A-Za-z_]+)")
+
+
+def _validation_error(exc: msgspec.ValidationError, origin: dict[str, str]) -> PolicyError:
+    text = str(exc)
+    reason, _, path = text.partition(" - at `")
+    path = path.rstrip("`")
+    match = _PATH_KEY.match(path)
+    where = origin.get(match.group(1), "policy") if match else next(iter(origin.values()), "")
+    field = path.removeprefix("$.") if path else "(top level)"
+    return PolicyError(where, f"field {field}: {reason}")
+
+
+def _typed(document: dict[str, Any], origin: dict[str, str]) -> Pack:
+    try:
+        return msgspec.convert(document, Pack)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(exc, origin) from None
+
+
+def _fail(origin: dict[str, str], key: str, field: str, reason: str) -> PolicyError:
+    return PolicyError(origin.get(key, "policy"), f"field {field}: {reason}")
+
+
+def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
+    """Cross-field rules a type check cannot express."""
+    for clause_id, clause in pack.clauses.items():
+        if clause.section not in pack.sections:
+            raise _fail(
+                origin,
+                "clauses",
+                f"clauses.{clause_id}.section",
+                f"unknown section {clause.section!r}",
+            )
+    for name, component in pack.components.items():
+        for clause_id in component.clauses:
+            if clause_id not in pack.clauses:
+                raise _fail(
+                    origin,
+                    "components",
+                    f"components.{name}.clauses",
+                    f"unknown clause {clause_id}",
+                )
+
+    thresholds = msgspec.structs.asdict(pack.thresholds)
+    for key, value in thresholds.items():
+        if isinstance(value, int) and value <= 0:
+            raise _fail(origin, "thresholds", f"thresholds.{key}", "must be a positive number")
+
+    _check_calendar(pack, origin)
+
+    for os_id, node_os in pack.platforms.node_os.items():
+        for pattern in node_os.os_image_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise _fail(
+                    origin,
+                    "platforms",
+                    f"platforms.node_os.{os_id}.os_image_patterns",
+                    f"{pattern!r} is not a regular expression ({exc})",
+                ) from None
+
+    for index, api in enumerate(pack.deprecated_apis):
+        for attribute in ("deprecated_in", "removed_in", "replacement_available_in"):
+            value = getattr(api, attribute)
+            if value is not None and KubeVersion.try_parse(value) is None:
+                raise _fail(
+                    origin,
+                    "deprecated_apis",
+                    f"deprecated_apis[{index}].{attribute}",
+                    f"{value!r} is not a version",
+                )
+
+
+def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
+    calendar = pack.calendar
+    for minor, entry in calendar.kubernetes.items():
+        parsed = KubeVersion.try_parse(minor)
+        if parsed is None or parsed.patch is not None:
+            raise _fail(
+                origin, "calendar", f"calendar.kubernetes.{minor}", "key must be major.minor"
+            )
+        if entry.end_of_support and entry.end_of_support <= entry.upstream_release:
+            raise _fail(
+                origin,
+                "calendar",
+                f"calendar.kubernetes.{minor}.end_of_support",
+                "is not after the upstream release",
+            )
+    first_seen: dict[str, tuple[date, str]] = {}
+    for release, info in calendar.azure_local.items():
+        try:
+            month = yymm_start(release)
+        except ValueError as exc:
+            raise _fail(origin, "calendar", f"calendar.azure_local.{release}", str(exc)) from None
+        if (info.released.year, info.released.month) != (month.year, month.month):
+            raise _fail(
+                origin,
+                "calendar",
+                f"calendar.azure_local.{release}.released",
+                f"{info.released} is not in the month the name {release} stands for",
+            )
+        for listed in (*info.kubernetes, *info.kubernetes_preview):
+            version = KubeVersion.try_parse(listed)
+            if version is None:
+                raise _fail(
+                    origin,
+                    "calendar",
+                    f"calendar.azure_local.{release}.kubernetes",
+                    f"{listed!r} is not a version",
+                )
+            if version.minor_key not in calendar.kubernetes:
+                raise _fail(
+                    origin,
+                    "calendar",
+                    f"calendar.azure_local.{release}.kubernetes",
+                    f"{listed} is of minor {version.minor_key}, which calendar.kubernetes lacks",
+                )
+            if listed in info.kubernetes:
+                earliest = first_seen.get(version.minor_key)
+                if earliest is None or info.released < earliest[0]:
+                    first_seen[version.minor_key] = (info.released, release)
+    for minor, entry in calendar.kubernetes.items():
+        seen = first_seen.get(minor)
+        declared = entry.first_azure_local
+        if declared is None and seen is None:
+            continue
+        if declared is None or seen is None or seen[1] != declared:
+            actual = seen[1] if seen else "no release"
+            raise _fail(
+                origin,
+                "calendar",
+                f"calendar.kubernetes.{minor}.first_azure_local",
+                f"says {declared}, but the release listings first offer {minor} in {actual}",
+            )
+
+
+def load_pack(path: Path | None = None) -> Pack:
+    """The shipped default pack, or `path` as a whole pack or as an overlay of a shipped one."""
+    if path is None:
+        document, origin = _read_documents(_shipped_files(DEFAULT_PACK))
+    else:
+        user_document, user_origin = _read_documents(_user_files(path))
+        extends = user_document.pop("extends", None)
+        if extends is None:
+            document, origin = user_document, user_origin
+        else:
+            if not isinstance(extends, str):
+                raise PolicyError(user_origin["extends"], "field extends: must be a pack name")
+            document, origin = _read_documents(_shipped_files(extends))
+            document = _merge(document, user_document)
+            origin.update(user_origin)
+    pack = _typed(document, origin)
+    check_consistency(pack, origin)
+    return pack
+
+
+def pack_as_builtins(pack: Pack) -> dict[str, Any]:
+    builtins: dict[str, Any] = msgspec.to_builtins(pack)
+    return builtins

@@ -1,0 +1,1 @@
+"""Output formats. Each module renders an Assessment (or a versions listing) for one audience."""

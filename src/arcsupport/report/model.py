@@ -1,0 +1,90 @@
+"""The assessment as plain data in the reader's language: the one shape every format reads.
+
+This is the `arcsupport.assessment/v1` JSON contract (schema/assessment.schema.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from arcsupport.engine import Assessment
+from arcsupport.i18n import Lang, render, text
+from arcsupport.rules.base import Deadline, Finding
+
+SCHEMA = "arcsupport.assessment/v1"
+
+
+def iso_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def finding_data(finding: Finding, lang: Lang) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "clauses": list(finding.clauses),
+        "severity": finding.severity,
+        "title": render(lang, finding.message, "title"),
+        "message": render(lang, finding.message, "message"),
+        "evidence": [
+            {
+                "object": item.object,
+                "field": item.field,
+                "value": item.value,
+                "provenance": str(item.provenance),
+                "source": item.source,
+            }
+            for item in finding.evidence
+        ],
+        "remediation": render(lang, finding.message, "fix"),
+        "deadline": finding.deadline.isoformat() if finding.deadline else None,
+    }
+
+
+def deadline_data(deadline: Deadline, lang: Lang) -> dict[str, Any]:
+    return {
+        "date": deadline.date.isoformat(),
+        "clauses": list(deadline.clauses),
+        "what": render(lang, deadline.what),
+    }
+
+
+def assessment_data(assessment: Assessment, lang: Lang) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "cluster": {
+            "name": assessment.cluster_name,
+            "resource_id": assessment.resource_id or None,
+            "kubernetes_version": assessment.kubernetes_version,
+        },
+        "source": assessment.source,
+        "evaluated_at": iso_time(assessment.evaluated_at),
+        "lang": lang,
+        "policy": {
+            "name": assessment.policy.name,
+            "version": assessment.policy.version,
+            "data_as_of": assessment.policy.data_as_of.isoformat(),
+        },
+        "verdict": assessment.verdict,
+        "notices": [render(lang, notice) for notice in assessment.notices],
+        "findings": [finding_data(finding, lang) for finding in assessment.findings],
+        "operations": {
+            operation: {
+                "decision": decision.decision,
+                "clauses": list(decision.clauses),
+                "reasons": [render(lang, reason) for reason in decision.reasons],
+            }
+            for operation, decision in assessment.operations.items()
+        },
+        "deadlines": [deadline_data(deadline, lang) for deadline in assessment.deadlines],
+        "coverage": {
+            "evaluated": list(assessment.coverage.evaluated),
+            "not_evaluated": [
+                {"rule": gap.rule, "needs": list(gap.needs), "partial": gap.partial}
+                for gap in assessment.coverage.not_evaluated
+            ],
+        },
+    }
+
+
+def verdict_label(verdict: str, lang: Lang) -> str:
+    return text(lang, f"ui.verdict.{verdict}") or verdict

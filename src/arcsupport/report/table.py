@@ -1,0 +1,154 @@
+"""--output table: the report for a person at an 80-column terminal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from arcsupport.engine import Assessment
+from arcsupport.i18n import Lang, text
+from arcsupport.report.model import assessment_data
+from arcsupport.rules.base import SEVERITY_ORDER
+
+_VERDICT_STYLE = {"supported": "bold green", "at-risk": "bold yellow", "unsupported": "bold red"}
+_SEVERITY_STYLE = {
+    "unsupported": "bold red",
+    "blocked": "red",
+    "warning": "yellow",
+    "best-effort": "cyan",
+    "out-of-scope": "cyan",
+    "info": "dim",
+}
+_DECISION_STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
+_MAX_EVIDENCE = 5
+
+
+def _days(lang: Lang, day: str, today: date) -> str:
+    delta = (date.fromisoformat(day) - today).days
+    return (
+        text(lang, "ui.days-left", days=delta)
+        if delta >= 0
+        else text(lang, "ui.days-ago", days=-delta)
+    )
+
+
+def _finding(lang: Lang, item: dict[str, Any], today: date) -> RenderableType:
+    head = Text()
+    head.append(f"[{item['rule']}] ", style="bold")
+    head.append(item["title"], style="bold")
+    head.append(f"  ({', '.join(item['clauses'])})", style="dim")
+    body: list[RenderableType] = [Text(item["message"])]
+    if item["deadline"]:
+        when = _days(lang, item["deadline"], today)
+        body.append(Text(f"{text(lang, 'ui.deadline')}: {item['deadline']} ({when})"))
+    for evidence in item["evidence"][:_MAX_EVIDENCE]:
+        body.append(
+            Text(
+                f"{text(lang, 'ui.evidence')}: {evidence['object']} {evidence['field']} = "
+                f"{evidence['value']} ({evidence['provenance']}, {evidence['source']})",
+                style="dim",
+            )
+        )
+    hidden = len(item["evidence"]) - _MAX_EVIDENCE
+    if hidden > 0:
+        body.append(Text(text(lang, "ui.more-evidence", count=hidden), style="dim"))
+    if item["remediation"]:
+        body.append(Text(f"{text(lang, 'ui.fix')}: {item['remediation']}", style="green"))
+    return Group(head, Padding(Group(*body), (0, 0, 1, 4)))
+
+
+def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType]:
+    data = assessment_data(assessment, lang)
+    today = assessment.evaluated_at.date()
+    out: list[RenderableType] = []
+    cluster = data["cluster"]
+    version = cluster["kubernetes_version"] or "?"
+    out.append(
+        Text(
+            text(
+                lang,
+                "ui.header",
+                cluster=cluster["name"],
+                version=version,
+                at=data["evaluated_at"][:10],
+                policy=f"{data['policy']['name']} {data['policy']['version']}",
+                as_of=data["policy"]["data_as_of"],
+            ),
+            style="bold",
+        )
+    )
+    verdict = Text(f"{text(lang, 'ui.verdict-label')}: ")
+    verdict.append(
+        text(lang, f"ui.verdict.{data['verdict']}").upper(), style=_VERDICT_STYLE[data["verdict"]]
+    )
+    out.append(verdict)
+    for notice in data["notices"]:
+        out.append(Text(f"! {notice}", style="bold yellow"))
+    out.append(Text(""))
+
+    if not data["findings"]:
+        out.append(Text(text(lang, "ui.no-findings")))
+        out.append(Text(""))
+    for severity in SEVERITY_ORDER:
+        group = [item for item in data["findings"] if item["severity"] == severity]
+        if not group:
+            continue
+        label = text(lang, f"ui.severity.{severity}")
+        out.append(Text(f"{label.upper()} ({len(group)})", style=_SEVERITY_STYLE[severity]))
+        out.extend(_finding(lang, item, today) for item in group)
+
+    out.append(Text(text(lang, "ui.operations"), style="bold"))
+    operations = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    operations.add_column(no_wrap=True)
+    operations.add_column(no_wrap=True)
+    operations.add_column()
+    for operation, decision in data["operations"].items():
+        why = "; ".join(decision["reasons"])
+        clauses = ", ".join(decision["clauses"])
+        detail = f"{clauses}: {why}" if clauses else why
+        operations.add_row(
+            f"  {operation}",
+            Text(
+                text(lang, f"ui.decision.{decision['decision']}"),
+                style=_DECISION_STYLE[decision["decision"]],
+            ),
+            detail,
+        )
+    out.append(operations)
+    out.append(Text(""))
+
+    out.append(Text(text(lang, "ui.deadlines"), style="bold"))
+    if not data["deadlines"]:
+        out.append(Text("  " + text(lang, "ui.no-deadlines")))
+    for deadline in data["deadlines"]:
+        out.append(
+            Text(
+                f"  {deadline['date']}  ({_days(lang, deadline['date'], today)})  "
+                f"{deadline['what']}  [{', '.join(deadline['clauses'])}]"
+            )
+        )
+    out.append(Text(""))
+
+    coverage = data["coverage"]
+    missing = [gap for gap in coverage["not_evaluated"] if not gap["partial"]]
+    total = len(coverage["evaluated"]) + len(missing)
+    out.append(
+        Text(
+            text(lang, "ui.coverage", evaluated=len(coverage["evaluated"]), total=total),
+            style="bold",
+        )
+    )
+    for gap in coverage["not_evaluated"]:
+        key = "ui.partially-evaluated" if gap["partial"] else "ui.not-evaluated"
+        out.append(Text("  " + text(lang, key, rule=gap["rule"], needs="; ".join(gap["needs"]))))
+    return out
+
+
+def print_renderables(console: Console, renderables: list[RenderableType]) -> None:
+    for renderable in renderables:
+        console.print(renderable)

@@ -1,0 +1,1 @@
+"""What can be observed about a cluster, as typed facts with provenance, and its readers."""

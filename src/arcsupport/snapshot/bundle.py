@@ -1,0 +1,309 @@
+"""Readers: a bundle (directory or .tar.gz) and a `kubectl cluster-info dump` folder.
+
+Both end in the same Snapshot. Each file is decoded straight into the narrow typed model
+(never into dicts), and each part remembers the file it came from and its provenance.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from arcsupport.errors import InputError
+from arcsupport.safeyaml import load_yaml
+from arcsupport.snapshot import azure as az
+from arcsupport.snapshot.archive import iter_directory, iter_tarball
+from arcsupport.snapshot.decode import convert, decode_json, decode_list
+from arcsupport.snapshot.facts import DeclaredFacts
+from arcsupport.snapshot.kube import (
+    APIGroupList,
+    GenericObject,
+    Namespace,
+    Node,
+    ObjectMeta,
+    Pod,
+    Service,
+    VersionInfo,
+    Workload,
+)
+from arcsupport.snapshot.metrics import parse_metrics
+from arcsupport.snapshot.model import Part, Provenance, Snapshot
+
+BUNDLE_FORMAT = "arcsupport-bundle/v1"
+
+
+class ManifestCluster(msgspec.Struct):
+    name: str = ""
+    resource_id: str = ""
+
+
+class NotCollected(msgspec.Struct):
+    part: str
+    reason: str
+
+
+class Manifest(msgspec.Struct):
+    format: str
+    collected_at: datetime | None = None
+    cluster: ManifestCluster = msgspec.field(default_factory=ManifestCluster)
+    not_collected: list[NotCollected] = []
+
+
+# plural file name -> (item type, kind, Snapshot attribute)
+_KUBE_LISTS: dict[str, tuple[type[Any], str, str]] = {
+    "nodes": (Node, "Node", "nodes"),
+    "pods": (Pod, "Pod", "pods"),
+    "namespaces": (Namespace, "Namespace", "namespaces"),
+    "daemonsets": (Workload, "DaemonSet", "daemonsets"),
+    "deployments": (Workload, "Deployment", "deployments"),
+    "statefulsets": (Workload, "StatefulSet", "statefulsets"),
+    "services": (Service, "Service", "services"),
+}
+
+# azure file name -> (type, Snapshot attribute, ARM resource type or "" when it has none)
+_AZURE_PARTS: dict[str, tuple[type[Any], str, str]] = {
+    "provisioned-cluster.json": (
+        az.ProvisionedCluster,
+        "provisioned_cluster",
+        "Microsoft.HybridContainerService/provisionedClusterInstances",
+    ),
+    "kubernetes-versions.json": (
+        az.KubernetesVersions,
+        "kubernetes_versions",
+        "Microsoft.HybridContainerService/kubernetesVersions",
+    ),
+    "connected-cluster.json": (
+        az.ConnectedCluster,
+        "connected_cluster",
+        "Microsoft.Kubernetes/connectedClusters",
+    ),
+    "azure-local-cluster.json": (
+        az.AzureLocalCluster,
+        "azure_local_cluster",
+        "Microsoft.AzureStackHCI/clusters",
+    ),
+    "subscription.json": (az.Subscription, "subscription", ""),
+    "vm-skus.json": (az.VmSkus, "vm_skus", "Microsoft.HybridContainerService/skus"),
+}
+_AGENT_POOL_TYPE = "Microsoft.HybridContainerService/provisionedClusterInstances/agentPools"
+AZURE_FILES = (*_AZURE_PARTS, "agent-pools.json")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """CPython's cyclic GC rescans every new container during bulk decoding (3-5x slower on
+    big inputs); decoded facts hold no cycles, so pause it and freeze what was built."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.freeze()
+
+
+def _check_resource_type(found: str, expected: str, where: str) -> None:
+    if expected and found and found.lower() != expected.lower():
+        raise InputError(where, f"is a {found} resource, expected {expected}")
+
+
+def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
+    if name == "agent-pools.json":
+        stripped = data.lstrip()
+        if stripped.startswith(b"["):
+            pools = decode_json(data, list[az.AgentPool], where)
+        else:
+            pools = decode_json(data, az.AgentPoolList, where).value
+        for pool in pools:
+            _check_resource_type(pool.type, _AGENT_POOL_TYPE, where)
+        snapshot.agent_pools = pools
+        snapshot.parts["azure/agent-pools"] = Part("azure/agent-pools", where, Provenance.OBSERVED)
+        return
+    spec = _AZURE_PARTS.get(name)
+    if spec is None:
+        known = ", ".join(AZURE_FILES)
+        raise InputError(where, f"unknown Azure file; expected one of: {known}")
+    typ, attribute, resource_type = spec
+    resource = decode_json(data, typ, where)
+    _check_resource_type(getattr(resource, "type", ""), resource_type, where)
+    setattr(snapshot, attribute, resource)
+    part = "azure/" + name.removesuffix(".json")
+    snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
+
+
+def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
+    part = "kubernetes/" + name.rsplit(".", 1)[0]
+    if name == "version.json":
+        snapshot.version = decode_json(data, VersionInfo, where)
+    elif name == "apis.json":
+        snapshot.apis = decode_json(data, APIGroupList, where)
+    elif name == "metrics.txt":
+        snapshot.metrics = parse_metrics(data, where)
+    elif name.endswith(".json"):
+        plural = name.removesuffix(".json")
+        spec = _KUBE_LISTS.get(plural)
+        if spec is None:
+            snapshot.other_objects[plural] = decode_list(data, GenericObject, None, where)
+        else:
+            item_type, kind, attribute = spec
+            setattr(snapshot, attribute, decode_list(data, item_type, kind, where))
+    else:
+        return
+    snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
+
+
+def _ingest_manifest(snapshot: Snapshot, data: bytes, where: str) -> None:
+    manifest = decode_json(data, Manifest, where)
+    if manifest.format != BUNDLE_FORMAT:
+        raise InputError(where, f"format {manifest.format!r} is not {BUNDLE_FORMAT!r}")
+    snapshot.collected_at = manifest.collected_at
+    snapshot.cluster_name = manifest.cluster.name
+    snapshot.resource_id = manifest.cluster.resource_id
+    snapshot.not_collected = {entry.part: entry.reason for entry in manifest.not_collected}
+    snapshot.parts["manifest"] = Part("manifest", where, Provenance.OBSERVED)
+
+
+def _ingest_facts(snapshot: Snapshot, data: bytes, where: str) -> None:
+    loaded = load_yaml(data, where)
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise InputError(where, "expected a mapping of facts (host_platform, stopped_since, ...)")
+    snapshot.facts = convert(loaded, DeclaredFacts, where)
+    snapshot.parts["facts"] = Part("facts", where, Provenance.DECLARED)
+
+
+_ROOTS = ("manifest.json", "facts.yaml", "facts.yml", "kubernetes", "azure")
+
+
+def _route(snapshot: Snapshot, name: str, data: bytes, where: str) -> bool:
+    """Hand one file to its reader; False when the name is not part of the bundle layout."""
+    if name == "manifest.json":
+        _ingest_manifest(snapshot, data, where)
+    elif name in ("facts.yaml", "facts.yml"):
+        _ingest_facts(snapshot, data, where)
+    elif name.startswith("kubernetes/") and name.count("/") == 1:
+        _ingest_kubernetes(snapshot, name.removeprefix("kubernetes/"), data, where)
+    elif name.startswith("azure/") and name.count("/") == 1:
+        _ingest_azure(snapshot, name.removeprefix("azure/"), data, where)
+    else:
+        return False
+    return True
+
+
+def _finish_identity(snapshot: Snapshot, fallback_name: str) -> None:
+    connected = snapshot.connected_cluster
+    provisioned = snapshot.provisioned_cluster
+    if not snapshot.resource_id:
+        if connected and connected.id:
+            snapshot.resource_id = connected.id
+        elif provisioned and provisioned.id:
+            snapshot.resource_id = provisioned.id.split(
+                "/providers/Microsoft.HybridContainerService"
+            )[0]
+    if not snapshot.cluster_name:
+        if connected and connected.name:
+            snapshot.cluster_name = connected.name
+        elif snapshot.resource_id:
+            snapshot.cluster_name = snapshot.resource_id.rstrip("/").rsplit("/", 1)[-1]
+        else:
+            snapshot.cluster_name = fallback_name
+
+
+def _read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
+    names = [
+        name for name in ("manifest.json", "facts.yaml", "facts.yml") if (root / name).exists()
+    ]
+    for folder in ("kubernetes", "azure"):
+        if (root / folder).is_dir():
+            names.extend(f"{folder}/{child.name}" for child in sorted((root / folder).iterdir()))
+    for name, data in iter_directory(root, names):
+        _route(snapshot, name, data, str(root / name))
+
+
+def _read_bundle_tarball(path: Path, snapshot: Snapshot) -> None:
+    for name, data in iter_tarball(path):
+        where = f"{path}:{name}"
+        if _route(snapshot, name, data, where):
+            continue
+        # `tar czf b.tar.gz bundle/` puts everything under one top-level folder.
+        _, _, inner = name.partition("/")
+        if inner and inner.split("/", 1)[0] in _ROOTS:
+            _route(snapshot, inner, data, where)
+
+
+def _is_cluster_info_dump(root: Path) -> bool:
+    return (
+        (root / "nodes.json").is_file()
+        and not (root / "manifest.json").exists()
+        and not (root / "kubernetes").is_dir()
+    )
+
+
+_DUMP_LISTS = ("pods", "daemonsets", "deployments", "statefulsets", "services")
+
+
+def _read_cluster_info_dump(root: Path, snapshot: Snapshot) -> None:
+    """`kubectl cluster-info dump --all-namespaces --output-directory DIR`, read as it is."""
+    for name, data in iter_directory(root, ["nodes.json"]):
+        _ingest_kubernetes(snapshot, name, data, str(root / name))
+    namespaces: list[Namespace] = []
+    merged: dict[str, list[Any]] = {plural: [] for plural in _DUMP_LISTS}
+    seen: set[str] = set()
+    for child in sorted(root.iterdir()):
+        if not child.is_dir():
+            continue
+        if child.name == "azure" and any((child / name).is_file() for name in AZURE_FILES):
+            continue
+        namespaces.append(Namespace(metadata=ObjectMeta(name=child.name)))
+        for plural in _DUMP_LISTS:
+            file_name = f"{child.name}/{plural}.json"
+            for _, data in iter_directory(root, [file_name]):
+                item_type, kind, _ = _KUBE_LISTS[plural]
+                merged[plural].extend(decode_list(data, item_type, kind, str(root / file_name)))
+                seen.add(plural)
+    snapshot.namespaces = namespaces
+    snapshot.parts["kubernetes/namespaces"] = Part(
+        "kubernetes/namespaces", f"{root}/*/", Provenance.OBSERVED
+    )
+    for plural in seen:
+        setattr(snapshot, _KUBE_LISTS[plural][2], merged[plural])
+        snapshot.parts[f"kubernetes/{plural}"] = Part(
+            f"kubernetes/{plural}", f"{root}/*/{plural}.json", Provenance.OBSERVED
+        )
+    extras = [name for name in ("facts.yaml", "facts.yml") if (root / name).exists()]
+    if (root / "azure").is_dir():
+        extras.extend(f"azure/{name}" for name in AZURE_FILES if (root / "azure" / name).exists())
+    for name, data in iter_directory(root, extras):
+        _route(snapshot, name, data, str(root / name))
+
+
+def read_snapshot(source: str | Path) -> Snapshot:
+    """Read a bundle directory, a .tar.gz bundle, or a cluster-info dump folder."""
+    path = Path(source)
+    snapshot = Snapshot(source=str(path))
+    reader: Callable[[Path, Snapshot], None]
+    if path.is_dir():
+        reader = _read_cluster_info_dump if _is_cluster_info_dump(path) else _read_bundle_directory
+    elif path.is_file():
+        reader = _read_bundle_tarball
+    else:
+        raise InputError(str(path), "no such bundle, tarball or directory")
+    with _collector_paused():
+        reader(path, snapshot)
+    if not snapshot.parts:
+        raise InputError(
+            str(path),
+            "holds nothing arcsupport reads: expected manifest.json, kubernetes/*.json, "
+            "azure/*.json or facts.yaml (or a `kubectl cluster-info dump` folder)",
+        )
+    fallback = path.name.removesuffix(".tar.gz").removesuffix(".tgz")
+    _finish_identity(snapshot, fallback)
+    return snapshot

@@ -1,0 +1,210 @@
+"""Kubernetes objects, narrowed to the fields the rules read.
+
+Every Struct here is a projection: msgspec skips every other key without building Python
+objects for it, which is what keeps a 150,000-pod bundle cheap to load. Add a field only when
+a rule reads it. `gc=False` is safe because decoded data holds no reference cycles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class OwnerReference(msgspec.Struct, gc=False):
+    kind: str = ""
+    name: str = ""
+
+
+class ManagedFieldsEntry(msgspec.Struct, gc=False):
+    manager: str = ""
+    operation: str = ""
+    time: datetime | None = None
+    # Decoded only for the few entries a rule inspects (see rules/metadata.py).
+    fieldsV1: msgspec.Raw = msgspec.Raw()
+
+
+class SecurityContext(msgspec.Struct, gc=False):
+    privileged: bool | None = None
+
+
+class Container(msgspec.Struct, gc=False):
+    name: str = ""
+    image: str = ""
+    command: list[str] = []
+    args: list[str] = []
+    securityContext: SecurityContext | None = None
+
+
+class HostPathVolumeSource(msgspec.Struct, gc=False):
+    path: str = ""
+
+
+class Volume(msgspec.Struct, gc=False):
+    name: str = ""
+    hostPath: HostPathVolumeSource | None = None
+
+
+class PodSpec(msgspec.Struct, gc=False):
+    nodeName: str = ""
+    containers: list[Container] = []
+    initContainers: list[Container] = []
+    hostNetwork: bool = False
+    hostPID: bool = False
+    hostIPC: bool = False
+    volumes: list[Volume] = []
+
+
+class PodMeta(msgspec.Struct, gc=False):
+    name: str = ""
+    namespace: str = ""
+    labels: dict[str, str] = {}
+    ownerReferences: list[OwnerReference] = []
+
+
+class Pod(msgspec.Struct, gc=False):
+    metadata: PodMeta = msgspec.field(default_factory=PodMeta)
+    spec: PodSpec = msgspec.field(default_factory=PodSpec)
+    kind: str = "Pod"
+
+
+class ObjectMeta(msgspec.Struct, gc=False):
+    name: str = ""
+    namespace: str = ""
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    creationTimestamp: datetime | None = None
+    managedFields: list[ManagedFieldsEntry] = []
+    ownerReferences: list[OwnerReference] = []
+
+
+class Taint(msgspec.Struct, gc=False):
+    key: str = ""
+    value: str = ""
+    effect: str = ""
+
+
+class NodeSpec(msgspec.Struct, gc=False):
+    providerID: str = ""
+    taints: list[Taint] = []
+    unschedulable: bool = False
+
+
+class NodeSystemInfo(msgspec.Struct, gc=False):
+    kubeletVersion: str = ""
+    kubeProxyVersion: str = ""
+    osImage: str = ""
+    kernelVersion: str = ""
+    operatingSystem: str = ""
+    architecture: str = ""
+    containerRuntimeVersion: str = ""
+
+
+class Condition(msgspec.Struct, gc=False):
+    type: str = ""
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+    lastTransitionTime: datetime | None = None
+    lastHeartbeatTime: datetime | None = None
+
+
+class NodeAddress(msgspec.Struct, gc=False):
+    type: str = ""
+    address: str = ""
+
+
+class NodeStatus(msgspec.Struct, gc=False):
+    capacity: dict[str, str] = {}
+    nodeInfo: NodeSystemInfo = msgspec.field(default_factory=NodeSystemInfo)
+    conditions: list[Condition] = []
+    addresses: list[NodeAddress] = []
+
+
+class Node(msgspec.Struct, gc=False):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: NodeSpec = msgspec.field(default_factory=NodeSpec)
+    status: NodeStatus = msgspec.field(default_factory=NodeStatus)
+    kind: str = "Node"
+
+    def condition(self, kind: str) -> Condition | None:
+        for condition in self.status.conditions:
+            if condition.type == kind:
+                return condition
+        return None
+
+
+class Namespace(msgspec.Struct, gc=False):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    kind: str = "Namespace"
+
+
+class PodTemplateMeta(msgspec.Struct, gc=False):
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+
+class PodTemplate(msgspec.Struct, gc=False):
+    metadata: PodTemplateMeta = msgspec.field(default_factory=PodTemplateMeta)
+    spec: PodSpec = msgspec.field(default_factory=PodSpec)
+
+
+class WorkloadSpec(msgspec.Struct, gc=False):
+    replicas: int | None = None
+    template: PodTemplate = msgspec.field(default_factory=PodTemplate)
+
+
+class Workload(msgspec.Struct, gc=False):
+    """A DaemonSet, Deployment or StatefulSet: the same fields matter for all three."""
+
+    apiVersion: str = ""
+    kind: str = ""
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: WorkloadSpec = msgspec.field(default_factory=WorkloadSpec)
+
+
+class Service(msgspec.Struct, gc=False):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    kind: str = "Service"
+
+
+class GenericMeta(msgspec.Struct, gc=False):
+    name: str = ""
+    namespace: str = ""
+    annotations: dict[str, str] = {}
+
+
+class GenericObject(msgspec.Struct, gc=False):
+    """Any other kind: enough to tell which API version it was written with."""
+
+    apiVersion: str = ""
+    kind: str = ""
+    metadata: GenericMeta = msgspec.field(default_factory=GenericMeta)
+
+
+class VersionInfo(msgspec.Struct, gc=False):
+    """GET /version."""
+
+    gitVersion: str = ""
+    major: str = ""
+    minor: str = ""
+    platform: str = ""
+    emulationMajor: str = ""
+    emulationMinor: str = ""
+
+
+class GroupVersion(msgspec.Struct, gc=False):
+    groupVersion: str = ""
+    version: str = ""
+
+
+class APIGroup(msgspec.Struct, gc=False):
+    name: str = ""
+    versions: list[GroupVersion] = []
+
+
+class APIGroupList(msgspec.Struct, gc=False):
+    """GET /apis."""
+
+    groups: list[APIGroup] = []

@@ -1,0 +1,113 @@
+"""The Snapshot: everything known about one cluster, each part with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from arcsupport.snapshot.azure import (
+    AgentPool,
+    AzureLocalCluster,
+    ConnectedCluster,
+    KubernetesVersions,
+    ProvisionedCluster,
+    Subscription,
+    VmSkus,
+)
+from arcsupport.snapshot.facts import DeclaredFacts
+from arcsupport.snapshot.kube import (
+    APIGroupList,
+    GenericObject,
+    Namespace,
+    Node,
+    Pod,
+    Service,
+    VersionInfo,
+    Workload,
+)
+
+
+class Provenance(StrEnum):
+    OBSERVED = "observed"  # read from an API or a file of API output
+    HISTORY = "history"  # derived from earlier scans
+    DECLARED = "declared"  # stated by the user in facts.yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a snapshot: `kubernetes/nodes`, `azure/connected-cluster`, `facts`..."""
+
+    name: str
+    path: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureGateState:
+    name: str
+    stage: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeprecatedApiRequest:
+    group: str
+    version: str
+    resource: str
+    removed_release: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsFacts:
+    """What the API server's /metrics says about feature gates and deprecated API use."""
+
+    feature_gates: tuple[FeatureGateState, ...]
+    deprecated_api_requests: tuple[DeprecatedApiRequest, ...]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    source: str
+    cluster_name: str = ""
+    resource_id: str = ""
+    collected_at: datetime | None = None
+    parts: dict[str, Part] = field(default_factory=dict)
+    # Parts the collector tried and could not read, with its reason (manifest.json).
+    not_collected: dict[str, str] = field(default_factory=dict)
+
+    version: VersionInfo | None = None
+    nodes: list[Node] | None = None
+    pods: list[Pod] | None = None
+    namespaces: list[Namespace] | None = None
+    daemonsets: list[Workload] | None = None
+    deployments: list[Workload] | None = None
+    statefulsets: list[Workload] | None = None
+    services: list[Service] | None = None
+    other_objects: dict[str, list[GenericObject]] = field(default_factory=dict)
+    metrics: MetricsFacts | None = None
+    apis: APIGroupList | None = None
+
+    provisioned_cluster: ProvisionedCluster | None = None
+    agent_pools: list[AgentPool] | None = None
+    kubernetes_versions: KubernetesVersions | None = None
+    connected_cluster: ConnectedCluster | None = None
+    azure_local_cluster: AzureLocalCluster | None = None
+    subscription: Subscription | None = None
+    vm_skus: VmSkus | None = None
+
+    facts: DeclaredFacts | None = None
+
+    def has(self, part: str) -> bool:
+        return part in self.parts
+
+    def part_path(self, part: str) -> str:
+        found = self.parts.get(part)
+        return found.path if found else part
+
+    def provenance(self, part: str) -> Provenance:
+        found = self.parts.get(part)
+        return found.provenance if found else Provenance.OBSERVED
+
+    def workloads(self) -> list[Workload]:
+        return [*(self.daemonsets or ()), *(self.deployments or ()), *(self.statefulsets or ())]
