@@ -150,5 +150,9 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
 
 
 def print_renderables(console: Console, renderables: list[RenderableType]) -> None:
-    for renderable in renderables:
-        console.print(renderable)
+    """Print, dropping the padding Rich leaves at line ends (it shows up in diffs and pipes)."""
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    console.file.write("\n".join(lines) + "\n")
