@@ -76,7 +76,12 @@ def make_snapshot(**parts: Any) -> Snapshot:
                 )
             continue
         part, typ = _PARTS[name]
-        converted = value if isinstance(value, msgspec.Struct) else msgspec.convert(value, typ)
+        # Through JSON, as the readers do: msgspec.Raw fields (managedFields) need real bytes.
+        converted = (
+            value
+            if isinstance(value, msgspec.Struct)
+            else msgspec.json.decode(msgspec.json.encode(value), type=typ)
+        )
         setattr(snap, name, converted)
         provenance = Provenance.DECLARED if name == "facts" else Provenance.OBSERVED
         path = "facts.yaml" if name == "facts" else f"{part}.json"

@@ -198,8 +198,10 @@ class VersionCalendar:
         minor = version.minor_key
         newest_release = self.newest_release(at)
         offered = newest_release.patches(minor) if newest_release else None
-        known = any(version in release.ga for release in self.releases)
-        listing = [release for release in self.releases if version in release.ga]
+        # Only releases out by `at` count: a patch first shipped later was not yet released.
+        released = [release for release in self.releases if release.released <= at]
+        known = any(version in release.ga for release in released)
+        listing = [release for release in released if version in release.ga]
         removal = None
         if listing:
             last = listing[-1].released
