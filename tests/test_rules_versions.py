@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
+from arcsupport.rules.base import NotEvaluated
 from helpers import (
     deadlines,
     findings,
@@ -14,8 +16,6 @@ from helpers import (
     reference_body,
     run_rule,
 )
-
-from arcsupport.rules.base import NotEvaluated
 
 
 def _cluster(version: str, **parts: object) -> object:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import AzureLocalRelease, Pack
+from arcsupport.timeutil import add_months, yymm_start
 
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year"]
@@ -217,6 +218,17 @@ class VersionCalendar:
         removed_on = removal.released if (removal and not supported) else None
         end = removed_on + self.grace if removed_on else None
         return PatchStatus(version, supported, known, newest, newest_since, removed_on, end)
+
+    def azure_local_end_of_support(self, release_name: str) -> date | None:
+        """SVP-3: a fixed date for legacy versions (22H2), else the rolling window from YYMM."""
+        platform = self._pack.platforms.azure_local
+        if release_name in platform.fixed_end_of_support:
+            return platform.fixed_end_of_support[release_name]
+        try:
+            start = yymm_start(release_name)
+        except ValueError:
+            return None
+        return add_months(start, self._pack.thresholds.azure_local_support_months)
 
     def versions_offered(self, release_name: str) -> tuple[KubeVersion, ...] | None:
         release = self.release(release_name)

@@ -46,6 +46,8 @@ class Thresholds(Strict):
     disconnected_days: int  # CONN-1, CONN-3
     arc_disconnected_states: list[str]  # connectedClusters connectivityStatus values
     arc_certificate_expired_states: list[str]
+    # Microsoft.AzureStackHCI/clusters `status` / `connectivityStatus` values (CONN-3)
+    azure_local_disconnected_states: list[str]
     subscription_grace_days: int  # SUB-1
     subscription_suspended_states: list[str]
     subscription_deleted_states: list[str]

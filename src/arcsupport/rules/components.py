@@ -1,1 +1,266 @@
-"""(being written)"""
+"""What else the cluster runs: third-party projects (COV-OUT-2) and its CNI (COV-IN-7,
+COV-OUT-4). Both are scope information: they limit what support covers, never the support of
+the cluster itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from itertools import chain
+
+from arcsupport.policy.model import ComponentSignature
+from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, Severity, rule
+
+# A finding about many objects names the first few; `signals` says how many matched.
+_EVIDENCE_CAP = 10
+_SUMMARY_CAP = 5
+
+_SEVERITY: dict[str, Severity] = {
+    "basic": "best-effort",  # COV-IN-7: basic installation and configuration only
+    "best-effort": "best-effort",
+    "out-of-scope": "out-of-scope",
+}
+
+
+@dataclass(slots=True)
+class _Match:
+    evidence: list[Evidence] = field(default_factory=list)
+    releases: dict[str, None] = field(default_factory=dict)  # ordered set of ns/release
+
+
+def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str, _Match]:
+    """Every component of `components` with at least one matching signal, in pack order."""
+    snap = ctx.snapshot
+    evidence = ctx.facts.evidence
+    matches: dict[str, _Match] = {key: _Match() for key in components}
+    vendor_namespaces = set(ctx.pack.managed.vendor_namespaces)
+    # Where each namespace was seen: the list of namespaces, or any namespaced object in it.
+    namespaces: dict[str, str] = {
+        ns.metadata.name: "kubernetes/namespaces" for ns in snap.namespaces or ()
+    }
+
+    for kind, plural, items in (
+        ("DaemonSet", "daemonsets", snap.daemonsets),
+        ("Deployment", "deployments", snap.deployments),
+        ("StatefulSet", "statefulsets", snap.statefulsets),
+    ):
+        part = f"kubernetes/{plural}"
+        for workload in items or ():
+            meta = workload.metadata
+            namespaces.setdefault(meta.namespace, part)
+            obj = f"{meta.namespace}/{kind}/{meta.name}"
+            pod_spec = workload.spec.template.spec
+            # The vendor installs its own agents with Helm too (the azure-arc release); only
+            # releases outside its namespaces are the user's third-party software.
+            vendor_owned = meta.namespace in vendor_namespaces
+            for key, component in components.items():
+                found = matches[key]
+                for signature in component.workloads:
+                    if (
+                        (signature.kind is None or signature.kind == kind)
+                        and fnmatchcase(meta.name, signature.name)
+                        and (
+                            signature.namespace is None
+                            or fnmatchcase(meta.namespace, signature.namespace)
+                        )
+                    ):
+                        found.evidence.append(evidence(part, obj, "metadata.name", meta.name))
+                        break
+                for container in chain(pod_spec.containers, pod_spec.initContainers):
+                    if any(pattern in container.image for pattern in component.image_patterns):
+                        found.evidence.append(
+                            evidence(
+                                part, obj,
+                                f"spec.template.spec.containers[{container.name}].image",
+                                container.image,
+                            )
+                        )  # fmt: skip
+                if vendor_owned:
+                    continue
+                for label, value in component.labels.items():
+                    if meta.labels.get(label) == value:
+                        found.evidence.append(
+                            evidence(part, obj, f"metadata.labels[{label}]", value)
+                        )
+                for annotation in component.annotation_keys:
+                    release = meta.annotations.get(annotation)
+                    if release is not None:
+                        found.releases[f"{meta.namespace}/{release}"] = None
+                        found.evidence.append(
+                            evidence(part, obj, f"metadata.annotations[{annotation}]", release)
+                        )
+
+    for service in snap.services or ():
+        meta = service.metadata
+        namespaces.setdefault(meta.namespace, "kubernetes/services")
+        for key, component in components.items():
+            if meta.name in component.services:
+                matches[key].evidence.append(
+                    evidence(
+                        "kubernetes/services", f"{meta.namespace}/Service/{meta.name}",
+                        "metadata.name", meta.name,
+                    )
+                )  # fmt: skip
+
+    # Pods can number 150,000: one pass over container names against a set, nothing else.
+    sidecars = {name for component in components.values() for name in component.sidecar_containers}
+    injected: dict[tuple[str, str], int] = {}  # (namespace, sidecar) -> pods
+    for pod in snap.pods or ():
+        namespace = pod.metadata.namespace
+        namespaces.setdefault(namespace, "kubernetes/pods")
+        if not sidecars:
+            continue
+        # Native sidecars (Kubernetes 1.29+) are init containers that keep running.
+        for container in chain(pod.spec.containers, pod.spec.initContainers):
+            if container.name in sidecars:
+                injected[(namespace, container.name)] = (
+                    injected.get((namespace, container.name), 0) + 1
+                )
+                break  # a pod is injected by one mesh; count it once
+    for (namespace, sidecar), count in sorted(injected.items()):
+        for key, component in components.items():
+            if sidecar in component.sidecar_containers:
+                matches[key].evidence.append(
+                    evidence(
+                        "kubernetes/pods", f"{namespace}/Pod/*", "spec.containers[].name",
+                        f"{sidecar}: {count} pods",
+                    )
+                )  # fmt: skip
+
+    for namespace, part in namespaces.items():
+        for key, component in components.items():
+            if namespace in component.namespaces:
+                matches[key].evidence.append(
+                    evidence(part, f"Namespace/{namespace}", "metadata.name", namespace)
+                )
+
+    if snap.apis is not None:
+        for group in snap.apis.groups:
+            for key, component in components.items():
+                if group.name in component.api_groups:
+                    matches[key].evidence.append(
+                        evidence(
+                            "kubernetes/apis", f"/apis/{group.name}", "groups[].name", group.name
+                        )
+                    )
+
+    return {key: found for key, found in matches.items() if found.evidence}
+
+
+def _summary(match: _Match) -> str:
+    objects = list(dict.fromkeys(item.object for item in match.evidence))
+    more = len(objects) - _SUMMARY_CAP
+    return ", ".join(objects[:_SUMMARY_CAP]) + (f" (+{more})" if more > 0 else "")
+
+
+_NEEDS_THIRD_PARTY = {
+    "daemonsets": "kubernetes/daemonsets.json",
+    "deployments": "kubernetes/deployments.json",
+    "services": "kubernetes/services.json",
+    "pods": "kubernetes/pods.json (injected sidecars)",
+    "apis": "kubernetes/apis.json (API groups)",
+}
+
+
+@rule(
+    "third-party-components",
+    clauses=("COV-OUT-2",),
+    needs=tuple(_NEEDS_THIRD_PARTY.values()),
+)
+def third_party_components(ctx: Context) -> Iterator[Outcome]:
+    snap = ctx.snapshot
+    present = {
+        "daemonsets": snap.daemonsets is not None,
+        "deployments": snap.deployments is not None,
+        "services": snap.services is not None,
+        "pods": snap.pods is not None,
+        "apis": snap.apis is not None,
+    }
+    missing = tuple(_NEEDS_THIRD_PARTY[name] for name, ok in present.items() if not ok)
+    if not any(present.values()) and snap.statefulsets is None and snap.namespaces is None:
+        raise NotEvaluated(*missing)
+    if missing:
+        yield Gap(missing)
+
+    candidates = {
+        key: component for key, component in ctx.pack.components.items()
+        if component.category != "cni"
+    }  # fmt: skip
+    for key, found in _detect(ctx, candidates).items():
+        component = candidates[key]
+        severity = _SEVERITY[component.support]
+        evidence = found.evidence[:_EVIDENCE_CAP]
+        clauses = tuple(component.clauses)
+        if found.releases:
+            releases = list(found.releases)
+            more = len(releases) - _SUMMARY_CAP
+            yield ctx.finding(
+                "releases", severity, clauses, evidence,
+                name=component.name, count=len(releases),
+                releases=", ".join(releases[:_SUMMARY_CAP]) + (f" (+{more})" if more > 0 else ""),
+            )  # fmt: skip
+        else:
+            yield ctx.finding(
+                severity, severity, clauses, evidence,
+                name=component.name, category=component.category,
+                signals=len(found.evidence), found=_summary(found),
+            )  # fmt: skip
+
+
+_NEEDS_CNI = ("kubernetes/daemonsets.json", "kubernetes/apis.json")
+
+
+@rule("cni", clauses=("COV-IN-7", "COV-OUT-4"), needs=_NEEDS_CNI)
+def cni(ctx: Context) -> Iterator[Outcome]:
+    snap = ctx.snapshot
+    cnis = {
+        key: component for key, component in ctx.pack.components.items()
+        if component.category == "cni"
+    }  # fmt: skip
+    detected = _detect(ctx, cnis)
+    if not detected and snap.daemonsets is None and snap.apis is None:
+        raise NotEvaluated(*_NEEDS_CNI)
+    if snap.daemonsets is None:
+        # CNIs run as DaemonSets; without them only API groups can tell, and they may outlive
+        # an uninstalled CNI.
+        yield Gap((_NEEDS_CNI[0],))
+
+    provisioned = snap.provisioned_cluster
+    network_policy = ""
+    if provisioned is not None and provisioned.properties.networkProfile is not None:
+        network_policy = provisioned.properties.networkProfile.networkPolicy
+    policy_evidence = (
+        ctx.facts.evidence(
+            "azure/provisioned-cluster", "provisionedClusterInstances/default",
+            "properties.networkProfile.networkPolicy", network_policy,
+        )
+        if network_policy
+        else None
+    )  # fmt: skip
+    policy_found = False
+
+    for key, found in detected.items():
+        component = cnis[key]
+        severity = _SEVERITY[component.support]
+        evidence = found.evidence[:_EVIDENCE_CAP]
+        if policy_evidence is not None and network_policy.lower() in (key, component.name.lower()):
+            policy_found = True
+            evidence.append(policy_evidence)
+        yield ctx.finding(
+            severity, severity, tuple(component.clauses), evidence,
+            name=component.name, signals=len(found.evidence), found=_summary(found),
+        )  # fmt: skip
+
+    if not detected:
+        yield ctx.finding(
+            "none", "info", ("COV-IN-7",), [policy_evidence] if policy_evidence else []
+        )
+    elif policy_evidence is not None and not policy_found:
+        names = ", ".join(cnis[key].name for key in detected)
+        # The cluster was provisioned with one CNI and runs another: the network was
+        # customised outside what AKS Arc documents.
+        yield ctx.finding(
+            "network-policy", "out-of-scope", ("COV-OUT-4",), [policy_evidence],
+            policy=network_policy, found=names,
+        )  # fmt: skip

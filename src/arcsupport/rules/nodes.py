@@ -1,1 +1,470 @@
-"""(being written)"""
+"""Agent nodes: drift from what AKS Arc provisioned (SHR-3, CUST-1, ACC-1), NIC and address
+drift (CUST-2, NET-1), NotReady nodes (NODE-V-3) and privileged DaemonSets (CUST-4)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fractions import Fraction
+
+from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.snapshot.azure import AgentPoolProfile, VmSku
+from arcsupport.snapshot.kube import Node, PodSpec
+from arcsupport.snapshot.model import Snapshot
+from arcsupport.snapshot.quantity import parse_quantity
+from arcsupport.timeutil import as_utc
+
+_NEEDS_NODES = "the nodes (kubernetes/nodes.json)"
+_NEEDS_POOLS = "the node pools (azure/agent-pools.json or azure/provisioned-cluster.json)"
+_NEEDS_SKUS = "the VM sizes (azure/vm-skus.json)"
+_NEEDS_SUBNETS = "facts.yaml node_subnets (the CIDRs node addresses must come from)"
+_NEEDS_DAEMONSETS = "the DaemonSets (kubernetes/daemonsets.json)"
+
+# research/aksarc-formats.md 2.5: AKS Arc labels each node `<cluster>-<random>-<pool>`.
+POOL_LABEL = "msft.microsoft/nodepool-name"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+# The name the control plane goes by in messages: its field in the provisioned cluster.
+_CONTROL_PLANE = "controlPlane"
+
+# Findings list at most this many objects as evidence and in messages; their `count` argument
+# says how many there are in all.
+EVIDENCE_CAP = 10
+
+# The kubelet reports the kernel's MemTotal as memory capacity: the VM's RAM less what firmware
+# and the kernel reserve at boot (a few percent, more on small VMs that reserve a crash kernel).
+# It can never exceed the RAM the VM size gives, and 15% is more than any such reservation but
+# less than the step between VM sizes, so capacity outside 85%..100% of `MemoryMb` (MiB, as
+# Hyper-V counts) means the VM has a different amount of memory than its size.
+_MEMORY_FLOOR = Fraction(85, 100)
+
+
+def name_list(names: Sequence[str]) -> str:
+    """Names for a message: the first EVIDENCE_CAP, then an ellipsis."""
+    shown = ", ".join(names[:EVIDENCE_CAP])
+    return f"{shown}, …" if len(names) > EVIDENCE_CAP else shown
+
+
+@dataclass(eq=False, slots=True)
+class _Pool:
+    """What Azure says one node pool (or the control plane) should be."""
+
+    name: str
+    count: int | None
+    vm_size: str
+    autoscale: tuple[int, int] | None  # (min, max) when the autoscaler owns the count
+    part: str
+    obj: str
+    prefix: str  # field path of the pool's profile inside `obj`
+    nodes: list[Node] = field(default_factory=list)
+
+    def evidence(self, ctx: Context, name: str, value: object) -> Evidence:
+        return ctx.facts.evidence(self.part, self.obj, self.prefix + name, value)
+
+
+def _from_profile(profile: AgentPoolProfile, name: str, part: str, obj: str, prefix: str) -> _Pool:
+    autoscale = None
+    if profile.enableAutoScaling and profile.minCount is not None and profile.maxCount is not None:
+        autoscale = (profile.minCount, profile.maxCount)
+    return _Pool(name, profile.count, profile.vmSize, autoscale, part, obj, prefix)
+
+
+def _agent_pools(snap: Snapshot) -> dict[str, _Pool] | None:
+    """The worker pools by name, or None when no source names them."""
+    pools: dict[str, _Pool] = {}
+    # Each agentPools resource is the pool itself; the cluster's profiles are a summary, so
+    # they only fill in pools that agent-pools.json does not list.
+    for pool in snap.agent_pools or ():
+        name = pool.name or pool.properties.name
+        pools[name] = _from_profile(
+            pool.properties, name, "azure/agent-pools", f"agentPools/{name}", "properties."
+        )
+    provisioned = snap.provisioned_cluster
+    if provisioned is not None:
+        for profile in provisioned.properties.agentPoolProfiles:
+            if profile.name not in pools:
+                pools[profile.name] = _from_profile(
+                    profile, profile.name, "azure/provisioned-cluster",
+                    "provisionedClusterInstances/default",
+                    f"properties.agentPoolProfiles[{profile.name}].",
+                )  # fmt: skip
+    if snap.agent_pools is None and not pools:
+        return None
+    return pools
+
+
+def _control_plane(snap: Snapshot) -> _Pool | None:
+    provisioned = snap.provisioned_cluster
+    if provisioned is None or provisioned.properties.controlPlane is None:
+        return None
+    profile = provisioned.properties.controlPlane
+    return _Pool(
+        _CONTROL_PLANE, profile.count, profile.vmSize, None, "azure/provisioned-cluster",
+        "provisionedClusterInstances/default", "properties.controlPlane.",
+    )  # fmt: skip
+
+
+def _pool_of(label: str, pools: dict[str, _Pool], cache: dict[str, _Pool | None]) -> _Pool | None:
+    """The longest known pool name the label ends with. Pool names match ^[a-z][a-z0-9]{2,11}$
+    (no dash), yet ARM examples carry dashed names (`default-nodepool-1`): a suffix match
+    handles both where taking the last dash-separated part would not."""
+    if label not in cache:
+        matches = [
+            pool for name, pool in pools.items() if label == name or label.endswith("-" + name)
+        ]
+        cache[label] = max(matches, key=lambda pool: len(pool.name), default=None)
+    return cache[label]
+
+
+def _node_evidence(ctx: Context, node: Node, field_path: str, value: object) -> Evidence:
+    return ctx.facts.evidence("kubernetes/nodes", f"nodes/{node.metadata.name}", field_path, value)
+
+
+@rule(
+    "node-drift",
+    clauses=("SHR-3", "CUST-1", "ACC-1"),
+    needs=(_NEEDS_NODES, _NEEDS_POOLS, _NEEDS_SKUS),
+)
+def node_drift(ctx: Context) -> Iterator[Outcome]:
+    nodes = ctx.snapshot.nodes
+    if nodes is None:
+        raise NotEvaluated(_NEEDS_NODES)
+    agent_pools = _agent_pools(ctx.snapshot)
+    control_plane = _control_plane(ctx.snapshot)
+    if agent_pools is None:
+        yield Gap((_NEEDS_POOLS,))
+    cache: dict[str, _Pool | None] = {}
+    unmanaged: list[Node] = []
+    # Nodes that should be alike: one pool (by its label alone when Azure names no pools).
+    groups: dict[str, list[Node]] = {}
+    for node in nodes:
+        labels = node.metadata.labels
+        pool: _Pool | None
+        if CONTROL_PLANE_LABEL in labels:
+            pool, group = control_plane, _CONTROL_PLANE
+        else:
+            label = labels.get(POOL_LABEL, "")
+            pool = _pool_of(label, agent_pools, cache) if label and agent_pools else None
+            group = pool.name if pool is not None else label
+            if pool is None and agent_pools is not None:
+                unmanaged.append(node)
+        if pool is not None:
+            pool.nodes.append(node)
+        if group:
+            groups.setdefault(group, []).append(node)
+
+    known = [*(agent_pools or {}).values(), *([control_plane] if control_plane else [])]
+    if unmanaged:
+        yield ctx.finding(
+            "unmanaged", "unsupported", ("SHR-3",),
+            [
+                _node_evidence(ctx, node, f"metadata.labels[{POOL_LABEL}]",
+                               node.metadata.labels.get(POOL_LABEL, "<none>"))
+                for node in unmanaged[:EVIDENCE_CAP]
+            ],
+            count=len(unmanaged), nodes=name_list([node.metadata.name for node in unmanaged]),
+            pools=name_list(list(agent_pools or {})) or "-",
+        )  # fmt: skip
+    yield from _count_drift(ctx, known)
+    yield from _size_drift(ctx, known)
+    yield from _patched_nodes(ctx, groups)
+
+
+def _count_drift(ctx: Context, pools: list[_Pool]) -> Iterator[Outcome]:
+    evidence: list[Evidence] = []
+    names: list[str] = []
+    for pool in pools:
+        seen = len(pool.nodes)
+        if pool.autoscale is not None:
+            low, high = pool.autoscale
+            if not low <= seen <= high:
+                names.append(pool.name)
+                evidence.append(pool.evidence(ctx, "minCount..maxCount", f"{low}..{high} ({seen})"))
+        elif pool.count is not None and pool.count != seen:
+            names.append(pool.name)
+            evidence.append(pool.evidence(ctx, "count", f"{pool.count} ({seen})"))
+    if names:
+        # A scale operation in progress looks the same, hence a warning, not a verdict.
+        yield ctx.finding(
+            "count", "warning", ("SHR-3",), evidence[:EVIDENCE_CAP],
+            count=len(names), pools=name_list(names),
+        )  # fmt: skip
+
+
+def _sku_shape(sku: VmSku) -> tuple[int, int] | None:
+    """(vCPUs, MiB of memory) of a VM size, None when the payload does not say."""
+    try:
+        return int(sku.capability("vCpu") or ""), int(sku.capability("MemoryMb") or "")
+    except ValueError:
+        return None
+
+
+def _resized(cpu: str, memory: str, vcpu: int, memory_mb: int) -> bool | None:
+    """Whether a capacity differs from a VM size; None when the capacity cannot be read."""
+    try:
+        cores, size = parse_quantity(cpu), parse_quantity(memory)
+    except ValueError:
+        return None
+    ram = memory_mb * 2**20
+    return cores != vcpu or not _MEMORY_FLOOR * ram <= size <= ram
+
+
+def _size_drift(ctx: Context, pools: list[_Pool]) -> Iterator[Outcome]:
+    sized = [pool for pool in pools if pool.vm_size and pool.nodes]
+    if not sized:
+        return
+    vm_skus = ctx.snapshot.vm_skus
+    if vm_skus is None:
+        yield Gap((_NEEDS_SKUS,))
+        return
+    skus = {sku.name.casefold(): sku for sku in vm_skus.properties.values}
+    unknown_sizes: set[str] = set()
+    unreadable: list[str] = []
+    resized: list[Node] = []
+    evidence: list[Evidence] = []
+    # Nodes of one pool mostly report identical capacities: judge each distinct one once.
+    verdicts: dict[tuple[str, str, int, int], bool | None] = {}
+    for pool in sized:
+        sku = skus.get(pool.vm_size.casefold())
+        shape = _sku_shape(sku) if sku is not None else None
+        if shape is None:
+            unknown_sizes.add(pool.vm_size)
+            continue
+        vcpu, memory_mb = shape
+        for node in pool.nodes:
+            cpu = node.status.capacity.get("cpu", "")
+            memory = node.status.capacity.get("memory", "")
+            key = (cpu, memory, vcpu, memory_mb)
+            if key not in verdicts:
+                verdicts[key] = _resized(cpu, memory, vcpu, memory_mb)
+            verdict = verdicts[key]
+            if verdict is None:
+                unreadable.append(node.metadata.name)
+            elif verdict:
+                resized.append(node)
+                if len(evidence) < EVIDENCE_CAP:
+                    evidence.append(_node_evidence(
+                        ctx, node, "status.capacity",
+                        f"cpu={cpu}, memory={memory} ({pool.vm_size}: vCpu={vcpu}, "
+                        f"MemoryMb={memory_mb})",
+                    ))  # fmt: skip
+    if unknown_sizes:
+        yield Gap((f"{_NEEDS_SKUS}: vCpu and MemoryMb of {', '.join(sorted(unknown_sizes))}",))
+    if unreadable:
+        yield Gap((f"status.capacity cpu and memory of nodes {name_list(unreadable)}",))
+    if resized:
+        yield ctx.finding(
+            "size", "unsupported", ("SHR-3", "CUST-1"), evidence,
+            count=len(resized), nodes=name_list([node.metadata.name for node in resized]),
+        )  # fmt: skip
+
+
+def _odd_ones(nodes: list[Node], attribute: str) -> tuple[list[Node], str]:
+    """Nodes whose nodeInfo `attribute` differs from the majority's, and that majority's value
+    ("" when there is no single majority: then every node is odd, none can be trusted)."""
+    values = Counter(getattr(node.status.nodeInfo, attribute) for node in nodes)
+    if len(values) < 2:
+        return [], ""
+    (top, top_count), (_, second_count) = values.most_common(2)
+    if top_count == second_count:
+        return nodes, ""
+    return [node for node in nodes if getattr(node.status.nodeInfo, attribute) != top], top
+
+
+def _patched_nodes(ctx: Context, groups: dict[str, list[Node]]) -> Iterator[Outcome]:
+    flagged: dict[str, None] = {}  # node names, in order
+    pools: dict[str, None] = {}
+    evidence: list[Evidence] = []
+    for group, members in groups.items():
+        # During an upgrade a pool legitimately mixes images; compare like kubelets only.
+        by_kubelet: dict[str, list[Node]] = {}
+        for node in members:
+            by_kubelet.setdefault(node.status.nodeInfo.kubeletVersion, []).append(node)
+        for kubelet, alike in by_kubelet.items():
+            for attribute in ("osImage", "kernelVersion"):
+                odd, majority = _odd_ones(alike, attribute)
+                for node in odd:
+                    flagged[node.metadata.name] = None
+                    pools[group] = None
+                    if len(evidence) < EVIDENCE_CAP:
+                        evidence.append(_node_evidence(
+                            ctx, node, f"status.nodeInfo.{attribute}",
+                            f"{getattr(node.status.nodeInfo, attribute)} ({group}, kubelet "
+                            f"{kubelet}: majority {majority or '-'})",
+                        ))  # fmt: skip
+    if flagged:
+        yield ctx.finding(
+            "patched", "unsupported", ("SHR-3", "CUST-1", "ACC-1"), evidence,
+            count=len(flagged), nodes=name_list(list(flagged)), pools=name_list(list(pools)),
+        )  # fmt: skip
+
+
+def _declared_subnets(
+    ctx: Context,
+) -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Network], list[str]]:
+    """(valid networks, entries that are not CIDRs) from facts.yaml."""
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    invalid: list[str] = []
+    for text in ctx.snapshot.facts.node_subnets if ctx.snapshot.facts else ():
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            invalid.append(text)
+    return networks, invalid
+
+
+@rule(
+    "node-network",
+    clauses=("CUST-2", "NET-1"),
+    needs=(_NEEDS_NODES, _NEEDS_SUBNETS),
+)
+def node_network(ctx: Context) -> Iterator[Outcome]:
+    nodes = ctx.snapshot.nodes
+    if nodes is None:
+        raise NotEvaluated(_NEEDS_NODES)
+    subnets, invalid = _declared_subnets(ctx)
+    if invalid:
+        yield Gap((f"{_NEEDS_SUBNETS}: not CIDRs: {', '.join(invalid)}",))
+    elif not subnets:
+        yield Gap((_NEEDS_SUBNETS,))
+    outside: list[str] = []
+    outside_evidence: list[Evidence] = []
+    extra_nic: list[str] = []
+    nic_evidence: list[Evidence] = []
+    for node in nodes:
+        internal_v4: list[str] = []
+        strays: list[str] = []  # "type=address" outside every declared subnet
+        for address in node.status.addresses:
+            if address.type not in ("InternalIP", "ExternalIP"):
+                continue
+            try:
+                ip = ipaddress.ip_address(address.address)
+            except ValueError:
+                continue
+            if address.type == "InternalIP" and ip.version == 4:
+                internal_v4.append(address.address)
+            if subnets and not any(ip in subnet for subnet in subnets):
+                strays.append(f"{address.type}={address.address}")
+        if strays:
+            outside.append(node.metadata.name)
+            if len(outside_evidence) < EVIDENCE_CAP:
+                outside_evidence.append(
+                    _node_evidence(ctx, node, "status.addresses", ", ".join(strays))
+                )
+        if len(internal_v4) > 1:
+            extra_nic.append(node.metadata.name)
+            if len(nic_evidence) < EVIDENCE_CAP:
+                nic_evidence.append(_node_evidence(
+                    ctx, node, "status.addresses[InternalIP]", ", ".join(internal_v4)
+                ))  # fmt: skip
+    if outside:
+        declared = ", ".join(str(subnet) for subnet in subnets)
+        yield ctx.finding(
+            "outside-subnets", "unsupported", ("CUST-2", "NET-1"),
+            [ctx.facts.evidence("facts", "facts.yaml", "node_subnets", declared),
+             *outside_evidence],
+            count=len(outside), nodes=name_list(outside), subnets=declared,
+        )  # fmt: skip
+    if extra_nic:
+        # A second IPv4 address may be a second NIC added in Hyper-V, or a secondary address
+        # on the same NIC; only a person can tell, hence a warning.
+        yield ctx.finding(
+            "extra-nic", "warning", ("NET-1",), nic_evidence,
+            count=len(extra_nic), nodes=name_list(extra_nic),
+        )  # fmt: skip
+
+
+@rule("node-not-ready", clauses=("NODE-V-3",), needs=(_NEEDS_NODES,))
+def node_not_ready(ctx: Context) -> Iterator[Outcome]:
+    if ctx.snapshot.nodes is None:
+        raise NotEvaluated(_NEEDS_NODES)
+    _, not_ready = ctx.facts.ready_nodes
+    down: list[tuple[int | None, Node, str]] = []  # (hours down, node, Ready condition text)
+    for node in not_ready:
+        condition = node.condition("Ready")
+        if condition is None:
+            down.append((None, node, "<none>"))
+        elif condition.lastTransitionTime is None:
+            down.append((None, node, condition.status))
+        else:
+            since = as_utc(condition.lastTransitionTime)
+            # A snapshot judged "as of" a date before the transition: not down yet, not negative.
+            hours = max(0, int((ctx.at - since) / timedelta(hours=1)))
+            down.append((hours, node, f"{condition.status} since {since.isoformat()} ({hours}h)"))
+    if not down:
+        return
+    down.sort(key=lambda item: -1 if item[0] is None else item[0], reverse=True)
+    evidence = [
+        _node_evidence(ctx, node, "status.conditions[Ready]", text)
+        for _, node, text in down[:EVIDENCE_CAP]
+    ]
+    names = name_list([node.metadata.name for _, node, _ in down])
+    longest_hours, longest, _ = down[0]
+    if longest_hours is None:
+        yield ctx.finding(
+            "not-ready-since-unknown", "info", ("NODE-V-3",), evidence,
+            count=len(down), nodes=names,
+        )  # fmt: skip
+    else:
+        yield ctx.finding(
+            "not-ready", "info", ("NODE-V-3",), evidence,
+            count=len(down), nodes=names, longest=longest.metadata.name,
+            hours=longest_hours, days=longest_hours // 24,
+        )  # fmt: skip
+
+
+def _privileges(spec: PodSpec) -> list[str]:
+    """What lets a pod template reach into its node, as field paths."""
+    reasons = [
+        f"{kind}[{container.name}].securityContext.privileged"
+        for kind, containers in (("initContainers", spec.initContainers),
+                                 ("containers", spec.containers))
+        for container in containers
+        if container.securityContext is not None and container.securityContext.privileged
+    ]  # fmt: skip
+    reasons.extend(
+        name
+        for name, on in (
+            ("hostPID", spec.hostPID),
+            ("hostIPC", spec.hostIPC),
+            ("hostNetwork", spec.hostNetwork),
+        )
+        if on
+    )
+    reasons.extend(
+        f"volumes[{volume.name}].hostPath={volume.hostPath.path}"
+        for volume in spec.volumes
+        if volume.hostPath is not None
+    )
+    return reasons
+
+
+@rule("privileged-daemonsets", clauses=("CUST-4",), needs=(_NEEDS_DAEMONSETS,))
+def privileged_daemonsets(ctx: Context) -> Iterator[Outcome]:
+    daemonsets = ctx.snapshot.daemonsets
+    if daemonsets is None:
+        raise NotEvaluated(_NEEDS_DAEMONSETS)
+    vendor = set(ctx.pack.managed.vendor_namespaces)
+    names: list[str] = []
+    evidence: list[Evidence] = []
+    for daemonset in daemonsets:
+        if daemonset.metadata.namespace in vendor:
+            continue
+        reasons = _privileges(daemonset.spec.template.spec)
+        if not reasons:
+            continue
+        obj = ctx.facts.workload_object(daemonset)
+        names.append(f"{daemonset.metadata.namespace}/{daemonset.metadata.name}")
+        if len(evidence) < EVIDENCE_CAP:
+            evidence.append(
+                ctx.facts.evidence(
+                    "kubernetes/daemonsets", obj, "spec.template.spec", "; ".join(reasons)
+                )
+            )
+    if names:
+        yield ctx.finding(
+            "privileged", "best-effort", ("CUST-4",), evidence,
+            count=len(names), daemonsets=name_list(names),
+        )  # fmt: skip

@@ -1,1 +1,192 @@
-"""(being written)"""
+"""Version skew of node components against the API server (SVP-1: the upstream skew policy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from arcsupport.lifecycle.semver import KubeVersion, minor_distance
+from arcsupport.policy.model import SkewLimit
+from arcsupport.rules.base import (
+    Arg,
+    ClusterVersion,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    Severity,
+    rule,
+)
+from arcsupport.snapshot.kube import Node, Workload
+
+_NEEDS_VERSION = (
+    "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
+)
+_NEEDS_NODES = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
+_NEEDS_KUBE_PROXY = "kubernetes/daemonsets.json (the kube-proxy image)"
+# A finding shows the first nodes of its group and counts them all: on a 5,000-node cluster
+# thousands of identical evidence rows would bury the point.
+EVIDENCE_LIMIT = 10
+
+_Problem = Literal["newer", "too-old", "at-limit"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Skew:
+    problem: _Problem
+    minors: int  # how many minors the component is older (or, for `newer`, newer)
+    limit: int  # the number of minors the policy allows in that direction
+
+    @property
+    def severity(self) -> Severity:
+        return "warning" if self.problem == "at-limit" else "unsupported"
+
+
+def _judge(api: KubeVersion, component: KubeVersion, limit: SkewLimit) -> _Skew | None:
+    """Where `component` stands against the API server; None when there is nothing to say."""
+    older = minor_distance(api, component)
+    legacy = component.minor_tuple < KubeVersion.parse(limit.legacy_before).minor_tuple
+    max_older = limit.legacy_max_older if legacy else limit.max_older
+    if older < -limit.max_newer:
+        return _Skew("newer", -older, limit.max_newer)
+    if older > max_older:
+        return _Skew("too-old", older, max_older)
+    if older == max_older:
+        # One more control-plane minor would take it past the limit, so upstream requires it
+        # to be upgraded before the control plane moves.
+        return _Skew("at-limit", older, max_older)
+    return None
+
+
+@rule(
+    "version-skew",
+    clauses=("SVP-1",),
+    needs=(_NEEDS_VERSION, _NEEDS_NODES, _NEEDS_KUBE_PROXY),
+    operations=("upgrade",),
+)
+def version_skew(ctx: Context) -> Iterator[Outcome]:
+    current = ctx.facts.cluster_version
+    if current is None:
+        raise NotEvaluated(_NEEDS_VERSION)
+    nodes = ctx.snapshot.nodes
+    if not nodes:
+        raise NotEvaluated(_NEEDS_NODES)
+    yield from _kubelets(ctx, current, nodes)
+    # kube-proxy may also be three minors older or newer than the kubelet on its node; that
+    # bound follows from holding both to the API server, so it needs no check of its own.
+    yield from _kube_proxy(ctx, current)
+
+
+def _kubelets(ctx: Context, current: ClusterVersion, nodes: list[Node]) -> Iterator[Outcome]:
+    parsed: dict[str, KubeVersion | None] = {}
+    by_minor: dict[tuple[int, int], list[Node]] = {}
+    unreadable: list[str] = []
+    for node in nodes:
+        text = node.status.nodeInfo.kubeletVersion
+        if text not in parsed:
+            parsed[text] = KubeVersion.try_parse(text)
+        version = parsed[text]
+        if version is None:
+            unreadable.append(node.metadata.name)
+        else:
+            by_minor.setdefault(version.minor_tuple, []).append(node)
+
+    api = current.version
+    for (major, minor), members in sorted(by_minor.items()):
+        kubelet = KubeVersion(major, minor)
+        skew = _judge(api, kubelet, ctx.pack.skew.kubelet)
+        if skew is None:
+            continue
+        evidence = [current.evidence]
+        evidence.extend(
+            ctx.facts.evidence(
+                "kubernetes/nodes",
+                f"Node/{member.metadata.name}",
+                "status.nodeInfo.kubeletVersion",
+                member.status.nodeInfo.kubeletVersion,
+            )
+            for member in members[:EVIDENCE_LIMIT]
+        )
+        args: dict[str, Arg] = {
+            "count": len(members),
+            "minor": str(kubelet),
+            "api": str(api),
+            "minors": skew.minors,
+            "limit": skew.limit,
+        }
+        yield ctx.finding(
+            f"kubelet-{skew.problem}", skew.severity, ("SVP-1",), evidence, None, **args
+        )
+        if skew.problem != "newer":
+            yield ctx.operation("upgrade", "block", ("SVP-1",), "kubelet-lagging", **args)
+    if unreadable:
+        yield Gap((f"{_NEEDS_NODES} that parses as a version, on {node_sample(unreadable)}",))
+
+
+def _kube_proxy(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
+    # `kubeProxyVersion` in nodeInfo is deprecated and filled in by the kubelet with its own
+    # version (KEP-4004), so only the DaemonSet's image says which kube-proxy runs.
+    daemonsets = ctx.snapshot.daemonsets
+    if daemonsets is None:
+        yield Gap((_NEEDS_KUBE_PROXY,))
+        return
+    daemonset = next(
+        (
+            item
+            for item in daemonsets
+            if item.metadata.namespace == "kube-system" and item.metadata.name == "kube-proxy"
+        ),
+        None,
+    )
+    if daemonset is None:
+        return  # no kube-proxy (e.g. a CNI that replaces it): nothing to skew
+    field, image = _image(daemonset)
+    version = KubeVersion.try_parse(_tag(image))
+    if version is None:
+        yield Gap((f"a version tag on the kube-proxy DaemonSet image (found {image!r})",))
+        return
+    skew = _judge(current.version, version, ctx.pack.skew.kube_proxy)
+    if skew is None:
+        return
+    evidence: list[Evidence] = [
+        current.evidence,
+        ctx.facts.evidence(
+            "kubernetes/daemonsets", ctx.facts.workload_object(daemonset), field, image
+        ),
+    ]
+    args: dict[str, Arg] = {
+        "version": str(version),
+        "api": str(current.version),
+        "minors": skew.minors,
+        "limit": skew.limit,
+    }
+    yield ctx.finding(
+        f"kube-proxy-{skew.problem}", skew.severity, ("SVP-1",), evidence, None, **args
+    )
+    if skew.problem != "newer":
+        yield ctx.operation("upgrade", "block", ("SVP-1",), "kube-proxy-lagging", **args)
+
+
+def _image(daemonset: Workload) -> tuple[str, str]:
+    """(field path, image) of the kube-proxy container, else of the first container."""
+    containers = daemonset.spec.template.spec.containers
+    for index, container in enumerate(containers):
+        if container.name == "kube-proxy":
+            return f"spec.template.spec.containers[{index}].image", container.image
+    return "spec.template.spec.containers[0].image", containers[0].image if containers else ""
+
+
+def _tag(image: str) -> str:
+    """`registry:5000/kube-proxy:v1.30.4@sha256:...` -> `v1.30.4`; "" when untagged."""
+    name = image.split("@", 1)[0]
+    _, colon, tag = name.rpartition(":")
+    return tag if colon and "/" not in tag else ""
+
+
+def node_sample(names: list[str]) -> str:
+    """A few node names and how many more, for a Gap's needs."""
+    shown = ", ".join(names[:3])
+    more = len(names) - 3
+    return f"{len(names)} node(s): {shown}" + (f" and {more} more" if more > 0 else "")
