@@ -1,5 +1,16 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 # Tests import their shared builders as `helpers`.
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite the expected outputs in tests/golden/ from what the code prints now",
+    )

@@ -88,3 +88,48 @@ def assessment_data(assessment: Assessment, lang: Lang) -> dict[str, Any]:
 
 def verdict_label(verdict: str, lang: Lang) -> str:
     return text(lang, f"ui.verdict.{verdict}") or verdict
+
+
+FLEET_SCHEMA = "arcsupport.fleet/v1"
+_VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
+
+
+def urgency_key(assessment: Assessment) -> tuple[int, str, str]:
+    """Most urgent first: the verdict, then the nearest deadline, then the name."""
+    nearest = assessment.deadlines[0].date.isoformat() if assessment.deadlines else "9999-12-31"
+    return (_VERDICT_URGENCY[assessment.verdict], nearest, assessment.cluster_name)
+
+
+def sort_by_urgency(assessments: list[Assessment]) -> list[Assessment]:
+    return sorted(assessments, key=urgency_key)
+
+
+def fleet_data(assessments: list[Assessment], lang: Lang) -> dict[str, Any]:
+    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause."""
+    ordered = sort_by_urgency(assessments)
+    by_verdict = {"unsupported": 0, "at-risk": 0, "supported": 0}
+    by_clause: dict[str, int] = {}
+    for assessment in ordered:
+        by_verdict[assessment.verdict] += 1
+        cited = {clause for finding in assessment.findings for clause in finding.clauses}
+        for clause in cited:
+            by_clause[clause] = by_clause.get(clause, 0) + 1
+    first = ordered[0] if ordered else None
+    return {
+        "schema": FLEET_SCHEMA,
+        "evaluated_at": iso_time(first.evaluated_at) if first else None,
+        "lang": lang,
+        "policy": {
+            "name": first.policy.name,
+            "version": first.policy.version,
+            "data_as_of": first.policy.data_as_of.isoformat(),
+        }
+        if first
+        else None,
+        "totals": {
+            "clusters": len(ordered),
+            "by_verdict": by_verdict,
+            "by_clause": dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
+        },
+        "clusters": [assessment_data(assessment, lang) for assessment in ordered],
+    }

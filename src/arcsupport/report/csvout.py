@@ -1,0 +1,48 @@
+"""--output csv: the fleet as a spreadsheet, one row per cluster, most urgent first.
+
+Headers, verdicts and deadline descriptions are in the report's language; dates are ISO-8601
+and counts are plain integers so that a spreadsheet sorts and sums them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from arcsupport.engine import Assessment
+from arcsupport.i18n import Lang, render, text
+from arcsupport.report.model import sort_by_urgency, verdict_label
+from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts
+from arcsupport.rules.base import SEVERITY_ORDER
+
+_LEADING = ("cluster", "resource_id", "kubernetes_version", "verdict", "nearest_deadline", "what")
+
+
+def render_csv(assessments: list[Assessment], lang: Lang) -> str:
+    """cluster, resource_id, kubernetes_version, verdict, nearest_deadline, what, one count
+    column per severity, clauses."""
+    out = io.StringIO()
+    # RFC 4180 line endings; spreadsheets and the csv module expect them.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            *(text(lang, f"report.csv.{column}") for column in _LEADING),
+            *(text(lang, f"report.csv.severity.{severity}") for severity in SEVERITY_ORDER),
+            text(lang, "report.csv.clauses"),
+        ]
+    )
+    for assessment in sort_by_urgency(assessments):
+        nearest = nearest_deadline(assessment)
+        counts = severity_counts(assessment)
+        writer.writerow(
+            [
+                assessment.cluster_name,
+                assessment.resource_id,
+                assessment.kubernetes_version or "",
+                verdict_label(assessment.verdict, lang),
+                nearest.date.isoformat() if nearest else "",
+                render(lang, nearest.what) if nearest else "",
+                *(counts[severity] for severity in SEVERITY_ORDER),
+                " ".join(cited_clauses(assessment)),
+            ]
+        )
+    return out.getvalue()

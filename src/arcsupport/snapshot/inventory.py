@@ -1,0 +1,154 @@
+"""Clusters known only from Azure Resource Graph rows (`az graph query ... -o json`).
+
+An export holds `connectedClusters`, `provisionedClusterInstances` and, optionally,
+subscription rows (`resourcecontainers`). Each AKS Arc cluster becomes a Snapshot carrying just
+what its rows say; the engine's coverage then names everything the rows could not tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+from arcsupport.errors import InputError
+from arcsupport.snapshot import azure as az
+from arcsupport.snapshot.decode import explain_msgspec_error
+from arcsupport.snapshot.model import Part, Provenance, Snapshot
+
+_CONNECTED = "microsoft.kubernetes/connectedclusters"
+_PROVISIONED = "microsoft.hybridcontainerservice/provisionedclusterinstances"
+_SUBSCRIPTION = "microsoft.resources/subscriptions"
+_PROVISIONED_SUFFIX = "/providers/microsoft.hybridcontainerservice/provisionedclusterinstances/"
+
+
+class Row(msgspec.Struct, gc=False):
+    id: str
+    type: str
+    name: str = ""
+    kind: str | None = None
+    subscriptionId: str = ""
+    # Decoded per row type below, into the same narrow Structs the bundle reader uses.
+    properties: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+class _SubscriptionProperties(msgspec.Struct, gc=False):
+    state: str = ""
+
+
+class Export(msgspec.Struct, gc=False):
+    data: list[Row]
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    clusters: list[Snapshot]
+    skipped: int  # connected clusters that are not AKS Arc (no provisioned cluster instance)
+
+
+def _rows(data: bytes, where: str) -> list[Row]:
+    try:
+        if data.lstrip().startswith(b"["):
+            return msgspec.json.decode(data, type=list[Row])
+        return msgspec.json.decode(data, type=Export).data
+    except msgspec.ValidationError as exc:
+        raise InputError(where, f"not a Resource Graph export: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise InputError(where, explain_msgspec_error(exc)) from None
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def _properties(row: Row, typ: type[S], where: str) -> S:
+    try:
+        return msgspec.json.decode(row.properties, type=typ)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InputError(where, f"properties: {exc}") from None
+
+
+def read_inventory(path: Path) -> Inventory:
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(where, exc.strerror or str(exc)) from None
+    connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
+    provisioned: dict[str, tuple[int, az.ProvisionedCluster]] = {}
+    subscriptions: dict[str, tuple[int, az.Subscription]] = {}
+    for index, row in enumerate(_rows(data, where)):
+        row_where = f"{where}: row {index}"
+        kind = row.type.lower()
+        if not row.id:
+            raise InputError(row_where, "the row has no `id`")
+        if kind == _CONNECTED:
+            properties = _properties(row, az.ConnectedClusterProperties, row_where)
+            resource = az.ConnectedCluster(
+                id=row.id, name=row.name, type=row.type, kind=row.kind, properties=properties
+            )
+            connected[row.id.lower()] = (index, resource)
+        elif kind == _PROVISIONED:
+            aks_properties = _properties(row, az.ProvisionedClusterProperties, row_where)
+            owner = row.id.lower().split(_PROVISIONED_SUFFIX)[0]
+            provisioned[owner] = (
+                index,
+                az.ProvisionedCluster(
+                    id=row.id, name=row.name, type=row.type, properties=aks_properties
+                ),
+            )
+        elif kind == _SUBSCRIPTION:
+            state = _properties(row, _SubscriptionProperties, row_where)
+            subscriptions[row.subscriptionId.lower()] = (
+                index,
+                az.Subscription(id=row.id, subscriptionId=row.subscriptionId, state=state.state),
+            )
+        else:
+            raise InputError(
+                row_where,
+                f"type {row.type!r} is not a connected cluster, provisioned cluster instance "
+                "or subscription row",
+            )
+
+    clusters: list[Snapshot] = []
+    skipped = 0
+    owners = sorted(set(connected) | set(provisioned))
+    for owner in owners:
+        arc = connected.get(owner)
+        aks = provisioned.get(owner)
+        if aks is None and (arc is None or arc[1].kind != "ProvisionedCluster"):
+            skipped += 1
+            continue
+        snapshot = Snapshot(source=where)
+        if arc is not None:
+            snapshot.connected_cluster = arc[1]
+            snapshot.parts["azure/connected-cluster"] = Part(
+                "azure/connected-cluster", f"{where}: row {arc[0]}", Provenance.OBSERVED
+            )
+            snapshot.resource_id = arc[1].id
+            snapshot.cluster_name = arc[1].name
+        if aks is not None:
+            snapshot.provisioned_cluster = aks[1]
+            snapshot.parts["azure/provisioned-cluster"] = Part(
+                "azure/provisioned-cluster", f"{where}: row {aks[0]}", Provenance.OBSERVED
+            )
+            if not snapshot.resource_id:
+                snapshot.resource_id = aks[1].id.split(
+                    "/providers/Microsoft.HybridContainerService"
+                )[0]
+                snapshot.cluster_name = snapshot.resource_id.rstrip("/").rsplit("/", 1)[-1]
+        subscription_id = owner.split("/")[2] if owner.startswith("/subscriptions/") else ""
+        found = subscriptions.get(subscription_id)
+        if found is not None:
+            snapshot.subscription = found[1]
+            snapshot.parts["azure/subscription"] = Part(
+                "azure/subscription", f"{where}: row {found[0]}", Provenance.OBSERVED
+            )
+        clusters.append(snapshot)
+    return Inventory(clusters, skipped)
+
+
+def is_inventory(path: Path) -> bool:
+    """Resource Graph exports are single .json files; bundles are folders or tarballs."""
+    return path.is_file() and path.suffix.lower() == ".json"

@@ -1,0 +1,479 @@
+"""Output formats (sarif, junit, markdown, html, ical, csv and the upgrade runbook) in English and
+Korean: goldens for one cluster and for a fleet, and each format read back with its own tools.
+
+The goldens in tests/golden/formats/ change whenever a rule, a message or a format changes.
+Look at the diff, then rewrite them with:
+
+    .venv/bin/pytest tests/test_formats.py --update-goldens
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from string import Formatter
+from typing import Any
+
+import jsonschema
+import pytest
+from icalendar import Calendar
+from junitparser import Failure, JUnitXml, Skipped
+
+from arcsupport.engine import Assessment
+from arcsupport.i18n import LANGS, Lang, text
+from arcsupport.lifecycle.calendar import VersionCalendar
+from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
+from arcsupport.report.csvout import render_csv
+from arcsupport.report.html import render_html
+from arcsupport.report.ical import render_ical
+from arcsupport.report.junit import render_junit
+from arcsupport.report.markdown import render_markdown, render_plan_markdown
+from arcsupport.report.model import sort_by_urgency
+from arcsupport.report.sarif import render_sarif
+from arcsupport.rules import load_rules
+from arcsupport.rules.base import SEVERITY_ORDER, SEVERITY_RANK, Evidence, Message
+from helpers import REFERENCE, default_pack
+from report_cases import fleet, single
+
+GOLDEN = Path(__file__).parent / "golden" / "formats"
+CATALOGS = Path(__file__).parent.parent / "src" / "arcsupport" / "i18n"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+FAIL_ON = "warning"  # the goldens' JUnit threshold
+
+Render = Callable[[list[Assessment], Lang], str | bytes]
+FORMATS: dict[str, tuple[str, Render]] = {
+    "sarif": ("sarif.json", lambda items, lang: render_sarif(items, default_pack(), lang)),
+    "junit": ("junit.xml", lambda items, lang: render_junit(items, lang, FAIL_ON)),
+    "markdown": ("md", render_markdown),
+    "html": ("html", lambda items, lang: render_html(items, default_pack(), lang)),
+    "ical": ("ics", render_ical),
+    "csv": ("csv", render_csv),
+}
+CASES: dict[str, Callable[[], list[Assessment]]] = {
+    "single": lambda: [single()],
+    "fleet": fleet,
+}
+
+
+def _check_golden(request: pytest.FixtureRequest, name: str, produced: str | bytes) -> None:
+    # Bytes, not text: CSV and iCalendar lines end in CRLF and must stay that way.
+    data = produced.encode("utf-8") if isinstance(produced, str) else produced
+    golden = GOLDEN / name
+    if request.config.getoption("--update-goldens"):
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(data)
+    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
+    assert data == golden.read_bytes(), (
+        f"{golden.name} differs from the output; if the change is intended, run "
+        "`.venv/bin/pytest tests/test_formats.py --update-goldens` and review the diff"
+    )
+
+
+def _plan() -> Plan:
+    """1.28.9 on Azure Local 2408: an Azure Local update first, then three hops, with a
+    FlowSchema to migrate before 1.29 (flowcontrol v1beta2 is not served from 1.29 on)."""
+    flow = ApiMigration(
+        "flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", "1.29",
+        "flowcontrol.apiserver.k8s.io/v1", ("FlowSchema/probes", "FlowSchema/batch-jobs"),
+    )  # fmt: skip
+    return plan_upgrade(
+        VersionCalendar(default_pack()),
+        "1.28.9",
+        date(2025, 9, 15),
+        host_release="2408",
+        removals={"1.29": [flow]},
+    )
+
+
+# --- goldens ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("output", sorted(FORMATS))
+def test_golden(request: pytest.FixtureRequest, case: str, lang: Lang, output: str) -> None:
+    extension, render = FORMATS[output]
+    _check_golden(request, f"{case}.{lang}.{extension}", render(CASES[case](), lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_golden_plan_runbook(request: pytest.FixtureRequest, lang: Lang) -> None:
+    _check_golden(request, f"plan.{lang}.md", render_plan_markdown(_plan(), lang))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("output", sorted(FORMATS))
+def test_every_string_comes_from_the_catalog_in_both_languages(case: str, output: str) -> None:
+    _, render = FORMATS[output]
+    for lang in LANGS:
+        produced = render(CASES[case](), lang)
+        shown = produced.decode("utf-8") if isinstance(produced, bytes) else produced
+        # A key missing from a catalog is printed as the key itself.
+        assert not re.search(r"\b(report|ui)\.[a-z-]+\.", shown), output
+        assert bool(HANGUL.search(shown)) == (lang == "ko"), output
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _strings(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            found.update(_strings(value, f"{prefix}{key}."))
+        else:
+            found[f"{prefix}{key}"] = value
+    return found
+
+
+def test_report_catalogs_have_the_same_keys_and_placeholders() -> None:
+    en, ko = (
+        _strings(tomllib.loads((CATALOGS / lang / "report.toml").read_text(encoding="utf-8")))
+        for lang in ("en", "ko")
+    )
+    assert sorted(en) == sorted(ko)
+    for key, template in en.items():
+        assert _placeholders(template) == _placeholders(ko[key]), key
+
+
+# --- sarif -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sarif_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((REFERENCE / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    # The schema declares draft-07 in its $schema; validate with exactly that draft.
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_sarif_is_valid_against_the_sarif_2_1_0_schema(
+    sarif_validator: jsonschema.protocols.Validator, case: str, lang: Lang
+) -> None:
+    log = json.loads(render_sarif(CASES[case](), default_pack(), lang))
+    errors = sorted(sarif_validator.iter_errors(log), key=lambda error: list(error.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+def test_sarif_maps_rules_results_locations_and_gaps() -> None:
+    assessment = single()
+    log = json.loads(render_sarif([assessment], default_pack(), "en"))
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "arcsupport"
+    rules = load_rules()
+    assert [rule["id"] for rule in driver["rules"]] == list(rules)
+    lifecycle = driver["rules"][list(rules).index("version-lifecycle")]
+    assert lifecycle["shortDescription"]["text"] == text("en", "rule.version-lifecycle", "title")
+    assert lifecycle["properties"]["clauses"] == list(rules["version-lifecycle"].clauses)
+    # The help quotes each cited clause from the pack.
+    assert default_pack().clauses["VER-2"].text.en in lifecycle["help"]["text"]
+    assert "- **VER-2 (Service updates and releases)**: " in lifecycle["help"]["markdown"]
+
+    assert len(run["results"]) == len(assessment.findings)
+    for result, finding in zip(run["results"], assessment.findings, strict=True):
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == finding.rule
+        assert result["properties"]["severity"] == finding.severity
+        assert result["properties"]["clauses"] == list(finding.clauses)
+        names = [
+            logical["fullyQualifiedName"]
+            for location in result["locations"]
+            for logical in location["logicalLocations"]
+        ]
+        assert names == [f"edge-seoul-01/{item.object.lstrip('/')}" for item in finding.evidence]
+        for location in result["locations"]:
+            (logical,) = location["logicalLocations"]
+            assert run["logicalLocations"][logical["index"]]["name"] == logical["name"]
+    assert {result["level"] for result in run["results"]} == {"error", "warning", "note"}
+
+    notifications = run["invocations"][0]["toolExecutionNotifications"]
+    gaps = assessment.coverage.not_evaluated
+    assert [item["associatedRule"]["id"] for item in notifications] == [gap.rule for gap in gaps]
+    assert {item["level"] for item in notifications} == {"note"}
+    for item, gap in zip(notifications, gaps, strict=True):
+        assert item["properties"]["needs"] == list(gap.needs)
+        assert (
+            driver["notifications"][item["descriptor"]["index"]]["id"] == item["descriptor"]["id"]
+        )
+        assert driver["rules"][item["associatedRule"]["index"]]["id"] == gap.rule
+    assert run["properties"]["verdict"] == "unsupported"
+    assert run["properties"]["evaluated_at"] == "2025-09-15T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("severity", "level"),
+    [
+        ("unsupported", "error"),
+        ("blocked", "warning"),
+        ("warning", "warning"),
+        ("best-effort", "note"),
+        ("out-of-scope", "note"),
+        ("info", "note"),
+    ],
+)
+def test_sarif_level_of_each_severity(severity: str, level: str) -> None:
+    base = single()
+    finding = replace(base.findings[0], severity=severity)
+    log = json.loads(render_sarif([replace(base, findings=(finding,))], default_pack(), "en"))
+    assert log["runs"][0]["results"][0]["level"] == level
+
+
+def test_sarif_fleet_has_one_run_per_cluster_by_urgency() -> None:
+    log = json.loads(render_sarif(fleet(), default_pack(), "ko"))
+    names = [run["properties"]["cluster"]["name"] for run in log["runs"]]
+    assert names == ["edge-seoul-01", "plant-busan-02", "lab-daejeon-03"]
+    categories = [run["automationDetails"]["id"] for run in log["runs"]]
+    assert len(set(categories)) == 3
+    assert HANGUL.search(log["runs"][0]["tool"]["driver"]["rules"][0]["shortDescription"]["text"])
+
+
+# --- junit -----------------------------------------------------------------------------------
+
+
+def _expected_failures(assessment: Assessment, fail_on: str) -> set[str]:
+    return {
+        finding.rule
+        for finding in assessment.findings
+        if SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
+    }
+
+
+@pytest.mark.parametrize("fail_on", ["unsupported", "warning", "info"])
+def test_junit_reads_back_with_failures_and_skips_per_rule(fail_on: str) -> None:
+    assessments = fleet()
+    xml = JUnitXml.fromstring(render_junit(assessments, "en", fail_on))
+    suites = list(xml)
+    assert [suite.name for suite in suites] == [
+        a.cluster_name for a in sort_by_urgency(assessments)
+    ]
+    rules = list(load_rules())
+    for suite, assessment in zip(suites, sort_by_urgency(assessments), strict=True):
+        cases = {case.name: case for case in suite}
+        assert list(cases) == rules
+        failed = {name for name, case in cases.items() if case.is_failure}
+        skipped = {name for name, case in cases.items() if case.is_skipped}
+        assert failed == _expected_failures(assessment, fail_on)
+        gaps = {gap.rule: gap for gap in assessment.coverage.not_evaluated if not gap.partial}
+        assert skipped == set(gaps)
+        assert suite.failures == len(failed) and suite.skipped == len(skipped)
+        assert suite.tests == len(rules)
+        for name in skipped:
+            (result,) = cases[name].result
+            assert isinstance(result, Skipped)
+            assert gaps[name].needs[0] in (result.message or "")
+        for name in failed:
+            (result,) = cases[name].result
+            assert isinstance(result, Failure)
+            assert result.type in SEVERITY_ORDER
+            assert "SVP-1" in (result.text or "") or name != "version-skew"
+    assert xml.failures == sum(len(_expected_failures(a, fail_on)) for a in assessments)
+
+
+def test_junit_findings_below_the_threshold_go_to_system_out() -> None:
+    xml = JUnitXml.fromstring(render_junit([single()], "ko", "unsupported"))
+    (suite,) = list(xml)
+    cases = {case.name: case for case in suite}
+    assert cases["version-lifecycle"].is_passed
+    assert "VER-5" in (cases["version-lifecycle"].system_out or "")
+    assert HANGUL.search(cases["subscription"].system_out or "")
+    skew = cases["version-skew"]
+    assert skew.is_failure
+    # The warning-level skew finding is not part of the failure at --fail-on unsupported.
+    assert "1.26" not in (skew.result[0].message or "")
+    assert "1.26" in (skew.system_out or "")
+
+
+def test_junit_refuses_an_unknown_threshold() -> None:
+    with pytest.raises(ValueError, match="fail_on must be one of"):
+        render_junit([single()], "en", "critical")
+
+
+# --- ical ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ical_reads_back_with_one_event_and_alarm_per_deadline(lang: Lang) -> None:
+    assessments = fleet()
+    calendar = Calendar.from_ical(render_ical(assessments, lang))
+    events = calendar.walk("VEVENT")
+    assert len(events) == sum(len(a.deadlines) for a in assessments)
+    assert len(calendar.walk("VALARM")) == len(events)
+    expected = [
+        (a.cluster_name, deadline.date)
+        for a in sort_by_urgency(assessments)
+        for deadline in a.deadlines
+    ]
+    assert [
+        (str(event["SUMMARY"]).split(":")[0], event.decoded("DTSTART")) for event in events
+    ] == expected
+    for event in events:
+        assert event.decoded("DTSTAMP") == assessments[0].evaluated_at
+        assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(days=1)
+        (alarm,) = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY"
+        assert alarm.decoded("TRIGGER") == timedelta(days=-14)
+        assert text(lang, "report.label.clauses") in str(event["DESCRIPTION"])
+    assert len({str(event["UID"]) for event in events}) == len(events)
+
+
+def test_ical_uids_are_stable_across_languages_and_runs() -> None:
+    def uids(lang: Lang) -> list[str]:
+        return [
+            str(event["UID"])
+            for event in Calendar.from_ical(render_ical(fleet(), lang)).walk("VEVENT")
+        ]
+
+    assert uids("en") == uids("ko") == uids("en")
+
+
+# --- csv -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_csv_reads_back_one_row_per_cluster_by_urgency(lang: Lang) -> None:
+    assessments = fleet()
+    rows = list(csv.reader(io.StringIO(render_csv(assessments, lang), newline="")))
+    header, body = rows[0], rows[1:]
+    assert len(header) == 6 + len(SEVERITY_ORDER) + 1
+    assert header[0] == text(lang, "report.csv.cluster")
+    assert [row[0] for row in body] == ["edge-seoul-01", "plant-busan-02", "lab-daejeon-03"]
+    by_name = {a.cluster_name: a for a in assessments}
+    for row in body:
+        assessment = by_name[row[0]]
+        assert row[1] == assessment.resource_id
+        assert row[4] == (assessment.deadlines[0].date.isoformat() if assessment.deadlines else "")
+        counts = [int(value) for value in row[6 : 6 + len(SEVERITY_ORDER)]]
+        assert sum(counts) == len(assessment.findings)
+        assert all(clause in row[-1].split() for f in assessment.findings for clause in f.clauses)
+
+
+# --- markdown --------------------------------------------------------------------------------
+
+
+def test_markdown_keeps_cluster_data_from_becoming_markup() -> None:
+    base = single()
+    hostile = Evidence(
+        "Node/<img src=x>",
+        "metadata.name",
+        "[click](javascript:alert`1`)|x",
+        base.findings[0].evidence[0].provenance,
+        "nodes.json",
+    )
+    finding = replace(base.findings[0], evidence=(hostile,))
+    shown = render_markdown(
+        [replace(base, cluster_name="*bold* [x](y)", findings=(finding,))], "en"
+    )
+    assert "<img" not in shown.replace("`Node/<img src=x>`", "")
+    assert "``[click](javascript:alert`1`)|x``" in shown
+    assert "\\*bold\\* \\[x\\](y)" in shown
+
+
+def test_markdown_fleet_summary_then_each_cluster() -> None:
+    shown = render_markdown(fleet(), "en")
+    order = [
+        shown.index(f"## arcsupport report: {name}")
+        for name in ("edge-seoul-01", "plant-busan-02", "lab-daejeon-03")
+    ]
+    assert order == sorted(order)
+    summary = shown[: order[0]]
+    assert "| 1 | `edge-seoul-01` |" in summary and "| 3 | `lab-daejeon-03` |" in summary
+
+
+def test_plan_runbook_has_numbered_steps_with_the_exact_commands() -> None:
+    shown = render_plan_markdown(_plan(), "en")
+    steps = re.findall(r"^### (\d+)\. (.+)$", shown, flags=re.MULTILINE)
+    assert steps == [
+        ("1", "Update Azure Local to 2509"),
+        ("2", "Upgrade Kubernetes to 1.29.13"),
+        ("3", "Upgrade Kubernetes to 1.30.9"),
+        ("4", "Upgrade Kubernetes to 1.31.5"),
+    ]
+    for version in ("1.29.13", "1.30.9", "1.31.5"):
+        assert (
+            'az aksarc upgrade --resource-group "$RESOURCE_GROUP" --name "$CLUSTER_NAME" '
+            f"--kubernetes-version {version}\n"
+        ) in shown
+    # The FlowSchemas are due before the hop to 1.29, not later.
+    migrate = shown.index("`FlowSchema/probes`")
+    assert shown.index("### 2.") < migrate < shown.index("### 3.")
+    assert "supported until 2026-08-01" in shown
+
+
+def test_plan_runbook_says_when_minors_are_skipped_and_when_no_step_is_needed() -> None:
+    calendar = VersionCalendar(default_pack())
+    back = plan_upgrade(calendar, "1.26.10", date(2025, 11, 1), host_release="2411")
+    assert "passes over Kubernetes 1.27, 1.28, 1.29" in render_plan_markdown(back, "en")
+    assert "1.27, 1.28, 1.29을(를) 건너뜁니다" in render_plan_markdown(back, "ko")
+    current = plan_upgrade(
+        calendar, "1.31.5", date(2025, 9, 15), target="1.31", host_release="2509"
+    )
+    assert "No step is needed" in render_plan_markdown(current, "en")
+
+
+# --- html ------------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_html_is_self_contained(case: str, lang: Lang) -> None:
+    shown = render_html(CASES[case](), default_pack(), lang)
+    assert not _URL.search(shown)
+    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", shown)
+    assert "url(" not in shown and "@import" not in shown
+    assert f'<html lang="{lang}">' in shown
+    assert shown.count('<svg class="timeline"') == len(CASES[case]())
+
+
+def test_html_escapes_cluster_data_and_keeps_its_urls_as_text() -> None:
+    base = single()
+    url = "https://registry.example/app:1"
+    finding = replace(
+        base.findings[0], evidence=(replace(base.findings[0].evidence[0], value=url),)
+    )
+    hostile = replace(base, cluster_name="<script>alert(1)</script>", findings=(finding,))
+    shown = render_html([hostile], default_pack(), "en")
+    assert "<script" not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    # The only URL is the evidence value, shown as text, never as a reference.
+    assert [match.start() for match in _URL.finditer(shown)] == [
+        match.start() for match in re.finditer(re.escape(url), shown)
+    ]
+    assert not re.search(r"(href|src)=\"https?:", shown)
+
+
+def test_html_timeline_marks_each_deadline_and_today() -> None:
+    assessment = single()
+    shown = render_html([assessment], default_pack(), "en")
+    svg = shown[shown.index('<svg class="timeline"') : shown.index("</svg>")]
+    assert svg.count('class="marker"') == len(assessment.deadlines)
+    assert 'class="today"' in svg and "today 2025-09-15" in svg
+    assert "1.29 (this cluster)" in svg
+    assert 'class="bar supported own"' in svg
+
+
+def test_notices_reach_every_reader() -> None:
+    notice = Message(
+        "engine.notice.stale-policy-data", {"days": 200, "as_of": "2025-11-19", "limit": 120}
+    )
+    noted = [replace(single(), notices=(notice,))]
+    shown = text("en", notice.key, **notice.args)
+    log = json.loads(render_sarif(noted, default_pack(), "en"))
+    (configuration,) = log["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+    assert configuration["message"]["text"] == shown
+    assert configuration["level"] == "warning"
+    assert shown.replace("`", "") in render_markdown(noted, "en").replace("`", "")
+    assert "200 days old" in render_html(noted, default_pack(), "en")
