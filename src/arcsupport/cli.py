@@ -253,9 +253,25 @@ def policy_show(
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
 
-def main() -> None:
+# Typer's usage errors are click's ClickException (vendored by newer Typer releases); found
+# through an exported subclass so that either spelling works.
+_USAGE_ERROR: type[Exception] = next(
+    klass for klass in typer.BadParameter.__mro__ if klass.__name__ == "ClickException"
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Exit 0 or 1 as the command decides; 2 on bad input or usage, with one line on stderr."""
     try:
-        app(prog_name="arcsupport")
+        code = app(args=argv, prog_name="arcsupport", standalone_mode=False)
     except InputError as error:
-        print(f"arcsupport: error: {error}", file=sys.stderr)
+        # One line, even when a file name or a value holds a line break.
+        line = str(error).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"arcsupport: error: {line}", file=sys.stderr)
         sys.exit(2)
+    except _USAGE_ERROR as error:
+        if type(error).__name__ != "NoArgsIsHelpError":  # that one has printed the help
+            message = " ".join(str(getattr(error, "format_message", error.__str__)()).split())
+            print(f"arcsupport: error: {message}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

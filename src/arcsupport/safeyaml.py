@@ -28,3 +28,5 @@ def load_yaml(data: bytes | str, where: str) -> Any:
         position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(where, f"malformed YAML{position}: {problem}") from None
+    except (ValueError, OverflowError) as exc:  # a timestamp such as 2025-02-30
+        raise InputError(where, f"malformed YAML: {exc}") from None

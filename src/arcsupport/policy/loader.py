@@ -88,23 +88,32 @@ def _merge(base: Any, overlay: Any) -> Any:
 
 
 _PATH_KEY = re.compile(r"\$\.([A-Za-z_]+)")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
 
 
-def _validation_error(exc: msgspec.ValidationError, origin: dict[str, str]) -> PolicyError:
+def _validation_error(
+    exc: msgspec.ValidationError, origin: dict[str, str], source: str
+) -> PolicyError:
     text = str(exc)
     reason, _, path = text.partition(" - at `")
     path = path.rstrip("`")
     match = _PATH_KEY.match(path)
-    where = origin.get(match.group(1), "policy") if match else next(iter(origin.values()), "")
-    field = path.removeprefix("$.") if path else "(top level)"
-    return PolicyError(where, f"field {field}: {reason}")
+    if match:
+        return PolicyError(
+            origin.get(match.group(1), source), f"field {path.removeprefix('$.')}: {reason}"
+        )
+    # At the top level: an unknown key is in the file that set it; a missing one is in none.
+    unknown = _UNKNOWN_FIELD.search(reason)
+    if unknown and unknown.group(1) in origin:
+        return PolicyError(origin[unknown.group(1)], f"field {unknown.group(1)}: {reason}")
+    return PolicyError(source, f"field (top level): {reason}")
 
 
-def _typed(document: dict[str, Any], origin: dict[str, str]) -> Pack:
+def _typed(document: dict[str, Any], origin: dict[str, str], source: str) -> Pack:
     try:
         return msgspec.convert(document, Pack)
     except msgspec.ValidationError as exc:
-        raise _validation_error(exc, origin) from None
+        raise _validation_error(exc, origin, source) from None
 
 
 def _fail(origin: dict[str, str], key: str, field: str, reason: str) -> PolicyError:
@@ -227,6 +236,7 @@ def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
 
 def load_pack(path: Path | None = None) -> Pack:
     """The shipped default pack, or `path` as a whole pack or as an overlay of a shipped one."""
+    source = f"pack {DEFAULT_PACK}" if path is None else str(path)
     if path is None:
         document, origin = _read_documents(_shipped_files(DEFAULT_PACK))
     else:
@@ -240,7 +250,7 @@ def load_pack(path: Path | None = None) -> Pack:
             document, origin = _read_documents(_shipped_files(extends))
             document = _merge(document, user_document)
             origin.update(user_origin)
-    pack = _typed(document, origin)
+    pack = _typed(document, origin, source)
     check_consistency(pack, origin)
     return pack
 

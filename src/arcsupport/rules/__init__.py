@@ -21,8 +21,15 @@ RULE_MODULES = (
 
 
 def load_rules() -> dict[str, Rule]:
+    """The registry in a fixed order (module by module, as RULE_MODULES lists them), whatever
+    imported a rule module first: reports and coverage must not depend on import order."""
     for module in RULE_MODULES:
         importlib.import_module(f"arcsupport.rules.{module}")
+    rank = {f"arcsupport.rules.{module}": index for index, module in enumerate(RULE_MODULES)}
+    ordered = sorted(REGISTRY.values(), key=lambda spec: rank.get(spec.check.__module__, len(rank)))
+    if list(REGISTRY.values()) != ordered:
+        REGISTRY.clear()
+        REGISTRY.update((spec.id, spec) for spec in ordered)
     return REGISTRY
 
 

@@ -6,11 +6,16 @@ is read: peak memory stays near the largest member, not the whole bundle.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import re
 import tarfile
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO, cast
 
 from arcsupport.errors import InputError
 
@@ -30,40 +35,100 @@ def _clean_member_name(name: str, where: str) -> str:
     return "/".join(parts)
 
 
+_BLOCK = 512
+_RECENT_BYTES = 32 * 1024  # more than tarfile ever reads ahead (its 10 KiB record)
+
+
+class _Reader:
+    """The decompressed stream as tarfile reads it: counts the bytes and holds on to the last
+    few chunks, so that the end of the archive can be checked once tarfile stops."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.count = 0
+        self._recent: deque[bytes] = deque()
+        self._recent_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        if data:
+            self.count += len(data)
+            self._recent.append(data)
+            self._recent_bytes += len(data)
+            while self._recent_bytes - len(self._recent[0]) >= _RECENT_BYTES:
+                self._recent_bytes -= len(self._recent.popleft())
+        return data
+
+    def block_at(self, offset: int) -> bytes | None:
+        """The block at `offset` (short at the end of the stream); None if no longer held."""
+        first = self.count - self._recent_bytes
+        if offset < first:
+            return None
+        return b"".join(self._recent)[offset - first : offset - first + _BLOCK]
+
+
+def _decompressed(raw: IO[bytes]) -> IO[bytes]:
+    """gzip, bzip2 and xz streams verify their checksum and length when read to the end,
+    which tarfile's stream mode does not: this is what catches a truncated .tar.gz."""
+    magic = raw.read(6)
+    raw.seek(0)
+    if magic.startswith(b"\x1f\x8b"):
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+    if magic.startswith(b"BZh"):
+        return cast(IO[bytes], bz2.BZ2File(raw))
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return cast(IO[bytes], lzma.LZMAFile(raw))
+    return raw
+
+
+def _check_end(reader: _Reader, end: int, where: str) -> None:
+    """tarfile stops quietly at a cut-off or garbled header, but a complete archive has a
+    block of zeros there. Then read the rest, so a compressed stream checks its trailer."""
+    block = reader.block_at(end)
+    if block is not None and block != bytes(_BLOCK):
+        raise InputError(where, "truncated archive: it ends without the end-of-archive marker")
+    while reader.read(1024 * 1024):
+        if reader.count > MAX_TOTAL_BYTES:
+            raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+
+
 def iter_tarball(path: Path) -> Iterator[tuple[str, bytes]]:
     """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member."""
     where = str(path)
     total = 0
     count = 0
     try:
-        with tarfile.open(path, mode="r|*") as archive:
-            for member in archive:
-                count += 1
-                if count > MAX_MEMBERS:
-                    raise InputError(where, f"more than {MAX_MEMBERS} members; refused")
-                name = _clean_member_name(member.name, where)
-                if member.isdir():
-                    continue
-                if not member.isfile():
-                    kind = "link" if (member.issym() or member.islnk()) else "special file"
-                    raise InputError(where, f"member {member.name!r} is a {kind}; refused")
-                if member.size > MAX_MEMBER_BYTES:
-                    raise InputError(
-                        where,
-                        f"member {member.name!r} is {member.size} bytes, over the "
-                        f"{MAX_MEMBER_BYTES} byte limit; refused",
-                    )
-                total += member.size
-                if total > MAX_TOTAL_BYTES:
-                    raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
-                handle = archive.extractfile(member)
-                if handle is None:  # pragma: no cover - isfile() members always have data
-                    continue
-                data = handle.read()
-                if len(data) != member.size:
-                    raise InputError(where, f"truncated archive: {member.name!r} is cut short")
-                yield name, data
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        with path.open("rb") as raw, _decompressed(raw) as stream:
+            reader = _Reader(stream)
+            with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as archive:
+                for member in archive:
+                    count += 1
+                    if count > MAX_MEMBERS:
+                        raise InputError(where, f"more than {MAX_MEMBERS} members; refused")
+                    name = _clean_member_name(member.name, where)
+                    if member.isdir():
+                        continue
+                    if not member.isfile():
+                        kind = "link" if (member.issym() or member.islnk()) else "special file"
+                        raise InputError(where, f"member {member.name!r} is a {kind}; refused")
+                    if member.size > MAX_MEMBER_BYTES:
+                        raise InputError(
+                            where,
+                            f"member {member.name!r} is {member.size} bytes, over the "
+                            f"{MAX_MEMBER_BYTES} byte limit; refused",
+                        )
+                    total += member.size
+                    if total > MAX_TOTAL_BYTES:
+                        raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+                    handle = archive.extractfile(member)
+                    if handle is None:  # pragma: no cover - isfile() members always have data
+                        continue
+                    data = handle.read()
+                    if len(data) != member.size:
+                        raise InputError(where, f"truncated archive: {member.name!r} is cut short")
+                    yield name, data
+                _check_end(reader, archive.offset, where)
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(where, "no such file") from None
         raise InputError(where, f"not a readable .tar.gz bundle ({exc or 'truncated'})") from None

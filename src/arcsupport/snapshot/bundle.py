@@ -304,6 +304,6 @@ def read_snapshot(source: str | Path) -> Snapshot:
             "holds nothing arcsupport reads: expected manifest.json, kubernetes/*.json, "
             "azure/*.json or facts.yaml (or a `kubectl cluster-info dump` folder)",
         )
-    fallback = path.name.removesuffix(".tar.gz").removesuffix(".tgz")
+    fallback = path.resolve().name.removesuffix(".tar.gz").removesuffix(".tgz")
     _finish_identity(snapshot, fallback)
     return snapshot

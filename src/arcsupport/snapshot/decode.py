@@ -15,11 +15,15 @@ class KubeList(msgspec.Struct, Generic[T], gc=False):
     """A List as `kubectl get <plural> -A -o json` or the API server prints it."""
 
     kind: str = ""
+    apiVersion: str = ""
     items: list[T] = []
 
 
 def explain_msgspec_error(exc: Exception) -> str:
     text = str(exc)
+    # ValidationError is a subclass of DecodeError: well-formed JSON of the wrong shape.
+    if isinstance(exc, msgspec.ValidationError):
+        return f"unexpected content: {text}"
     if isinstance(exc, msgspec.DecodeError):
         if "truncated" in text:
             return "truncated JSON (the file ends in the middle of a value)"
@@ -32,6 +36,8 @@ def decode_json(data: bytes | memoryview, typ: type[T], where: str) -> T:
         return msgspec.json.decode(data, type=typ)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(where, explain_msgspec_error(exc)) from None
+    except RecursionError:
+        raise InputError(where, "JSON nested too deeply; refused") from None
 
 
 def convert(obj: Any, typ: type[T], where: str) -> T:
@@ -55,8 +61,17 @@ def decode_list(
     items: list[T] = decoded.items
     if expected_kind is None:
         return items
+    # `kubectl cluster-info dump` prints typed lists (a DaemonSetList of apps/v1) whose items
+    # carry no kind and no apiVersion: they are the list's.
+    list_api = decoded.apiVersion if decoded.kind not in ("", "List") else ""
     for index, obj in enumerate(items):
-        kind = getattr(obj, "kind", "")
-        if kind and kind != expected_kind:
+        entry: Any = obj
+        kind = getattr(entry, "kind", "")
+        if not kind:
+            if hasattr(entry, "kind"):
+                entry.kind = expected_kind
+            if list_api and getattr(entry, "apiVersion", None) == "":
+                entry.apiVersion = list_api
+        elif kind != expected_kind:
             raise InputError(where, f"item {index} is a {kind}, expected a {expected_kind}")
     return items

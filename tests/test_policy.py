@@ -1,0 +1,495 @@
+"""The policy pack: the shipped one loads and covers POLICY.md; bad packs are refused with the
+file, the field and the reason; overlays and whole user packs work."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from arcsupport.cli import main
+from arcsupport.engine import assess
+from arcsupport.errors import InputError
+from arcsupport.policy.loader import PolicyError, load_pack
+from arcsupport.snapshot.bundle import read_snapshot
+from helpers import at
+
+SHIPPED = Path(str(resources.files("arcsupport.policy") / "packs" / "aks-arc"))
+BUNDLES = Path(__file__).parent / "data" / "bundles"
+
+# Every clause ID of POLICY.md (../shared/POLICY.md; CI has no copy of it).
+POLICY_CLAUSES = (
+    "VER-1",
+    "VER-2",
+    "VER-3",
+    "VER-4",
+    "VER-5",
+    "VER-6",
+    "VER-7",
+    "VER-8",
+    "VER-9",
+    "MGD-1",
+    "MGD-2",
+    "MGD-3",
+    "SVP-1",
+    "SVP-2",
+    "SVP-3",
+    "SHR-1",
+    "SHR-2",
+    "SHR-3",
+    "SHR-4",
+    "COV-IN-1",
+    "COV-IN-2",
+    "COV-IN-3",
+    "COV-IN-4",
+    "COV-IN-5",
+    "COV-IN-6",
+    "COV-IN-7",
+    "COV-IN-8",
+    "COV-OUT-1",
+    "COV-OUT-2",
+    "COV-OUT-3",
+    "COV-OUT-4",
+    "NODE-V-1",
+    "NODE-V-2",
+    "NODE-V-3",
+    "NODE-C-1",
+    "NODE-C-2",
+    "CUST-1",
+    "CUST-2",
+    "CUST-3",
+    "CUST-4",
+    "SEC-1",
+    "SEC-2",
+    "ACC-1",
+    "NET-1",
+    "NET-2",
+    "STOP-1",
+    "STOP-2",
+    "STOP-3",
+    "CONN-1",
+    "CONN-2",
+    "CONN-3",
+    "CONN-4",
+    "CONN-5",
+    "SUB-1",
+    "SUB-2",
+    "PRV-1",
+    "PRV-2",
+    "PRV-3",
+    "UPS-1",
+    "UPS-2",
+)
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def overlay(tmp_path: Path, text: str, name: str = "overlay.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text("extends: aks-arc\n" + text)
+    return path
+
+
+def user_pack(tmp_path: Path) -> Path:
+    folder = tmp_path / "my-pack"
+    shutil.copytree(SHIPPED, folder)
+    return folder
+
+
+# --- the shipped pack --------------------------------------------------------------------------
+
+
+def test_the_shipped_pack_loads() -> None:
+    pack = load_pack()
+    assert pack.pack.name == "aks-arc"
+    assert pack.thresholds.support_window_days == 365
+    assert pack.thresholds.removal_grace_days == 30
+    assert pack.calendar.kubernetes["1.28"].end_of_support is not None
+    assert pack.calendar.kubernetes["1.28"].end_of_support.isoformat() == "2025-08-31"
+    assert pack.calendar.kubernetes["1.29"].end_of_support is not None
+    assert pack.calendar.kubernetes["1.29"].end_of_support.isoformat() == "2025-10-31"
+
+
+def test_every_policy_clause_is_in_the_pack_with_english_and_korean() -> None:
+    assert len(POLICY_CLAUSES) == 60
+    assert len(set(POLICY_CLAUSES)) == 60
+    pack = load_pack()
+    missing = [clause for clause in POLICY_CLAUSES if clause not in pack.clauses]
+    assert missing == []
+    extra = [clause for clause in pack.clauses if clause not in POLICY_CLAUSES]
+    assert extra == [], "the pack cites clauses POLICY.md does not have"
+    for clause_id in POLICY_CLAUSES:
+        clause = pack.clauses[clause_id]
+        assert clause_id.startswith(clause.section + "-"), clause_id
+        for text in (clause.text, clause.check, clause.fix):
+            assert text.en.strip(), clause_id
+            assert HANGUL.search(text.ko), f"{clause_id}: no Korean text"
+            assert not HANGUL.search(text.en), f"{clause_id}: Korean in the English text"
+    for section in pack.sections.values():
+        assert section.en and HANGUL.search(section.ko)
+
+
+def test_the_shipped_pack_shows_and_loads_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "policy", "show")
+    assert (code, err) == (0, "")
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(out)
+    assert load_pack(shown) == load_pack()
+    code, out, _ = run(capsys, "policy", "show", "--output", "json")
+    assert code == 0
+    shown_json = tmp_path / "shown.json.yaml"  # JSON is YAML
+    shown_json.write_text(out)
+    assert load_pack(shown_json) == load_pack()
+
+
+# --- bad packs ---------------------------------------------------------------------------------
+
+BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
+    # (id, overlay body, field, reason)
+    (
+        "wrong type",
+        "thresholds:\n  support_window_days: a year\n",
+        "thresholds.support_window_days",
+        "Expected `int`, got `str`",
+    ),
+    (
+        "unknown key",
+        "thresholds:\n  support_window_dayz: 365\n",
+        "thresholds",
+        "unknown field `support_window_dayz`",
+    ),
+    ("unknown top-level key", "threshold: {}\n", "threshold", "unknown field `threshold`"),
+    (
+        "bad effect",
+        "clauses:\n  VER-1: {effect: fatal}\n",
+        "clauses[...].effect",
+        "Invalid enum value 'fatal'",
+    ),
+    (
+        "clause with unknown section",
+        "clauses:\n  VER-1: {section: VERS}\n",
+        "clauses.VER-1.section",
+        "unknown section 'VERS'",
+    ),
+    (
+        "component citing an unknown clause",
+        "components:\n  calico: {clauses: [COV-IN-77]}\n",
+        "components.calico.clauses",
+        "unknown clause COV-IN-77",
+    ),
+    (
+        "release name not YYMM",
+        'calendar:\n  azure_local:\n    "25-08": {released: 2025-08-01, kubernetes: []}\n',
+        "calendar.azure_local.25-08",
+        "not a YYMM release name",
+    ),
+    (
+        "release month 13",
+        'calendar:\n  azure_local:\n    "2513": {released: 2025-12-01, kubernetes: []}\n',
+        "calendar.azure_local.2513",
+        "not a YYMM release name",
+    ),
+    (
+        "release date outside its month",
+        'calendar:\n  azure_local:\n    "2509": {released: 2025-10-01}\n',
+        "calendar.azure_local.2509.released",
+        "not in the month the name 2509 stands for",
+    ),
+    (
+        "patch of a minor missing from calendar.kubernetes",
+        'calendar:\n  azure_local:\n    "2511": {released: 2025-11-03, kubernetes: ["1.35.1"]}\n',
+        "calendar.azure_local.2511.kubernetes",
+        "which calendar.kubernetes lacks",
+    ),
+    (
+        "not a version in a release",
+        'calendar:\n  azure_local:\n    "2511": {released: 2025-11-03, kubernetes: ["latest"]}\n',
+        "calendar.azure_local.2511.kubernetes",
+        "'latest' is not a version",
+    ),
+    (
+        "first_azure_local inconsistent with the listings",
+        'calendar:\n  kubernetes:\n    "1.31": {first_azure_local: "2509"}\n',
+        "calendar.kubernetes.1.31.first_azure_local",
+        "first offer 1.31 in 2508",
+    ),
+    (
+        "first_azure_local for a minor no release lists",
+        'calendar:\n  kubernetes:\n    "1.33": {first_azure_local: "2510"}\n',
+        "calendar.kubernetes.1.33.first_azure_local",
+        "no release",
+    ),
+    (
+        "minor key not major.minor",
+        'calendar:\n  kubernetes:\n    "1.35.0": {upstream_release: 2025-12-17}\n',
+        "calendar.kubernetes.1.35.0",
+        "major.minor",
+    ),
+    (
+        "end_of_support before upstream release",
+        'calendar:\n  kubernetes:\n    "1.30": {end_of_support: 2024-01-01}\n',
+        "calendar.kubernetes.1.30.end_of_support",
+        "not after the upstream release",
+    ),
+    (
+        "bad regex",
+        "platforms:\n  node_os:\n    azure-linux-3: {os_image_patterns: ['(?i)azure linux (3']}\n",
+        "platforms.node_os.azure-linux-3.os_image_patterns",
+        "is not a regular expression",
+    ),
+    (
+        "bad version in deprecated_apis",
+        "deprecated_apis:\n  - {api_version: apps/v1beta1, kind: Deployment, deprecated_in: '1.9',"
+        " removed_in: soon, replacement: apps/v1}\n",
+        "deprecated_apis[0].removed_in",
+        "'soon' is not a version",
+    ),
+    (
+        "missing field in deprecated_apis",
+        "deprecated_apis:\n  - {api_version: apps/v1beta1, kind: Deployment}\n",
+        "deprecated_apis[0]",
+        "missing required field",
+    ),
+    (
+        "zero threshold",
+        "thresholds:\n  warning_horizon_days: 0\n",
+        "thresholds.warning_horizon_days",
+        "must be a positive number",
+    ),
+    (
+        "negative threshold",
+        "thresholds:\n  removal_grace_days: -30\n",
+        "thresholds.removal_grace_days",
+        "must be a positive number",
+    ),
+    (
+        "boolean threshold",
+        "thresholds:\n  disconnected_days: true\n",
+        "thresholds.disconnected_days",
+        "Expected `int`, got `bool`",
+    ),
+    ("extends not a name", "", "extends", "must be a pack name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [case[1:] for case in BAD_OVERLAYS],
+    ids=[case[0] for case in BAD_OVERLAYS],
+)
+def test_a_bad_overlay_is_refused_with_file_field_and_reason(
+    body: str, field: str, reason: str, tmp_path: Path
+) -> None:
+    path = overlay(tmp_path, body)
+    if field == "extends":
+        path.write_text("extends: [aks-arc]\n")
+    with pytest.raises(PolicyError) as refused:
+        load_pack(path)
+    error = refused.value
+    assert error.where == str(path), f"names {error.where}, not the overlay"
+    assert f"field {field}" in error.problem
+    assert reason in error.problem
+
+
+def test_a_bad_pack_is_refused_by_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = overlay(tmp_path, "thresholds:\n  warning_horizon_days: -1\n")
+    for args in (
+        ["policy", "show", "--policy", str(path)],
+        ["versions", "--policy", str(path), "--at", "2025-09-15"],
+        ["check", str(BUNDLES / "version-only"), "--policy", str(path), "--at", "2025-09-15"],
+    ):
+        code, out, err = run(capsys, *args)
+        assert code == 2
+        assert out == ""
+        assert err.splitlines() == [
+            f"arcsupport: error: {path}: field thresholds.warning_horizon_days: "
+            "must be a positive number"
+        ]
+
+
+def test_duplicate_top_level_key_across_files(tmp_path: Path) -> None:
+    folder = user_pack(tmp_path)
+    (folder / "more.yaml").write_text("thresholds:\n  warning_horizon_days: 30\n")
+    with pytest.raises(PolicyError) as refused:
+        load_pack(folder)
+    assert refused.value.where == str(folder / "pack.yaml")
+    assert "top-level key 'thresholds' is already set in" in refused.value.problem
+    assert str(folder / "more.yaml") in refused.value.problem
+
+
+def test_unknown_top_level_key_in_a_user_pack_names_its_file(tmp_path: Path) -> None:
+    folder = user_pack(tmp_path)
+    (folder / "zz-extra.yaml").write_text("extras: {a: 1}\n")
+    with pytest.raises(PolicyError) as refused:
+        load_pack(folder)
+    assert refused.value.where == str(folder / "zz-extra.yaml")
+    assert "extras" in refused.value.problem
+
+
+def test_a_user_pack_missing_a_file_names_the_pack_and_the_field(tmp_path: Path) -> None:
+    folder = user_pack(tmp_path)
+    (folder / "apis.yaml").unlink()
+    with pytest.raises(PolicyError) as refused:
+        load_pack(folder)
+    assert refused.value.where == str(folder)
+    assert "missing required field `deprecated_apis`" in refused.value.problem
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "missing required field `pack`"),
+        ("- a\n- b\n", "must be a mapping"),
+        ("pack: {name: x\n", "malformed YAML at line 2"),
+        ("pack: {data_as_of: 2025-02-30}\n", "malformed YAML"),
+    ],
+)
+def test_an_empty_or_broken_policy_file(content: str, reason: str, tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(content)
+    with pytest.raises(InputError) as refused:
+        load_pack(path)
+    assert refused.value.where == str(path)
+    assert reason in refused.value.problem
+
+
+def test_missing_policy_paths(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="no such policy file or folder"):
+        load_pack(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PolicyError, match=r"holds no \.yaml files"):
+        load_pack(tmp_path / "empty")
+    other = tmp_path / "other.yaml"
+    other.write_text("extends: aks-arm\n")
+    with pytest.raises(PolicyError, match="no such shipped pack"):
+        load_pack(other)
+
+
+# --- overlays and user packs -------------------------------------------------------------------
+
+OVERLAY = """\
+thresholds:
+  warning_horizon_days: 90
+calendar:
+  kubernetes:
+    "1.33": {first_azure_local: "2511"}
+  azure_local:
+    "2511":
+      released: 2025-11-01
+      kubernetes: ["1.31.10", "1.31.11", "1.32.6", "1.32.7", "1.33.2", "1.33.3"]
+"""
+
+
+def test_an_overlay_merges_key_by_key(tmp_path: Path) -> None:
+    base = load_pack()
+    pack = load_pack(overlay(tmp_path, OVERLAY))
+    assert pack.thresholds.warning_horizon_days == 90
+    # Everything else stays as shipped, including the rest of the entry the overlay touched.
+    assert pack.thresholds.support_window_days == base.thresholds.support_window_days
+    assert pack.calendar.kubernetes["1.33"].upstream_release.isoformat() == "2025-04-23"
+    assert pack.calendar.kubernetes["1.33"].first_azure_local == "2511"
+    assert set(pack.calendar.azure_local) == {*base.calendar.azure_local, "2511"}
+    assert pack.clauses == base.clauses
+
+
+def test_an_overlay_shows_in_policy_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = overlay(tmp_path, OVERLAY)
+    code, out, _ = run(capsys, "policy", "show", "--policy", str(path))
+    assert code == 0
+    shown: dict[str, Any] = yaml.safe_load(out)
+    code, out, _ = run(capsys, "policy", "show", "--policy", str(path), "--output", "json")
+    assert code == 0
+    shown_json: dict[str, Any] = json.loads(out)
+    for document in (shown, shown_json):
+        assert document["thresholds"]["warning_horizon_days"] == 90
+        assert document["thresholds"]["support_window_days"] == 365
+        assert document["calendar"]["azure_local"]["2511"]["kubernetes"][-1] == "1.33.3"
+        assert "2510" in document["calendar"]["azure_local"]
+        assert document["calendar"]["kubernetes"]["1.33"]["first_azure_local"] == "2511"
+    assert json.loads(json.dumps(shown, default=str)) == shown_json
+
+
+def test_an_overlay_changes_the_calendar_the_commands_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = overlay(tmp_path, OVERLAY)
+    code, out, _ = run(capsys, "versions", "--at", "2025-11-15", "-o", "json")
+    assert code == 0
+    shipped = {row["minor"]: row for row in json.loads(out)["versions"]}
+    code, out, _ = run(
+        capsys, "versions", "--at", "2025-11-15", "-o", "json", "--policy", str(path)
+    )
+    assert code == 0
+    changed = {row["minor"]: row for row in json.loads(out)["versions"]}
+    assert shipped["1.33"]["status"] == "unreleased"
+    assert changed["1.33"]["status"] == "supported"
+    assert changed["1.33"]["patches"] == ["1.33.3", "1.33.2"]
+    assert changed["1.30"]["status"] == "deprecated"  # 2511 no longer offers it
+
+
+def test_a_full_user_pack_in_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = user_pack(tmp_path)
+    text = (folder / "pack.yaml").read_text()
+    (folder / "pack.yaml").write_text(text.replace("name: aks-arc", "name: my-pack", 1))
+    pack = load_pack(folder)
+    assert pack.pack.name == "my-pack"
+    code, out, _ = run(
+        capsys,
+        "check",
+        str(BUNDLES / "version-only"),
+        "--policy",
+        str(folder),
+        "--at",
+        "2025-09-15",
+        "-o",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["policy"]["name"] == "my-pack"
+
+
+def test_the_engine_refuses_a_pack_missing_clauses_rules_cite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = user_pack(tmp_path)
+    clauses_file = folder / "clauses.yaml"
+    document = yaml.safe_load(clauses_file.read_text())
+    del document["clauses"]["VER-2"]
+    clauses_file.write_text(yaml.safe_dump(document, allow_unicode=True))
+    pack = load_pack(folder)  # consistent in itself: no component cites VER-2
+    snapshot = read_snapshot(BUNDLES / "version-only")
+    with pytest.raises(PolicyError, match="VER-2") as refused:
+        assess(snapshot, pack, at("2025-09-15"))
+    assert "version-lifecycle" in refused.value.problem
+    code, out, err = run(
+        capsys,
+        "check",
+        str(BUNDLES / "version-only"),
+        "--policy",
+        str(folder),
+        "--at",
+        "2025-09-15",
+    )
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert "VER-2" in err
