@@ -3,7 +3,7 @@ snapshot, the pack and the evaluation time from the context and yield outcomes."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -45,6 +45,16 @@ SEVERITY_ORDER: tuple[Severity, ...] = (
 )
 
 Arg = str | int | float
+
+# A finding about many objects shows this many as evidence and by name in its message; its
+# arguments say how many there are in all.
+EVIDENCE_CAP = 10
+
+
+def name_list(names: Sequence[str], cap: int = EVIDENCE_CAP) -> str:
+    """`a, b, c (+7)`: the first `cap` names for a message, and how many more there are."""
+    more = len(names) - cap
+    return ", ".join(names[:cap]) + (f" (+{more})" if more > 0 else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,19 @@ from fnmatch import fnmatchcase
 from itertools import chain
 
 from arcsupport.policy.model import ComponentSignature
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, Severity, rule
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    Severity,
+    name_list,
+    rule,
+)
 
 # A finding about many objects names the first few; `signals` says how many matched.
-_EVIDENCE_CAP = 10
 _SUMMARY_CAP = 5
 
 _SEVERITY: dict[str, Severity] = {
@@ -149,9 +158,7 @@ def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str
 
 
 def _summary(match: _Match) -> str:
-    objects = list(dict.fromkeys(item.object for item in match.evidence))
-    more = len(objects) - _SUMMARY_CAP
-    return ", ".join(objects[:_SUMMARY_CAP]) + (f" (+{more})" if more > 0 else "")
+    return name_list(list(dict.fromkeys(item.object for item in match.evidence)), _SUMMARY_CAP)
 
 
 _NEEDS_THIRD_PARTY = {
@@ -190,15 +197,14 @@ def third_party_components(ctx: Context) -> Iterator[Outcome]:
     for key, found in _detect(ctx, candidates).items():
         component = candidates[key]
         severity = _SEVERITY[component.support]
-        evidence = found.evidence[:_EVIDENCE_CAP]
+        evidence = found.evidence[:EVIDENCE_CAP]
         clauses = tuple(component.clauses)
         if found.releases:
             releases = list(found.releases)
-            more = len(releases) - _SUMMARY_CAP
             yield ctx.finding(
                 "releases", severity, clauses, evidence,
                 name=component.name, count=len(releases),
-                releases=", ".join(releases[:_SUMMARY_CAP]) + (f" (+{more})" if more > 0 else ""),
+                releases=name_list(releases, _SUMMARY_CAP),
             )  # fmt: skip
         else:
             yield ctx.finding(
@@ -243,7 +249,7 @@ def cni(ctx: Context) -> Iterator[Outcome]:
     for key, found in detected.items():
         component = cnis[key]
         severity = _SEVERITY[component.support]
-        evidence = found.evidence[:_EVIDENCE_CAP]
+        evidence = found.evidence[:EVIDENCE_CAP]
         if policy_evidence is not None and network_policy.lower() in (key, component.name.lower()):
             policy_found = True
             evidence.append(policy_evidence)

@@ -9,14 +9,22 @@ from fnmatch import fnmatchcase
 import msgspec
 
 from arcsupport.policy.model import ManagedComponent
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    name_list,
+    rule,
+)
 from arcsupport.snapshot.kube import Container, ManagedFieldsEntry, PodSpec, Workload
 
 _NEEDS_DAEMONSETS = "kubernetes/daemonsets.json"
 _NEEDS_DEPLOYMENTS = "kubernetes/deployments.json"
 _NEEDS_PODS = "kubernetes/pods.json (static control-plane pods)"
 # A finding about many objects names the first few; the count says how many there are.
-_EVIDENCE_CAP = 10
 
 
 @rule(
@@ -69,11 +77,9 @@ def managed_components(ctx: Context) -> Iterator[Outcome]:
         yield from _check_pod_spec(ctx, "kubernetes/pods", obj, "spec", pod.spec, components)
 
     if unrecognised:
-        names = ", ".join(evidence.object for evidence in unrecognised[:_EVIDENCE_CAP])
-        more = len(unrecognised) - _EVIDENCE_CAP
         yield ctx.finding(
-            "unrecognised", "info", ("MGD-1",), unrecognised[:_EVIDENCE_CAP],
-            count=len(unrecognised), names=names + (f" (+{more})" if more > 0 else ""),
+            "unrecognised", "info", ("MGD-1",), unrecognised[:EVIDENCE_CAP],
+            count=len(unrecognised), names=name_list([item.object for item in unrecognised]),
             namespace=managed.namespace,
         )  # fmt: skip
 

@@ -9,8 +9,16 @@ from collections.abc import Iterator
 
 import msgspec
 
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, rule
-from arcsupport.rules.nodes import EVIDENCE_CAP, name_list
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    name_list,
+    rule,
+)
 from arcsupport.snapshot.kube import Node
 
 _NEEDS_NODES = "the nodes (kubernetes/nodes.json)"

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    name_list,
+    rule,
+)
 from arcsupport.snapshot.azure import AgentPoolProfile, VmSku
 from arcsupport.snapshot.kube import Node, PodSpec
 from arcsupport.snapshot.model import Snapshot
@@ -29,22 +38,12 @@ CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 # The name the control plane goes by in messages: its field in the provisioned cluster.
 _CONTROL_PLANE = "controlPlane"
 
-# Findings list at most this many objects as evidence and in messages; their `count` argument
-# says how many there are in all.
-EVIDENCE_CAP = 10
-
 # The kubelet reports the kernel's MemTotal as memory capacity: the VM's RAM less what firmware
 # and the kernel reserve at boot (a few percent, more on small VMs that reserve a crash kernel).
 # It can never exceed the RAM the VM size gives, and 15% is more than any such reservation but
 # less than the step between VM sizes, so capacity outside 85%..100% of `MemoryMb` (MiB, as
 # Hyper-V counts) means the VM has a different amount of memory than its size.
 _MEMORY_FLOOR = Fraction(85, 100)
-
-
-def name_list(names: Sequence[str]) -> str:
-    """Names for a message: the first EVIDENCE_CAP, then an ellipsis."""
-    shown = ", ".join(names[:EVIDENCE_CAP])
-    return f"{shown}, …" if len(names) > EVIDENCE_CAP else shown
 
 
 @dataclass(eq=False, slots=True)

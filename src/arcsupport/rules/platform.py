@@ -8,8 +8,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from arcsupport.lifecycle.semver import KubeVersion
-from arcsupport.rules.base import Arg, Context, Evidence, Gap, NotEvaluated, Outcome, rule
-from arcsupport.rules.skew import EVIDENCE_LIMIT, node_sample
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Arg,
+    Context,
+    Evidence,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    name_list,
+    rule,
+)
 from arcsupport.snapshot.kube import Node
 
 _NEEDS_HOST = (
@@ -75,7 +84,7 @@ def _node_evidence(ctx: Context, members: list[Node], field: str) -> list[Eviden
             f"status.nodeInfo.{field}",
             getattr(member.status.nodeInfo, field),
         )
-        for member in members[:EVIDENCE_LIMIT]
+        for member in members[:EVIDENCE_CAP]
     ]
 
 
@@ -151,7 +160,7 @@ def node_image_age(ctx: Context) -> Iterator[Outcome]:
         else:
             by_version.setdefault(version, []).append(node)
     if unreadable:
-        yield Gap((f"{_NEEDS_KUBELET} with a patch number, on {node_sample(unreadable)}",))
+        yield Gap((f"{_NEEDS_KUBELET} with a patch number, on nodes {name_list(unreadable, 3)}",))
 
     tolerance = timedelta(days=ctx.pack.thresholds.node_image_patch_tolerance_days)
     unjudged: set[str] = set()

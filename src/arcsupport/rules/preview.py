@@ -8,7 +8,7 @@ from enum import Enum
 from itertools import chain
 
 from arcsupport.lifecycle.semver import KubeVersion
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.rules.base import EVIDENCE_CAP, Context, Evidence, Gap, NotEvaluated, Outcome, rule
 from arcsupport.snapshot.kube import Container, Pod
 
 _NEEDS_METRICS = "kubernetes/metrics.txt (feature gate stages)"
@@ -18,7 +18,6 @@ _CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 _ALPHA_VERSION = re.compile(r"^v\d+alpha\d+$")
 # Go's strconv.ParseBool, which the flags use; runtime-config takes a bare key as true too.
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_EVIDENCE_CAP = 10
 
 
 class _Stage(Enum):
@@ -129,7 +128,7 @@ def alpha_features(ctx: Context) -> Iterator[Outcome]:
                     )  # fmt: skip
         if served:
             yield ctx.finding(
-                "alpha-apis", "unsupported", ("PRV-1",), served[:_EVIDENCE_CAP],
+                "alpha-apis", "unsupported", ("PRV-1",), served[:EVIDENCE_CAP],
                 apis=", ".join(item.value for item in served), count=len(served),
             )  # fmt: skip
 
@@ -202,4 +201,4 @@ def _stage(ctx: Context, gate: str, stages: dict[str, str]) -> _Stage:
 
 
 def _flatten(by_name: dict[str, list[Evidence]]) -> list[Evidence]:
-    return [item for name in sorted(by_name) for item in by_name[name]][:_EVIDENCE_CAP]
+    return [item for name in sorted(by_name) for item in by_name[name]][:EVIDENCE_CAP]

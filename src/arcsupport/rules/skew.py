@@ -9,6 +9,7 @@ from typing import Literal
 from arcsupport.lifecycle.semver import KubeVersion, minor_distance
 from arcsupport.policy.model import SkewLimit
 from arcsupport.rules.base import (
+    EVIDENCE_CAP,
     Arg,
     ClusterVersion,
     Context,
@@ -17,6 +18,7 @@ from arcsupport.rules.base import (
     NotEvaluated,
     Outcome,
     Severity,
+    name_list,
     rule,
 )
 from arcsupport.snapshot.kube import Node, Workload
@@ -28,7 +30,6 @@ _NEEDS_NODES = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
 _NEEDS_KUBE_PROXY = "kubernetes/daemonsets.json (the kube-proxy image)"
 # A finding shows the first nodes of its group and counts them all: on a 5,000-node cluster
 # thousands of identical evidence rows would bury the point.
-EVIDENCE_LIMIT = 10
 
 _Problem = Literal["newer", "too-old", "at-limit"]
 
@@ -107,7 +108,7 @@ def _kubelets(ctx: Context, current: ClusterVersion, nodes: list[Node]) -> Itera
                 "status.nodeInfo.kubeletVersion",
                 member.status.nodeInfo.kubeletVersion,
             )
-            for member in members[:EVIDENCE_LIMIT]
+            for member in members[:EVIDENCE_CAP]
         )
         args: dict[str, Arg] = {
             "count": len(members),
@@ -122,7 +123,8 @@ def _kubelets(ctx: Context, current: ClusterVersion, nodes: list[Node]) -> Itera
         if skew.problem != "newer":
             yield ctx.operation("upgrade", "block", ("SVP-1",), "kubelet-lagging", **args)
     if unreadable:
-        yield Gap((f"{_NEEDS_NODES} that parses as a version, on {node_sample(unreadable)}",))
+        unread = name_list(unreadable, 3)
+        yield Gap((f"{_NEEDS_NODES} that parses as a version, on nodes {unread}",))
 
 
 def _kube_proxy(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
@@ -183,10 +185,3 @@ def _tag(image: str) -> str:
     name = image.split("@", 1)[0]
     _, colon, tag = name.rpartition(":")
     return tag if colon and "/" not in tag else ""
-
-
-def node_sample(names: list[str]) -> str:
-    """A few node names and how many more, for a Gap's needs."""
-    shown = ", ".join(names[:3])
-    more = len(names) - 3
-    return f"{len(names)} node(s): {shown}" + (f" and {more} more" if more > 0 else "")
