@@ -125,13 +125,18 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     out.append(Text(text(lang, "ui.deadlines"), style="bold"))
     if not data["deadlines"]:
         out.append(Text("  " + text(lang, "ui.no-deadlines")))
-    for deadline in data["deadlines"]:
-        out.append(
-            Text(
-                f"  {deadline['date']}  ({_days(lang, deadline['date'], today)})  "
-                f"{deadline['what']}  [{', '.join(deadline['clauses'])}]"
+    if data["deadlines"]:
+        dates = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        dates.add_column(no_wrap=True)
+        dates.add_column(no_wrap=True)
+        dates.add_column()
+        for deadline in data["deadlines"]:
+            dates.add_row(
+                f"  {deadline['date']}",
+                f"({_days(lang, deadline['date'], today)})",
+                f"{deadline['what']} [{', '.join(deadline['clauses'])}]",
             )
-        )
+        out.append(dates)
     out.append(Text(""))
 
     coverage = data["coverage"]
@@ -145,7 +150,8 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     )
     for gap in coverage["not_evaluated"]:
         key = "ui.partially-evaluated" if gap["partial"] else "ui.not-evaluated"
-        out.append(Text("  " + text(lang, key, rule=gap["rule"], needs="; ".join(gap["needs"]))))
+        line = text(lang, key, rule=gap["rule"], needs="; ".join(gap["needs"]))
+        out.append(Padding(Text(line), (0, 0, 0, 2)))
     return out
 
 
