@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import io
+import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,20 +12,35 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from arcsupport.engine import assess
+from arcsupport.engine import Assessment, assess
 from arcsupport.errors import InputError
+from arcsupport.fleet import assess_fleet
+from arcsupport.gate import gate_data
 from arcsupport.i18n import Lang, text
+from arcsupport.lifecycle.calendar import VersionCalendar
+from arcsupport.lifecycle.planner import plan_upgrade
 from arcsupport.policy.loader import load_pack, pack_as_builtins
+from arcsupport.report.formats import ReportFormat, render_document
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.model import assessment_data
-from arcsupport.report.table import print_renderables, render_assessment
+from arcsupport.report.markdown import render_plan_markdown
+from arcsupport.report.plan import plan_data, render_plan_table
+from arcsupport.report.table import (
+    DECISION_STYLE as _DECISION_STYLE,
+)
+from arcsupport.report.table import (
+    print_renderables,
+    render_assessment,
+    render_fleet,
+)
 from arcsupport.report.versions import versions_data
 from arcsupport.rules import load_rules
-from arcsupport.rules.base import SEVERITY_RANK
+from arcsupport.rules.apis import migrations_by_removal
+from arcsupport.rules.base import SEVERITY_RANK, Facts
 from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.timeutil import parse_at
 
@@ -50,6 +67,20 @@ class Output(StrEnum):
 class LangChoice(StrEnum):
     en = "en"
     ko = "ko"
+
+
+class GateOperation(StrEnum):
+    upgrade = "upgrade"
+    update_os = "update-os"
+    scale = "scale"
+    create_nodepool = "create-nodepool"
+    create_vm = "create-vm"
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
 
 
 class FailOn(StrEnum):
@@ -92,6 +123,73 @@ def _console() -> Console:
     )
 
 
+def _language(lang: LangChoice) -> Lang:
+    language: Lang = lang.value
+    return language
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write next to the target, then rename: a failure never leaves half a report behind."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(str(target), exc.strerror or str(exc)) from None
+
+
+def _emit(document: str | bytes | list[RenderableType], out: Path | None) -> None:
+    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
+    if isinstance(document, list):
+        if out is None:
+            print_renderables(_console(), document)
+            return
+        buffer = io.StringIO()
+        print_renderables(
+            Console(file=buffer, width=80, color_system=None, highlight=False), document
+        )
+        document = buffer.getvalue()
+    data = document.encode("utf-8") if isinstance(document, str) else document
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        _write_atomically(out, data)
+
+
+OutFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Write the report to this file instead of stdout.", show_default=False
+    ),
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option("--fail-on", help="Exit 1 when any finding is at or above this severity."),
+]
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+    html = "html"
+    ical = "ical"
+
+
+def _fails(assessments: list[Assessment], fail_on: FailOn) -> bool:
+    threshold = SEVERITY_RANK[fail_on.value]
+    return any(
+        SEVERITY_RANK[finding.severity] >= threshold
+        for assessment in assessments
+        for finding in assessment.findings
+    )
+
+
 @app.command()
 def check(
     source: Annotated[
@@ -103,17 +201,19 @@ def check(
     ],
     at: AtOption = None,
     policy: PolicyOption = None,
-    output: OutputOption = Output.table,
+    output: Annotated[
+        CheckFormat, typer.Option("--output", "-o", help="Output format.")
+    ] = CheckFormat.table,
     lang: LangOption = LangChoice.en,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 when any finding is at or above this severity.",
-        ),
-    ] = FailOn.unsupported,
+    fail_on: FailOnOption = FailOn.unsupported,
+    out: OutFileOption = None,
 ) -> None:
     """Assess one cluster: verdict, findings with their clauses, operations, deadlines.
+
+    Formats: table (for a terminal), json (the arcsupport.assessment/v1 contract), sarif
+    (code-scanning tools), junit (CI test reports), markdown (tickets, pull requests), html (one
+    self-contained, printable page with a deadline timeline), ical (the deadlines as calendar
+    events with alarms).
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
@@ -121,14 +221,198 @@ def check(
     pack = load_pack(policy)
     snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment)
-    language: Lang = lang.value
-    if output is Output.json:
-        sys.stdout.write(dumps(assessment_data(assessment, language)))
+    language = _language(lang)
+    if output is CheckFormat.table:
+        _emit(render_assessment(assessment, language), out)
     else:
-        print_renderables(_console(), render_assessment(assessment, language))
-    threshold = SEVERITY_RANK[fail_on.value]
-    failing = any(SEVERITY_RANK[finding.severity] >= threshold for finding in assessment.findings)
-    raise typer.Exit(1 if failing else 0)
+        fmt = ReportFormat(output.value)
+        _emit(render_document(fmt, [assessment], pack, language, fail_on.value, fleet=False), out)
+    raise typer.Exit(1 if _fails([assessment], fail_on) else 0)
+
+
+@app.command()
+def gate(
+    operation: Annotated[
+        GateOperation,
+        typer.Argument(help="The operation you are about to run.", show_default=False),
+    ],
+    source: Annotated[
+        Path, typer.Argument(help="A bundle or dump of the cluster.", show_default=False)
+    ],
+    at: AtOption = None,
+    policy: PolicyOption = None,
+    output: OutputOption = Output.table,
+    lang: LangOption = LangChoice.en,
+) -> None:
+    """Pre-flight an operation: allow, warn or block, with the clauses and reasons.
+
+    The same decision as the assessment's `operations` entry. Exit codes: 0 allow, 0 warn
+    (the warnings printed), 1 block, 2 bad input.
+    """
+    moment = _at(at)
+    pack = load_pack(policy)
+    assessment = assess(read_snapshot(source), pack, moment)
+    language = _language(lang)
+    data = gate_data(assessment, operation.value, language)
+    if output is Output.json:
+        _emit(dumps(data), None)
+    else:
+        decision = Text(text(language, f"ui.decision.{data['decision']}").upper())
+        decision.stylize(_DECISION_STYLE[data["decision"]])
+        lines: list[RenderableType] = [
+            Text(
+                text(
+                    language,
+                    "gate.header",
+                    operation=data["operation"],
+                    cluster=data["cluster"],
+                    at=data["evaluated_at"][:10],
+                    decision="",
+                ),
+                style="bold",
+            )
+            + decision
+        ]
+        for reason in data["reasons"]:
+            lines.append(Text(f"  - {reason}"))
+        if data["clauses"]:
+            lines.append(Text(f"  {', '.join(data['clauses'])}", style="dim"))
+        else:
+            lines.append(Text("  " + text(language, "gate.no-reasons")))
+        _emit(lines, None)
+    raise typer.Exit(1 if data["decision"] == "block" else 0)
+
+
+@app.command()
+def plan(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A bundle or dump; its version, host release and deprecated APIs are used.",
+            show_default=False,
+        ),
+    ] = None,
+    from_version: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Plan from this version instead of a bundle (1.28.9).",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Target minor or version (1.31, 1.31.5) or `latest`.", show_default=False
+        ),
+    ] = None,
+    azure_local: Annotated[
+        str | None,
+        typer.Option(
+            "--azure-local", help="The host's Azure Local release (2508).", show_default=False
+        ),
+    ] = None,
+    at: AtOption = None,
+    policy: PolicyOption = None,
+    output: Annotated[
+        PlanFormat, typer.Option("--output", "-o", help="Output format.")
+    ] = PlanFormat.table,
+    lang: LangOption = LangChoice.en,
+    out: OutFileOption = None,
+) -> None:
+    """Plan the upgrade hops that keep a cluster supported (one minor at a time, VER-7), with
+    the Azure Local updates they need first (VER-9) and the APIs to migrate before each hop.
+
+    `--output markdown` writes a runbook for a change ticket.
+    """
+    moment = _at(at)
+    pack = load_pack(policy)
+    calendar = VersionCalendar(pack)
+    removals = None
+    host = azure_local
+    if (source is None) == (from_version is None):
+        raise InputError(
+            "plan", "give either a bundle (SOURCE) or --from VERSION, not both or neither"
+        )
+    if source is not None:
+        facts = Facts(read_snapshot(source), pack)
+        current = facts.cluster_version
+        if current is None:
+            raise InputError(
+                str(source), "holds no Kubernetes version (kubernetes/version.json or azure/)"
+            )
+        from_version = str(current.version)
+        removals = migrations_by_removal(facts, current.version)
+        if (
+            host is None
+            and facts.host_platform is not None
+            and facts.host_platform[0] == "azure-local"
+        ):
+            host = facts.host_platform[1]
+    assert from_version is not None
+    result = plan_upgrade(
+        calendar, from_version, moment.date(), target=to, host_release=host, removals=removals
+    )
+    language = _language(lang)
+    if output is PlanFormat.json:
+        _emit(dumps(plan_data(result, language)), out)
+    elif output is PlanFormat.markdown:
+        _emit(render_plan_markdown(result, language), out)
+    else:
+        _emit(render_plan_table(result, language), out)
+    raise typer.Exit(0 if result.reaches_supported else 1)
+
+
+@app.command()
+def fleet(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Bundles, dumps, or Azure Resource Graph exports (`az graph query ... -o json`).",
+            show_default=False,
+        ),
+    ],
+    at: AtOption = None,
+    policy: PolicyOption = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--output", "-o", help="Output format.")
+    ] = ReportFormat.table,
+    lang: LangOption = LangChoice.en,
+    fail_on: FailOnOption = FailOn.unsupported,
+    out: OutFileOption = None,
+) -> None:
+    """Assess many clusters: one row per cluster by urgency (verdict, then the nearest
+    deadline), totals by verdict and by clause.
+
+    Clusters known only from Resource Graph rows are judged on what the rows carry (version,
+    connectivity, subscription); coverage says what was not available. Exit codes as `check`.
+    """
+    moment = _at(at)
+    pack = load_pack(policy)
+    interactive = sys.stderr.isatty()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        disable=not interactive,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("assessing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = assess_fleet(sources, pack, moment, advance)
+    language = _language(lang)
+    if output is ReportFormat.table:
+        _emit(render_fleet(result.assessments, result.skipped, language), out)
+    else:
+        _emit(
+            render_document(output, result.assessments, pack, language, fail_on.value, fleet=True),
+            out,
+        )
+    raise typer.Exit(1 if _fails(result.assessments, fail_on) else 0)
 
 
 @app.command()

@@ -20,7 +20,7 @@ LANGS: tuple[Lang, ...] = ("en", "ko")
 def _flatten(prefix: str, table: dict[str, Any], into: dict[str, dict[str, str]]) -> None:
     strings = {key: value for key, value in table.items() if isinstance(value, str)}
     if strings:
-        into[prefix] = strings
+        into.setdefault(prefix, {}).update(strings)
     for key, value in table.items():
         if isinstance(value, dict):
             _flatten(f"{prefix}.{key}" if prefix else key, value, into)

@@ -119,8 +119,8 @@ def plan_upgrade(
             first = hops.index(supported[0])
             skipped, hops = tuple(hops[:first]), hops[first:]
     for minor in hops:
-        # The newest release that ships the hop's minor: its patches are the newest, and an
-        # Azure Local update is needed anyway whenever the host's release lacks the minor.
+        # Stay on the host's release while it ships a supported patch of the hop's minor;
+        # otherwise update Azure Local to the newest release that ships the minor.
         reachable = [
             candidate
             for candidate in calendar.releases
@@ -132,7 +132,11 @@ def plan_upgrade(
                 f"no Azure Local release from {release.name} up to {at} ships Kubernetes "
                 f"{minor}, so the upgrade cannot pass through it",
             )
-        if reachable[-1] is not release:
+        stays = release.offers_minor(minor) and (
+            calendar.patch_status(KubeVersion.parse(_newest_patch(release, minor)), at).supported
+            is not False
+        )
+        if not stays and reachable[-1] is not release:
             release = reachable[-1]
             steps.append(
                 PlanStep(

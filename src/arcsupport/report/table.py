@@ -12,7 +12,7 @@ from rich.text import Text
 
 from arcsupport.engine import Assessment
 from arcsupport.i18n import Lang, text
-from arcsupport.report.model import assessment_data
+from arcsupport.report.model import assessment_data, fleet_data
 from arcsupport.rules.base import SEVERITY_ORDER
 
 _VERDICT_STYLE = {"supported": "bold green", "at-risk": "bold yellow", "unsupported": "bold red"}
@@ -24,7 +24,7 @@ _SEVERITY_STYLE = {
     "out-of-scope": "cyan",
     "info": "dim",
 }
-_DECISION_STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
+DECISION_STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
 _MAX_EVIDENCE = 5
 
 
@@ -115,7 +115,7 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
             f"  {operation}",
             Text(
                 text(lang, f"ui.decision.{decision['decision']}"),
-                style=_DECISION_STYLE[decision["decision"]],
+                style=DECISION_STYLE[decision["decision"]],
             ),
             detail,
         )
@@ -162,3 +162,59 @@ def print_renderables(console: Console, renderables: list[RenderableType]) -> No
             console.print(renderable)
     lines = [line.rstrip() for line in captured.get().splitlines()]
     console.file.write("\n".join(lines) + "\n")
+
+
+def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> list[RenderableType]:
+    """One row per cluster, most urgent first, then the totals by verdict and by clause."""
+    data = fleet_data(assessments, lang)
+    out: list[RenderableType] = []
+    if data["policy"] is not None:
+        out.append(
+            Text(
+                text(
+                    lang,
+                    "ui.fleet.header",
+                    count=data["totals"]["clusters"],
+                    at=data["evaluated_at"][:10],
+                    policy=f"{data['policy']['name']} {data['policy']['version']}",
+                ),
+                style="bold",
+            )
+        )
+    rows = Table(box=None, pad_edge=False, padding=(0, 1))
+    for column in ("cluster", "version", "verdict", "deadline", "findings"):
+        rows.add_column(text(lang, f"ui.fleet.column.{column}"), overflow="fold")
+    for cluster in data["clusters"]:
+        deadline = cluster["deadlines"][0]["date"] if cluster["deadlines"] else "-"
+        counts: dict[str, int] = {}
+        for finding in cluster["findings"]:
+            counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+        summary = " ".join(
+            f"{text(lang, f'ui.severity.{severity}')}:{counts[severity]}"
+            for severity in SEVERITY_ORDER
+            if severity in counts
+        )
+        rows.add_row(
+            cluster["cluster"]["name"],
+            cluster["cluster"]["kubernetes_version"] or "?",
+            Text(
+                text(lang, f"ui.verdict.{cluster['verdict']}"),
+                style=_VERDICT_STYLE[cluster["verdict"]],
+            ),
+            deadline,
+            summary or "-",
+        )
+    out.append(rows)
+    out.append(Text(""))
+    totals = data["totals"]
+    verdicts = ", ".join(
+        f"{text(lang, f'ui.verdict.{verdict}')} {count}"
+        for verdict, count in totals["by_verdict"].items()
+    )
+    out.append(Text(text(lang, "ui.fleet.by-verdict", verdicts=verdicts), style="bold"))
+    if totals["by_clause"]:
+        clauses = ", ".join(f"{clause} {count}" for clause, count in totals["by_clause"].items())
+        out.append(Text(text(lang, "ui.fleet.by-clause", clauses=clauses)))
+    if skipped:
+        out.append(Text(text(lang, "ui.fleet.skipped", count=skipped), style="dim"))
+    return out

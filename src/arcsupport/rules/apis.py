@@ -14,13 +14,23 @@ from dataclasses import dataclass
 
 import msgspec
 
+from arcsupport.lifecycle.planner import ApiMigration
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import DeprecatedApi
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Outcome, Severity, rule
-from arcsupport.snapshot.kube import GenericMeta, ObjectMeta
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Evidence,
+    Facts,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    Severity,
+    rule,
+)
+from arcsupport.snapshot.kube import GenericMeta, ObjectMeta, Workload
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-_MAX_EVIDENCE = 10
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
@@ -92,7 +102,7 @@ def _applied(annotations: dict[str, str]) -> _TypeMeta | None:
 
 
 def _object_uses(
-    ctx: Context,
+    facts: Facts,
     table: dict[tuple[str, str], _Api],
     part: str,
     items: Iterable[tuple[str, str, ObjectMeta | GenericMeta]],
@@ -113,13 +123,13 @@ def _object_uses(
             if api is None or api in seen:
                 continue
             seen.add(api)
-            yield _Use(api, name, ctx.facts.evidence(part, name, field, version), False)
+            yield _Use(api, name, facts.evidence(part, name, field, version), False)
 
 
 def _metric_uses(
-    ctx: Context, table: dict[tuple[str, str], _Api], current: KubeVersion
+    facts: Facts, table: dict[tuple[str, str], _Api], current: KubeVersion
 ) -> Iterator[_Use]:
-    metrics = ctx.snapshot.metrics
+    metrics = facts.snapshot.metrics
     if metrics is None:
         return
     by_resource = {(api.api_version, _plural(api.kind)): api for api in table.values()}
@@ -141,7 +151,7 @@ def _metric_uses(
             f'version="{request.version}",resource="{request.resource}"}}'
         )
         value = request.removed_release or "-"
-        evidence = ctx.facts.evidence("kubernetes/metrics", series, "removed_release", value)
+        evidence = facts.evidence("kubernetes/metrics", series, "removed_release", value)
         yield _Use(api, series, evidence, True)
 
 
@@ -159,6 +169,55 @@ def _stage(api: _Api, current: KubeVersion) -> str | None:
     return None
 
 
+def _workload_lists(facts: Facts) -> tuple[tuple[str, str, list[Workload] | None], ...]:
+    snap = facts.snapshot
+    return (
+        ("kubernetes/daemonsets", "DaemonSet", snap.daemonsets),
+        ("kubernetes/deployments", "Deployment", snap.deployments),
+        ("kubernetes/statefulsets", "StatefulSet", snap.statefulsets),
+    )
+
+
+def _collect_uses(facts: Facts, current: KubeVersion) -> list[_Use]:
+    """Every deprecated or removed API the bundle's objects or the API server's metrics show."""
+    table = {(row.api_version, row.kind): _Api.from_row(row) for row in facts.pack.deprecated_apis}
+    uses: list[_Use] = []
+    for part, default_kind, workloads in _workload_lists(facts):
+        uses.extend(
+            _object_uses(
+                facts, table, part,
+                ((w.apiVersion, w.kind or default_kind, w.metadata) for w in workloads or ()),
+            )
+        )  # fmt: skip
+    for plural, objects in facts.snapshot.other_objects.items():
+        uses.extend(
+            _object_uses(
+                facts, table, f"kubernetes/{plural}",
+                ((o.apiVersion, o.kind, o.metadata) for o in objects),
+            )
+        )  # fmt: skip
+    uses.extend(_metric_uses(facts, table, current))
+    return uses
+
+
+def migrations_by_removal(facts: Facts, current: KubeVersion) -> dict[str, list[ApiMigration]]:
+    """For the upgrade planner: the APIs in use, grouped by the minor that removes them."""
+    grouped: dict[tuple[str, str, str], tuple[_Api, list[str]]] = {}
+    for use in _collect_uses(facts, current):
+        if use.api.removed_in is None:
+            continue
+        key = (use.api.removed_in.minor_key, use.api.api_version, use.api.kind)
+        grouped.setdefault(key, (use.api, []))[1].append(use.source)
+    result: dict[str, list[ApiMigration]] = {}
+    for (removed_in, api_version, kind), (api, sources) in sorted(grouped.items()):
+        result.setdefault(removed_in, []).append(
+            ApiMigration(
+                api_version, kind, removed_in, api.replacement, tuple(sorted(set(sources)))
+            )
+        )
+    return result
+
+
 @rule(
     "deprecated-apis",
     clauses=("VER-4", "NODE-C-2"),
@@ -170,32 +229,13 @@ def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
     if current is None:
         raise NotEvaluated(_NEEDS_VERSION)
     snap = ctx.snapshot
-    workload_lists = (
-        ("kubernetes/daemonsets", "DaemonSet", snap.daemonsets),
-        ("kubernetes/deployments", "Deployment", snap.deployments),
-        ("kubernetes/statefulsets", "StatefulSet", snap.statefulsets),
+    has_objects = bool(snap.other_objects) or any(
+        items is not None for *_, items in _workload_lists(ctx.facts)
     )
-    has_objects = bool(snap.other_objects) or any(items is not None for *_, items in workload_lists)
     if not has_objects and snap.metrics is None:
         raise NotEvaluated(f"{_NEEDS_OBJECTS} or {_NEEDS_METRICS}")
 
-    table = {(row.api_version, row.kind): _Api.from_row(row) for row in ctx.pack.deprecated_apis}
-    uses: list[_Use] = []
-    for part, default_kind, workloads in workload_lists:
-        uses.extend(
-            _object_uses(
-                ctx, table, part,
-                ((w.apiVersion, w.kind or default_kind, w.metadata) for w in workloads or ()),
-            )
-        )  # fmt: skip
-    for plural, objects in snap.other_objects.items():
-        uses.extend(
-            _object_uses(
-                ctx, table, f"kubernetes/{plural}",
-                ((o.apiVersion, o.kind, o.metadata) for o in objects),
-            )
-        )  # fmt: skip
-    uses.extend(_metric_uses(ctx, table, current.version))
+    uses = _collect_uses(ctx.facts, current.version)
 
     # One finding per removal release: each is one migration step on the upgrade path.
     groups: dict[str, tuple[str, list[_Use]]] = {}
@@ -212,7 +252,7 @@ def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
         sources = {use.source for use in group}
         requests = len({use.source for use in group if use.request})
         # Requests show live use, so their evidence goes first when the list is cut short.
-        shown = sorted(group, key=lambda use: not use.request)[:_MAX_EVIDENCE]
+        shown = sorted(group, key=lambda use: not use.request)[:EVIDENCE_CAP]
         evidence = [use.evidence for use in shown]
         severity: Severity = "info" if stage.startswith("deprecated") else "warning"
         clauses = ("VER-4", "NODE-C-2") if stage == "removed-next" else ("NODE-C-2",)

@@ -1,0 +1,44 @@
+"""Many clusters at once: bundles, dumps and Resource Graph exports, assessed one by one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from arcsupport.engine import Assessment, assess
+from arcsupport.policy.model import Pack
+from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.snapshot.inventory import is_inventory, read_inventory
+from arcsupport.snapshot.model import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    assessments: list[Assessment]
+    skipped: int  # Arc-connected clusters that are not AKS Arc
+
+
+def assess_fleet(
+    sources: list[Path],
+    pack: Pack,
+    at: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> Fleet:
+    """Read every source, then assess each cluster; `progress(done, total)` after each one."""
+    snapshots: list[Snapshot] = []
+    skipped = 0
+    for source in sources:
+        if is_inventory(source):
+            inventory = read_inventory(source)
+            snapshots.extend(inventory.clusters)
+            skipped += inventory.skipped
+        else:
+            snapshots.append(read_snapshot(source))
+    assessments = []
+    for done, snapshot in enumerate(snapshots, start=1):
+        assessments.append(assess(snapshot, pack, at))
+        if progress is not None:
+            progress(done, len(snapshots))
+    return Fleet(assessments, skipped)

@@ -1,0 +1,57 @@
+"""One entry point for the document formats `check` and `fleet` share."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from arcsupport.engine import Assessment
+from arcsupport.i18n import Lang
+from arcsupport.policy.model import Pack
+from arcsupport.report.csvout import render_csv
+from arcsupport.report.html import render_html
+from arcsupport.report.ical import render_ical
+from arcsupport.report.jsonout import dumps
+from arcsupport.report.junit import render_junit
+from arcsupport.report.markdown import render_markdown
+from arcsupport.report.model import assessment_data, fleet_data
+from arcsupport.report.sarif import render_sarif
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+    html = "html"
+    ical = "ical"
+    csv = "csv"
+
+
+def render_document(
+    fmt: ReportFormat,
+    assessments: list[Assessment],
+    pack: Pack,
+    lang: Lang,
+    fail_on: str,
+    *,
+    fleet: bool,
+) -> str | bytes:
+    """Every format but `table` (which is drawn for a terminal)."""
+    if fmt is ReportFormat.json:
+        if fleet:
+            return dumps(fleet_data(assessments, lang))
+        return dumps(assessment_data(assessments[0], lang))
+    if fmt is ReportFormat.sarif:
+        return render_sarif(assessments, pack, lang)
+    if fmt is ReportFormat.junit:
+        return render_junit(assessments, lang, fail_on)
+    if fmt is ReportFormat.markdown:
+        return render_markdown(assessments, lang)
+    if fmt is ReportFormat.html:
+        return render_html(assessments, pack, lang)
+    if fmt is ReportFormat.ical:
+        return render_ical(assessments, lang)
+    if fmt is ReportFormat.csv:
+        return render_csv(assessments, lang)
+    raise ValueError(f"{fmt} is drawn, not rendered as a document")
