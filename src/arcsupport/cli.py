@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import io
-import os
 import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +14,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from arcsupport.clikit import (
+    AtOption,
+    FailOn,
+    FailOnOption,
+    LangChoice,
+    LangOption,
+    OutFileOption,
+    Output,
+    OutputOption,
+    PolicyOption,
+    at_moment,
+    console,
+    emit,
+    language,
+)
+from arcsupport.commands import register_commands
 from arcsupport.engine import Assessment, assess
 from arcsupport.errors import InputError
 from arcsupport.fleet import assess_fleet
@@ -33,7 +46,6 @@ from arcsupport.report.table import (
     DECISION_STYLE as _DECISION_STYLE,
 )
 from arcsupport.report.table import (
-    print_renderables,
     render_assessment,
     render_fleet,
 )
@@ -42,7 +54,6 @@ from arcsupport.rules import load_rules
 from arcsupport.rules.apis import migrations_by_removal
 from arcsupport.rules.base import SEVERITY_RANK, Facts
 from arcsupport.snapshot.bundle import read_snapshot
-from arcsupport.timeutil import parse_at
 
 app = typer.Typer(
     name="arcsupport",
@@ -59,16 +70,6 @@ policy_app = typer.Typer(help="Show or change the policy pack.", no_args_is_help
 app.add_typer(policy_app, name="policy")
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class LangChoice(StrEnum):
-    en = "en"
-    ko = "ko"
-
-
 class GateOperation(StrEnum):
     upgrade = "upgrade"
     update_os = "update-os"
@@ -81,94 +82,6 @@ class PlanFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
-
-
-class FailOn(StrEnum):
-    unsupported = "unsupported"
-    warning = "warning"
-    info = "info"
-
-
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help="Evaluate as of this date or time (2025-09-15 or 2025-09-15T00:00:00Z). Default: now.",
-        show_default=False,
-    ),
-]
-PolicyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy",
-        help="A policy pack (folder or file), or an overlay that says `extends: aks-arc`.",
-        show_default=False,
-    ),
-]
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="Output format.")]
-LangOption = Annotated[LangChoice, typer.Option("--lang", help="Language of the report.")]
-
-
-def _at(value: str | None) -> datetime:
-    return parse_at(value) if value else datetime.now(UTC).replace(microsecond=0)
-
-
-def _console() -> Console:
-    interactive = sys.stdout.isatty()
-    return Console(
-        width=None if interactive else 80,
-        highlight=False,
-        soft_wrap=False,
-        color_system="auto" if interactive else None,
-    )
-
-
-def _language(lang: LangChoice) -> Lang:
-    language: Lang = lang.value
-    return language
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write next to the target, then rename: a failure never leaves half a report behind."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InputError(str(target), exc.strerror or str(exc)) from None
-
-
-def _emit(document: str | bytes | list[RenderableType], out: Path | None) -> None:
-    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
-    if isinstance(document, list):
-        if out is None:
-            print_renderables(_console(), document)
-            return
-        buffer = io.StringIO()
-        print_renderables(
-            Console(file=buffer, width=80, color_system=None, highlight=False), document
-        )
-        document = buffer.getvalue()
-    data = document.encode("utf-8") if isinstance(document, str) else document
-    if out is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        _write_atomically(out, data)
-
-
-OutFileOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--out", help="Write the report to this file instead of stdout.", show_default=False
-    ),
-]
-FailOnOption = Annotated[
-    FailOn,
-    typer.Option("--fail-on", help="Exit 1 when any finding is at or above this severity."),
-]
 
 
 class CheckFormat(StrEnum):
@@ -217,16 +130,16 @@ def check(
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
-    moment = _at(at)
+    moment = at_moment(at)
     pack = load_pack(policy)
     snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment)
-    language = _language(lang)
+    lang_code = language(lang)
     if output is CheckFormat.table:
-        _emit(render_assessment(assessment, language), out)
+        emit(render_assessment(assessment, lang_code), out)
     else:
         fmt = ReportFormat(output.value)
-        _emit(render_document(fmt, [assessment], pack, language, fail_on.value, fleet=False), out)
+        emit(render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False), out)
     raise typer.Exit(1 if _fails([assessment], fail_on) else 0)
 
 
@@ -249,20 +162,20 @@ def gate(
     The same decision as the assessment's `operations` entry. Exit codes: 0 allow, 0 warn
     (the warnings printed), 1 block, 2 bad input.
     """
-    moment = _at(at)
+    moment = at_moment(at)
     pack = load_pack(policy)
     assessment = assess(read_snapshot(source), pack, moment)
-    language = _language(lang)
-    data = gate_data(assessment, operation.value, language)
+    lang_code = language(lang)
+    data = gate_data(assessment, operation.value, lang_code)
     if output is Output.json:
-        _emit(dumps(data), None)
+        emit(dumps(data), None)
     else:
-        decision = Text(text(language, f"ui.decision.{data['decision']}").upper())
+        decision = Text(text(lang_code, f"ui.decision.{data['decision']}").upper())
         decision.stylize(_DECISION_STYLE[data["decision"]])
         lines: list[RenderableType] = [
             Text(
                 text(
-                    language,
+                    lang_code,
                     "gate.header",
                     operation=data["operation"],
                     cluster=data["cluster"],
@@ -278,8 +191,8 @@ def gate(
         if data["clauses"]:
             lines.append(Text(f"  {', '.join(data['clauses'])}", style="dim"))
         else:
-            lines.append(Text("  " + text(language, "gate.no-reasons")))
-        _emit(lines, None)
+            lines.append(Text("  " + text(lang_code, "gate.no-reasons")))
+        emit(lines, None)
     raise typer.Exit(1 if data["decision"] == "block" else 0)
 
 
@@ -325,7 +238,7 @@ def plan(
 
     `--output markdown` writes a runbook for a change ticket.
     """
-    moment = _at(at)
+    moment = at_moment(at)
     pack = load_pack(policy)
     calendar = VersionCalendar(pack)
     removals = None
@@ -353,13 +266,13 @@ def plan(
     result = plan_upgrade(
         calendar, from_version, moment.date(), target=to, host_release=host, removals=removals
     )
-    language = _language(lang)
+    lang_code = language(lang)
     if output is PlanFormat.json:
-        _emit(dumps(plan_data(result, language)), out)
+        emit(dumps(plan_data(result, lang_code)), out)
     elif output is PlanFormat.markdown:
-        _emit(render_plan_markdown(result, language), out)
+        emit(render_plan_markdown(result, lang_code), out)
     else:
-        _emit(render_plan_table(result, language), out)
+        emit(render_plan_table(result, lang_code), out)
     raise typer.Exit(0 if result.reaches_supported else 1)
 
 
@@ -387,7 +300,7 @@ def fleet(
     Clusters known only from Resource Graph rows are judged on what the rows carry (version,
     connectivity, subscription); coverage says what was not available. Exit codes as `check`.
     """
-    moment = _at(at)
+    moment = at_moment(at)
     pack = load_pack(policy)
     interactive = sys.stderr.isatty()
     with Progress(
@@ -404,12 +317,12 @@ def fleet(
             bar.update(task, completed=done, total=total)
 
         result = assess_fleet(sources, pack, moment, advance)
-    language = _language(lang)
+    lang_code = language(lang)
     if output is ReportFormat.table:
-        _emit(render_fleet(result.assessments, result.skipped, language), out)
+        emit(render_fleet(result.assessments, result.skipped, lang_code), out)
     else:
-        _emit(
-            render_document(output, result.assessments, pack, language, fail_on.value, fleet=True),
+        emit(
+            render_document(output, result.assessments, pack, lang_code, fail_on.value, fleet=True),
             out,
         )
     raise typer.Exit(1 if _fails(result.assessments, fail_on) else 0)
@@ -423,18 +336,18 @@ def versions(
     lang: LangOption = LangChoice.en,
 ) -> None:
     """List the AKS Arc Kubernetes minors with their status, end of support and patches."""
-    moment = _at(at)
+    moment = at_moment(at)
     pack = load_pack(policy)
     data = versions_data(pack, moment)
     if output is Output.json:
         sys.stdout.write(dumps(data))
         return
-    language: Lang = lang.value
-    console = _console()
-    console.print(
+    lang_code: Lang = lang.value
+    out_console = console()
+    out_console.print(
         Text(
             text(
-                language,
+                lang_code,
                 "ui.versions.title",
                 at=data["evaluated_at"][:10],
                 policy=f"{data['policy']['name']} {data['policy']['version']}",
@@ -445,17 +358,17 @@ def versions(
     )
     table = Table(box=None, pad_edge=False)
     for column in ("minor", "status", "end", "days", "basis", "patches"):
-        table.add_column(text(language, f"ui.versions.column.{column}"))
+        table.add_column(text(lang_code, f"ui.versions.column.{column}"))
     for row in data["versions"]:
         table.add_row(
             row["minor"],
-            text(language, f"ui.versions.status.{row['status']}"),
+            text(lang_code, f"ui.versions.status.{row['status']}"),
             row["end_of_support"] or "-",
             "-" if row["days_left"] is None else str(row["days_left"]),
-            text(language, f"ui.basis.{row['basis']}") if row["basis"] else "-",
+            text(lang_code, f"ui.basis.{row['basis']}") if row["basis"] else "-",
             ", ".join(row["patches"]) or "-",
         )
-    console.print(table)
+    out_console.print(table)
 
 
 @app.command()
@@ -469,11 +382,11 @@ def explain(
     """Explain a clause of the policy or a rule: what it says, how it is checked, how to fix."""
     pack = load_pack(policy)
     rules = load_rules()
-    language: Lang = lang.value
-    console = _console()
+    lang_code: Lang = lang.value
+    out_console = console()
 
     def line(label_key: str, value: str) -> None:
-        console.print(Text(f"{text(language, label_key)}: ", style="bold") + Text(value))
+        out_console.print(Text(f"{text(lang_code, label_key)}: ", style="bold") + Text(value))
 
     clause_id = item.upper()
     if clause_id in pack.clauses:
@@ -482,25 +395,25 @@ def explain(
         line("ui.explain.clause", clause_id)
         line(
             "ui.explain.section",
-            f"{clause.section} - {section.ko if language == 'ko' else section.en}",
+            f"{clause.section} - {section.ko if lang_code == 'ko' else section.en}",
         )
-        line("ui.explain.effect", text(language, f"ui.severity.{clause.effect}"))
-        line("ui.explain.statement", clause.text.get(language))
-        line("ui.explain.check", clause.check.get(language))
-        line("ui.explain.fix", clause.fix.get(language))
+        line("ui.explain.effect", text(lang_code, f"ui.severity.{clause.effect}"))
+        line("ui.explain.statement", clause.text.get(lang_code))
+        line("ui.explain.check", clause.check.get(lang_code))
+        line("ui.explain.fix", clause.fix.get(lang_code))
         citing = [spec.id for spec in rules.values() if clause_id in spec.clauses]
-        line("ui.explain.cited-by", ", ".join(citing) or text(language, "ui.explain.none"))
+        line("ui.explain.cited-by", ", ".join(citing) or text(lang_code, "ui.explain.none"))
         return
     if item in rules:
         spec = rules[item]
-        line("ui.explain.rule", f"{spec.id} - {text(language, f'rule.{spec.id}', 'title')}")
-        line("ui.explain.what", text(language, f"rule.{spec.id}", "what"))
-        line("ui.explain.why", text(language, f"rule.{spec.id}", "why"))
-        line("ui.explain.fix", text(language, f"rule.{spec.id}", "fix"))
+        line("ui.explain.rule", f"{spec.id} - {text(lang_code, f'rule.{spec.id}', 'title')}")
+        line("ui.explain.what", text(lang_code, f"rule.{spec.id}", "what"))
+        line("ui.explain.why", text(lang_code, f"rule.{spec.id}", "why"))
+        line("ui.explain.fix", text(lang_code, f"rule.{spec.id}", "fix"))
         line("ui.explain.needs", "; ".join(spec.needs))
-        console.print(Text(f"{text(language, 'ui.explain.clauses')}:", style="bold"))
+        out_console.print(Text(f"{text(lang_code, 'ui.explain.clauses')}:", style="bold"))
         for clause_id in spec.clauses:
-            console.print(f"  {clause_id}: {pack.clauses[clause_id].text.get(language)}")
+            out_console.print(f"  {clause_id}: {pack.clauses[clause_id].text.get(lang_code)}")
         return
     known = [*pack.clauses, *rules]
     close = difflib.get_close_matches(item, known, n=3) or difflib.get_close_matches(
@@ -559,3 +472,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f"arcsupport: error: {message}", file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+register_commands(app)
