@@ -48,11 +48,18 @@ class NotCollected(msgspec.Struct):
     reason: str
 
 
-class Manifest(msgspec.Struct):
+class Redaction(msgspec.Struct):
+    what: str
+    count: int
+
+
+class Manifest(msgspec.Struct, omit_defaults=True):
     format: str
     collected_at: datetime | None = None
     cluster: ManifestCluster = msgspec.field(default_factory=ManifestCluster)
     not_collected: list[NotCollected] = []
+    redacted: list[Redaction] = []
+    collector: str = ""
 
 
 # plural file name -> (item type, kind, Snapshot attribute)
