@@ -28,6 +28,7 @@ from arcsupport.clikit import (
     console,
     emit,
     language,
+    write_atomically,
 )
 from arcsupport.commands import register_commands
 from arcsupport.engine import Assessment, assess
@@ -37,7 +38,8 @@ from arcsupport.gate import gate_data
 from arcsupport.i18n import Lang, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import plan_upgrade
-from arcsupport.policy.loader import load_pack, pack_as_builtins
+from arcsupport.policy.loader import load_pack, pack_as_builtins, user_overlay_path
+from arcsupport.policy.update import merge_endoflife, merge_kubernetes_versions
 from arcsupport.report.formats import ReportFormat, render_document
 from arcsupport.report.jsonout import dumps
 from arcsupport.report.markdown import render_plan_markdown
@@ -53,6 +55,7 @@ from arcsupport.report.versions import versions_data
 from arcsupport.rules import load_rules
 from arcsupport.rules.apis import migrations_by_removal
 from arcsupport.rules.base import SEVERITY_RANK, Facts
+from arcsupport.safeyaml import dump_yaml, load_yaml
 from arcsupport.snapshot.bundle import read_snapshot
 
 app = typer.Typer(
@@ -440,14 +443,13 @@ def policy_show(
     ] = PackFormat.yaml,
 ) -> None:
     """Print the effective policy pack (the shipped pack with any overlay applied)."""
-    import yaml
 
     pack = load_pack(policy)
     data = pack_as_builtins(pack)
     if output is PackFormat.json:
         sys.stdout.write(dumps(data))
     else:
-        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+        sys.stdout.write(dump_yaml(data))
 
 
 # Typer's usage errors are click's ClickException (vendored by newer Typer releases); found
@@ -455,6 +457,74 @@ def policy_show(
 _USAGE_ERROR: type[Exception] = next(
     klass for klass in typer.BadParameter.__mro__ if klass.__name__ == "ClickException"
 )
+
+
+@policy_app.command("update")
+def policy_update(
+    from_kubernetes_versions: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-kubernetes-versions",
+            help="An `az aksarc get-versions` payload (kubernetesVersions) of a custom location.",
+            show_default=False,
+        ),
+    ] = None,
+    from_endoflife: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-endoflife",
+            help="An endoflife.date release-data file for Kubernetes (upstream release dates).",
+            show_default=False,
+        ),
+    ] = None,
+    at: AtOption = None,
+) -> None:
+    """Merge fresh version data into your own overlay (in your config folder, shown by
+    `policy show`); the shipped pack is never changed.
+
+    Versions a kubernetesVersions payload newly lists are recorded as offered from --at
+    (default today); versions it no longer lists count as removed that day.
+    """
+    if (from_kubernetes_versions is None) == (from_endoflife is None):
+        raise InputError(
+            "policy update", "give --from-kubernetes-versions FILE or --from-endoflife FILE"
+        )
+    moment = at_moment(at)
+    target = user_overlay_path()
+    current = load_yaml(target.read_bytes(), str(target)) if target.is_file() else {}
+    if not isinstance(current, dict):
+        raise InputError(str(target), "the overlay must be a mapping")
+    pack = load_pack()
+    source = from_kubernetes_versions or from_endoflife
+    assert source is not None
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputError(str(source), exc.strerror or str(exc)) from None
+    if from_kubernetes_versions is not None:
+        merged, changes = merge_kubernetes_versions(current, pack, data, str(source), moment.date())
+    else:
+        merged, changes = merge_endoflife(current, pack, data, str(source))
+    # Refused before anything is written if the result would not load.
+    load_pack(user_overlay={key: value for key, value in merged.items() if key != "extends"})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text_out = dump_yaml(merged)
+    write_atomically(
+        target,
+        ("# arcsupport user overlay, written by `arcsupport policy update`.\n" + text_out).encode(),
+    )
+    lines = [f"updated {target}"]
+    for label, items in (
+        ("new minors", changes.added_minors),
+        ("new patches", changes.added_patches),
+        ("no longer listed (removed from this date)", changes.no_longer_listed),
+        ("upstream release dates", changes.upstream_dates),
+    ):
+        if items:
+            lines.append(f"  {label}: {', '.join(items)}")
+    if changes.empty():
+        lines.append("  nothing new; the overlay records the observation")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,3 +30,14 @@ def load_yaml(data: bytes | str, where: str) -> Any:
         raise InputError(where, f"malformed YAML{position}: {problem}") from None
     except (ValueError, OverflowError) as exc:  # a timestamp such as 2025-02-30
         raise InputError(where, f"malformed YAML: {exc}") from None
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value out: the loader refuses anchors and aliases, so never emit them."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)

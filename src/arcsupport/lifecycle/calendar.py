@@ -30,10 +30,13 @@ EndBasis = Literal["published", "removal", "one-year"]
 
 @dataclass(frozen=True, slots=True)
 class Release:
+    """An Azure Local release, or an observation of what a custom location offered."""
+
     name: str
     released: date
     ga: tuple[KubeVersion, ...]
     preview: tuple[KubeVersion, ...]
+    observed: bool = False
 
     def offers_minor(self, minor: str) -> bool:
         return any(version.minor_key == minor for version in self.ga)
@@ -94,21 +97,37 @@ class VersionCalendar:
             )
 
         built = [build(name, info) for name, info in self._pack.calendar.azure_local.items()]
-        return tuple(sorted(built, key=lambda release: release.released))
+        built.extend(
+            Release(
+                f"observed {day.isoformat()}",
+                day,
+                tuple(KubeVersion.parse(text) for text in seen.kubernetes),
+                tuple(KubeVersion.parse(text) for text in seen.kubernetes_preview),
+                observed=True,
+            )
+            for day, seen in self._pack.calendar.observed.items()
+        )
+        # On one day a named release sorts before an observation of it.
+        return tuple(sorted(built, key=lambda release: (release.released, release.observed)))
+
+    @cached_property
+    def azure_local_releases(self) -> tuple[Release, ...]:
+        """Only the named Azure Local releases: what a host can be updated to."""
+        return tuple(release for release in self.releases if not release.observed)
 
     @cached_property
     def minors(self) -> tuple[str, ...]:
         return tuple(sorted(self._entries, key=lambda minor: KubeVersion.parse(minor)))
 
-    def newest_release(self, at: date) -> Release | None:
+    def newest_release(self, at: date, *, named_only: bool = False) -> Release | None:
         current = None
-        for release in self.releases:
+        for release in self.azure_local_releases if named_only else self.releases:
             if release.released <= at:
                 current = release
         return current
 
     def release(self, name: str) -> Release | None:
-        for release in self.releases:
+        for release in self.azure_local_releases:
             if release.name == name:
                 return release
         return None

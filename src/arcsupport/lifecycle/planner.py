@@ -77,7 +77,7 @@ def plan_upgrade(
     source = _parse(current, "--from")
     if source.minor_key not in calendar.minors:
         raise InputError("--from", f"Kubernetes {source.minor_key} is not in the policy calendar")
-    newest = calendar.newest_release(at)
+    newest = calendar.newest_release(at, named_only=True)
     if newest is None:
         raise InputError("--at", f"the calendar has no Azure Local release by {at}")
 
@@ -86,7 +86,7 @@ def plan_upgrade(
     else:
         found = calendar.release(host_release)
         if found is None:
-            known = ", ".join(release.name for release in calendar.releases)
+            known = ", ".join(release.name for release in calendar.azure_local_releases)
             raise InputError(
                 "--azure-local", f"unknown Azure Local release {host_release!r} (known: {known})"
             )
@@ -123,7 +123,7 @@ def plan_upgrade(
         # otherwise update Azure Local to the newest release that ships the minor.
         reachable = [
             candidate
-            for candidate in calendar.releases
+            for candidate in calendar.azure_local_releases
             if release.released <= candidate.released <= at and candidate.offers_minor(minor)
         ]
         if not reachable:

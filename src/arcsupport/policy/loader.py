@@ -9,6 +9,7 @@ the field and the reason.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from importlib import resources
@@ -16,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import platformdirs
 
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.semver import KubeVersion
-from arcsupport.policy.model import Pack
+from arcsupport.policy.model import Calendar, Pack
 from arcsupport.safeyaml import load_yaml
 from arcsupport.timeutil import yymm_start
 
 DEFAULT_PACK = "aks-arc"
+USER_OVERLAY = "overlay.yaml"
 _PACKS = resources.files("arcsupport.policy") / "packs"
 
 
@@ -179,7 +182,8 @@ def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
             raise _fail(
                 origin, "calendar", f"calendar.kubernetes.{minor}", "key must be major.minor"
             )
-        if entry.end_of_support and entry.end_of_support <= entry.upstream_release:
+        upstream = entry.upstream_release
+        if entry.end_of_support and upstream and entry.end_of_support <= upstream:
             raise _fail(
                 origin,
                 "calendar",
@@ -200,25 +204,14 @@ def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
                 f"{info.released} is not in the month the name {release} stands for",
             )
         for listed in (*info.kubernetes, *info.kubernetes_preview):
-            version = KubeVersion.try_parse(listed)
-            if version is None:
-                raise _fail(
-                    origin,
-                    "calendar",
-                    f"calendar.azure_local.{release}.kubernetes",
-                    f"{listed!r} is not a version",
-                )
-            if version.minor_key not in calendar.kubernetes:
-                raise _fail(
-                    origin,
-                    "calendar",
-                    f"calendar.azure_local.{release}.kubernetes",
-                    f"{listed} is of minor {version.minor_key}, which calendar.kubernetes lacks",
-                )
+            version = _listed_version(calendar, listed, f"calendar.azure_local.{release}", origin)
             if listed in info.kubernetes:
                 earliest = first_seen.get(version.minor_key)
                 if earliest is None or info.released < earliest[0]:
                     first_seen[version.minor_key] = (info.released, release)
+    for day, seen_on in calendar.observed.items():
+        for listed in (*seen_on.kubernetes, *seen_on.kubernetes_preview):
+            _listed_version(calendar, listed, f"calendar.observed.{day}", origin)
     for minor, entry in calendar.kubernetes.items():
         seen = first_seen.get(minor)
         declared = entry.first_azure_local
@@ -234,22 +227,78 @@ def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
             )
 
 
-def load_pack(path: Path | None = None) -> Pack:
-    """The shipped default pack, or `path` as a whole pack or as an overlay of a shipped one."""
+def _listed_version(
+    calendar: Calendar, listed: str, field: str, origin: dict[str, str]
+) -> KubeVersion:
+    version = KubeVersion.try_parse(listed)
+    if version is None:
+        raise _fail(origin, "calendar", f"{field}.kubernetes", f"{listed!r} is not a version")
+    if version.minor_key not in calendar.kubernetes:
+        raise _fail(
+            origin,
+            "calendar",
+            f"{field}.kubernetes",
+            f"{listed} is of minor {version.minor_key}, which calendar.kubernetes lacks",
+        )
+    return version
+
+
+def user_config_dir() -> Path:
+    """Where the user's own overlay lives; ARCSUPPORT_CONFIG_DIR moves it (tests, CI, teams)."""
+    chosen = os.environ.get("ARCSUPPORT_CONFIG_DIR")
+    return Path(chosen) if chosen else platformdirs.user_config_path("arcsupport")
+
+
+def user_overlay_path() -> Path:
+    return user_config_dir() / USER_OVERLAY
+
+
+def _with_overlay(
+    document: dict[str, Any], origin: dict[str, str], overlay: dict[str, Any], where: str
+) -> dict[str, Any]:
+    for key in overlay:
+        origin[key] = where
+    merged: dict[str, Any] = _merge(document, overlay)
+    return merged
+
+
+def _user_overlay() -> tuple[dict[str, Any], str] | None:
+    path = user_overlay_path()
+    if not path.is_file():
+        return None
+    document, _ = _read_documents(_user_files(path))
+    if document.pop("extends", DEFAULT_PACK) != DEFAULT_PACK:
+        raise PolicyError(str(path), f"field extends: the user overlay must extend {DEFAULT_PACK}")
+    return document, str(path)
+
+
+def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None = None) -> Pack:
+    """The effective pack: the shipped `aks-arc` pack, then the user's overlay from the config
+    folder (see `policy update`), then `path` as an overlay. A `path` that is a whole pack (no
+    `extends`) is used alone. `user_overlay` replaces the file's content (to check an update
+    before it is written)."""
     source = f"pack {DEFAULT_PACK}" if path is None else str(path)
-    if path is None:
-        document, origin = _read_documents(_shipped_files(DEFAULT_PACK))
-    else:
+    user_document: dict[str, Any] = {}
+    user_origin: dict[str, str] = {}
+    if path is not None:
         user_document, user_origin = _read_documents(_user_files(path))
-        extends = user_document.pop("extends", None)
-        if extends is None:
-            document, origin = user_document, user_origin
-        else:
-            if not isinstance(extends, str):
-                raise PolicyError(user_origin["extends"], "field extends: must be a pack name")
-            document, origin = _read_documents(_shipped_files(extends))
-            document = _merge(document, user_document)
-            origin.update(user_origin)
+    extends = user_document.pop("extends", None)
+    if path is not None and extends is None:
+        document, origin = user_document, user_origin
+    else:
+        if extends is not None and not isinstance(extends, str):
+            raise PolicyError(user_origin["extends"], "field extends: must be a pack name")
+        base = extends or DEFAULT_PACK
+        document, origin = _read_documents(_shipped_files(base))
+        own = (
+            (user_overlay, str(user_overlay_path()))
+            if user_overlay is not None
+            else _user_overlay()
+        )
+        if own is not None and base == DEFAULT_PACK:
+            document = _with_overlay(document, origin, own[0], own[1])
+        if path is not None:
+            document = _with_overlay(document, origin, user_document, str(path))
     pack = _typed(document, origin, source)
     check_consistency(pack, origin)
     return pack

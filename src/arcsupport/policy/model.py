@@ -74,7 +74,9 @@ class Skew(Strict):
 
 
 class MinorVersion(Strict):
-    upstream_release: date
+    # Unknown for a minor first seen in a `kubernetesVersions` payload until endoflife data
+    # (`arcsupport policy update --from-endoflife`) supplies it.
+    upstream_release: date | None = None
     first_azure_local: str | None = None
     end_of_support: date | None = None
     end_of_support_source: str | None = None
@@ -87,9 +89,19 @@ class AzureLocalRelease(Strict):
     note: str | None = None
 
 
+class Observation(Strict):
+    """What a custom location offered on a day (`az aksarc get-versions`), merged by
+    `arcsupport policy update`: it counts like a release for what is offered when."""
+
+    kubernetes: list[str]
+    kubernetes_preview: list[str] = []
+    source: str = ""
+
+
 class Calendar(Strict):
     kubernetes: dict[str, MinorVersion]
     azure_local: dict[str, AzureLocalRelease]
+    observed: dict[date, Observation] = {}
 
 
 class WindowsServerHost(Strict):
