@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("collect", "triage", "access", "advisories")
+COMMAND_MODULES = ("collect", "bundle", "triage", "access", "advisories")
 
 
 def register_commands(app: typer.Typer) -> None:
