@@ -77,6 +77,17 @@ def check_rules_against_pack(pack: Pack) -> None:
             )
 
 
+def _with_collection_reasons(needs: tuple[str, ...], snapshot: Snapshot) -> tuple[str, ...]:
+    """Say why a needed part is missing when the collector recorded it (a 403, a 404)."""
+    annotated = []
+    for need in needs:
+        reasons = [
+            f"{part}: {reason}" for part, reason in snapshot.not_collected.items() if part in need
+        ]
+        annotated.append(f"{need} (not collected: {'; '.join(reasons)})" if reasons else need)
+    return tuple(annotated)
+
+
 def _severity_key(finding: Finding) -> tuple[int, str, str]:
     return (SEVERITY_ORDER.index(finding.severity), finding.rule, finding.message.key)
 
@@ -123,7 +134,8 @@ def assess(snapshot: Snapshot, pack: Pack, at: datetime) -> Assessment:
         try:
             outcomes = list(spec.check(context))
         except NotEvaluated as missing:
-            not_evaluated.append(NotEvaluatedRule(spec.id, missing.needs, partial=False))
+            needs = _with_collection_reasons(missing.needs, snapshot)
+            not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))
             for operation in spec.operations:
                 effects.append(
                     OperationEffect(
@@ -147,7 +159,8 @@ def assess(snapshot: Snapshot, pack: Pack, at: datetime) -> Assessment:
                 if outcome.date >= at.date():
                     deadlines.append(outcome)
             elif isinstance(outcome, Gap):
-                not_evaluated.append(NotEvaluatedRule(spec.id, outcome.needs, partial=True))
+                needs = _with_collection_reasons(outcome.needs, snapshot)
+                not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=True))
 
     horizon = pack.thresholds.warning_horizon_days
     notices: list[Message] = []
