@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeVar
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.semver import KubeVersion
@@ -15,6 +15,7 @@ from arcsupport.policy.model import Effect, Pack
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
 
+T = TypeVar("T")
 Severity = Effect
 Operation = Literal["upgrade", "update-os", "scale", "create-nodepool", "create-vm"]
 OPERATIONS: tuple[Operation, ...] = (
@@ -129,6 +130,13 @@ class Facts:
     def __init__(self, snapshot: Snapshot, pack: Pack) -> None:
         self.snapshot = snapshot
         self.pack = pack
+        self._shared: dict[str, object] = {}
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """A view several rules of one module derive alike, computed once per assessment."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]  # type: ignore[return-value]
 
     @cached_property
     def calendar(self) -> VersionCalendar:

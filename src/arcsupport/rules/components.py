@@ -4,9 +4,10 @@ the cluster itself."""
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from itertools import chain
 
 from arcsupport.policy.model import ComponentSignature
@@ -38,12 +39,29 @@ class _Match:
     releases: dict[str, None] = field(default_factory=dict)  # ordered set of ns/release
 
 
+def _detected(ctx: Context) -> dict[str, _Match]:
+    """Every component of the pack, detected in one pass shared by both rules of this module:
+    the pass reads every workload and every pod, which is most of what these rules cost."""
+    return ctx.facts.shared("components.detected", lambda: _detect(ctx, ctx.pack.components))
+
+
 def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str, _Match]:
     """Every component of `components` with at least one matching signal, in pack order."""
     snap = ctx.snapshot
     evidence = ctx.facts.evidence
     matches: dict[str, _Match] = {key: _Match() for key in components}
     vendor_namespaces = set(ctx.pack.managed.vendor_namespaces)
+    # Compiled once: the loop below meets every workload (15,000 in a big cluster).
+    workload_patterns = [
+        (
+            key,
+            signature.kind,
+            re.compile(fnmatch.translate(signature.name)),
+            re.compile(fnmatch.translate(signature.namespace)) if signature.namespace else None,
+        )
+        for key, component in components.items()
+        for signature in component.workloads
+    ]
     # Where each namespace was seen: the list of namespaces, or any namespaced object in it.
     namespaces: dict[str, str] = {
         ns.metadata.name: "kubernetes/namespaces" for ns in snap.namespaces or ()
@@ -63,19 +81,18 @@ def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str
             # The vendor installs its own agents with Helm too (the azure-arc release); only
             # releases outside its namespaces are the user's third-party software.
             vendor_owned = meta.namespace in vendor_namespaces
+            named: set[str] = set()
+            for key, sig_kind, name_pattern, namespace_pattern in workload_patterns:
+                if (
+                    key not in named
+                    and (sig_kind is None or sig_kind == kind)
+                    and name_pattern.match(meta.name)
+                    and (namespace_pattern is None or namespace_pattern.match(meta.namespace))
+                ):
+                    named.add(key)
+                    matches[key].evidence.append(evidence(part, obj, "metadata.name", meta.name))
             for key, component in components.items():
                 found = matches[key]
-                for signature in component.workloads:
-                    if (
-                        (signature.kind is None or signature.kind == kind)
-                        and fnmatchcase(meta.name, signature.name)
-                        and (
-                            signature.namespace is None
-                            or fnmatchcase(meta.namespace, signature.namespace)
-                        )
-                    ):
-                        found.evidence.append(evidence(part, obj, "metadata.name", meta.name))
-                        break
                 for container in chain(pod_spec.containers, pod_spec.initContainers):
                     if any(pattern in container.image for pattern in component.image_patterns):
                         found.evidence.append(
@@ -194,7 +211,9 @@ def third_party_components(ctx: Context) -> Iterator[Outcome]:
         key: component for key, component in ctx.pack.components.items()
         if component.category != "cni"
     }  # fmt: skip
-    for key, found in _detect(ctx, candidates).items():
+    for key, found in _detected(ctx).items():
+        if key not in candidates:
+            continue
         component = candidates[key]
         severity = _SEVERITY[component.support]
         evidence = found.evidence[:EVIDENCE_CAP]
@@ -224,7 +243,7 @@ def cni(ctx: Context) -> Iterator[Outcome]:
         key: component for key, component in ctx.pack.components.items()
         if component.category == "cni"
     }  # fmt: skip
-    detected = _detect(ctx, cnis)
+    detected = {key: found for key, found in _detected(ctx).items() if key in cnis}
     if not detected and snap.daemonsets is None and snap.apis is None:
         raise NotEvaluated(*_NEEDS_CNI)
     if snap.daemonsets is None:

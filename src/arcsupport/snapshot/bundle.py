@@ -145,6 +145,15 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
+def _detach_managed_fields(items: list[Any]) -> None:
+    """managedFields' fieldsV1 stay undecoded (msgspec.Raw) but must not point into the file's
+    bytes, or the whole file (126 MiB of Deployments in a big cluster) stays in memory."""
+    for item in items:
+        for entry in getattr(getattr(item, "metadata", None), "managedFields", ()):
+            if entry.fieldsV1:
+                entry.fieldsV1 = entry.fieldsV1.copy()
+
+
 def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
     part = "kubernetes/" + name.rsplit(".", 1)[0]
     if name == "version.json":
@@ -160,7 +169,9 @@ def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -
             snapshot.other_objects[plural] = decode_list(data, GenericObject, None, where)
         else:
             item_type, kind, attribute = spec
-            setattr(snapshot, attribute, decode_list(data, item_type, kind, where))
+            items = decode_list(data, item_type, kind, where)
+            _detach_managed_fields(items)
+            setattr(snapshot, attribute, items)
     else:
         return
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
@@ -274,7 +285,9 @@ def _read_cluster_info_dump(root: Path, snapshot: Snapshot) -> None:
             file_name = f"{child.name}/{plural}.json"
             for _, data in iter_directory(root, [file_name]):
                 item_type, kind, _ = _KUBE_LISTS[plural]
-                merged[plural].extend(decode_list(data, item_type, kind, str(root / file_name)))
+                items = decode_list(data, item_type, kind, str(root / file_name))
+                _detach_managed_fields(items)
+                merged[plural].extend(items)
                 seen.add(plural)
     snapshot.namespaces = namespaces
     snapshot.parts["kubernetes/namespaces"] = Part(
