@@ -189,8 +189,14 @@ def gate(
             )
             + decision
         ]
+        # A reason that wraps keeps its indent (a grid column, not a leading space).
+        reasons = Table.grid(padding=(0, 1))
+        reasons.add_column(no_wrap=True)
+        reasons.add_column()
         for reason in data["reasons"]:
-            lines.append(Text(f"  - {reason}"))
+            reasons.add_row("  -", reason)
+        if data["reasons"]:
+            lines.append(reasons)
         if data["clauses"]:
             lines.append(Text(f"  {', '.join(data['clauses'])}", style="dim"))
         else:
@@ -325,7 +331,15 @@ def fleet(
         emit(render_fleet(result.assessments, result.skipped, lang_code), out)
     else:
         emit(
-            render_document(output, result.assessments, pack, lang_code, fail_on.value, fleet=True),
+            render_document(
+                output,
+                result.assessments,
+                pack,
+                lang_code,
+                fail_on.value,
+                fleet=True,
+                skipped=result.skipped,
+            ),
             out,
         )
     raise typer.Exit(1 if _fails(result.assessments, fail_on) else 0)

@@ -3,6 +3,7 @@ writing a document to stdout or to a file without ever leaving half of it behind
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -82,7 +83,9 @@ def write_atomically(target: Path, data: bytes) -> None:
         temporary.write_bytes(data)
         temporary.replace(target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        # Below a file (ENOTDIR) the temporary file cannot exist, and unlink fails the same way.
+        with contextlib.suppress(OSError):
+            temporary.unlink()
         raise InputError(str(target), exc.strerror or str(exc)) from None
 
 

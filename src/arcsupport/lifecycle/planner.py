@@ -119,32 +119,16 @@ def plan_upgrade(
             first = hops.index(supported[0])
             skipped, hops = tuple(hops[:first]), hops[first:]
     for minor in hops:
-        # Stay on the host's release while it ships a supported patch of the hop's minor;
-        # otherwise update Azure Local to the newest release that ships the minor.
-        reachable = [
-            candidate
-            for candidate in calendar.azure_local_releases
-            if release.released <= candidate.released <= at and candidate.offers_minor(minor)
-        ]
-        if not reachable:
+        moved = _host_for(calendar, release, minor, at)
+        if moved is None:
             raise InputError(
                 "--to",
                 f"no Azure Local release from {release.name} up to {at} ships Kubernetes "
                 f"{minor}, so the upgrade cannot pass through it",
             )
-        stays = release.offers_minor(minor) and (
-            calendar.patch_status(KubeVersion.parse(_newest_patch(release, minor)), at).supported
-            is not False
-        )
-        if not stays and reachable[-1] is not release:
-            release = reachable[-1]
-            steps.append(
-                PlanStep(
-                    "azure-local-update",
-                    release.name,
-                    calendar.azure_local_end_of_support(release.name),
-                )
-            )
+        if moved is not release:
+            release = moved
+            steps.append(_host_step(calendar, release))
         to = _newest_patch(release, minor)
         if minor == goal.minor_key and goal.patch is not None:
             if goal not in release.ga:
@@ -166,7 +150,20 @@ def plan_upgrade(
         skipped = ()
 
     if goal.minor == source.minor:
-        patch_to = str(goal) if goal.patch is not None else _newest_patch(release, source.minor_key)
+        # A patch upgrade obeys VER-9 too: when the host's release ships no supported patch of
+        # the minor any more, Azure Local is updated first (unless the asked-for patch is
+        # shipped where the cluster is).
+        if goal.patch is None or goal not in release.ga:
+            moved = _host_for(calendar, release, source.minor_key, at)
+            if moved is not None and moved is not release:
+                release = moved
+                steps.append(_host_step(calendar, release))
+        if goal.patch is not None:
+            if goal != source and goal not in release.ga:
+                raise InputError("--to", f"Azure Local {release.name} does not ship {goal}")
+            patch_to = str(goal)
+        else:
+            patch_to = _newest_patch(release, source.minor_key)
         patch_version = KubeVersion.parse(patch_to)
         if source.patch is None or (patch_version.patch is not None and patch_version > source):
             steps.append(
@@ -177,6 +174,13 @@ def plan_upgrade(
 
     final_minor = f"{goal.major}.{goal.minor}"
     final = calendar.minor_status(final_minor, at)
+    # The version the cluster ends on: a supported minor on a patch off the release train
+    # (VER-6) is not a supported version.
+    upgrades = [step.to for step in steps if step.kind == "kubernetes-upgrade"]
+    landed = KubeVersion.parse(upgrades[-1]) if upgrades else source
+    patch_supported = (
+        landed.patch is None or calendar.patch_status(landed, at).supported is not False
+    )
     notes: list[Message] = []
     if assumed:
         notes.append(Message("plan.note.host-assumed", {"release": host.name}))
@@ -187,9 +191,32 @@ def plan_upgrade(
         host_release=host.name,
         host_assumed=assumed,
         steps=tuple(steps),
-        reaches_supported=final.status == "supported",
+        reaches_supported=final.status == "supported" and patch_supported,
         supported_until=final.end_of_support,
         notes=tuple(notes),
+    )
+
+
+def _host_for(calendar: VersionCalendar, release: Release, minor: str, at: date) -> Release | None:
+    """The release to run `minor` on: the host's own while it ships a supported patch of it,
+    else the newest release up to `at` that ships the minor; None when no release does."""
+    reachable = [
+        candidate
+        for candidate in calendar.azure_local_releases
+        if release.released <= candidate.released <= at and candidate.offers_minor(minor)
+    ]
+    if not reachable:
+        return None
+    stays = release.offers_minor(minor) and (
+        calendar.patch_status(KubeVersion.parse(_newest_patch(release, minor)), at).supported
+        is not False
+    )
+    return release if stays else reachable[-1]
+
+
+def _host_step(calendar: VersionCalendar, release: Release) -> PlanStep:
+    return PlanStep(
+        "azure-local-update", release.name, calendar.azure_local_end_of_support(release.name)
     )
 
 

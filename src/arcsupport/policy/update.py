@@ -70,7 +70,14 @@ def merge_kubernetes_versions(
             )
         (preview if entry.isPreview else ga).extend(patch for patch in patches if patch)
 
-    calendar = VersionCalendar(pack)
+    # Compared with the calendar as it was before this day's observation, which a second run
+    # on the same day replaces: the same payload then reports the same changes.
+    earlier = {day: seen for day, seen in pack.calendar.observed.items() if day != seen_on}
+    calendar = VersionCalendar(
+        msgspec.structs.replace(
+            pack, calendar=msgspec.structs.replace(pack.calendar, observed=earlier)
+        )
+    )
     before = calendar.newest_release(seen_on)
     offered_before = set(before.ga) if before else set()
     known_patches = {version for release in calendar.releases for version in release.ga}

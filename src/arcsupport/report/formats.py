@@ -36,11 +36,13 @@ def render_document(
     fail_on: str,
     *,
     fleet: bool,
+    skipped: int = 0,
 ) -> str | bytes:
-    """Every format but `table` (which is drawn for a terminal)."""
+    """Every format but `table` (which is drawn for a terminal); `skipped` counts the
+    Arc-connected clusters a fleet left out (not AKS Arc)."""
     if fmt is ReportFormat.json:
         if fleet:
-            return dumps(fleet_data(assessments, lang))
+            return dumps(fleet_data(assessments, lang, skipped))
         return dumps(assessment_data(assessments[0], lang))
     if fmt is ReportFormat.sarif:
         return render_sarif(assessments, pack, lang)

@@ -104,8 +104,9 @@ def sort_by_urgency(assessments: list[Assessment]) -> list[Assessment]:
     return sorted(assessments, key=urgency_key)
 
 
-def fleet_data(assessments: list[Assessment], lang: Lang) -> dict[str, Any]:
-    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause."""
+def fleet_data(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> dict[str, Any]:
+    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
+    how many Arc-connected clusters were left out because they are not AKS Arc."""
     ordered = sort_by_urgency(assessments)
     by_verdict = {"unsupported": 0, "at-risk": 0, "supported": 0}
     by_clause: dict[str, int] = {}
@@ -130,6 +131,7 @@ def fleet_data(assessments: list[Assessment], lang: Lang) -> dict[str, Any]:
             "clusters": len(ordered),
             "by_verdict": by_verdict,
             "by_clause": dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
+            "skipped": skipped,
         },
         "clusters": [assessment_data(assessment, lang) for assessment in ordered],
     }

@@ -63,7 +63,11 @@ def render_plan_table(plan: Plan, lang: Lang) -> list[RenderableType]:
     out.extend(Text(f"! {note}", style="yellow") for note in data["notes"])
     steps = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("step", "kind", "to", "support-ends", "notes"):
-        steps.add_column(text(lang, f"plan.table.column.{column}"))
+        # Notes name API versions longer than the column: fold them, never cut them off.
+        steps.add_column(
+            text(lang, f"plan.table.column.{column}"),
+            overflow="fold" if column == "notes" else "ellipsis",
+        )
     for number, step in enumerate(data["steps"], start=1):
         notes = []
         if step["skipped"]:

@@ -7,6 +7,7 @@ what its rows say; the engine's coverage then names everything the rows could no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -39,7 +40,7 @@ class _SubscriptionProperties(msgspec.Struct, gc=False):
 
 
 class Export(msgspec.Struct, gc=False):
-    data: list[Row]
+    data: list[msgspec.Raw]  # each row decoded on its own, so that an error names its index
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +49,24 @@ class Inventory:
     skipped: int  # connected clusters that are not AKS Arc (no provisioned cluster instance)
 
 
-def _rows(data: bytes, where: str) -> list[Row]:
+_ROW = msgspec.json.Decoder(Row)
+
+
+def _rows(data: bytes, where: str) -> Iterator[tuple[int, Row]]:
     try:
         if data.lstrip().startswith(b"["):
-            return msgspec.json.decode(data, type=list[Row])
-        return msgspec.json.decode(data, type=Export).data
+            raw = msgspec.json.decode(data, type=list[msgspec.Raw])
+        else:
+            raw = msgspec.json.decode(data, type=Export).data
     except msgspec.ValidationError as exc:
         raise InputError(where, f"not a Resource Graph export: {exc}") from None
     except msgspec.DecodeError as exc:
         raise InputError(where, explain_msgspec_error(exc)) from None
+    for index, row in enumerate(raw):
+        try:
+            yield index, _ROW.decode(row)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"{where}: row {index}", str(exc)) from None
 
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -78,7 +88,7 @@ def read_inventory(path: Path) -> Inventory:
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
     provisioned: dict[str, tuple[int, az.ProvisionedCluster]] = {}
     subscriptions: dict[str, tuple[int, az.Subscription]] = {}
-    for index, row in enumerate(_rows(data, where)):
+    for index, row in _rows(data, where):
         row_where = f"{where}: row {index}"
         kind = row.type.lower()
         if not row.id:
@@ -134,9 +144,9 @@ def read_inventory(path: Path) -> Inventory:
                 "azure/provisioned-cluster", f"{where}: row {aks[0]}", Provenance.OBSERVED
             )
             if not snapshot.resource_id:
-                snapshot.resource_id = aks[1].id.split(
-                    "/providers/Microsoft.HybridContainerService"
-                )[0]
+                # The connected cluster's id, in the instance id's own spelling (Resource
+                # Graph may give either in lower case).
+                snapshot.resource_id = aks[1].id[: len(owner)]
                 snapshot.cluster_name = snapshot.resource_id.rstrip("/").rsplit("/", 1)[-1]
         subscription_id = owner.split("/")[2] if owner.startswith("/subscriptions/") else ""
         found = subscriptions.get(subscription_id)
