@@ -19,7 +19,12 @@ from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot.archive import iter_directory, iter_tarball
-from arcsupport.snapshot.decode import convert, decode_json, decode_list
+from arcsupport.snapshot.decode import (
+    convert,
+    decode_json,
+    decode_json_nulls_absent,
+    decode_list,
+)
 from arcsupport.snapshot.facts import DeclaredFacts
 from arcsupport.snapshot.kube import (
     APIGroupList,
@@ -125,9 +130,9 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
     if name == "agent-pools.json":
         stripped = data.lstrip()
         if stripped.startswith(b"["):
-            pools = decode_json(data, list[az.AgentPool], where)
+            pools = decode_json_nulls_absent(data, list[az.AgentPool], where)
         else:
-            pools = decode_json(data, az.AgentPoolList, where).value
+            pools = decode_json_nulls_absent(data, az.AgentPoolList, where).value
         for pool in pools:
             _check_resource_type(pool.type, _AGENT_POOL_TYPE, where)
         snapshot.agent_pools = pools
@@ -138,7 +143,7 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
         known = ", ".join(AZURE_FILES)
         raise InputError(where, f"unknown Azure file; expected one of: {known}")
     typ, attribute, resource_type = spec
-    resource = decode_json(data, typ, where)
+    resource = decode_json_nulls_absent(data, typ, where)
     _check_resource_type(getattr(resource, "type", ""), resource_type, where)
     setattr(snapshot, attribute, resource)
     part = "azure/" + name.removesuffix(".json")

@@ -75,3 +75,21 @@ def decode_list(
         elif kind != expected_kind:
             raise InputError(where, f"item {index} is a {kind}, expected a {expected_kind}")
     return items
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+def decode_json_nulls_absent(data: bytes | memoryview, typ: type[T], where: str) -> T:
+    """For ARM payloads, which write `null` for anything unset (`"errorMessage": null`): a null
+    reads as an absent field. They are small, so the detour through plain objects is cheap."""
+    try:
+        plain = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise InputError(where, explain_msgspec_error(exc)) from None
+    return convert(_without_nulls(plain), typ, where)

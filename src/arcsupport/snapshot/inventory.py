@@ -16,7 +16,7 @@ import msgspec
 
 from arcsupport.errors import InputError
 from arcsupport.snapshot import azure as az
-from arcsupport.snapshot.decode import explain_msgspec_error
+from arcsupport.snapshot.decode import decode_json_nulls_absent, explain_msgspec_error
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 
 _CONNECTED = "microsoft.kubernetes/connectedclusters"
@@ -75,7 +75,10 @@ S = TypeVar("S", bound=msgspec.Struct)
 def _properties(row: Row, typ: type[S], where: str) -> S:
     try:
         return msgspec.json.decode(row.properties, type=typ)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError:
+        # Most often a `null` where a value is unset; the slower reading treats it as absent.
+        return decode_json_nulls_absent(row.properties, typ, f"{where}: properties")
+    except msgspec.DecodeError as exc:
         raise InputError(where, f"properties: {exc}") from None
 
 
