@@ -1,0 +1,462 @@
+"""A Kubernetes API server on loopback, for the collector's tests and benchmark.
+
+It speaks the parts of the wire protocol a collector meets, the way kube-apiserver does:
+`/version`, `/apis` discovery, `/metrics`, cluster-wide LIST of core (`/api/v1/<plural>`) and
+grouped (`/apis/<group>/<version>/<plural>`) resources with `limit` and opaque `continue`
+tokens (`metadata.continue`, `remainingItemCount`), list items without their own `kind` and
+`apiVersion`, `labelSelector` equality, metadata-only lists for
+`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`, errors as `Status`
+objects (401, 403, 404, 410 Expired, 429 with `Retry-After`, 503), HTTP/1.1 keep-alive, and TLS
+that verifies a client certificate when one is given (else a bearer token is required).
+
+Faults are switched on per resource (by plural) or per path (`/metrics`) through the public
+attributes: forbidden, expire (answer 410 to the next N continue tokens), throttle, unavailable,
+slow, drop (cut the answer off mid-body). Every request is recorded, for the tests to count.
+
+Items are built on demand, page by page (`Resource.item(i)`), so a resource can be as large as a
+benchmark needs without the emulator holding it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+Json = dict[str, Any]
+
+# plural -> (group, version, kind): what kube-apiserver serves built in, for the kinds used here.
+BUILTIN: dict[str, tuple[str, str, str]] = {
+    "nodes": ("", "v1", "Node"),
+    "pods": ("", "v1", "Pod"),
+    "namespaces": ("", "v1", "Namespace"),
+    "services": ("", "v1", "Service"),
+    "secrets": ("", "v1", "Secret"),
+    "daemonsets": ("apps", "v1", "DaemonSet"),
+    "deployments": ("apps", "v1", "Deployment"),
+    "statefulsets": ("apps", "v1", "StatefulSet"),
+    "ingresses": ("networking.k8s.io", "v1", "Ingress"),
+    "cronjobs": ("batch", "v1", "CronJob"),
+    "horizontalpodautoscalers": ("autoscaling", "v2", "HorizontalPodAutoscaler"),
+    "poddisruptionbudgets": ("policy", "v1", "PodDisruptionBudget"),
+    "flowschemas": ("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema"),
+    "prioritylevelconfigurations": (
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        "PriorityLevelConfiguration",
+    ),
+    "mutatingwebhookconfigurations": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+    ),
+    "validatingwebhookconfigurations": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+    ),
+}
+METADATA_ONLY = "as=PartialObjectMetadataList"
+
+
+@dataclass
+class Resource:
+    plural: str
+    count: int
+    item: Callable[[int], Json]  # the i-th object, as `kubectl get -o json` prints it
+    group: str = ""
+    version: str = "v1"
+    kind: str = ""
+
+    @classmethod
+    def of(cls, plural: str, items: list[Json], version: str | None = None) -> Resource:
+        group, default_version, kind = BUILTIN[plural]
+        return cls(plural, len(items), items.__getitem__, group, version or default_version, kind)
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def path(self) -> str:
+        prefix = f"/apis/{self.group_version}" if self.group else "/api/v1"
+        return f"{prefix}/{self.plural}"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+
+
+def status(code: int, reason: str, message: str, **extra: Any) -> Json:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+        **extra,
+    }
+
+
+def _token(rv: int, start: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _untoken(token: str) -> int | None:
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["start"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass
+class Faults:
+    """Per plural or per path; counters are used up as requests come in."""
+
+    forbidden: set[str] = field(default_factory=set)
+    expire: dict[str, int] = field(default_factory=dict)  # 410 to the next N continue tokens
+    throttle: dict[str, tuple[int, int]] = field(default_factory=dict)  # (times, Retry-After)
+    unavailable: dict[str, int] = field(default_factory=dict)  # 503, N times
+    slow: dict[str, tuple[int, float]] = field(default_factory=dict)  # (times, seconds)
+    drop: dict[str, int] = field(default_factory=dict)  # cut the body off, N times
+    ignore_metadata_only: bool = False  # an old server: full Secrets despite the Accept header
+
+    def take(self, table: dict[str, Any], key: str) -> Any:
+        """The fault's value when one is left for `key`, using one up."""
+        entry = table.get(key)
+        if entry is None:
+            return None
+        times = entry[0] if isinstance(entry, tuple) else entry
+        if times <= 0:
+            return None
+        table[key] = (times - 1, *entry[1:]) if isinstance(entry, tuple) else times - 1
+        return entry
+
+
+class KubeEmulator:
+    def __init__(
+        self,
+        resources: list[Resource],
+        *,
+        version: Json,
+        metrics: str = "",
+        apis: Json | None = None,
+        token: str | None = "emulator-token",
+        tls: Any = None,  # a trustme.CA: serve HTTPS with a certificate for 127.0.0.1
+        rv: int = 48213,
+    ) -> None:
+        self.resources = {resource.path: resource for resource in resources}
+        self.version = version
+        self.metrics = metrics
+        self.apis = apis if apis is not None else self._discovery()
+        self.token = token
+        self.rv = rv
+        self.faults = Faults()
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._tls = self._tls_context(tls) if tls is not None else None
+        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        # A short poll: shutdown() waits for the loop to look, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> KubeEmulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _discovery(self) -> Json:
+        groups: dict[str, list[str]] = {}
+        for resource in self.resources.values():
+            if resource.group:
+                versions = groups.setdefault(resource.group, [])
+                if resource.version not in versions:
+                    versions.append(resource.version)
+        return discovery(groups)
+
+    @staticmethod
+    def _tls_context(ca: Any) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        ca.configure_trust(context)
+        # As kube-apiserver: verify a client certificate when one is offered.
+        context.verify_mode = ssl.CERT_OPTIONAL
+        return context
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def served(self, plural: str) -> Resource:
+        return next(r for r in self.resources.values() if r.plural == plural)
+
+    def pages_needed(self, limit: int) -> int:
+        """Pages a collector needs for every served list at this page size (an empty list is
+        one page)."""
+        return sum(max(1, -(-r.count // limit)) for r in self.resources.values())
+
+    def paths(self) -> list[str]:
+        return [request.path for request in self.requests]
+
+
+def discovery(groups: dict[str, list[str]]) -> Json:
+    """An APIGroupList; the first version of each group is its preferred one."""
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [
+            {
+                "name": name,
+                "versions": [{"groupVersion": f"{name}/{v}", "version": v} for v in versions],
+                "preferredVersion": {
+                    "groupVersion": f"{name}/{versions[0]}",
+                    "version": versions[0],
+                },
+            }
+            for name, versions in groups.items()
+        ],
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type, emulator: KubeEmulator) -> None:
+        super().__init__(address, handler)
+        self.emulator = emulator
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = self.socket.accept()
+        # As Go's net/http: no Nagle delay between the headers and the body.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        context = self.emulator._tls
+        if context is not None:
+            # The handshake runs in the connection's own thread, at its first read.
+            sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that give up (timeouts, failed handshakes) are part of the tests.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        emulator = self.server.emulator
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        emulator.record(Request("GET", url.path, query, headers))
+        if not self._authenticated(headers):
+            self._json(401, status(401, "Unauthorized", "Unauthorized"))
+            return
+        resource = emulator.resources.get(url.path)
+        key = resource.plural if resource else url.path
+        faults = emulator.faults
+        slow = faults.take(faults.slow, key)
+        if slow:
+            time.sleep(slow[1])
+        if key in faults.forbidden:
+            verb = "list resource" if resource else "get path"
+            what = f'"{resource.plural}" in API group "{resource.group}"' if resource else url.path
+            self._json(
+                403,
+                status(
+                    403,
+                    "Forbidden",
+                    f'{key} is forbidden: User "system:serviceaccount:arcsupport:collector" '
+                    f"cannot {verb} {what} at the cluster scope",
+                ),
+            )
+            return
+        throttle = faults.take(faults.throttle, key)
+        if throttle:
+            self._json(
+                429,
+                status(429, "TooManyRequests", "Too many requests, please try again later.",
+                       details={"retryAfterSeconds": throttle[1]}),
+                {"Retry-After": str(throttle[1])},
+            )  # fmt: skip
+            return
+        if faults.take(faults.unavailable, key):
+            self._json(503, status(503, "ServiceUnavailable", "the server is currently unable"))
+            return
+        drop = bool(faults.take(faults.drop, key))
+        if url.path == "/version":
+            self._json(200, emulator.version, drop=drop)
+        elif url.path == "/apis":
+            self._json(200, emulator.apis, drop=drop)
+        elif url.path == "/metrics" and emulator.metrics:
+            self._send(200, emulator.metrics.encode(), "text/plain; version=0.0.4", drop=drop)
+        elif resource is not None:
+            self._list(resource, query, headers, drop)
+        else:
+            self._json(
+                404, status(404, "NotFound", "the server could not find the requested resource")
+            )
+
+    def _authenticated(self, headers: dict[str, str]) -> bool:
+        emulator = self.server.emulator
+        if isinstance(self.connection, ssl.SSLSocket) and self.connection.getpeercert():
+            return True
+        # As kube-apiserver's bearer token authenticator: the scheme is case-insensitive.
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        return emulator.token is None or (scheme.lower() == "bearer" and token == emulator.token)
+
+    def _list(
+        self, resource: Resource, query: dict[str, str], headers: dict[str, str], drop: bool
+    ) -> None:
+        emulator = self.server.emulator
+        faults = emulator.faults
+        start = 0
+        token = query.get("continue")
+        if token:
+            decoded = _untoken(token)
+            if decoded is None:
+                self._json(400, status(400, "BadRequest", "continue key is not valid"))
+                return
+            if faults.take(faults.expire, resource.plural):
+                message = (
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter, or use "
+                    "the continue token in this response to retrieve the remainder of the "
+                    "results. Continuing with the provided token results in an inconsistent "
+                    "list - objects that were created, modified, or deleted between the time "
+                    "the first chunk was returned and now may show up in the list."
+                )
+                self._json(410, status(410, "Expired", message))
+                return
+            start = decoded
+        limit = int(query.get("limit") or 0) or resource.count
+        selector = query.get("labelSelector", "")
+        wanted = dict(term.split("=", 1) for term in selector.split(",") if "=" in term)
+        metadata_only = METADATA_ONLY in headers.get("accept", "") and not (
+            faults.ignore_metadata_only
+        )
+        items: list[Json] = []
+        index = start
+        while index < resource.count and len(items) < limit:
+            item = dict(resource.item(index))
+            index += 1
+            labels = item.get("metadata", {}).get("labels") or {}
+            if any(labels.get(k) != v for k, v in wanted.items()):
+                continue
+            # The API server leaves each item's kind and apiVersion to the list.
+            item.pop("kind", None)
+            item.pop("apiVersion", None)
+            if metadata_only:
+                item = {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": item.get("metadata", {}),
+                }
+            items.append(item)
+        metadata: Json = {"resourceVersion": str(emulator.rv)}
+        if index < resource.count:
+            metadata["continue"] = _token(emulator.rv, index)
+            if not selector:
+                metadata["remainingItemCount"] = resource.count - index
+        body = {
+            "kind": "PartialObjectMetadataList" if metadata_only else f"{resource.kind}List",
+            "apiVersion": "meta.k8s.io/v1" if metadata_only else resource.group_version,
+            "metadata": metadata,
+            "items": items,
+        }
+        self._json(200, body, drop=drop)
+
+    def _json(
+        self, code: int, body: Json, headers: dict[str, str] | None = None, *, drop: bool = False
+    ) -> None:
+        self._send(code, json.dumps(body, separators=(",", ":")).encode(), "application/json",
+                   headers, drop=drop)  # fmt: skip
+
+    def _send(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        drop: bool = False,
+    ) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Audit-Id", "5b7c3f1e-2d4a-4c8b-9e6f-1a2b3c4d5e6f")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if drop:
+            # Half the body, then the connection goes: the client sees an incomplete read.
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def from_bundle(folder: Path, **options: Any) -> KubeEmulator:
+    """An emulator serving a bundle's kubernetes/ folder: its lists, /version, /apis and
+    /metrics (each only when the bundle has it; a missing one is answered 403)."""
+    kube = folder / "kubernetes"
+    apis = json.loads((kube / "apis.json").read_text()) if (kube / "apis.json").is_file() else None
+    # Each group in the version its discovery prefers (a 1.28 server has flowcontrol v1beta3).
+    preferred = {
+        g["name"]: g["preferredVersion"]["version"] for g in (apis or {}).get("groups", [])
+    }
+    resources = []
+    for plural, (group, _, _) in BUILTIN.items():
+        file = kube / f"{plural}.json"
+        items = json.loads(file.read_text())["items"] if file.is_file() else []
+        resources.append(Resource.of(plural, items, preferred.get(group)))
+    metrics = (kube / "metrics.txt").read_text() if (kube / "metrics.txt").is_file() else ""
+    emulator = KubeEmulator(
+        resources,
+        version=json.loads((kube / "version.json").read_text()),
+        metrics=metrics,
+        apis=apis,
+        **options,
+    )
+    if apis is None:
+        emulator.faults.forbidden.add("/apis")
+    if not metrics:
+        emulator.faults.forbidden.add("/metrics")
+    return emulator
