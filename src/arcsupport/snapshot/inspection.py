@@ -1,0 +1,215 @@
+"""What a bundle holds, before it is shared: its files, the kinds present and missing, its
+manifest, and the privacy check (snapshot/privacy.py).
+
+Files are read one at a time through the safe readers of snapshot/archive.py and dropped once
+counted and scanned, so a big bundle never has all its files in memory at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from arcsupport.collect.kinds import KINDS
+from arcsupport.errors import InputError
+from arcsupport.safeyaml import load_yaml
+from arcsupport.snapshot.archive import iter_directory, iter_tarball
+from arcsupport.snapshot.bundle import AZURE_FILES, BUNDLE_FORMAT, Manifest
+from arcsupport.snapshot.decode import decode_json
+from arcsupport.snapshot.privacy import (
+    Hit,
+    describe,
+    scan_item,
+    scan_object,
+    scan_text,
+    triggers_in,
+)
+
+# Every hit is counted; this many are kept to be listed (a bundle with an env value in each of
+# 150,000 pods must not hold 150,000 hits in memory to say so).
+MAX_LISTED_HITS = 1000
+
+_ROOTS = ("manifest.json", "facts.yaml", "facts.yml", "kubernetes", "azure")
+# Lists are counted by their items; ARM collections by their value.
+_COLLECTION_KEYS = ("items", "value")
+OTHER_PARTS = (
+    "kubernetes/version",
+    "kubernetes/apis",
+    "kubernetes/metrics",
+    *(f"azure/{name.removesuffix('.json')}" for name in AZURE_FILES),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleFile:
+    name: str  # as stored in the directory or the tarball
+    size: int  # bytes, uncompressed
+    items: int | None  # for Lists (and ARM collections): how many objects
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    part: str
+    reason: str  # from the manifest's not_collected, or "not in the bundle"
+
+
+@dataclass(slots=True)
+class Inspection:
+    source: str
+    archive_size: int | None = None  # the .tar.gz on disk
+    files: list[BundleFile] = field(default_factory=list)
+    manifest: Manifest | None = None
+    kinds_present: dict[str, int | None] = field(default_factory=dict)
+    kinds_missing: list[Missing] = field(default_factory=list)
+    parts_present: list[str] = field(default_factory=list)
+    parts_missing: list[Missing] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # the first MAX_LISTED_HITS
+    hits_total: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return self.hits_total == 0
+
+
+def _bundle_name(name: str) -> str | None:
+    """The name inside the bundle layout: `tar czf b.tar.gz bundle/` puts everything under
+    one top-level folder. None when the file is not part of the layout."""
+    if name.split("/", 1)[0] in _ROOTS:
+        return name
+    _, _, inner = name.partition("/")
+    if inner and inner.split("/", 1)[0] in _ROOTS:
+        return inner
+    return None
+
+
+def _part(bundle_name: str) -> str | None:
+    """`kubernetes/pods.json` -> `kubernetes/pods`; None for a file outside the two folders."""
+    folder, _, file = bundle_name.partition("/")
+    if folder in ("kubernetes", "azure") and file and "/" not in file:
+        return f"{folder}/{file.rsplit('.', 1)[0]}"
+    return None
+
+
+def _scan_json(data: bytes, name: str, where: str) -> tuple[int | None, Iterable[Hit]]:
+    """Count the objects of a List and scan it item by item; other documents whole."""
+    start = data.lstrip()[:1]
+    fallback = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if start == b"[":
+        items = decode_json(data, list[msgspec.Raw], where)
+        return len(items), _scan_items(data, items, name, fallback, "")
+    if start != b"{":
+        return None, scan_object(decode_json(data, object, where), name, "-")
+    envelope = decode_json(data, dict[str, msgspec.Raw], where)
+    count: int | None = None
+    scans: list[Iterable[Hit]] = []
+    rest: dict[str, Any] = {}
+    for key, raw in envelope.items():
+        if key in _COLLECTION_KEYS and count is None and memoryview(raw)[:1].tobytes() == b"[":
+            items = decode_json(raw, list[msgspec.Raw], where)
+            count = len(items)
+            scans.append(_scan_items(data, items, name, fallback, key))
+        else:
+            rest[key] = decode_json(raw, object, where)
+    scans.insert(0, scan_object(rest, name, describe(rest, "-")))
+    return count, (hit for scan in scans for hit in scan)
+
+
+def _scan_items(
+    data: bytes, items: list[msgspec.Raw], name: str, fallback: str, key: str
+) -> Iterator[Hit]:
+    triggers = triggers_in(data)
+    if not triggers:
+        return
+    for index, raw in enumerate(items):
+        yield from scan_item(raw, name, f"{key or fallback}[{index}]", triggers)
+
+
+def _scan_file(
+    name: str, bundle_name: str, data: bytes, where: str
+) -> tuple[int | None, Iterable[Hit]]:
+    if bundle_name.endswith(".json"):
+        return _scan_json(data, name, where)
+    if bundle_name.endswith((".yaml", ".yml")):
+        document = load_yaml(data, where)
+        return None, scan_object(document, name, describe(document, "-"))
+    return None, scan_text(data, name)
+
+
+def _files(path: Path) -> Iterator[tuple[str, bytes]]:
+    if path.is_dir():
+        names = [
+            str(file.relative_to(path))
+            for file in sorted(path.rglob("*"))
+            if file.is_file() or file.is_symlink()
+        ]
+        return iter_directory(path, names)
+    if path.is_file():
+        return iter_tarball(path)
+    raise InputError(str(path), "no such bundle, tarball or directory")
+
+
+def _read_manifest(data: bytes, where: str) -> Manifest:
+    manifest = decode_json(data, Manifest, where)
+    if manifest.format != BUNDLE_FORMAT:
+        raise InputError(where, f"format {manifest.format!r} is not {BUNDLE_FORMAT!r}")
+    return manifest
+
+
+def inspect_bundle(source: str | Path) -> Inspection:
+    """Read every file of a bundle (directory or .tar.gz) once, in order."""
+    path = Path(source)
+    result = Inspection(source=str(path))
+    parts: dict[str, int | None] = {}
+    laid_out = False
+    for name, data in _files(path):
+        # Errors name the file as the readers of `check` do: path/name or archive:member.
+        where = f"{path}:{name}" if path.is_file() else str(path / name)
+        bundle_name = _bundle_name(name)
+        laid_out = laid_out or bundle_name is not None
+        items, hits = _scan_file(name, bundle_name or name, data, where)
+        result.files.append(BundleFile(name, len(data), items))
+        for hit in hits:
+            result.hits_total += 1
+            if len(result.hits) < MAX_LISTED_HITS:
+                result.hits.append(hit)
+        if bundle_name == "manifest.json":
+            result.manifest = _read_manifest(data, where)
+        part = _part(bundle_name) if bundle_name else None
+        if part:
+            parts[part] = items
+    if not laid_out:
+        raise InputError(
+            str(path),
+            "holds nothing of a bundle: expected manifest.json, kubernetes/*.json, "
+            "azure/*.json or facts.yaml",
+        )
+    if path.is_file():
+        result.archive_size = path.stat().st_size
+    _sort_parts(result, parts)
+    return result
+
+
+def _sort_parts(result: Inspection, parts: dict[str, int | None]) -> None:
+    not_collected = (
+        {entry.part: entry.reason for entry in result.manifest.not_collected}
+        if result.manifest
+        else {}
+    )
+    for part, items in sorted(parts.items()):
+        if part in OTHER_PARTS:
+            result.parts_present.append(part)
+        elif part.startswith("kubernetes/"):
+            result.kinds_present[part.removeprefix("kubernetes/")] = items
+    result.kinds_missing = [
+        Missing(kind.plural, not_collected.get(f"kubernetes/{kind.plural}", "not in the bundle"))
+        for kind in KINDS
+        if f"kubernetes/{kind.plural}" not in parts
+    ]
+    result.parts_missing = [
+        Missing(part, not_collected.get(part, "not in the bundle"))
+        for part in OTHER_PARTS
+        if part not in parts
+    ]
