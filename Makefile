@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_AT ?= 2025-09-15
+# Every folder of examples/ that is a bundle (examples/advisories/ holds advisory data).
+EXAMPLE_BUNDLES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.json))
 
 .PHONY: demo test lint typecheck unit bench clean
 
@@ -14,11 +16,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@for bundle in examples/*/; do \
+	@for bundle in $(EXAMPLE_BUNDLES); do \
 		echo "== $$bundle"; \
-		$(BIN)/arcsupport check "$$bundle" --at $(DEMO_AT) || true; \
+		$(BIN)/arcsupport check "$$bundle" --at $(DEMO_AT) --advisories examples/advisories || true; \
 		echo; \
 	done
+	@echo "== the whole fleet, most urgent first"
+	@$(BIN)/arcsupport fleet $(EXAMPLE_BUNDLES) examples/resource-graph-export.json \
+		--advisories examples/advisories --at $(DEMO_AT) || true
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -241,7 +241,7 @@ class Cluster:
     nodes_since: datetime = UPGRADED  # when the node VMs were created (the last upgrade)
     created: datetime = CREATED  # when the cluster was first created
     kernel: str = "6.6.96.1-1.azl3"
-    containerd: str = "1.7.26"
+    containerd: str = "1.7.27"
     cni: str = "calico"
     pools: tuple[Pool, ...] = POOLS
     names: Names = field(init=False)
@@ -1426,7 +1426,14 @@ def deprecated_version() -> dict[str, Any]:
     # did not, and 1.28 left support on 2025-08-31.
     since = at("2025-07-08T15:40:09Z")
     return bundle(
-        Cluster("contoso-deprecated", "1.28.14", nodes_since=since, kernel="6.6.92.2-1.azl3")
+        # An old cluster also runs an old containerd (CVE-2024-40635, fixed in 1.7.27).
+        Cluster(
+            "contoso-deprecated",
+            "1.28.14",
+            nodes_since=since,
+            kernel="6.6.92.2-1.azl3",
+            containerd="1.7.26",
+        )
     )
 
 

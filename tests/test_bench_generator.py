@@ -63,7 +63,8 @@ def test_tiny_bundle_has_the_layout_and_counts(generate: ModuleType, tmp_path: P
 
 def test_arcsupport_check_reads_a_generated_bundle(generate: ModuleType, tmp_path: Path) -> None:
     generate.generate(tmp_path, nodes=5, pods=50, seed=3)
-    command = [sys.executable, "-m", "arcsupport", "check", str(tmp_path)]
+    advisories = Path(__file__).parent.parent / "examples" / "advisories"
+    command = [sys.executable, "-m", "arcsupport", "check", str(tmp_path), "-a", str(advisories)]
     result = subprocess.run(
         [*command, "--output", "json", "--at", "2025-09-15"],
         capture_output=True,

@@ -117,7 +117,9 @@ def test_every_bundle_and_example_validates_on_many_dates() -> None:
     validator = jsonschema.Draft202012Validator(load_schema("assessment"))
     sources = [ROOT / BUNDLES / name for name in bundle_names()]
     if (ROOT / "examples").is_dir():
-        sources += sorted(path for path in (ROOT / "examples").iterdir() if path.is_dir())
+        sources += sorted(
+            path for path in (ROOT / "examples").iterdir() if (path / "manifest.json").is_file()
+        )
     for source in sources:
         snapshot = read_snapshot(source)
         for day in ["2024-01-15", *DATES, "2027-06-01"]:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from arcsupport.advisories import load_advisories
 from arcsupport.cli import main
-from arcsupport.engine import Assessment
+from arcsupport.engine import Assessment, assess
 from arcsupport.rules.base import Finding, Operation
 from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.model import Snapshot
-from helpers import run_assess
+from helpers import at, default_pack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = (
@@ -29,6 +30,8 @@ NAMES = (
     "alpha-gates",
 )
 WHEN = "2025-09-15"
+# The demo matches the advisories shipped beside the examples, so the examples do too.
+ADVISORIES = load_advisories([Path(__file__).parent.parent / "examples" / "advisories"])
 
 
 @cache
@@ -38,7 +41,7 @@ def snapshot(name: str) -> Snapshot:
 
 @cache
 def assessment(name: str) -> Assessment:
-    return run_assess(snapshot(name), WHEN)
+    return assess(snapshot(name), default_pack(), at(WHEN), advisories=ADVISORIES.advisories)
 
 
 def listing(result: Assessment) -> str:
@@ -66,7 +69,8 @@ def decision(result: Assessment, operation: Operation) -> tuple[str, tuple[str, 
 
 
 def test_every_example_is_listed() -> None:
-    assert sorted(path.name for path in EXAMPLES.iterdir() if path.is_dir()) == sorted(NAMES)
+    bundles = [path.name for path in EXAMPLES.iterdir() if (path / "manifest.json").is_file()]
+    assert sorted(bundles) == sorted(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -163,9 +167,11 @@ def test_healthy_is_supported_without_findings() -> None:
     assert result.verdict == "supported", listing(result)
     serious = [f for f in result.findings if f.severity in ("unsupported", "blocked", "warning")]
     assert serious == [], listing(result)
-    # Calico's basic-support note is scope information; nothing else should speak up.
+    # Calico's basic-support note is scope information, and SEC-1's note on advisories about
+    # image contents a bundle cannot show is information; nothing else should speak up.
     others = {f.rule for f in result.findings} - {"cni", "third-party-components"}
-    assert others == set(), listing(result)
+    assert {f.severity for f in result.findings if f.rule in others} <= {"info"}, listing(result)
+    assert others <= {"security-advisories"}, listing(result)
     assert all("COV-IN-7" in f.clauses for f in result.findings if f.rule == "cni")
     assert {op.decision for op in result.operations.values()} == {"allow"}
     assert result.coverage.not_evaluated == ()
@@ -258,3 +264,12 @@ def test_check_exit_code(name: str, code: int, capsys: pytest.CaptureFixture[str
         main(["check", str(EXAMPLES / name), "--at", WHEN])
     assert exited.value.code == code
     assert "contoso-" in capsys.readouterr().out
+
+
+def test_an_old_containerd_draws_the_advisory_with_a_named_fix() -> None:
+    result = assessment("deprecated-version")
+    [advisory] = [
+        f for f in result.findings if f.rule == "security-advisories" and f.severity == "warning"
+    ]
+    assert advisory.clauses == ("SEC-2",)
+    assert "CVE-2024-40635" in str(advisory.message.args)

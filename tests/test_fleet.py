@@ -35,9 +35,11 @@ from helpers import REFERENCE
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path("examples")  # relative to ROOT
 EXPORT = EXAMPLES / "resource-graph-export.json"
-# As the shell expands `examples/*/`.
+# The example bundles (examples/advisories/ is advisory data, not a bundle).
 BUNDLES = sorted(
-    f"{EXAMPLES / path.name}/" for path in (ROOT / EXAMPLES).iterdir() if path.is_dir()
+    f"{EXAMPLES / path.name}/"
+    for path in (ROOT / EXAMPLES).iterdir()
+    if (path / "manifest.json").is_file()
 )
 GOLDEN = Path(__file__).parent / "golden" / "cli"
 WHEN = "2025-09-15"

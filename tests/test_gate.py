@@ -30,7 +30,9 @@ EXAMPLES = Path("examples")  # relative to ROOT: the outputs name their source
 GOLDEN = Path(__file__).parent / "golden" / "cli"
 WHEN = "2025-09-15"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-NAMES = sorted(path.name for path in (ROOT / EXAMPLES).iterdir() if path.is_dir())
+NAMES = sorted(
+    path.name for path in (ROOT / EXAMPLES).iterdir() if (path / "manifest.json").is_file()
+)
 
 
 @pytest.fixture

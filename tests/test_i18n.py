@@ -25,7 +25,7 @@ SOURCES = sorted(
     for folder in (ROOT / "tests" / "data" / "bundles", ROOT / "examples")
     if folder.is_dir()
     for path in folder.iterdir()
-    if path.is_dir() or path.name.endswith((".tar.gz", ".tgz"))
+    if (path / "manifest.json").is_file() or path.name.endswith((".tar.gz", ".tgz"))
 )
 # Dates around the calendar's edges, and one late enough for the stale-data notice.
 DATES = ["2024-06-01", "2025-09-15", "2025-10-15", "2026-01-15", "2026-06-01"]

@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from arcsupport.advisories import load_advisories
 from arcsupport.clikit import (
+    AdvisoriesOption,
     AtOption,
     FailOn,
     FailOnOption,
@@ -123,6 +125,7 @@ def check(
     lang: LangOption = LangChoice.en,
     fail_on: FailOnOption = FailOn.unsupported,
     out: OutFileOption = None,
+    advisories: AdvisoriesOption = None,
 ) -> None:
     """Assess one cluster: verdict, findings with their clauses, operations, deadlines.
 
@@ -135,8 +138,9 @@ def check(
     """
     moment = at_moment(at)
     pack = load_pack(policy)
+    loaded = load_advisories(advisories) if advisories else None
     snapshot = read_snapshot(source)
-    assessment = assess(snapshot, pack, moment)
+    assessment = assess(snapshot, pack, moment, advisories=loaded.advisories if loaded else ())
     lang_code = language(lang)
     if output is CheckFormat.table:
         emit(render_assessment(assessment, lang_code), out)
@@ -302,6 +306,7 @@ def fleet(
     lang: LangOption = LangChoice.en,
     fail_on: FailOnOption = FailOn.unsupported,
     out: OutFileOption = None,
+    advisories: AdvisoriesOption = None,
 ) -> None:
     """Assess many clusters: one row per cluster by urgency (verdict, then the nearest
     deadline), totals by verdict and by clause.
@@ -325,7 +330,10 @@ def fleet(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = assess_fleet(sources, pack, moment, advance)
+        loaded = load_advisories(advisories) if advisories else None
+        result = assess_fleet(
+            sources, pack, moment, advance, advisories=loaded.advisories if loaded else ()
+        )
     lang_code = language(lang)
     if output is ReportFormat.table:
         emit(render_fleet(result.assessments, result.skipped, lang_code), out)

@@ -119,3 +119,17 @@ FailOnOption = Annotated[
     FailOn,
     typer.Option("--fail-on", help="Exit 1 when any finding is at or above this severity."),
 ]
+
+
+AdvisoriesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--advisories",
+        "-a",
+        help=(
+            "Security advisories to match (SEC-2): OSV JSON files, folders of them, or the "
+            "Kubernetes official CVE feed. Repeat for several."
+        ),
+        show_default=False,
+    ),
+]

@@ -3,10 +3,12 @@ coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from arcsupport.advisories import Advisory
 from arcsupport.policy.loader import PolicyError
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules import REGISTRY, load_rules
@@ -119,10 +121,12 @@ def _verdict(findings: list[Finding], deadlines: list[Deadline], horizon_end: da
     return "supported"
 
 
-def assess(snapshot: Snapshot, pack: Pack, at: datetime) -> Assessment:
+def assess(
+    snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
+) -> Assessment:
     load_rules()
     check_rules_against_pack(pack)
-    facts = Facts(snapshot, pack)
+    facts = Facts(snapshot, pack, advisories)
     findings: list[Finding] = []
     effects: list[OperationEffect] = []
     deadlines: list[Deadline] = []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from arcsupport.advisories import Advisory
 from arcsupport.engine import Assessment, assess
 from arcsupport.policy.model import Pack
 from arcsupport.snapshot.bundle import read_snapshot
@@ -25,6 +26,8 @@ def assess_fleet(
     pack: Pack,
     at: datetime,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    advisories: Sequence[Advisory] = (),
 ) -> Fleet:
     """Read every source, then assess each cluster; `progress(done, total)` after each one."""
     snapshots: list[Snapshot] = []
@@ -38,7 +41,7 @@ def assess_fleet(
             snapshots.append(read_snapshot(source))
     assessments = []
     for done, snapshot in enumerate(snapshots, start=1):
-        assessments.append(assess(snapshot, pack, at))
+        assessments.append(assess(snapshot, pack, at, advisories=advisories))
         if progress is not None:
             progress(done, len(snapshots))
     return Fleet(assessments, skipped)

@@ -17,6 +17,7 @@ RULE_MODULES = (
     "preview",
     "state",
     "apis",
+    "advisories",
 )
 
 

@@ -7,13 +7,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Effect, Pack
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
+
+if TYPE_CHECKING:  # arcsupport.advisories builds on Facts; only the annotation is needed here
+    from arcsupport.advisories import Advisory
 
 T = TypeVar("T")
 Severity = Effect
@@ -127,9 +130,11 @@ class ClusterVersion:
 class Facts:
     """Derived views of a snapshot shared by all rules, each computed once on first use."""
 
-    def __init__(self, snapshot: Snapshot, pack: Pack) -> None:
+    def __init__(self, snapshot: Snapshot, pack: Pack, advisories: Sequence[Advisory] = ()) -> None:
         self.snapshot = snapshot
         self.pack = pack
+        # Security advisories to match (`check --advisories`); none unless configured.
+        self.advisories = advisories
         self._shared: dict[str, object] = {}
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:

@@ -1,0 +1,42 @@
+"""Security advisories matched to the cluster's components (SEC-2, SEC-1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from arcsupport.advisories import match_advisories, undetermined_message
+from arcsupport.rules.base import (
+    EVIDENCE_CAP,
+    Context,
+    Finding,
+    Gap,
+    NotEvaluated,
+    Outcome,
+    rule,
+)
+
+_NEEDS_ADVISORIES = "advisories (check --advisories PATH)"
+_NEEDS_NODES = "kubernetes/nodes.json (kubelet, containerd and kernel versions)"
+_NEEDS_VERSION = "the cluster's Kubernetes version (kubernetes/version.json or azure/)"
+
+
+@rule(
+    "security-advisories",
+    clauses=("SEC-2", "SEC-1"),
+    needs=(_NEEDS_ADVISORIES, _NEEDS_NODES),
+)
+def security_advisories(ctx: Context) -> Iterator[Outcome]:
+    if not ctx.facts.advisories:
+        raise NotEvaluated(_NEEDS_ADVISORIES)
+    if ctx.snapshot.nodes is None:
+        if ctx.facts.cluster_version is None:
+            raise NotEvaluated(_NEEDS_NODES, _NEEDS_VERSION)
+        yield Gap((_NEEDS_NODES,))
+    result = match_advisories(ctx.facts, ctx.facts.advisories, ctx.at)
+    for exposure in result.exposures:
+        # One piece of evidence per instance (node or cluster); the message is the catalog
+        # entry `security-advisories.<remedy>` that the advisories command prints as well.
+        evidence = tuple(dict.fromkeys(hit.evidence for hit in exposure.hits))[:EVIDENCE_CAP]
+        yield Finding(ctx.rule, ("SEC-2",), "warning", exposure.message, evidence)
+    if result.undetermined:
+        yield Finding(ctx.rule, ("SEC-1",), "info", undetermined_message(result.undetermined), ())
