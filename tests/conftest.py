@@ -22,3 +22,15 @@ def _no_user_overlay(
 ) -> None:
     """Tests never read or write the real user's policy overlay."""
     monkeypatch.setenv("ARCSUPPORT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the lines tests record with `record_property("summary", line)` at the end of the
+    run (e.g. "triage accuracy: N/M"), whether or not output capture hid their prints."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "summary":
+                    terminalreporter.write_line(str(value))

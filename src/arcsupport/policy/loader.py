@@ -20,8 +20,9 @@ import msgspec
 import platformdirs
 
 from arcsupport.errors import InputError
+from arcsupport.i18n import LANGS, has
 from arcsupport.lifecycle.semver import KubeVersion
-from arcsupport.policy.model import Calendar, Pack
+from arcsupport.policy.model import Calendar, Pack, Terms, TriageMatch
 from arcsupport.safeyaml import load_yaml
 from arcsupport.timeutil import yymm_start
 
@@ -172,6 +173,79 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
                     f"deprecated_apis[{index}].{attribute}",
                     f"{value!r} is not a version",
                 )
+
+    _check_triage(pack, origin)
+
+
+def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
+    """Scope rules cite clauses the pack has, have unique ids, find something, compile, and
+    have their reason in both message catalogs."""
+    triage = pack.triage
+    cited = {
+        "triage.upgrade_first.clauses": triage.upgrade_first.clauses,
+        "triage.upgrade_first.when_unsupported_under": triage.upgrade_first.when_unsupported_under,
+        "triage.known_issues.clauses": triage.known_issues.clauses,
+        "triage.access_grant.clauses": triage.access_grant.clauses,
+    }
+    matches = {
+        f"triage.access_grant.when[{index}]": match
+        for index, match in enumerate(triage.access_grant.when)
+    }
+    first_index: dict[str, int] = {}
+    for index, rule in enumerate(triage.rules):
+        where = f"triage.rules[{index}]"
+        if rule.id in first_index:
+            raise _fail(
+                origin,
+                "triage",
+                f"{where}.id",
+                f"{rule.id!r} is already the id of triage.rules[{first_index[rule.id]}]",
+            )
+        first_index[rule.id] = index
+        cited[f"{where}.clauses"] = rule.clauses
+        if not rule.match:
+            raise _fail(origin, "triage", f"{where}.match", "needs at least one entry")
+        key = f"triage.reason.{rule.reason}"
+        if not all(has(lang, key) for lang in LANGS):
+            raise _fail(
+                origin,
+                "triage",
+                f"{where}.reason",
+                f"{key} is missing from the message catalogs (en and ko)",
+            )
+        matches.update({f"{where}.match[{number}]": m for number, m in enumerate(rule.match)})
+    for field, clauses in cited.items():
+        for clause_id in clauses:
+            if clause_id not in pack.clauses:
+                raise _fail(origin, "triage", field, f"unknown clause {clause_id}")
+    for where, match in matches.items():
+        _check_triage_match(match, where, origin)
+
+
+def _check_triage_match(match: TriageMatch, where: str, origin: dict[str, str]) -> None:
+    if not match.components and not _terms(match.phrases):
+        raise _fail(origin, "triage", where, "finds nothing: give components or phrases")
+    if match.requires is not None and not _terms(match.requires):
+        raise _fail(origin, "triage", f"{where}.requires", "is empty")
+    # An empty term would be found in every case.
+    words = [*match.components, *_terms(match.phrases), *_terms(match.requires)]
+    if any(not word.strip(" *") for word in words):
+        raise _fail(origin, "triage", where, "holds an empty term")
+    for part, terms in (("phrases", match.phrases), ("requires", match.requires)):
+        for pattern in terms.patterns if terms else []:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise _fail(
+                    origin,
+                    "triage",
+                    f"{where}.{part}.patterns",
+                    f"{pattern!r} is not a regular expression ({exc})",
+                ) from None
+
+
+def _terms(terms: Terms | None) -> list[str]:
+    return [*terms.en, *terms.ko, *terms.patterns] if terms else []
 
 
 def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:

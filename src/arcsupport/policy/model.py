@@ -199,6 +199,54 @@ class Preview(Strict):
     alpha_feature_gates: dict[str, GateStages]
 
 
+TriageDecisionName = Literal["in-scope", "best-effort", "out-of-scope"]
+
+
+class Terms(Strict):
+    """Words to find in a case; how each list is matched is documented in triage.yaml."""
+
+    en: list[str] = []  # whole words, `*` at a word's end for any ending
+    ko: list[str] = []  # substrings, spaces ignored
+    patterns: list[str] = []  # regular expressions on the lower-cased text
+
+
+class TriageMatch(Strict):
+    components: list[str] = []
+    phrases: Terms = msgspec.field(default_factory=Terms)
+    requires: Terms | None = None  # when given, one of these must be found too
+
+
+class TriageRule(Strict):
+    id: str
+    decision: TriageDecisionName
+    clauses: list[str]
+    priority: int
+    reason: str  # entry of [triage.reason] in the message catalogs
+    match: list[TriageMatch]
+    preview: bool = False  # PRV-3: fires on `preview_feature: true`; business hours only
+
+
+class UpgradeFirst(Strict):
+    clauses: list[str]
+    when_unsupported_under: list[str]  # clauses of unsupported findings an upgrade resolves
+
+
+class KnownIssueCitation(Strict):
+    clauses: list[str]
+
+
+class AccessGrant(Strict):
+    clauses: list[str]
+    when: list[TriageMatch]
+
+
+class Triage(Strict):
+    upgrade_first: UpgradeFirst
+    known_issues: KnownIssueCitation
+    access_grant: AccessGrant
+    rules: list[TriageRule]
+
+
 class PackInfo(Strict):
     name: str
     version: str
@@ -219,3 +267,4 @@ class Pack(Strict):
     system_metadata: SystemMetadata
     deprecated_apis: list[DeprecatedApi]
     preview: Preview
+    triage: Triage
