@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import sys
+import tempfile
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +35,18 @@ from arcsupport.clikit import (
     write_atomically,
 )
 from arcsupport.commands import register_commands
+from arcsupport.commands.collect import (
+    AzureResourceIdOption,
+    ContextOption,
+    HelmSecretsOption,
+    InClusterOption,
+    KubeconfigOption,
+    LiveSource,
+    NameOption,
+    ResourceGroupOption,
+    SubscriptionOption,
+    collect_bundle,
+)
 from arcsupport.engine import Assessment, assess
 from arcsupport.errors import InputError
 from arcsupport.fleet import assess_fleet
@@ -59,6 +73,7 @@ from arcsupport.rules.apis import migrations_by_removal
 from arcsupport.rules.base import SEVERITY_RANK, Facts
 from arcsupport.safeyaml import dump_yaml, load_yaml
 from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.snapshot.model import Snapshot
 
 app = typer.Typer(
     name="arcsupport",
@@ -69,6 +84,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown joins the wrapped lines of a docstring into paragraphs.
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 policy_app = typer.Typer(help="Show or change the policy pack.", no_args_is_help=True)
@@ -111,12 +128,13 @@ def _fails(assessments: list[Assessment], fail_on: FailOn) -> bool:
 @app.command()
 def check(
     source: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            help="A bundle (directory or .tar.gz) or a `kubectl cluster-info dump` folder.",
+            help="A bundle (directory or .tar.gz) or a `kubectl cluster-info dump` folder; "
+            "omit it with --live.",
             show_default=False,
         ),
-    ],
+    ] = None,
     at: AtOption = None,
     policy: PolicyOption = None,
     output: Annotated[
@@ -126,6 +144,29 @@ def check(
     fail_on: FailOnOption = FailOn.unsupported,
     out: OutFileOption = None,
     advisories: AdvisoriesOption = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Collect the cluster now (as `arcsupport collect` does) and assess it.",
+        ),
+    ] = False,
+    save_bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-bundle",
+            help="With --live: keep the collected bundle here (a folder or .tar.gz).",
+            show_default=False,
+        ),
+    ] = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    in_cluster: InClusterOption = False,
+    helm_secrets: HelmSecretsOption = False,
+    azure_resource_id: AzureResourceIdOption = None,
+    subscription: SubscriptionOption = None,
+    resource_group: ResourceGroupOption = None,
+    name: NameOption = None,
 ) -> None:
     """Assess one cluster: verdict, findings with their clauses, operations, deadlines.
 
@@ -134,12 +175,28 @@ def check(
     self-contained, printable page with a deadline timeline), ical (the deadlines as calendar
     events with alarms).
 
+    With --live the cluster is read now through your kubeconfig (and Azure, with
+    --azure-resource-id); the bundle is kept only with --save-bundle.
+
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
     moment = at_moment(at)
     pack = load_pack(policy)
     loaded = load_advisories(advisories) if advisories else None
-    snapshot = read_snapshot(source)
+    live_options = LiveSource(
+        kubeconfig, context, in_cluster, helm_secrets, azure_resource_id, subscription,
+        resource_group, name,
+    )  # fmt: skip
+    if live:
+        if source is not None:
+            raise InputError("check", "give a SOURCE or --live, not both")
+        snapshot = _collect_live(live_options, save_bundle)
+    else:
+        if source is None:
+            raise InputError("check", "give a bundle, a dump folder, or --live")
+        if save_bundle is not None or live_options != LiveSource():
+            raise InputError("check", "--save-bundle and the collection options go with --live")
+        snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment, advisories=loaded.advisories if loaded else ())
     lang_code = language(lang)
     if output is CheckFormat.table:
@@ -148,6 +205,18 @@ def check(
         fmt = ReportFormat(output.value)
         emit(render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False), out)
     raise typer.Exit(1 if _fails([assessment], fail_on) else 0)
+
+
+def _collect_live(source: LiveSource, keep: Path | None) -> Snapshot:
+    """Collect into `keep`, or into a temporary folder removed once the bundle is read."""
+    collected_at = datetime.now(UTC)
+    if keep is not None:
+        sys.stderr.write(collect_bundle(keep, source, collected_at) + "\n")
+        return read_snapshot(keep)
+    with tempfile.TemporaryDirectory(prefix="arcsupport-live-") as folder:
+        bundle = Path(folder) / "bundle"
+        collect_bundle(bundle, source, collected_at)
+        return read_snapshot(bundle)
 
 
 @app.command()

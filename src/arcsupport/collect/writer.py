@@ -95,6 +95,10 @@ class BundleWriter:
         """Recorded in manifest.json; the assessment reports the rules that needed it."""
         self._not_collected.append(NotCollected(part=part, reason=reason))
 
+    @property
+    def not_collected_parts(self) -> list[str]:
+        return sorted({entry.part for entry in self._not_collected})
+
     def redacted(self, what: str, count: int = 1) -> None:
         """Recorded in manifest.json, so a reader knows what was removed before sharing."""
         self._redacted[what] = self._redacted.get(what, 0) + count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -46,97 +47,135 @@ credentials, a broken kubeconfig, a full disk), the reason on one line.
 _HELP = "\n\n".join(" ".join(paragraph.split()) for paragraph in _TEXT.split("\n\n"))
 
 
-def collect(
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="The bundle to write: a folder, or a file ending .tar.gz. Must not exist.",
-            show_default=False,
-        ),
-    ],
-    kubeconfig: Annotated[
-        Path | None,
-        typer.Option(
-            "--kubeconfig",
-            help="The kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config.",
-            show_default=False,
-        ),
-    ] = None,
-    context: Annotated[
-        str | None,
-        typer.Option(
-            "--context",
-            help="The kubeconfig context. Default: its current-context.",
-            show_default=False,
-        ),
-    ] = None,
-    in_cluster: Annotated[
-        bool,
-        typer.Option(
-            "--in-cluster", help="Use the service account of the pod this runs in (a CronJob)."
-        ),
-    ] = False,
-    helm_secrets: Annotated[
-        bool,
-        typer.Option(
-            "--helm-secrets",
-            help="Also list Helm release Secrets, metadata only (see above).",
-        ),
-    ] = False,
-    azure_resource_id: Annotated[
-        str | None,
-        typer.Option(
-            "--azure-resource-id",
-            help="The connected cluster's ARM id: also read its Azure resources (az login first).",
-            show_default=False,
-        ),
-    ] = None,
-    subscription: Annotated[
-        str | None,
-        typer.Option(
-            "--subscription",
-            help="With --resource-group and --name: instead of --azure-resource-id.",
-            show_default=False,
-        ),
-    ] = None,
-    resource_group: Annotated[
-        str | None,
-        typer.Option(
-            "--resource-group", help="The connected cluster's resource group.", show_default=False
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", help="The connected cluster's name.", show_default=False),
-    ] = None,
-) -> None:
+OutputBundleOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The bundle to write: a folder, or a file ending .tar.gz. Must not exist.",
+        show_default=False,
+    ),
+]
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="The kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config.",
+        show_default=False,
+    ),
+]
+ContextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        help="The kubeconfig context. Default: its current-context.",
+        show_default=False,
+    ),
+]
+InClusterOption = Annotated[
+    bool,
+    typer.Option(
+        "--in-cluster", help="Use the service account of the pod this runs in (a CronJob)."
+    ),
+]
+HelmSecretsOption = Annotated[
+    bool,
+    typer.Option(
+        "--helm-secrets", help="Also list Helm release Secrets, metadata only (see above)."
+    ),
+]
+AzureResourceIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-resource-id",
+        help="The connected cluster's ARM id: also read its Azure resources (az login first).",
+        show_default=False,
+    ),
+]
+SubscriptionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--subscription",
+        help="With --resource-group and --name: instead of --azure-resource-id.",
+        show_default=False,
+    ),
+]
+ResourceGroupOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resource-group", help="The connected cluster's resource group.", show_default=False
+    ),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="The connected cluster's name.", show_default=False),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSource:
+    """Where `collect` and `check --live` read from: the cluster, and optionally Azure."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    in_cluster: bool = False
+    helm_secrets: bool = False
+    azure_resource_id: str | None = None
+    subscription: str | None = None
+    resource_group: str | None = None
+    name: str | None = None
+
+
+def collect_bundle(output: Path, source: LiveSource, collected_at: datetime) -> str:
+    """Write the bundle; return the one-line summary for the terminal."""
     # Imported here: `arcsupport check` never pays for the Kubernetes and Azure clients.
     from arcsupport.collect.azure import AzureTarget, collect_azure
     from arcsupport.collect.kubernetes import ClusterOptions, collect_cluster
 
-    if in_cluster and (kubeconfig is not None or context is not None):
+    if source.in_cluster and (source.kubeconfig is not None or source.context is not None):
         raise InputError(
             "--in-cluster", "reads the pod's service account; drop --kubeconfig and --context"
         )
-    azure = any((azure_resource_id, subscription, resource_group, name))
+    azure = any((source.azure_resource_id, source.subscription, source.resource_group, source.name))
     options = ClusterOptions(
-        kubeconfig=kubeconfig, context=context, in_cluster=in_cluster, helm_secrets=helm_secrets
+        kubeconfig=source.kubeconfig,
+        context=source.context,
+        in_cluster=source.in_cluster,
+        helm_secrets=source.helm_secrets,
     )
-    with TerminalProgress() as progress, BundleWriter(output, datetime.now(UTC)) as writer:
+    with TerminalProgress() as progress, BundleWriter(output, collected_at) as writer:
         if azure:
             # First: a few requests, and the likelier to fail (sign-in, a mistyped id), so a
             # mistake shows before the long part rather than after it.
-            target = AzureTarget(azure_resource_id, subscription, resource_group, name)
+            target = AzureTarget(
+                source.azure_resource_id, source.subscription, source.resource_group, source.name
+            )
             collect_azure(writer, target, progress=progress.say)
         collect_cluster(options, writer, progress)
     objects = sum(tally.items for tally in progress.tally.values())
-    missing = sorted(part for part, tally in progress.tally.items() if tally.outcome != "done")
     line = f"wrote {output}: {objects:,} Kubernetes objects"
+    missing = writer.not_collected_parts
     if missing:
-        line += f"; Kubernetes parts not collected: {', '.join(missing)} (see manifest.json)"
-    sys.stdout.write(line + "\n")
+        line += f"; not collected: {', '.join(missing)} (reasons in manifest.json)"
+    return line
+
+
+def collect(
+    output: OutputBundleOption,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    in_cluster: InClusterOption = False,
+    helm_secrets: HelmSecretsOption = False,
+    azure_resource_id: AzureResourceIdOption = None,
+    subscription: SubscriptionOption = None,
+    resource_group: ResourceGroupOption = None,
+    name: NameOption = None,
+) -> None:
+    source = LiveSource(
+        kubeconfig, context, in_cluster, helm_secrets, azure_resource_id, subscription,
+        resource_group, name,
+    )  # fmt: skip
+    sys.stdout.write(collect_bundle(output, source, datetime.now(UTC)) + "\n")
 
 
 def register(app: typer.Typer) -> None:

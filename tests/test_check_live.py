@@ -1,0 +1,88 @@
+"""`arcsupport check --live`: collect through the kubeconfig, then assess, in one command."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import arcsupport.collect.kubernetes as collector
+from kube_emulator import from_bundle
+from test_collect_kubernetes import EXAMPLES, WHEN, run_cli, write_kubeconfig
+
+
+@pytest.fixture(autouse=True)
+def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "_BACKOFF_SECONDS", 0.01)
+
+
+def _leftovers() -> list[Path]:
+    return sorted(Path(tempfile.gettempdir()).glob("arcsupport-live-*"))
+
+
+def test_live_check_assesses_what_the_cluster_serves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _leftovers()
+    with from_bundle(EXAMPLES / "deprecated-version") as emulator:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emulator.url)
+        code, out, err = run_cli(
+            capsys, "check", "--live", "--kubeconfig", str(kubeconfig), "--at", WHEN, "-o", "json"
+        )
+    assert (code, err) == (1, "")  # the version is out of support: findings at the default level
+    document = json.loads(out)
+    assert document["cluster"]["kubernetes_version"] == "1.28.14"
+    lifecycle = [f for f in document["findings"] if f["rule"] == "version-lifecycle"]
+    assert lifecycle and lifecycle[0]["severity"] == "unsupported"
+    # Served objects, observed: the evidence points at the collected (now removed) bundle.
+    assert all(e["provenance"] == "observed" for e in lifecycle[0]["evidence"])
+    assert _leftovers() == before  # the temporary bundle is gone
+
+
+def test_live_check_can_keep_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kept = tmp_path / "kept.tar.gz"
+    with from_bundle(EXAMPLES / "healthy") as emulator:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emulator.url)
+        code, _, err = run_cli(
+            capsys, "check", "--live", "--kubeconfig", str(kubeconfig), "--save-bundle",
+            str(kept), "--at", WHEN,
+        )  # fmt: skip
+    assert code == 0
+    assert err.startswith(f"wrote {kept}: ")
+    code, out, _ = run_cli(capsys, "check", str(kept), "--at", WHEN, "-o", "json")
+    assert json.loads(out)["cluster"]["kubernetes_version"] == "1.31.5"
+
+
+def test_unreachable_cluster_is_one_line_and_nothing_is_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _leftovers()
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:9")
+    kept = tmp_path / "kept"
+    code, out, err = run_cli(
+        capsys, "check", "--live", "--kubeconfig", str(kubeconfig), "--save-bundle", str(kept)
+    )
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("arcsupport: error:")
+    assert not kept.exists()
+    assert list(tmp_path.iterdir()) == [kubeconfig]
+    assert _leftovers() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["check", "--live", "examples/healthy"], "not both"),
+        (["check"], "or --live"),
+        (["check", "examples/healthy", "--save-bundle", "x"], "go with --live"),
+        (["check", "examples/healthy", "--kubeconfig", "k"], "go with --live"),
+    ],
+)
+def test_source_and_live_options_are_exclusive(
+    capsys: pytest.CaptureFixture[str], args: list[str], problem: str
+) -> None:
+    code, out, err = run_cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert problem in err and err.count("\n") == 1
