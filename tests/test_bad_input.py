@@ -397,7 +397,7 @@ def test_not_a_tarball(tmp_path: Path, cli: Any) -> None:
         (["check", "SRC", "--output", "xml"], ("--output", "xml")),
         (["versions", "--output", "yaml"], ("--output", "yaml")),
         (["check", "SRC", "--fail-on", "never"], ("--fail-on", "never")),
-        (["check"], ("Missing argument",)),
+        (["check"], ("give a bundle, a dump folder, or --live",)),
         (["explain", "VER-99"], ("VER-99", "no such clause or rule")),
         (["explain", "version-lifecycel"], ("did you mean", "version-lifecycle")),
         (["nonsense"], ("nonsense",)),

@@ -264,7 +264,7 @@ def test_help_explains_why_list_on_secrets_is_sensitive(cli: Run) -> None:
     code, out, _ = cli("rbac", "--help")
     assert code == 0
     flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", out).split())
-    assert "RBAC cannot limit `list` to metadata" in flat
+    assert "RBAC cannot limit list to metadata" in flat
     assert "read the data of every Secret" in flat
 
 
