@@ -8,7 +8,7 @@ import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, RenderableType
@@ -16,7 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from arcsupport.advisories import load_advisories
 from arcsupport.clikit import (
     AdvisoriesOption,
     AtOption,
@@ -58,7 +57,6 @@ from arcsupport.policy.loader import load_pack, pack_as_builtins, user_overlay_p
 from arcsupport.policy.update import merge_endoflife, merge_kubernetes_versions
 from arcsupport.report.formats import ReportFormat, render_document
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.markdown import render_plan_markdown
 from arcsupport.report.plan import plan_data, render_plan_table
 from arcsupport.report.table import (
     DECISION_STYLE as _DECISION_STYLE,
@@ -74,6 +72,9 @@ from arcsupport.rules.base import SEVERITY_RANK, Facts
 from arcsupport.safeyaml import dump_yaml, load_yaml
 from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.model import Snapshot
+
+if TYPE_CHECKING:
+    from arcsupport.advisories import AdvisorySet
 
 app = typer.Typer(
     name="arcsupport",
@@ -182,7 +183,7 @@ def check(
     """
     moment = at_moment(at)
     pack = load_pack(policy)
-    loaded = load_advisories(advisories) if advisories else None
+    loaded = _advisories(advisories)
     live_options = LiveSource(
         kubeconfig, context, in_cluster, helm_secrets, azure_resource_id, subscription,
         resource_group, name,
@@ -205,6 +206,15 @@ def check(
         fmt = ReportFormat(output.value)
         emit(render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False), out)
     raise typer.Exit(1 if _fails([assessment], fail_on) else 0)
+
+
+def _advisories(paths: list[Path] | None) -> AdvisorySet | None:
+    """Loaded only when asked for: the matching code is a noticeable part of start-up."""
+    if not paths:
+        return None
+    from arcsupport.advisories import load_advisories
+
+    return load_advisories(paths)
 
 
 def _collect_live(source: LiveSource, keep: Path | None) -> Snapshot:
@@ -352,6 +362,8 @@ def plan(
     if output is PlanFormat.json:
         emit(dumps(plan_data(result, lang_code)), out)
     elif output is PlanFormat.markdown:
+        from arcsupport.report.markdown import render_plan_markdown
+
         emit(render_plan_markdown(result, lang_code), out)
     else:
         emit(render_plan_table(result, lang_code), out)
@@ -397,9 +409,10 @@ def fleet(
         task = bar.add_task("assessing", total=None)
 
         def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if interactive and (done % 100 == 0 or done == total):
+                bar.update(task, completed=done, total=total)
 
-        loaded = load_advisories(advisories) if advisories else None
+        loaded = _advisories(advisories)
         result = assess_fleet(
             sources, pack, moment, advance, advisories=loaded.advisories if loaded else ()
         )
@@ -620,8 +633,15 @@ def policy_update(
 
 def main(argv: list[str] | None = None) -> None:
     """Exit 0 or 1 as the command decides; 2 on bad input or usage, with one line on stderr."""
+    arguments = sys.argv[1:] if argv is None else argv
+    core = {
+        command.name or command.callback.__name__
+        for command in app.registered_commands
+        if command.callback
+    }
+    register_commands(app, arguments, core | {"policy"})
     try:
-        code = app(args=argv, prog_name="arcsupport", standalone_mode=False)
+        code = app(args=arguments, prog_name="arcsupport", standalone_mode=False)
     except InputError as error:
         # One line, even when a file name or a value holds a line break.
         line = str(error).replace("\r", "\\r").replace("\n", "\\n")
@@ -633,6 +653,3 @@ def main(argv: list[str] | None = None) -> None:
             print(f"arcsupport: error: {message}", file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-register_commands(app)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from arcsupport.advisories import Advisory
 from arcsupport.policy.loader import PolicyError
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules import REGISTRY, load_rules
@@ -25,8 +24,13 @@ from arcsupport.rules.base import (
     NotEvaluated,
     Operation,
     OperationEffect,
+    Rule,
+    per_pack,
 )
 from arcsupport.snapshot.model import Snapshot
+
+if TYPE_CHECKING:  # the advisory module is imported only when advisories are matched
+    from arcsupport.advisories import Advisory
 
 Verdict = Literal["supported", "at-risk", "unsupported"]
 _DECISION_RANK: dict[Decision, int] = {"allow": 0, "warn": 1, "block": 2}
@@ -81,6 +85,8 @@ def check_rules_against_pack(pack: Pack) -> None:
 
 def _with_collection_reasons(needs: tuple[str, ...], snapshot: Snapshot) -> tuple[str, ...]:
     """Say why a needed part is missing when the collector recorded it (a 403, a 404)."""
+    if not snapshot.not_collected:
+        return needs
     annotated = []
     for need in needs:
         reasons = [
@@ -121,11 +127,29 @@ def _verdict(findings: list[Finding], deadlines: list[Deadline], horizon_end: da
     return "supported"
 
 
+_NOT_EVALUATED_EFFECTS: dict[tuple[str, tuple[str, ...]], tuple[OperationEffect, ...]] = {}
+
+
+def _not_evaluated_effects(spec: Rule, needs: tuple[str, ...]) -> tuple[OperationEffect, ...]:
+    """A rule that could not run warns on the operations it judges. The effects are immutable
+    and the same for every cluster that lacks the same facts, so a fleet builds them once."""
+    key = (spec.id, needs)
+    found = _NOT_EVALUATED_EFFECTS.get(key)
+    if found is None:
+        reason = Message("engine.op.not-evaluated", {"rule": spec.id, "needs": ", ".join(needs)})
+        found = tuple(
+            OperationEffect(operation, "warn", spec.clauses, reason)
+            for operation in spec.operations
+        )
+        _NOT_EVALUATED_EFFECTS[key] = found
+    return found
+
+
 def assess(
     snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
 ) -> Assessment:
     load_rules()
-    check_rules_against_pack(pack)
+    per_pack(pack, "engine.rules-checked", lambda: check_rules_against_pack(pack))
     facts = Facts(snapshot, pack, advisories)
     findings: list[Finding] = []
     effects: list[OperationEffect] = []
@@ -140,18 +164,7 @@ def assess(
         except NotEvaluated as missing:
             needs = _with_collection_reasons(missing.needs, snapshot)
             not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))
-            for operation in spec.operations:
-                effects.append(
-                    OperationEffect(
-                        operation,
-                        "warn",
-                        spec.clauses,
-                        Message(
-                            "engine.op.not-evaluated",
-                            {"rule": spec.id, "needs": ", ".join(missing.needs)},
-                        ),
-                    )
-                )
+            effects.extend(_not_evaluated_effects(spec, missing.needs))
             continue
         evaluated.append(spec.id)
         for outcome in outcomes:

@@ -41,6 +41,7 @@ class _Args(dict[str, Any]):
         return "{" + key + "}"
 
 
+@cache
 def _lookup(lang: Lang, key: str, field: str) -> str | None:
     entry = catalog(lang).get(key)
     if entry is not None and field in entry:
@@ -60,8 +61,19 @@ def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
     return template.format_map(_Args(args))
 
 
+_RENDERED: dict[tuple[object, ...], str] = {}
+
+
 def render(lang: Lang, message: Message, field: str = "message") -> str:
-    return text(lang, message.key, field, **message.args)
+    # A fleet renders the same few messages (a rule not evaluated, an operation's reason)
+    # thousands of times; their arguments are plain values, so the text can be kept.
+    key = (lang, message.key, field, *message.args.items())
+    found = _RENDERED.get(key)
+    if found is None:
+        found = text(lang, message.key, field, **message.args)
+        if len(_RENDERED) < 100_000:
+            _RENDERED[key] = found
+    return found
 
 
 def has(lang: Lang, key: str, field: str = "message") -> bool:

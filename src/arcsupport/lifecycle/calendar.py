@@ -15,15 +15,17 @@ Status on date `at`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeVar
 
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import AzureLocalRelease, Pack
 from arcsupport.timeutil import add_months, yymm_start
 
+T = TypeVar("T")
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year"]
 
@@ -79,8 +81,12 @@ class PatchStatus:
 
 
 class VersionCalendar:
+    """Pure lookups over one pack's calendar. A fleet asks the same questions of it for every
+    cluster, so answers are kept (see `for_pack` and the `_memo` dictionaries)."""
+
     def __init__(self, pack: Pack) -> None:
         self._pack = pack
+        self._memo: dict[tuple[object, ...], object] = {}
         self._entries = pack.calendar.kubernetes
         self.window = timedelta(days=pack.thresholds.support_window_days)
         self.grace = timedelta(days=pack.thresholds.removal_grace_days)
@@ -119,7 +125,17 @@ class VersionCalendar:
     def minors(self) -> tuple[str, ...]:
         return tuple(sorted(self._entries, key=lambda minor: KubeVersion.parse(minor)))
 
+    def _remember(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
+
     def newest_release(self, at: date, *, named_only: bool = False) -> Release | None:
+        return self._remember(
+            ("newest", at, named_only), lambda: self._newest_release(at, named_only)
+        )
+
+    def _newest_release(self, at: date, named_only: bool) -> Release | None:
         current = None
         for release in self.azure_local_releases if named_only else self.releases:
             if release.released <= at:
@@ -132,8 +148,11 @@ class VersionCalendar:
                 return release
         return None
 
-    def _listing_releases(self, minor: str) -> list[Release]:
-        return [release for release in self.releases if release.offers_minor(minor)]
+    def _listing_releases(self, minor: str) -> tuple[Release, ...]:
+        return self._remember(
+            ("listing", minor),
+            lambda: tuple(release for release in self.releases if release.offers_minor(minor)),
+        )
 
     def _removal(self, minor: str) -> Release | None:
         """The first release after the last one that offered `minor`."""
@@ -144,6 +163,9 @@ class VersionCalendar:
         return next((release for release in self.releases if release.released > last), None)
 
     def end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
+        return self._remember(("end", minor), lambda: self._end_of_support(minor))
+
+    def _end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
         entry = self._entries.get(minor)
         if entry is None:
             return None, None
@@ -161,6 +183,9 @@ class VersionCalendar:
         return min(candidates)
 
     def minor_status(self, minor: str, at: date) -> MinorStatus:
+        return self._remember(("status", minor, at), lambda: self._minor_status(minor, at))
+
+    def _minor_status(self, minor: str, at: date) -> MinorStatus:
         entry = self._entries.get(minor)
         newest = self.newest_release(at)
         if entry is None:
@@ -215,6 +240,9 @@ class VersionCalendar:
         return [self.minor_status(minor, at) for minor in self.minors]
 
     def patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
+        return self._remember(("patch", version, at), lambda: self._patch_status(version, at))
+
+    def _patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
         minor = version.minor_key
         newest_release = self.newest_release(at)
         offered = newest_release.patches(minor) if newest_release else None
@@ -252,3 +280,16 @@ class VersionCalendar:
     def versions_offered(self, release_name: str) -> tuple[KubeVersion, ...] | None:
         release = self.release(release_name)
         return release.ga if release else None
+
+
+_SHARED: dict[int, tuple[Pack, VersionCalendar]] = {}
+
+
+def for_pack(pack: Pack) -> VersionCalendar:
+    """The one calendar of a pack (its answers are kept across the clusters of a fleet)."""
+    found = _SHARED.get(id(pack))
+    if found is None or found[0] is not pack:
+        found = (pack, VersionCalendar(pack))
+        _SHARED.clear()  # one pack at a time in practice; never keep old packs alive
+        _SHARED[id(pack)] = found
+    return found[1]

@@ -7,14 +7,8 @@ from enum import StrEnum
 from arcsupport.engine import Assessment
 from arcsupport.i18n import Lang
 from arcsupport.policy.model import Pack
-from arcsupport.report.csvout import render_csv
-from arcsupport.report.html import render_html
-from arcsupport.report.ical import render_ical
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.junit import render_junit
-from arcsupport.report.markdown import render_markdown
 from arcsupport.report.model import assessment_data, fleet_data
-from arcsupport.report.sarif import render_sarif
 
 
 class ReportFormat(StrEnum):
@@ -45,15 +39,27 @@ def render_document(
             return dumps(fleet_data(assessments, lang, skipped))
         return dumps(assessment_data(assessments[0], lang))
     if fmt is ReportFormat.sarif:
+        from arcsupport.report.sarif import render_sarif
+
         return render_sarif(assessments, pack, lang)
     if fmt is ReportFormat.junit:
+        from arcsupport.report.junit import render_junit
+
         return render_junit(assessments, lang, fail_on)
     if fmt is ReportFormat.markdown:
+        from arcsupport.report.markdown import render_markdown
+
         return render_markdown(assessments, lang)
     if fmt is ReportFormat.html:
+        from arcsupport.report.html import render_html
+
         return render_html(assessments, pack, lang)
     if fmt is ReportFormat.ical:
+        from arcsupport.report.ical import render_ical
+
         return render_ical(assessments, lang)
     if fmt is ReportFormat.csv:
+        from arcsupport.report.csvout import render_csv
+
         return render_csv(assessments, lang)
     raise ValueError(f"{fmt} is drawn, not rendered as a document")

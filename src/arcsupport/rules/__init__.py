@@ -21,9 +21,15 @@ RULE_MODULES = (
 )
 
 
+_ordered: tuple[str, ...] = ()
+
+
 def load_rules() -> dict[str, Rule]:
     """The registry in a fixed order (module by module, as RULE_MODULES lists them), whatever
     imported a rule module first: reports and coverage must not depend on import order."""
+    global _ordered
+    if _ordered and tuple(REGISTRY) == _ordered:
+        return REGISTRY  # every module loaded and ordered already (a fleet asks per cluster)
     for module in RULE_MODULES:
         importlib.import_module(f"arcsupport.rules.{module}")
     rank = {f"arcsupport.rules.{module}": index for index, module in enumerate(RULE_MODULES)}
@@ -31,6 +37,7 @@ def load_rules() -> dict[str, Rule]:
     if list(REGISTRY.values()) != ordered:
         REGISTRY.clear()
         REGISTRY.update((spec.id, spec) for spec in ordered)
+    _ordered = tuple(REGISTRY)
     return REGISTRY
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.advisories import match_advisories, undetermined_message
 from arcsupport.rules.base import (
     EVIDENCE_CAP,
     Context,
@@ -32,6 +31,9 @@ def security_advisories(ctx: Context) -> Iterator[Outcome]:
         if ctx.facts.cluster_version is None:
             raise NotEvaluated(_NEEDS_NODES, _NEEDS_VERSION)
         yield Gap((_NEEDS_NODES,))
+    # Imported here: the matching code is loaded only when advisories are given.
+    from arcsupport.advisories import match_advisories, undetermined_message
+
     result = match_advisories(ctx.facts, ctx.facts.advisories, ctx.at)
     for exposure in result.exposures:
         # One piece of evidence per instance (node or cluster); the message is the catalog

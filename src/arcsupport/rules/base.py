@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from arcsupport.lifecycle.calendar import VersionCalendar
+from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Effect, Pack
 from arcsupport.snapshot.kube import Node, Pod, Workload
@@ -127,6 +128,19 @@ class ClusterVersion:
     evidence: Evidence
 
 
+_PER_PACK: dict[tuple[int, str], tuple[Pack, object]] = {}
+
+
+def per_pack(pack: Pack, key: str, compute: Callable[[], T]) -> T:
+    """Data a rule derives from the pack alone (compiled patterns...): once per pack, not once
+    per cluster of a fleet."""
+    found = _PER_PACK.get((id(pack), key))
+    if found is None or found[0] is not pack:
+        found = (pack, compute())
+        _PER_PACK[(id(pack), key)] = found
+    return found[1]  # type: ignore[return-value]
+
+
 class Facts:
     """Derived views of a snapshot shared by all rules, each computed once on first use."""
 
@@ -145,7 +159,7 @@ class Facts:
 
     @cached_property
     def calendar(self) -> VersionCalendar:
-        return VersionCalendar(self.pack)
+        return calendar_for_pack(self.pack)
 
     @cached_property
     def cluster_version(self) -> ClusterVersion | None:

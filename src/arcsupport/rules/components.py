@@ -20,6 +20,7 @@ from arcsupport.rules.base import (
     Outcome,
     Severity,
     name_list,
+    per_pack,
     rule,
 )
 
@@ -39,20 +40,13 @@ class _Match:
     releases: dict[str, None] = field(default_factory=dict)  # ordered set of ns/release
 
 
-def _detected(ctx: Context) -> dict[str, _Match]:
-    """Every component of the pack, detected in one pass shared by both rules of this module:
-    the pass reads every workload and every pod, which is most of what these rules cost."""
-    return ctx.facts.shared("components.detected", lambda: _detect(ctx, ctx.pack.components))
+_Pattern = tuple[str, str | None, re.Pattern[str], re.Pattern[str] | None]
 
 
-def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str, _Match]:
-    """Every component of `components` with at least one matching signal, in pack order."""
-    snap = ctx.snapshot
-    evidence = ctx.facts.evidence
-    matches: dict[str, _Match] = {key: _Match() for key in components}
-    vendor_namespaces = set(ctx.pack.managed.vendor_namespaces)
-    # Compiled once: the loop below meets every workload (15,000 in a big cluster).
-    workload_patterns = [
+def _patterns(components: dict[str, ComponentSignature]) -> list[_Pattern]:
+    """Compiled once per pack: the detection loop meets every workload (15,000 in a big
+    cluster) and a fleet runs it for every cluster."""
+    return [
         (
             key,
             signature.kind,
@@ -62,6 +56,32 @@ def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str
         for key, component in components.items()
         for signature in component.workloads
     ]
+
+
+def _detected(ctx: Context) -> dict[str, _Match]:
+    """Every component of the pack, detected in one pass shared by both rules of this module:
+    the pass reads every workload and every pod, which is most of what these rules cost."""
+    snap = ctx.snapshot
+    if all(
+        part is None
+        for part in (
+            snap.daemonsets, snap.deployments, snap.statefulsets, snap.services, snap.pods,
+            snap.namespaces, snap.apis,
+        )
+    ):  # fmt: skip
+        return {}  # nothing to look in (a cluster known only from Azure inventory)
+    return ctx.facts.shared("components.detected", lambda: _detect(ctx, ctx.pack.components))
+
+
+def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str, _Match]:
+    """Every component of `components` with at least one matching signal, in pack order."""
+    snap = ctx.snapshot
+    evidence = ctx.facts.evidence
+    matches: dict[str, _Match] = {key: _Match() for key in components}
+    vendor_namespaces = set(ctx.pack.managed.vendor_namespaces)
+    workload_patterns = per_pack(
+        ctx.pack, "components.workload-patterns", lambda: _patterns(components)
+    )
     # Where each namespace was seen: the list of namespaces, or any namespaced object in it.
     namespaces: dict[str, str] = {
         ns.metadata.name: "kubernetes/namespaces" for ns in snap.namespaces or ()
