@@ -76,8 +76,12 @@ def cluster_for_triage(source: Path, pack: Pack, moment: datetime) -> ClusterCon
     snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment)
     facts = Facts(snapshot, pack)
+    # A "general" match names only an operation (create, delete...) and fits every cluster:
+    # attaching those to every case would bury the ones that concern this cluster.
     issues: list[KnownIssue] = [
-        match.issue for match in match_known_issues(facts, builtin_known_issues(), moment)
+        match.issue
+        for match in match_known_issues(facts, builtin_known_issues(), moment)
+        if match.certainty != "general"
     ]
     current = facts.cluster_version
     if not upgrade_findings(assessment, pack) or current is None:
