@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import total_ordering
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 import msgspec
 
@@ -26,7 +26,7 @@ from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import Evidence, Facts, Message
-from arcsupport.snapshot.decode import explain_msgspec_error
+from arcsupport.snapshot.decode import decode_json
 
 Scheme = Literal["semver", "rpm"]
 Component = Literal[
@@ -627,7 +627,7 @@ def _advisory_url(doc: _Osv) -> str | None:
 
 def parse_osv(data: bytes, source: str) -> Advisory:
     """One OSV record (schema 1.x)."""
-    doc = _decode(data, _Osv, source)
+    doc = decode_json(data, _Osv, source)
     if not doc.id.strip():
         raise InputError(source, "field id: an OSV record needs an id")
     packages = []
@@ -740,7 +740,7 @@ def parse_feed(data: bytes, source: str) -> tuple[list[Advisory], list[SkippedIt
     """The Kubernetes official CVE feed (JSON Feed 1.1). An item becomes an advisory when its
     text lists affected versions in the form the Security Response Committee uses; the
     others are returned as skipped, with the reason."""
-    feed = _decode(data, _Feed, source)
+    feed = decode_json(data, _Feed, source)
     advisories: list[Advisory] = []
     skipped: list[SkippedItem] = []
     for index, item in enumerate(feed.items):
@@ -785,21 +785,9 @@ class _Probe(msgspec.Struct, gc=False):
     items: msgspec.Raw = msgspec.Raw()
 
 
-T = TypeVar("T")
-
-
-def _decode(data: bytes, typ: type[T], source: str) -> T:
-    try:
-        return msgspec.json.decode(data, type=typ)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise InputError(source, explain_msgspec_error(exc)) from None
-    except RecursionError:
-        raise InputError(source, "JSON nested too deeply; refused") from None
-
-
 def parse_document(data: bytes, source: str) -> tuple[list[Advisory], list[SkippedItem]]:
     """An OSV record or the Kubernetes CVE feed, told apart by their top-level keys."""
-    probe = _decode(data, _Probe, source)
+    probe = decode_json(data, _Probe, source)
     if probe.items and probe.version.startswith("https://jsonfeed.org/"):
         return parse_feed(data, source)
     if probe.id is not None:
