@@ -86,3 +86,43 @@ def test_source_and_live_options_are_exclusive(
     code, out, err = run_cli(capsys, *args)
     assert (code, out) == (2, "")
     assert problem in err and err.count("\n") == 1
+
+
+def test_live_check_with_azure_uses_both_sides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole --live path with the Azure half: the SDK clients talk to the ARM stand-in
+    on loopback with a fake credential (the real DefaultAzureCredential is never built)."""
+    import functools
+
+    import arcsupport.collect.azure as azure_collector
+    from arm_emulator import CLUSTER_ID, FULL_RUN, ArmEmulator, aks_arc_bodies, serve_aks_arc
+    from test_collect_azure import TOKEN, FakeCredential
+
+    monkeypatch.setattr("azure.identity.DefaultAzureCredential", lambda: FakeCredential())
+    arm = ArmEmulator(TOKEN).start()
+    try:
+        serve_aks_arc(arm, aks_arc_bodies(last_connected="2025-08-01T08:15:00+00:00"))
+        monkeypatch.setattr(
+            azure_collector,
+            "collect_azure",
+            functools.partial(azure_collector.collect_azure, base_url=arm.base_url),
+        )
+        with from_bundle(EXAMPLES / "healthy") as emulator:
+            kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emulator.url)
+            code, out, err = run_cli(
+                capsys, "check", "--live", "--kubeconfig", str(kubeconfig),
+                "--azure-resource-id", CLUSTER_ID, "--at", WHEN, "-o", "json",
+            )  # fmt: skip
+        assert arm.calls() == FULL_RUN
+    finally:
+        arm.stop()
+    assert err == ""
+    document = json.loads(out)
+    # Offline since 2025-08-01: more than 30 days on 2025-09-15, so day-2 operations block.
+    connectivity = [f for f in document["findings"] if f["rule"] == "connectivity"]
+    assert connectivity and connectivity[0]["severity"] == "blocked"
+    assert document["operations"]["upgrade"]["decision"] == "block"
+    assert "connectivity" in document["coverage"]["evaluated"]
+    unsupported = [f["rule"] for f in document["findings"] if f["severity"] == "unsupported"]
+    assert code == (1 if unsupported else 0), unsupported
