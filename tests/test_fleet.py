@@ -322,7 +322,7 @@ def test_every_format_is_a_valid_document(
 
     # Headers and verdicts are in the report's language; one row per cluster, by urgency.
     header, *rows = list(csv.reader(io.StringIO(produced["csv"], newline="")))
-    assert len(header) == 13 and all(len(row) == 13 for row in rows)
+    assert len(header) == 14 and all(len(row) == 14 for row in rows)
     assert [row[0] for row in rows] == [c["cluster"]["name"] for c in document["clusters"]]
     assert [row[2] for row in rows] == [
         c["cluster"]["kubernetes_version"] for c in document["clusters"]

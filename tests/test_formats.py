@@ -27,7 +27,7 @@ from icalendar import Calendar
 from junitparser import Failure, JUnitXml, Skipped
 
 from arcsupport.engine import Assessment
-from arcsupport.i18n import LANGS, Lang, text
+from arcsupport.i18n import LANGS, Lang, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
 from arcsupport.report.csvout import render_csv
@@ -346,7 +346,7 @@ def test_csv_reads_back_one_row_per_cluster_by_urgency(lang: Lang) -> None:
     assessments = fleet()
     rows = list(csv.reader(io.StringIO(render_csv(assessments, lang), newline="")))
     header, body = rows[0], rows[1:]
-    assert len(header) == 6 + len(SEVERITY_ORDER) + 1
+    assert len(header) == 6 + len(SEVERITY_ORDER) + 2  # ... clauses, notices
     assert header[0] == text(lang, "report.csv.cluster")
     assert [row[0] for row in body] == ["edge-seoul-01", "plant-busan-02", "lab-daejeon-03"]
     by_name = {a.cluster_name: a for a in assessments}
@@ -356,7 +356,8 @@ def test_csv_reads_back_one_row_per_cluster_by_urgency(lang: Lang) -> None:
         assert row[4] == (assessment.deadlines[0].date.isoformat() if assessment.deadlines else "")
         counts = [int(value) for value in row[6 : 6 + len(SEVERITY_ORDER)]]
         assert sum(counts) == len(assessment.findings)
-        assert all(clause in row[-1].split() for f in assessment.findings for clause in f.clauses)
+        assert all(clause in row[-2].split() for f in assessment.findings for clause in f.clauses)
+        assert row[-1] == " | ".join(render(lang, notice) for notice in assessment.notices)
 
 
 # --- markdown --------------------------------------------------------------------------------
@@ -477,3 +478,25 @@ def test_notices_reach_every_reader() -> None:
     assert configuration["level"] == "warning"
     assert shown.replace("`", "") in render_markdown(noted, "en").replace("`", "")
     assert "200 days old" in render_html(noted, default_pack(), "en")
+
+
+def test_every_format_carries_the_stale_calendar_notice() -> None:
+    """The pack's data is more than 120 days old on this date: every report must say so."""
+    from arcsupport.report.csvout import render_csv
+    from arcsupport.report.ical import render_ical
+    from arcsupport.report.junit import render_junit
+    from helpers import make_snapshot, run_assess
+
+    # A Windows Server host still has a deadline ahead then, so the calendar has an event.
+    late = run_assess(
+        make_snapshot(
+            version={"gitVersion": "v1.31.5"},
+            facts={"host_platform": {"kind": "windows-server", "version": "2022"}},
+        ),
+        "2026-11-27",
+    )
+    assert late.notices
+    needle = "The policy calendar is"
+    assert needle in render_csv([late], "en")
+    assert needle in render_junit([late], "en", "unsupported")
+    assert needle in render_ical([late], "en").decode().replace("\r\n ", "")

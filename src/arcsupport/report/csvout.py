@@ -19,7 +19,7 @@ _LEADING = ("cluster", "resource_id", "kubernetes_version", "verdict", "nearest_
 
 def render_csv(assessments: list[Assessment], lang: Lang) -> str:
     """cluster, resource_id, kubernetes_version, verdict, nearest_deadline, what, one count
-    column per severity, clauses."""
+    column per severity, clauses, notices (a stale calendar, an old snapshot)."""
     out = io.StringIO()
     # RFC 4180 line endings; spreadsheets and the csv module expect them.
     writer = csv.writer(out, lineterminator="\r\n")
@@ -28,6 +28,7 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
             *(text(lang, f"report.csv.{column}") for column in _LEADING),
             *(text(lang, f"report.csv.severity.{severity}") for severity in SEVERITY_ORDER),
             text(lang, "report.csv.clauses"),
+            text(lang, "report.csv.notices"),
         ]
     )
     for assessment in sort_by_urgency(assessments):
@@ -43,6 +44,7 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
                 render(lang, nearest.what) if nearest else "",
                 *(counts[severity] for severity in SEVERITY_ORDER),
                 " ".join(cited_clauses(assessment)),
+                " | ".join(render(lang, notice) for notice in assessment.notices),
             ]
         )
     return out.getvalue()

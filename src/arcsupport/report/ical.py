@@ -52,6 +52,9 @@ def _description(assessment: Assessment, deadline: Deadline, lang: Lang) -> str:
                 render(lang, finding.message, "title"),
                 f"{text(lang, 'report.label.fix')}: {render(lang, finding.message, 'fix')}",
             ]
+    # A stale calendar makes the date itself uncertain: say so beside it.
+    for notice in assessment.notices:
+        lines += ["", f"! {render(lang, notice)}"]
     lines += [
         "",
         text(

@@ -52,6 +52,9 @@ def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> 
     suite.add_property("resource_id", assessment.resource_id)
     suite.add_property("policy", f"{assessment.policy.name} {assessment.policy.version}")
     suite.add_property("fail_on", fail_on)
+    # Notices (a stale calendar, an old snapshot) qualify every result of the suite.
+    for notice in assessment.notices:
+        suite.add_property("notice", render(lang, notice))
 
     skipped = skipped_rules(assessment)
     partial = partial_gaps(assessment)
