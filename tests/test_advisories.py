@@ -35,7 +35,6 @@ from arcsupport.advisories import (
     sorted_events,
     vulnerabilities,
 )
-from arcsupport.cli import main
 from arcsupport.engine import assess
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, render
@@ -975,20 +974,6 @@ def test_duplicate_records_count_once(tmp_path: Path) -> None:
 
 
 # --- the command -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def arcsupport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.chdir(ROOT)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
-
-    return run
 
 
 def old_copy(name: str, folder: Path) -> str:

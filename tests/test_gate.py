@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.cli import main
 from arcsupport.engine import assess
 from arcsupport.gate import gate_data, preflight
 from arcsupport.rules.base import OPERATIONS
@@ -33,21 +32,6 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NAMES = sorted(
     path.name for path in (ROOT / EXAMPLES).iterdir() if (path / "manifest.json").is_file()
 )
-
-
-@pytest.fixture
-def arcsupport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run the command in-process from the repository root: (exit code, stdout, stderr)."""
-    monkeypatch.chdir(ROOT)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
-
-    return run
 
 
 def gate(arcsupport: Any, operation: str, name: str, *extra: str) -> tuple[int, str, str]:

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from rich.cells import cell_len
 
-from arcsupport.cli import main
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, render
 from arcsupport.knownissues import (
@@ -323,20 +322,6 @@ def test_own_records_replace_shipped_ones_and_may_not_repeat(tmp_path: Path) -> 
 
 
 # --- the command -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def arcsupport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.chdir(ROOT)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
-
-    return run
 
 
 def test_cli_list(arcsupport: Any, tmp_path: Path) -> None:

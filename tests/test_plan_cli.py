@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.cli import main
 from helpers import kube_list, write_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,21 +25,6 @@ GOLDEN = Path(__file__).parent / "golden" / "cli"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 STEP_KEYS = {"kind", "to", "support_ends", "migrate_apis", "skipped"}
-
-
-@pytest.fixture
-def arcsupport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run the command in-process from the repository root: (exit code, stdout, stderr)."""
-    monkeypatch.chdir(ROOT)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
-
-    return run
 
 
 def plan_json(arcsupport: Any, *args: str) -> tuple[int, dict[str, Any]]:

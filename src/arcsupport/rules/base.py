@@ -212,6 +212,24 @@ class Facts:
         )
 
     @cached_property
+    def kubelets(self) -> tuple[dict[KubeVersion, list[Node]], list[str]]:
+        """Nodes by kubelet version, and the names of nodes whose version does not parse:
+        read once for the rules that judge kubelets (skew, node image age)."""
+        parsed: dict[str, KubeVersion | None] = {}
+        by_version: dict[KubeVersion, list[Node]] = {}
+        unreadable: list[str] = []
+        for node in self.snapshot.nodes or ():
+            text = node.status.nodeInfo.kubeletVersion
+            if text not in parsed:
+                parsed[text] = KubeVersion.try_parse(text)
+            version = parsed[text]
+            if version is None:
+                unreadable.append(node.metadata.name)
+            else:
+                by_version.setdefault(version, []).append(node)
+        return by_version, unreadable
+
+    @cached_property
     def pods_by_namespace(self) -> dict[str, list[Pod]]:
         index: dict[str, list[Pod]] = {}
         for pod in self.snapshot.pods or ():

@@ -147,18 +147,17 @@ def node_image_age(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
     if not nodes:
         raise NotEvaluated(_NEEDS_KUBELET)
-    parsed: dict[str, KubeVersion | None] = {}
-    by_version: dict[KubeVersion, list[Node]] = {}
-    unreadable: list[str] = []
-    for node in nodes:
-        text = node.status.nodeInfo.kubeletVersion
-        if text not in parsed:
-            parsed[text] = KubeVersion.try_parse(text)
-        version = parsed[text]
-        if version is None or version.patch is None:
-            unreadable.append(node.metadata.name)
-        else:
-            by_version.setdefault(version, []).append(node)
+    kubelets, unparsed = ctx.facts.kubelets
+    # A kubelet version without a patch number cannot date an image.
+    by_version = {
+        version: members for version, members in kubelets.items() if version.patch is not None
+    }
+    unreadable = unparsed + [
+        node.metadata.name
+        for version, members in kubelets.items()
+        if version.patch is None
+        for node in members
+    ]
     if unreadable:
         yield Gap((f"{_NEEDS_KUBELET} with a patch number, on nodes {name_list(unreadable, 3)}",))
 

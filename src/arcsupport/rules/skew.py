@@ -74,25 +74,17 @@ def version_skew(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
     if not nodes:
         raise NotEvaluated(_NEEDS_NODES)
-    yield from _kubelets(ctx, current, nodes)
+    yield from _kubelets(ctx, current)
     # kube-proxy may also be three minors older or newer than the kubelet on its node; that
     # bound follows from holding both to the API server, so it needs no check of its own.
     yield from _kube_proxy(ctx, current)
 
 
-def _kubelets(ctx: Context, current: ClusterVersion, nodes: list[Node]) -> Iterator[Outcome]:
-    parsed: dict[str, KubeVersion | None] = {}
+def _kubelets(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
+    by_version, unreadable = ctx.facts.kubelets
     by_minor: dict[tuple[int, int], list[Node]] = {}
-    unreadable: list[str] = []
-    for node in nodes:
-        text = node.status.nodeInfo.kubeletVersion
-        if text not in parsed:
-            parsed[text] = KubeVersion.try_parse(text)
-        version = parsed[text]
-        if version is None:
-            unreadable.append(node.metadata.name)
-        else:
-            by_minor.setdefault(version.minor_tuple, []).append(node)
+    for version, members in by_version.items():
+        by_minor.setdefault(version.minor_tuple, []).extend(members)
 
     api = current.version
     for (major, minor), members in sorted(by_minor.items()):
