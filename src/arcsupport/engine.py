@@ -24,6 +24,7 @@ from arcsupport.rules.base import (
     NotEvaluated,
     Operation,
     OperationEffect,
+    Outcome,
     Rule,
     per_pack,
 )
@@ -100,10 +101,20 @@ def _severity_key(finding: Finding) -> tuple[int, str, str]:
     return (SEVERITY_ORDER.index(finding.severity), finding.rule, finding.message.key)
 
 
+_ALLOWED = OperationDecision("allow", (), ())
+
+
 def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, OperationDecision]:
+    by_operation: dict[Operation, list[OperationEffect]] = {
+        operation: [] for operation in OPERATIONS
+    }
+    for effect in effects:
+        by_operation[effect.operation].append(effect)
     combined: dict[Operation, OperationDecision] = {}
-    for operation in OPERATIONS:
-        mine = [effect for effect in effects if effect.operation == operation]
+    for operation, mine in by_operation.items():
+        if not mine:
+            combined[operation] = _ALLOWED
+            continue
         decision: Decision = "allow"
         clauses: list[str] = []
         reasons: list[Message] = []
@@ -145,6 +156,81 @@ def _not_evaluated_effects(spec: Rule, needs: tuple[str, ...]) -> tuple[Operatio
     return found
 
 
+def _run(spec: Rule, facts: Facts, at: datetime) -> tuple[Outcome, ...] | NotEvaluated:
+    try:
+        return tuple(spec.check(Context(spec.id, facts, at)))
+    except NotEvaluated as missing:
+        return missing
+
+
+def _absent(value: object) -> bool:
+    """A snapshot field left at its default: None, or the empty `other_objects`."""
+    return value is None or (type(value) is dict and not value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    spec: Rule
+    # None: run the rule on the cluster. Otherwise the rule lacks all its `inert_without`
+    # fields, reads nothing else of the snapshot, and this is what it gives every such cluster;
+    # with the coverage entry and effects ready for a snapshot that records no collection gaps.
+    inert: tuple[Outcome, ...] | NotEvaluated | None = None
+    not_evaluated: NotEvaluatedRule | None = None
+    effects: tuple[OperationEffect, ...] = ()
+
+
+@dataclass(slots=True)
+class _Plans:
+    """The steps for each combination of absent fields, for one pack, time and set of
+    advisories: a fleet's clusters share a handful of combinations (say, "Azure rows only"),
+    so the inert rules run once per combination instead of once per cluster."""
+
+    at: datetime
+    advisories: Sequence[Advisory]
+    fields: tuple[str, ...]  # every field some rule is inert without
+    by_absence: dict[tuple[bool, ...], tuple[_Step, ...]]
+
+
+def _plan(
+    snapshot: Snapshot, pack: Pack, at: datetime, advisories: Sequence[Advisory]
+) -> tuple[_Step, ...]:
+    plans = per_pack(pack, "engine.plans", lambda: [_new_plans(at, advisories)])
+    if plans[0].at != at or plans[0].advisories is not advisories:
+        plans[0] = _new_plans(at, advisories)
+    current = plans[0]
+    absence = tuple(_absent(getattr(snapshot, name)) for name in current.fields)
+    steps = current.by_absence.get(absence)
+    if steps is None:
+        absent = {name for name, gone in zip(current.fields, absence, strict=True) if gone}
+        blank = Facts(Snapshot(source=""), pack, advisories)
+        steps = tuple(
+            _inert_step(spec, blank, at)
+            if spec.inert_without and absent.issuperset(spec.inert_without)
+            else _Step(spec)
+            for spec in REGISTRY.values()
+        )
+        current.by_absence[absence] = steps
+    return steps
+
+
+def _new_plans(at: datetime, advisories: Sequence[Advisory]) -> _Plans:
+    fields = sorted({name for spec in REGISTRY.values() for name in spec.inert_without})
+    return _Plans(at, advisories, tuple(fields), {})
+
+
+def _inert_step(spec: Rule, blank: Facts, at: datetime) -> _Step:
+    """A blank snapshot lacks the same fields, and the rule reads no others."""
+    outcome = _run(spec, blank, at)
+    if isinstance(outcome, NotEvaluated):
+        return _Step(
+            spec,
+            outcome,
+            NotEvaluatedRule(spec.id, outcome.needs, partial=False),
+            _not_evaluated_effects(spec, outcome.needs),
+        )
+    return _Step(spec, outcome)
+
+
 def assess(
     snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
 ) -> Assessment:
@@ -157,14 +243,17 @@ def assess(
     evaluated: list[str] = []
     not_evaluated: list[NotEvaluatedRule] = []
 
-    for spec in REGISTRY.values():
-        context = Context(spec.id, facts, at)
-        try:
-            outcomes = list(spec.check(context))
-        except NotEvaluated as missing:
-            needs = _with_collection_reasons(missing.needs, snapshot)
+    for step in _plan(snapshot, pack, at, advisories):
+        spec = step.spec
+        if step.not_evaluated is not None and not snapshot.not_collected:
+            not_evaluated.append(step.not_evaluated)
+            effects.extend(step.effects)
+            continue
+        outcomes = _run(spec, facts, at) if step.inert is None else step.inert
+        if isinstance(outcomes, NotEvaluated):
+            needs = _with_collection_reasons(outcomes.needs, snapshot)
             not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))
-            effects.extend(_not_evaluated_effects(spec, missing.needs))
+            effects.extend(_not_evaluated_effects(spec, outcomes.needs))
             continue
         evaluated.append(spec.id)
         for outcome in outcomes:

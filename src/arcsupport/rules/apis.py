@@ -223,17 +223,18 @@ def migrations_by_removal(facts: Facts, current: KubeVersion) -> dict[str, list[
     clauses=("VER-4", "NODE-C-2"),
     needs=(_NEEDS_VERSION, _NEEDS_OBJECTS, _NEEDS_METRICS),
     operations=("upgrade",),
+    inert_without=("other_objects", "daemonsets", "deployments", "statefulsets", "metrics"),
 )
 def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
-    current = ctx.facts.cluster_version
-    if current is None:
-        raise NotEvaluated(_NEEDS_VERSION)
     snap = ctx.snapshot
     has_objects = bool(snap.other_objects) or any(
         items is not None for *_, items in _workload_lists(ctx.facts)
     )
     if not has_objects and snap.metrics is None:
         raise NotEvaluated(f"{_NEEDS_OBJECTS} or {_NEEDS_METRICS}")
+    current = ctx.facts.cluster_version
+    if current is None:
+        raise NotEvaluated(_NEEDS_VERSION)
 
     uses = _collect_uses(ctx.facts, current.version)
 

@@ -350,6 +350,10 @@ class Rule:
     needs: tuple[str, ...]  # the facts it reads, in the words coverage prints
     operations: tuple[Operation, ...]  # operations it can warn on or block
     check: RuleFunction
+    # Snapshot fields without which the rule reads nothing else of the snapshot: when all are
+    # absent its outcome depends on the pack, the time and the advisories alone, and the engine
+    # reuses it across a fleet (tests check the claim by recording what each rule reads).
+    inert_without: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -361,13 +365,14 @@ def rule(
     clauses: tuple[str, ...],
     needs: tuple[str, ...],
     operations: tuple[Operation, ...] = (),
+    inert_without: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register a rule under a stable id. Its documentation lives in the message catalogs."""
 
     def register(function: RuleFunction) -> RuleFunction:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, clauses, needs, operations, function)
+        REGISTRY[id] = Rule(id, clauses, needs, operations, function, inert_without)
         return function
 
     return register

@@ -58,17 +58,17 @@ def _patterns(components: dict[str, ComponentSignature]) -> list[_Pattern]:
     ]
 
 
+# Every snapshot field the detection pass and the two rules of this module read.
+_LOOKED_IN = (
+    "daemonsets", "deployments", "statefulsets", "services", "pods", "namespaces", "apis",
+)  # fmt: skip
+
+
 def _detected(ctx: Context) -> dict[str, _Match]:
     """Every component of the pack, detected in one pass shared by both rules of this module:
     the pass reads every workload and every pod, which is most of what these rules cost."""
     snap = ctx.snapshot
-    if all(
-        part is None
-        for part in (
-            snap.daemonsets, snap.deployments, snap.statefulsets, snap.services, snap.pods,
-            snap.namespaces, snap.apis,
-        )
-    ):  # fmt: skip
+    if all(getattr(snap, name) is None for name in _LOOKED_IN):
         return {}  # nothing to look in (a cluster known only from Azure inventory)
     return ctx.facts.shared("components.detected", lambda: _detect(ctx, ctx.pack.components))
 
@@ -211,6 +211,7 @@ _NEEDS_THIRD_PARTY = {
     "third-party-components",
     clauses=("COV-OUT-2",),
     needs=tuple(_NEEDS_THIRD_PARTY.values()),
+    inert_without=_LOOKED_IN,
 )
 def third_party_components(ctx: Context) -> Iterator[Outcome]:
     snap = ctx.snapshot
@@ -256,7 +257,7 @@ def third_party_components(ctx: Context) -> Iterator[Outcome]:
 _NEEDS_CNI = ("kubernetes/daemonsets.json", "kubernetes/apis.json")
 
 
-@rule("cni", clauses=("COV-IN-7", "COV-OUT-4"), needs=_NEEDS_CNI)
+@rule("cni", clauses=("COV-IN-7", "COV-OUT-4"), needs=_NEEDS_CNI, inert_without=_LOOKED_IN)
 def cni(ctx: Context) -> Iterator[Outcome]:
     snap = ctx.snapshot
     cnis = {

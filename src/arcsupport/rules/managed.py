@@ -31,6 +31,7 @@ _NEEDS_PODS = "kubernetes/pods.json (static control-plane pods)"
     "managed-components",
     clauses=("MGD-3", "MGD-1"),
     needs=(_NEEDS_DAEMONSETS, _NEEDS_DEPLOYMENTS, _NEEDS_PODS),
+    inert_without=("daemonsets", "deployments", "pods"),
 )
 def managed_components(ctx: Context) -> Iterator[Outcome]:
     snap = ctx.snapshot

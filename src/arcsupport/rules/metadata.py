@@ -60,7 +60,12 @@ def _owned_keys(fields: dict[str, msgspec.Raw]) -> Iterator[str]:
     return (name[2:] for name in fields if name.startswith("f:"))
 
 
-@rule("system-metadata", clauses=("SHR-4",), needs=(_NEEDS_NODES, _NEEDS_MANAGED_FIELDS))
+@rule(
+    "system-metadata",
+    clauses=("SHR-4",),
+    needs=(_NEEDS_NODES, _NEEDS_MANAGED_FIELDS),
+    inert_without=("nodes",),
+)
 def system_metadata(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
     if nodes is None:

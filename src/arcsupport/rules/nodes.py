@@ -125,6 +125,7 @@ def _node_evidence(ctx: Context, node: Node, field_path: str, value: object) -> 
     "node-drift",
     clauses=("SHR-3", "CUST-1", "ACC-1"),
     needs=(_NEEDS_NODES, _NEEDS_POOLS, _NEEDS_SKUS),
+    inert_without=("nodes",),
 )
 def node_drift(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
@@ -318,6 +319,7 @@ def _declared_subnets(
     "node-network",
     clauses=("CUST-2", "NET-1"),
     needs=(_NEEDS_NODES, _NEEDS_SUBNETS),
+    inert_without=("nodes",),
 )
 def node_network(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
@@ -375,7 +377,7 @@ def node_network(ctx: Context) -> Iterator[Outcome]:
         )  # fmt: skip
 
 
-@rule("node-not-ready", clauses=("NODE-V-3",), needs=(_NEEDS_NODES,))
+@rule("node-not-ready", clauses=("NODE-V-3",), needs=(_NEEDS_NODES,), inert_without=("nodes",))
 def node_not_ready(ctx: Context) -> Iterator[Outcome]:
     if ctx.snapshot.nodes is None:
         raise NotEvaluated(_NEEDS_NODES)
@@ -440,7 +442,12 @@ def _privileges(spec: PodSpec) -> list[str]:
     return reasons
 
 
-@rule("privileged-daemonsets", clauses=("CUST-4",), needs=(_NEEDS_DAEMONSETS,))
+@rule(
+    "privileged-daemonsets",
+    clauses=("CUST-4",),
+    needs=(_NEEDS_DAEMONSETS,),
+    inert_without=("daemonsets",),
+)
 def privileged_daemonsets(ctx: Context) -> Iterator[Outcome]:
     daemonsets = ctx.snapshot.daemonsets
     if daemonsets is None:

@@ -29,7 +29,12 @@ _NEEDS_OS_IMAGE = "kubernetes/nodes.json (status.nodeInfo.osImage)"
 _NEEDS_KUBELET = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
 
 
-@rule("host-platform", clauses=("SVP-3",), needs=(_NEEDS_HOST,))
+@rule(
+    "host-platform",
+    clauses=("SVP-3",),
+    needs=(_NEEDS_HOST,),
+    inert_without=("facts", "azure_local_cluster"),
+)
 def host_platform(ctx: Context) -> Iterator[Outcome]:
     host = ctx.facts.host_platform
     if host is None:
@@ -88,7 +93,12 @@ def _node_evidence(ctx: Context, members: list[Node], field: str) -> list[Eviden
     ]
 
 
-@rule("node-os-lifecycle", clauses=("NODE-C-1", "SVP-3"), needs=(_NEEDS_OS_IMAGE,))
+@rule(
+    "node-os-lifecycle",
+    clauses=("NODE-C-1", "SVP-3"),
+    needs=(_NEEDS_OS_IMAGE,),
+    inert_without=("nodes",),
+)
 def node_os_lifecycle(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
     if not nodes:
@@ -140,7 +150,7 @@ def node_os_lifecycle(ctx: Context) -> Iterator[Outcome]:
             )
 
 
-@rule("node-image-age", clauses=("NODE-C-1",), needs=(_NEEDS_KUBELET,))
+@rule("node-image-age", clauses=("NODE-C-1",), needs=(_NEEDS_KUBELET,), inert_without=("nodes",))
 def node_image_age(ctx: Context) -> Iterator[Outcome]:
     # AKS Arc ships node images only with Kubernetes patches (no node-image-only upgrades),
     # so a node's kubelet patch dates its image.

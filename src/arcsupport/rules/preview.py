@@ -30,7 +30,12 @@ class _Stage(Enum):
 _SPECIAL_GATES = {"AllAlpha": _Stage.ALPHA, "AllBeta": _Stage.LATER}
 
 
-@rule("alpha-features", clauses=("PRV-1",), needs=(_NEEDS_METRICS, _NEEDS_PODS, _NEEDS_APIS))
+@rule(
+    "alpha-features",
+    clauses=("PRV-1",),
+    needs=(_NEEDS_METRICS, _NEEDS_PODS, _NEEDS_APIS),
+    inert_without=("metrics", "pods", "apis"),
+)
 def alpha_features(ctx: Context) -> Iterator[Outcome]:
     snap = ctx.snapshot
     control_plane = [

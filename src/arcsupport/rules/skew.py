@@ -66,14 +66,14 @@ def _judge(api: KubeVersion, component: KubeVersion, limit: SkewLimit) -> _Skew 
     clauses=("SVP-1",),
     needs=(_NEEDS_VERSION, _NEEDS_NODES, _NEEDS_KUBE_PROXY),
     operations=("upgrade",),
+    inert_without=("nodes",),
 )
 def version_skew(ctx: Context) -> Iterator[Outcome]:
+    if not ctx.snapshot.nodes:
+        raise NotEvaluated(_NEEDS_NODES)
     current = ctx.facts.cluster_version
     if current is None:
         raise NotEvaluated(_NEEDS_VERSION)
-    nodes = ctx.snapshot.nodes
-    if not nodes:
-        raise NotEvaluated(_NEEDS_NODES)
     yield from _kubelets(ctx, current)
     # kube-proxy may also be three minors older or newer than the kubelet on its node; that
     # bound follows from holding both to the API server, so it needs no check of its own.

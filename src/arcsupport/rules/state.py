@@ -93,6 +93,7 @@ _UPDATES: tuple[Operation, ...] = ("upgrade", "update-os")
     clauses=("STOP-1", "STOP-2", "STOP-3", "CONN-5"),
     needs=_NEEDS_STOPPED,
     operations=("upgrade", "update-os"),
+    inert_without=("facts", "nodes"),
 )
 def stopped(ctx: Context) -> Iterator[Outcome]:
     declared = ctx.snapshot.facts
@@ -111,12 +112,14 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
     if since is None and declared_since is not None:
         since = _declared(ctx, "stopped_since", declared_since)
 
-    manual_evidence = ctx.facts.evidence("facts", "facts.yaml", "stopped_by", "manual")
+    manual_evidence = (
+        [ctx.facts.evidence("facts", "facts.yaml", "stopped_by", "manual")] if manual else []
+    )
     if since is None:
         if not manual:
             raise NotEvaluated(" or ".join(_NEEDS_STOPPED))
         # STOP-1 needs no duration; the 30- and 90-day clauses do.
-        yield ctx.finding("manual", "unsupported", ("STOP-1",), [manual_evidence])
+        yield ctx.finding("manual", "unsupported", ("STOP-1",), manual_evidence)
         yield Gap(("facts.yaml stopped_since (when the nodes were deallocated)",))
         return
 
@@ -124,7 +127,7 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
     days = (ctx.today - since.day).days
     unsupported_on = _lost_on(since.day, limits.stopped_unsupported_days)
     blocked_on = _lost_on(since.day, limits.stopped_update_blocked_days)
-    evidence = [since.evidence, *([manual_evidence] if manual else [])]
+    evidence = [since.evidence, *manual_evidence]
     args = _StopArgs(since=since.day.isoformat(), days=days)
 
     if manual:
@@ -330,6 +333,7 @@ def _host_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     clauses=("CONN-1", "CONN-2", "CONN-3", "CONN-4"),
     needs=(_NEEDS_ARC, _NEEDS_DISCONNECTED_SINCE, _NEEDS_HOST),
     operations=("upgrade", "scale", "create-nodepool", "create-vm"),
+    inert_without=("connected_cluster", "facts", "azure_local_cluster"),
 )
 def connectivity(ctx: Context) -> Iterator[Outcome]:
     cluster_known = yield from _cluster_connectivity(ctx)
@@ -352,7 +356,12 @@ class _SubArgs(TypedDict):
     limit: int
 
 
-@rule("subscription", clauses=("SUB-1", "SUB-2"), needs=(_NEEDS_SUBSCRIPTION,))
+@rule(
+    "subscription",
+    clauses=("SUB-1", "SUB-2"),
+    needs=(_NEEDS_SUBSCRIPTION,),
+    inert_without=("subscription",),
+)
 def subscription(ctx: Context) -> Iterator[Outcome]:
     found = ctx.snapshot.subscription
     if found is None or not found.state:
