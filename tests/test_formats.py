@@ -15,7 +15,6 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from string import Formatter
@@ -25,6 +24,7 @@ import jsonschema
 import pytest
 from icalendar import Calendar
 from junitparser import Failure, JUnitXml, Skipped
+from msgspec.structs import replace
 
 from arcsupport.engine import Assessment
 from arcsupport.i18n import LANGS, Lang, render, text

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from arcsupport.clikit import (
     AdvisoriesOption,
@@ -44,37 +38,25 @@ from arcsupport.commands.collect import (
     NameOption,
     ResourceGroupOption,
     SubscriptionOption,
-    collect_bundle,
 )
-from arcsupport.engine import Assessment, assess
 from arcsupport.errors import InputError
-from arcsupport.fleet import assess_fleet
-from arcsupport.gate import gate_data
-from arcsupport.i18n import Lang, text
-from arcsupport.lifecycle.calendar import VersionCalendar
-from arcsupport.lifecycle.planner import plan_upgrade
-from arcsupport.policy.loader import load_pack, pack_as_builtins, user_overlay_path
-from arcsupport.policy.update import merge_endoflife, merge_kubernetes_versions
-from arcsupport.report.formats import ReportFormat, render_document
-from arcsupport.report.jsonout import dumps
-from arcsupport.report.plan import plan_data, render_plan_table
-from arcsupport.report.table import (
-    DECISION_STYLE as _DECISION_STYLE,
-)
-from arcsupport.report.table import (
-    render_assessment,
-    render_fleet,
-)
-from arcsupport.report.versions import versions_data
-from arcsupport.rules import load_rules
-from arcsupport.rules.apis import migrations_by_removal
-from arcsupport.rules.base import SEVERITY_RANK, Facts
-from arcsupport.safeyaml import dump_yaml, load_yaml
-from arcsupport.snapshot.bundle import read_snapshot
-from arcsupport.snapshot.model import Snapshot
+from arcsupport.policy.loader import load_pack
+from arcsupport.report.formats import ReportFormat
 
+# Each command imports what it uses when it runs: the whole tree (rich's tables, the
+# planner, the report writers, the bundle readers) costs more start-up than assessing a
+# thousand clusters of a Resource Graph export.
 if TYPE_CHECKING:
-    from arcsupport.advisories import AdvisorySet
+    from collections.abc import Sequence
+
+    from rich.console import RenderableType
+
+    from arcsupport.advisories import Advisory, AdvisorySet
+    from arcsupport.engine import Assessment
+    from arcsupport.fleet import Fleet
+    from arcsupport.i18n import Lang
+    from arcsupport.policy.model import Pack
+    from arcsupport.snapshot.model import Snapshot
 
 app = typer.Typer(
     name="arcsupport",
@@ -118,6 +100,8 @@ class CheckFormat(StrEnum):
 
 
 def _fails(assessments: list[Assessment], fail_on: FailOn) -> bool:
+    from arcsupport.rules.base import SEVERITY_RANK
+
     threshold = SEVERITY_RANK[fail_on.value]
     return any(
         SEVERITY_RANK[finding.severity] >= threshold
@@ -181,6 +165,11 @@ def check(
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
+    from arcsupport.engine import assess
+    from arcsupport.report.formats import ReportFormat, render_document
+    from arcsupport.report.table import render_assessment
+    from arcsupport.snapshot.bundle import read_snapshot
+
     moment = at_moment(at)
     pack = load_pack(policy)
     loaded = _advisories(advisories)
@@ -219,6 +208,11 @@ def _advisories(paths: list[Path] | None) -> AdvisorySet | None:
 
 def _collect_live(source: LiveSource, keep: Path | None) -> Snapshot:
     """Collect into `keep`, or into a temporary folder removed once the bundle is read."""
+    import tempfile
+
+    from arcsupport.commands.collect import collect_bundle
+    from arcsupport.snapshot.bundle import read_snapshot
+
     collected_at = datetime.now(UTC)
     if keep is not None:
         sys.stderr.write(collect_bundle(keep, source, collected_at) + "\n")
@@ -248,6 +242,16 @@ def gate(
     The same decision as the assessment's `operations` entry. Exit codes: 0 allow, 0 warn
     (the warnings printed), 1 block, 2 bad input.
     """
+    from rich.table import Table
+    from rich.text import Text
+
+    from arcsupport.engine import assess
+    from arcsupport.gate import gate_data
+    from arcsupport.i18n import text
+    from arcsupport.report.jsonout import dumps
+    from arcsupport.report.table import DECISION_STYLE
+    from arcsupport.snapshot.bundle import read_snapshot
+
     moment = at_moment(at)
     pack = load_pack(policy)
     assessment = assess(read_snapshot(source), pack, moment)
@@ -257,7 +261,7 @@ def gate(
         emit(dumps(data), None)
     else:
         decision = Text(text(lang_code, f"ui.decision.{data['decision']}").upper())
-        decision.stylize(_DECISION_STYLE[data["decision"]])
+        decision.stylize(DECISION_STYLE[data["decision"]])
         lines: list[RenderableType] = [
             Text(
                 text(
@@ -330,6 +334,14 @@ def plan(
 
     `--output markdown` writes a runbook for a change ticket.
     """
+    from arcsupport.lifecycle.calendar import VersionCalendar
+    from arcsupport.lifecycle.planner import plan_upgrade
+    from arcsupport.report.jsonout import dumps
+    from arcsupport.report.plan import plan_data, render_plan_table
+    from arcsupport.rules.apis import migrations_by_removal
+    from arcsupport.rules.base import Facts
+    from arcsupport.snapshot.bundle import read_snapshot
+
     moment = at_moment(at)
     pack = load_pack(policy)
     calendar = VersionCalendar(pack)
@@ -395,29 +407,16 @@ def fleet(
     Clusters known only from Resource Graph rows are judged on what the rows carry (version,
     connectivity, subscription); coverage says what was not available. Exit codes as `check`.
     """
+    from arcsupport.report.formats import render_document
+
     moment = at_moment(at)
     pack = load_pack(policy)
-    interactive = sys.stderr.isatty()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        disable=not interactive,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("assessing", total=None)
-
-        def advance(done: int, total: int) -> None:
-            if interactive and (done % 100 == 0 or done == total):
-                bar.update(task, completed=done, total=total)
-
-        loaded = _advisories(advisories)
-        result = assess_fleet(
-            sources, pack, moment, advance, advisories=loaded.advisories if loaded else ()
-        )
+    loaded = _advisories(advisories)
+    result = _assess_fleet(sources, pack, moment, loaded.advisories if loaded else ())
     lang_code = language(lang)
     if output is ReportFormat.table:
+        from arcsupport.report.table import render_fleet
+
         emit(render_fleet(result.assessments, result.skipped, lang_code), out)
     else:
         emit(
@@ -435,6 +434,33 @@ def fleet(
     raise typer.Exit(1 if _fails(result.assessments, fail_on) else 0)
 
 
+def _assess_fleet(
+    sources: list[Path], pack: Pack, moment: datetime, advisories: Sequence[Advisory]
+) -> Fleet:
+    """With a progress bar on a terminal (rich is imported only then)."""
+    from arcsupport.fleet import assess_fleet
+
+    if not sys.stderr.isatty():
+        return assess_fleet(sources, pack, moment, advisories=advisories)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("assessing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            if done % 100 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        return assess_fleet(sources, pack, moment, advance, advisories=advisories)
+
+
 @app.command()
 def versions(
     at: AtOption = None,
@@ -443,6 +469,13 @@ def versions(
     lang: LangOption = LangChoice.en,
 ) -> None:
     """List the AKS Arc Kubernetes minors with their status, end of support and patches."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from arcsupport.i18n import text
+    from arcsupport.report.jsonout import dumps
+    from arcsupport.report.versions import versions_data
+
     moment = at_moment(at)
     pack = load_pack(policy)
     data = versions_data(pack, moment)
@@ -487,6 +520,13 @@ def explain(
     lang: LangOption = LangChoice.en,
 ) -> None:
     """Explain a clause of the policy or a rule: what it says, how it is checked, how to fix."""
+    import difflib
+
+    from rich.text import Text
+
+    from arcsupport.i18n import text
+    from arcsupport.rules import load_rules
+
     pack = load_pack(policy)
     rules = load_rules()
     lang_code: Lang = lang.value
@@ -547,6 +587,9 @@ def policy_show(
     ] = PackFormat.yaml,
 ) -> None:
     """Print the effective policy pack (the shipped pack with any overlay applied)."""
+    from arcsupport.policy.loader import pack_as_builtins
+    from arcsupport.report.jsonout import dumps
+    from arcsupport.safeyaml import dump_yaml
 
     pack = load_pack(policy)
     data = pack_as_builtins(pack)
@@ -589,6 +632,10 @@ def policy_update(
     Versions a kubernetesVersions payload newly lists are recorded as offered from --at
     (default today); versions it no longer lists count as removed that day.
     """
+    from arcsupport.policy.loader import user_overlay_path
+    from arcsupport.policy.update import merge_endoflife, merge_kubernetes_versions
+    from arcsupport.safeyaml import dump_yaml, load_yaml
+
     if (from_kubernetes_versions is None) == (from_endoflife is None):
         raise InputError(
             "policy update", "give --from-kubernetes-versions FILE or --from-endoflife FILE"

@@ -10,15 +10,17 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console, RenderableType
 
 from arcsupport.errors import InputError
-from arcsupport.i18n import Lang
-from arcsupport.report.table import print_renderables
 from arcsupport.timeutil import parse_at
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn, not by every command
+    from rich.console import Console, RenderableType
+
+    from arcsupport.i18n import Lang
 
 
 class Output(StrEnum):
@@ -62,6 +64,8 @@ def at_moment(value: str | None) -> datetime:
 
 
 def console() -> Console:
+    from rich.console import Console
+
     interactive = sys.stdout.isatty()
     return Console(
         width=None if interactive else 80,
@@ -92,6 +96,10 @@ def write_atomically(target: Path, data: bytes) -> None:
 def emit(document: str | bytes | list[RenderableType], out: Path | None) -> None:
     """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
     if isinstance(document, list):
+        from rich.console import Console
+
+        from arcsupport.report.table import print_renderables
+
         if out is None:
             print_renderables(console(), document)
             return

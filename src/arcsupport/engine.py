@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+import msgspec
+
 from arcsupport.policy.loader import PolicyError
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules import REGISTRY, load_rules
@@ -37,28 +39,24 @@ Verdict = Literal["supported", "at-risk", "unsupported"]
 _DECISION_RANK: dict[Decision, int] = {"allow": 0, "warn": 1, "block": 2}
 
 
-@dataclass(frozen=True, slots=True)
-class OperationDecision:
+class OperationDecision(msgspec.Struct, frozen=True, gc=False):
     decision: Decision
     clauses: tuple[str, ...]
     reasons: tuple[Message, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class NotEvaluatedRule:
+class NotEvaluatedRule(msgspec.Struct, frozen=True, gc=False):
     rule: str
     needs: tuple[str, ...]
     partial: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Coverage:
+class Coverage(msgspec.Struct, frozen=True, gc=False):
     evaluated: tuple[str, ...]
     not_evaluated: tuple[NotEvaluatedRule, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(msgspec.Struct, frozen=True, gc=False):
     source: str
     cluster_name: str
     resource_id: str

@@ -34,21 +34,22 @@ def assess_fleet(
     advisories: Sequence[Advisory] = (),
 ) -> Fleet:
     """Read every source, then assess each cluster; `progress(done, total)` after each one."""
-    snapshots: list[Snapshot] = []
-    skipped = 0
-    for source in sources:
-        if is_inventory(source):
-            inventory = read_inventory(source)
-            snapshots.extend(inventory.clusters)
-            skipped += inventory.skipped
-        else:
-            snapshots.append(read_snapshot(source))
-    assessments = []
-    # Thousands of assessments allocate millions of small objects without reference cycles:
-    # the cyclic collector would rescan them over and over (most of the run on CPython 3.11).
+    # Thousands of snapshots and assessments allocate millions of small objects without
+    # reference cycles: the cyclic collector would rescan them over and over (most of the run
+    # on CPython 3.11).
     collecting = gc.isenabled()
     gc.disable()
     try:
+        snapshots: list[Snapshot] = []
+        skipped = 0
+        for source in sources:
+            if is_inventory(source):
+                inventory = read_inventory(source)
+                snapshots.extend(inventory.clusters)
+                skipped += inventory.skipped
+            else:
+                snapshots.append(read_snapshot(source))
+        assessments = []
         for done, snapshot in enumerate(snapshots, start=1):
             assessments.append(assess(snapshot, pack, at, advisories=advisories))
             if progress is not None:

@@ -11,8 +11,6 @@ from typing import Annotated
 import typer
 
 from arcsupport.collect.kinds import KINDS
-from arcsupport.collect.progress import TerminalProgress
-from arcsupport.collect.writer import BundleWriter
 from arcsupport.errors import InputError
 
 _LISTED = ", ".join(kind.plural for kind in KINDS)
@@ -128,9 +126,12 @@ class LiveSource:
 
 def collect_bundle(output: Path, source: LiveSource, collected_at: datetime) -> str:
     """Write the bundle; return the one-line summary for the terminal."""
-    # Imported here: `arcsupport check` never pays for the Kubernetes and Azure clients.
+    # Imported here: `check` and `fleet` carry the collection options but mostly read files,
+    # and never pay for the Kubernetes and Azure clients.
     from arcsupport.collect.azure import AzureTarget, collect_azure
     from arcsupport.collect.kubernetes import ClusterOptions, collect_cluster
+    from arcsupport.collect.progress import TerminalProgress
+    from arcsupport.collect.writer import BundleWriter
 
     if source.in_cluster and (source.kubeconfig is not None or source.context is not None):
         raise InputError(

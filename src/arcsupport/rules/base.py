@@ -4,10 +4,12 @@ snapshot, the pack and the evaluation time from the context and yield outcomes."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
+
+import msgspec
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
@@ -62,16 +64,14 @@ def name_list(names: Sequence[str], cap: int = EVIDENCE_CAP) -> str:
     return ", ".join(names[:cap]) + (f" (+{more})" if more > 0 else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True, gc=False):
     """A catalog key and its arguments; rendered in the reader's language at the edge."""
 
     key: str
-    args: Mapping[str, Arg] = field(default_factory=dict)
+    args: Mapping[str, Arg] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True, gc=False):
     object: str
     field: str
     value: str
@@ -79,8 +79,7 @@ class Evidence:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True, gc=False):
     rule: str
     clauses: tuple[str, ...]
     severity: Severity
@@ -89,23 +88,20 @@ class Finding:
     deadline: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OperationEffect:
+class OperationEffect(msgspec.Struct, frozen=True, gc=False):
     operation: Operation
     decision: Decision
     clauses: tuple[str, ...]
     reason: Message
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(msgspec.Struct, frozen=True, gc=False):
     date: date
     clauses: tuple[str, ...]
     what: Message
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(msgspec.Struct, frozen=True, gc=False):
     """Part of a rule could not run; the rest of it did."""
 
     needs: tuple[str, ...]
@@ -122,8 +118,7 @@ class NotEvaluated(Exception):
         self.needs = needs
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterVersion:
+class ClusterVersion(msgspec.Struct, frozen=True, gc=False):
     version: KubeVersion
     evidence: Evidence
 
@@ -292,8 +287,7 @@ def _solution_release(version: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(msgspec.Struct, frozen=True, gc=False):
     """What one rule sees: the shared facts, the pack, and the evaluation time."""
 
     rule: str

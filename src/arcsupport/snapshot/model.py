@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
+
 from arcsupport.snapshot.azure import (
     AgentPool,
     AzureLocalCluster,
@@ -34,8 +36,7 @@ class Provenance(StrEnum):
     DECLARED = "declared"  # stated by the user in facts.yaml
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(msgspec.Struct, frozen=True, gc=False):
     """One part of a snapshot: `kubernetes/nodes`, `azure/connected-cluster`, `facts`..."""
 
     name: str
