@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from arcsupport.engine import assess
@@ -25,14 +26,14 @@ EXAMPLES = sorted(
     path for path in (ROOT / "examples").iterdir() if (path / "manifest.json").exists()
 )
 EXPORT = ROOT / "examples" / "resource-graph-export.json"
-FIELDS = frozenset(field.name for field in dataclasses.fields(Snapshot))
+FIELDS = frozenset(Snapshot.__struct_fields__)
 WHEN = at("2025-09-15")
 
 
 class RecordingSnapshot(Snapshot):
     """A snapshot that notes every field read from it, through Facts or directly."""
 
-    __slots__ = ("read",)
+    read: set[str] = msgspec.field(default_factory=set)
 
     def __getattribute__(self, name: str) -> object:
         if name in FIELDS:
@@ -41,12 +42,10 @@ class RecordingSnapshot(Snapshot):
 
 
 def _without(snapshot: Snapshot, names: tuple[str, ...]) -> RecordingSnapshot:
-    values = {field.name: getattr(snapshot, field.name) for field in dataclasses.fields(Snapshot)}
+    values = {name: getattr(snapshot, name) for name in FIELDS}
     for name in names:
         values[name] = {} if name == "other_objects" else None
-    recording = RecordingSnapshot(**values)
-    recording.read = set()
-    return recording
+    return RecordingSnapshot(**values)
 
 
 def _snapshots() -> Iterator[tuple[str, Snapshot]]:

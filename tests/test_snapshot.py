@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,9 @@ CLUSTER_ID = (
 def facts_of(snapshot: Snapshot) -> dict[str, Any]:
     """Everything a snapshot knows except where it was read from."""
     result = {
-        field.name: getattr(snapshot, field.name)
-        for field in fields(snapshot)
-        if field.name not in ("source", "parts")
+        name: getattr(snapshot, name)
+        for name in snapshot.__struct_fields__
+        if name not in ("source", "parts")
     }
     result["parts"] = {name: part.provenance for name, part in snapshot.parts.items()}
     return result

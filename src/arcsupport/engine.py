@@ -73,6 +73,7 @@ class Assessment(msgspec.Struct, frozen=True, gc=False):
 
 
 def check_rules_against_pack(pack: Pack) -> None:
+    load_rules()
     for spec in REGISTRY.values():
         missing = [clause for clause in spec.clauses if clause not in pack.clauses]
         if missing:
@@ -103,23 +104,22 @@ _ALLOWED = OperationDecision("allow", (), ())
 
 
 def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, OperationDecision]:
-    by_operation: dict[Operation, list[OperationEffect]] = {
-        operation: [] for operation in OPERATIONS
-    }
+    by_operation: dict[Operation, list[OperationEffect]] = {}
     for effect in effects:
-        by_operation[effect.operation].append(effect)
+        by_operation.setdefault(effect.operation, []).append(effect)
     combined: dict[Operation, OperationDecision] = {}
-    for operation, mine in by_operation.items():
-        if not mine:
+    for operation in OPERATIONS:
+        mine = by_operation.get(operation)
+        if mine is None:
             combined[operation] = _ALLOWED
             continue
         decision: Decision = "allow"
-        clauses: list[str] = []
+        clauses: dict[str, None] = {}  # an ordered set
         reasons: list[Message] = []
         for effect in mine:
             if _DECISION_RANK[effect.decision] > _DECISION_RANK[decision]:
                 decision = effect.decision
-            clauses.extend(clause for clause in effect.clauses if clause not in clauses)
+            clauses.update(dict.fromkeys(effect.clauses))
             if effect.reason not in reasons:
                 reasons.append(effect.reason)
         combined[operation] = OperationDecision(decision, tuple(clauses), tuple(reasons))
@@ -170,45 +170,59 @@ def _absent(value: object) -> bool:
 class _Step:
     spec: Rule
     # None: run the rule on the cluster. Otherwise the rule lacks all its `inert_without`
-    # fields, reads nothing else of the snapshot, and this is what it gives every such cluster;
-    # with the coverage entry and effects ready for a snapshot that records no collection gaps.
+    # fields, reads nothing else of the snapshot, and this is what it gives every such cluster.
     inert: tuple[Outcome, ...] | NotEvaluated | None = None
-    not_evaluated: NotEvaluatedRule | None = None
-    effects: tuple[OperationEffect, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _NotEvaluatedRun:
+    """Consecutive inert rules that cannot run, entered into the assessment in one go."""
+
+    not_evaluated: tuple[NotEvaluatedRule, ...]
+    effects: tuple[OperationEffect, ...]
+
+
+_PlanItem = _Step | _NotEvaluatedRun
 
 
 @dataclass(slots=True)
 class _Plans:
-    """The steps for each combination of absent fields, for one pack, time and set of
+    """The plan for each combination of absent fields, for one pack, time and set of
     advisories: a fleet's clusters share a handful of combinations (say, "Azure rows only"),
     so the inert rules run once per combination instead of once per cluster."""
 
     at: datetime
     advisories: Sequence[Advisory]
     fields: tuple[str, ...]  # every field some rule is inert without
-    by_absence: dict[tuple[bool, ...], tuple[_Step, ...]]
+    by_absence: dict[tuple[bool, ...], tuple[_PlanItem, ...]]
 
 
 def _plan(
     snapshot: Snapshot, pack: Pack, at: datetime, advisories: Sequence[Advisory]
-) -> tuple[_Step, ...]:
+) -> tuple[_PlanItem, ...]:
     plans = per_pack(pack, "engine.plans", lambda: [_new_plans(at, advisories)])
     if plans[0].at != at or plans[0].advisories is not advisories:
         plans[0] = _new_plans(at, advisories)
     current = plans[0]
-    absence = tuple(_absent(getattr(snapshot, name)) for name in current.fields)
-    steps = current.by_absence.get(absence)
-    if steps is None:
-        absent = {name for name, gone in zip(current.fields, absence, strict=True) if gone}
+    # Collection gaps are written into coverage per cluster, so such clusters take every
+    # step one by one.
+    absence = (
+        bool(snapshot.not_collected),
+        *(_absent(getattr(snapshot, name)) for name in current.fields),
+    )
+    found = current.by_absence.get(absence)
+    if found is None:
+        absent = {name for name, gone in zip(current.fields, absence[1:], strict=True) if gone}
         blank = Facts(Snapshot(source=""), pack, advisories)
-        steps = tuple(
-            _inert_step(spec, blank, at)
+        steps = [
+            _Step(spec, _run(spec, blank, at))
             if spec.inert_without and absent.issuperset(spec.inert_without)
             else _Step(spec)
             for spec in REGISTRY.values()
-        )
-        current.by_absence[absence] = steps
-    return steps
+        ]
+        found = tuple(steps) if absence[0] else _merge_not_evaluated(steps)
+        current.by_absence[absence] = found
+    return found
 
 
 def _new_plans(at: datetime, advisories: Sequence[Advisory]) -> _Plans:
@@ -216,23 +230,25 @@ def _new_plans(at: datetime, advisories: Sequence[Advisory]) -> _Plans:
     return _Plans(at, advisories, tuple(fields), {})
 
 
-def _inert_step(spec: Rule, blank: Facts, at: datetime) -> _Step:
-    """A blank snapshot lacks the same fields, and the rule reads no others."""
-    outcome = _run(spec, blank, at)
-    if isinstance(outcome, NotEvaluated):
-        return _Step(
-            spec,
-            outcome,
-            NotEvaluatedRule(spec.id, outcome.needs, partial=False),
-            _not_evaluated_effects(spec, outcome.needs),
-        )
-    return _Step(spec, outcome)
+def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
+    items: list[_PlanItem] = []
+    for step in steps:
+        if not isinstance(step.inert, NotEvaluated):
+            items.append(step)
+            continue
+        entry = NotEvaluatedRule(step.spec.id, step.inert.needs, partial=False)
+        effects = _not_evaluated_effects(step.spec, step.inert.needs)
+        last = items[-1] if items else None
+        if isinstance(last, _NotEvaluatedRun):
+            items[-1] = _NotEvaluatedRun((*last.not_evaluated, entry), (*last.effects, *effects))
+        else:
+            items.append(_NotEvaluatedRun((entry,), effects))
+    return tuple(items)
 
 
 def assess(
     snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
 ) -> Assessment:
-    load_rules()
     per_pack(pack, "engine.rules-checked", lambda: check_rules_against_pack(pack))
     facts = Facts(snapshot, pack, advisories)
     findings: list[Finding] = []
@@ -241,13 +257,13 @@ def assess(
     evaluated: list[str] = []
     not_evaluated: list[NotEvaluatedRule] = []
 
-    for step in _plan(snapshot, pack, at, advisories):
-        spec = step.spec
-        if step.not_evaluated is not None and not snapshot.not_collected:
-            not_evaluated.append(step.not_evaluated)
-            effects.extend(step.effects)
+    for item in _plan(snapshot, pack, at, advisories):
+        if isinstance(item, _NotEvaluatedRun):
+            not_evaluated.extend(item.not_evaluated)
+            effects.extend(item.effects)
             continue
-        outcomes = _run(spec, facts, at) if step.inert is None else step.inert
+        spec = item.spec
+        outcomes = _run(spec, facts, at) if item.inert is None else item.inert
         if isinstance(outcomes, NotEvaluated):
             needs = _with_collection_reasons(outcomes.needs, snapshot)
             not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))

@@ -183,7 +183,12 @@ class VersionCalendar:
         return min(candidates)
 
     def minor_status(self, minor: str, at: date) -> MinorStatus:
-        return self._remember(("status", minor, at), lambda: self._minor_status(minor, at))
+        # Asked once per cluster of a fleet: looked up without building a closure.
+        key = ("status", minor, at)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._minor_status(minor, at)
+        return found  # type: ignore[return-value]
 
     def _minor_status(self, minor: str, at: date) -> MinorStatus:
         entry = self._entries.get(minor)
@@ -240,7 +245,11 @@ class VersionCalendar:
         return [self.minor_status(minor, at) for minor in self.minors]
 
     def patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
-        return self._remember(("patch", version, at), lambda: self._patch_status(version, at))
+        key = ("patch", version, at)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._patch_status(version, at)
+        return found  # type: ignore[return-value]
 
     def _patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
         minor = version.minor_key

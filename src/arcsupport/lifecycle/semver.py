@@ -36,10 +36,17 @@ class KubeVersion:
     def try_parse(cls, text: str | None) -> KubeVersion | None:
         if not text:
             return None
+        # A fleet repeats a handful of version strings thousands of times; versions are never
+        # changed once made, so one object per string can be shared.
+        if text in _PARSED:
+            return _PARSED[text]
         try:
-            return cls.parse(text)
+            parsed: KubeVersion | None = cls.parse(text)
         except ValueError:
-            return None
+            parsed = None
+        if len(_PARSED) < 10_000:
+            _PARSED[text] = parsed
+        return parsed
 
     @property
     def minor_key(self) -> str:
@@ -68,6 +75,9 @@ class KubeVersion:
 
     def __repr__(self) -> str:
         return f"KubeVersion({self})"
+
+
+_PARSED: dict[str, KubeVersion | None] = {}
 
 
 def minor_key(text: str) -> str:

@@ -198,13 +198,10 @@ class Facts:
         return None
 
     def evidence(self, part: str, obj: str, field_path: str, value: object) -> Evidence:
-        return Evidence(
-            object=obj,
-            field=field_path,
-            value=str(value),
-            provenance=self.snapshot.provenance(part),
-            source=self.snapshot.part_path(part),
-        )
+        found = self.snapshot.parts.get(part)
+        if found is None:
+            return Evidence(obj, field_path, str(value), Provenance.OBSERVED, part)
+        return Evidence(obj, field_path, str(value), found.provenance, found.path)
 
     @cached_property
     def kubelets(self) -> tuple[dict[KubeVersion, list[Node]], list[str]]:

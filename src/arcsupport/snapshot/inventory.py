@@ -7,7 +7,7 @@ what its rows say; the engine's coverage then names everything the rows could no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -43,6 +43,10 @@ class Export(msgspec.Struct, gc=False):
     data: list[msgspec.Raw]  # each row decoded on its own, so that an error names its index
 
 
+class _DecodedExport(msgspec.Struct, gc=False):
+    data: list[Row]
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     clusters: list[Snapshot]
@@ -50,11 +54,20 @@ class Inventory:
 
 
 _ROW = msgspec.json.Decoder(Row)
+_ROWS = msgspec.json.Decoder(list[Row])
+_EXPORT = msgspec.json.Decoder(_DecodedExport)
+_STARTS_AS_LIST = re.compile(rb"\s*\[")
 
 
-def _rows(data: bytes, where: str) -> Iterator[tuple[int, Row]]:
+def _rows(data: bytes, where: str) -> list[Row]:
+    """Every row in one pass; if that fails, row by row, for an error that names the row."""
+    as_list = _STARTS_AS_LIST.match(data) is not None
     try:
-        if data.lstrip().startswith(b"["):
+        return _ROWS.decode(data) if as_list else _EXPORT.decode(data).data
+    except msgspec.MsgspecError:
+        pass
+    try:
+        if as_list:
             raw = msgspec.json.decode(data, type=list[msgspec.Raw])
         else:
             raw = msgspec.json.decode(data, type=Export).data
@@ -62,24 +75,33 @@ def _rows(data: bytes, where: str) -> Iterator[tuple[int, Row]]:
         raise InputError(where, f"not a Resource Graph export: {exc}") from None
     except msgspec.DecodeError as exc:
         raise InputError(where, explain_msgspec_error(exc)) from None
+    rows = []
     for index, row in enumerate(raw):
         try:
-            yield index, _ROW.decode(row)
+            rows.append(_ROW.decode(row))
         except msgspec.ValidationError as exc:
             raise InputError(f"{where}: row {index}", str(exc)) from None
+    return rows
 
 
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-def _properties(row: Row, typ: type[S], where: str) -> S:
+def _properties(row: Row, decoder: msgspec.json.Decoder[S], where: str, index: int) -> S:
     try:
-        return msgspec.json.decode(row.properties, type=typ)
+        return decoder.decode(row.properties)
     except msgspec.ValidationError:
         # Most often a `null` where a value is unset; the slower reading treats it as absent.
-        return decode_json_nulls_absent(row.properties, typ, f"{where}: properties")
+        return decode_json_nulls_absent(
+            row.properties, decoder.type, f"{where}: row {index}: properties"
+        )
     except msgspec.DecodeError as exc:
-        raise InputError(where, f"properties: {exc}") from None
+        raise InputError(f"{where}: row {index}", f"properties: {exc}") from None
+
+
+_CONNECTED_PROPERTIES = msgspec.json.Decoder(az.ConnectedClusterProperties)
+_PROVISIONED_PROPERTIES = msgspec.json.Decoder(az.ProvisionedClusterProperties)
+_SUBSCRIPTION_PROPERTIES = msgspec.json.Decoder(_SubscriptionProperties)
 
 
 def read_inventory(path: Path) -> Inventory:
@@ -91,19 +113,18 @@ def read_inventory(path: Path) -> Inventory:
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
     provisioned: dict[str, tuple[int, az.ProvisionedCluster]] = {}
     subscriptions: dict[str, tuple[int, az.Subscription]] = {}
-    for index, row in _rows(data, where):
-        row_where = f"{where}: row {index}"
+    for index, row in enumerate(_rows(data, where)):
         kind = row.type.lower()
         if not row.id:
-            raise InputError(row_where, "the row has no `id`")
+            raise InputError(f"{where}: row {index}", "the row has no `id`")
         if kind == _CONNECTED:
-            properties = _properties(row, az.ConnectedClusterProperties, row_where)
+            properties = _properties(row, _CONNECTED_PROPERTIES, where, index)
             resource = az.ConnectedCluster(
                 id=row.id, name=row.name, type=row.type, kind=row.kind, properties=properties
             )
             connected[row.id.lower()] = (index, resource)
         elif kind == _PROVISIONED:
-            aks_properties = _properties(row, az.ProvisionedClusterProperties, row_where)
+            aks_properties = _properties(row, _PROVISIONED_PROPERTIES, where, index)
             owner = row.id.lower().split(_PROVISIONED_SUFFIX)[0]
             provisioned[owner] = (
                 index,
@@ -112,14 +133,14 @@ def read_inventory(path: Path) -> Inventory:
                 ),
             )
         elif kind == _SUBSCRIPTION:
-            state = _properties(row, _SubscriptionProperties, row_where)
+            state = _properties(row, _SUBSCRIPTION_PROPERTIES, where, index)
             subscriptions[row.subscriptionId.lower()] = (
                 index,
                 az.Subscription(id=row.id, subscriptionId=row.subscriptionId, state=state.state),
             )
         else:
             raise InputError(
-                row_where,
+                f"{where}: row {index}",
                 f"type {row.type!r} is not a connected cluster, provisioned cluster instance "
                 "or subscription row",
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -67,15 +67,14 @@ class MetricsFacts:
     deprecated_api_requests: tuple[DeprecatedApiRequest, ...]
 
 
-@dataclass(slots=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, gc=False):
     source: str
     cluster_name: str = ""
     resource_id: str = ""
     collected_at: datetime | None = None
-    parts: dict[str, Part] = field(default_factory=dict)
+    parts: dict[str, Part] = msgspec.field(default_factory=dict)
     # Parts the collector tried and could not read, with its reason (manifest.json).
-    not_collected: dict[str, str] = field(default_factory=dict)
+    not_collected: dict[str, str] = msgspec.field(default_factory=dict)
 
     version: VersionInfo | None = None
     nodes: list[Node] | None = None
@@ -85,7 +84,7 @@ class Snapshot:
     deployments: list[Workload] | None = None
     statefulsets: list[Workload] | None = None
     services: list[Service] | None = None
-    other_objects: dict[str, list[GenericObject]] = field(default_factory=dict)
+    other_objects: dict[str, list[GenericObject]] = msgspec.field(default_factory=dict)
     metrics: MetricsFacts | None = None
     apis: APIGroupList | None = None
 
