@@ -3,10 +3,11 @@ coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from operator import attrgetter
+from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
@@ -14,6 +15,7 @@ from arcsupport.policy.loader import PolicyError
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules import REGISTRY, load_rules
 from arcsupport.rules.base import (
+    ADVISORIES,
     OPERATIONS,
     SEVERITY_ORDER,
     Context,
@@ -21,7 +23,6 @@ from arcsupport.rules.base import (
     Decision,
     Facts,
     Finding,
-    Gap,
     Message,
     NotEvaluated,
     Operation,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # the advisory module is imported only when advisories are ma
     from arcsupport.advisories import Advisory
 
 Verdict = Literal["supported", "at-risk", "unsupported"]
+VERDICTS: tuple[Verdict, ...] = ("unsupported", "at-risk", "supported")
 _DECISION_RANK: dict[Decision, int] = {"allow": 0, "warn": 1, "block": 2}
 
 
@@ -112,26 +114,38 @@ def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, Opera
         mine = by_operation.get(operation)
         if mine is None:
             combined[operation] = _ALLOWED
-            continue
-        decision: Decision = "allow"
-        clauses: dict[str, None] = {}  # an ordered set
-        reasons: list[Message] = []
-        for effect in mine:
-            if _DECISION_RANK[effect.decision] > _DECISION_RANK[decision]:
-                decision = effect.decision
-            clauses.update(dict.fromkeys(effect.clauses))
-            if effect.reason not in reasons:
-                reasons.append(effect.reason)
-        combined[operation] = OperationDecision(decision, tuple(clauses), tuple(reasons))
+        elif len(mine) == 1:
+            only = mine[0]
+            combined[operation] = OperationDecision(
+                only.decision, tuple(dict.fromkeys(only.clauses)), (only.reason,)
+            )
+        else:
+            combined[operation] = _combine(mine)
     return combined
 
 
+def _combine(effects: list[OperationEffect]) -> OperationDecision:
+    """The strictest decision; every clause and reason once, in the order first given."""
+    decision: Decision = "allow"
+    clauses: dict[str, None] = {}  # an ordered set
+    reasons: list[Message] = []
+    for effect in effects:
+        if _DECISION_RANK[effect.decision] > _DECISION_RANK[decision]:
+            decision = effect.decision
+        clauses.update(dict.fromkeys(effect.clauses))
+        if effect.reason not in reasons:
+            reasons.append(effect.reason)
+    return OperationDecision(decision, tuple(clauses), tuple(reasons))
+
+
 def _verdict(findings: list[Finding], deadlines: list[Deadline], horizon_end: date) -> Verdict:
-    if any(finding.severity == "unsupported" for finding in findings):
+    severities = {finding.severity for finding in findings}
+    if "unsupported" in severities:
         return "unsupported"
-    if any(finding.severity in ("warning", "blocked") for finding in findings):
+    if "warning" in severities or "blocked" in severities:
         return "at-risk"
-    if any(deadline.date <= horizon_end for deadline in deadlines):
+    # Deadlines are sorted: the first is the nearest.
+    if deadlines and deadlines[0].date <= horizon_end:
         return "at-risk"
     return "supported"
 
@@ -161,11 +175,6 @@ def _run(spec: Rule, facts: Facts, at: datetime) -> tuple[Outcome, ...] | NotEva
         return missing
 
 
-def _absent(value: object) -> bool:
-    """A snapshot field left at its default: None, or the empty `other_objects`."""
-    return value is None or (type(value) is dict and not value)
-
-
 @dataclass(frozen=True, slots=True)
 class _Step:
     spec: Rule
@@ -193,26 +202,30 @@ class _Plans:
 
     at: datetime
     advisories: Sequence[Advisory]
-    fields: tuple[str, ...]  # every field some rule is inert without
+    fields: tuple[str, ...]  # every snapshot field some rule is inert without
+    read_fields: Callable[[Snapshot], tuple[object, ...]]
     by_absence: dict[tuple[bool, ...], tuple[_PlanItem, ...]]
+    stale_data: Message | None  # the notice every assessment at this time carries
 
 
 def _plan(
     snapshot: Snapshot, pack: Pack, at: datetime, advisories: Sequence[Advisory]
-) -> tuple[_PlanItem, ...]:
-    plans = per_pack(pack, "engine.plans", lambda: [_new_plans(at, advisories)])
+) -> tuple[_Plans, tuple[_PlanItem, ...]]:
+    plans = per_pack(pack, "engine.plans", lambda: [_new_plans(pack, at, advisories)])
     if plans[0].at != at or plans[0].advisories is not advisories:
-        plans[0] = _new_plans(at, advisories)
+        plans[0] = _new_plans(pack, at, advisories)
     current = plans[0]
     # Collection gaps are written into coverage per cluster, so such clusters take every
     # step one by one.
     absence = (
         bool(snapshot.not_collected),
-        *(_absent(getattr(snapshot, name)) for name in current.fields),
+        *(value is None or value == {} for value in current.read_fields(snapshot)),
     )
     found = current.by_absence.get(absence)
     if found is None:
         absent = {name for name, gone in zip(current.fields, absence[1:], strict=True) if gone}
+        if not advisories:
+            absent.add(ADVISORIES)
         blank = Facts(Snapshot(source=""), pack, advisories)
         steps = [
             _Step(spec, _run(spec, blank, at))
@@ -222,12 +235,31 @@ def _plan(
         ]
         found = tuple(steps) if absence[0] else _merge_not_evaluated(steps)
         current.by_absence[absence] = found
-    return found
+    return current, found
 
 
-def _new_plans(at: datetime, advisories: Sequence[Advisory]) -> _Plans:
-    fields = sorted({name for spec in REGISTRY.values() for name in spec.inert_without})
-    return _Plans(at, advisories, tuple(fields), {})
+def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Plans:
+    fields = tuple(
+        sorted({name for spec in REGISTRY.values() for name in spec.inert_without} - {ADVISORIES})
+    )
+    # attrgetter of one name returns the value itself; every plan reads at least two.
+    assert len(fields) > 1
+    read_fields = cast("Callable[[Snapshot], tuple[object, ...]]", attrgetter(*fields))
+    return _Plans(at, advisories, fields, read_fields, {}, _stale_data_notice(pack, at))
+
+
+def _stale_data_notice(pack: Pack, at: datetime) -> Message | None:
+    age = (at.date() - pack.pack.data_as_of).days
+    if age <= pack.thresholds.stale_data_days:
+        return None
+    return Message(
+        "engine.notice.stale-policy-data",
+        {
+            "days": age,
+            "as_of": pack.pack.data_as_of.isoformat(),
+            "limit": pack.thresholds.stale_data_days,
+        },
+    )
 
 
 def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
@@ -257,7 +289,9 @@ def assess(
     evaluated: list[str] = []
     not_evaluated: list[NotEvaluatedRule] = []
 
-    for item in _plan(snapshot, pack, at, advisories):
+    plans, plan = _plan(snapshot, pack, at, advisories)
+    today = at.date()
+    for item in plan:
         if isinstance(item, _NotEvaluatedRun):
             not_evaluated.extend(item.not_evaluated)
             effects.extend(item.effects)
@@ -276,41 +310,27 @@ def assess(
             elif isinstance(outcome, OperationEffect):
                 effects.append(outcome)
             elif isinstance(outcome, Deadline):
-                if outcome.date >= at.date():
+                if outcome.date >= today:
                     deadlines.append(outcome)
-            elif isinstance(outcome, Gap):
+            else:
                 needs = _with_collection_reasons(outcome.needs, snapshot)
                 not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=True))
 
     horizon = pack.thresholds.warning_horizon_days
-    notices: list[Message] = []
-    age = (at.date() - pack.pack.data_as_of).days
-    if age > pack.thresholds.stale_data_days:
-        notices.append(
-            Message(
-                "engine.notice.stale-policy-data",
-                {
-                    "days": age,
-                    "as_of": pack.pack.data_as_of.isoformat(),
-                    "limit": pack.thresholds.stale_data_days,
-                },
-            )
-        )
-    if snapshot.collected_at is not None and snapshot.collected_at.date() < at.date() - timedelta(
-        days=horizon
-    ):
-        notices.append(
+    notices: tuple[Message, ...] = () if plans.stale_data is None else (plans.stale_data,)
+    collected = snapshot.collected_at
+    if collected is not None and collected.date() < today - timedelta(days=horizon):
+        notices += (
             Message(
                 "engine.notice.old-snapshot",
-                {
-                    "collected": snapshot.collected_at.date().isoformat(),
-                    "at": at.date().isoformat(),
-                },
-            )
+                {"collected": collected.date().isoformat(), "at": today.isoformat()},
+            ),
         )
 
-    findings.sort(key=_severity_key)
-    deadlines.sort(key=lambda deadline: (deadline.date, deadline.what.key))
+    if len(findings) > 1:
+        findings.sort(key=_severity_key)
+    if len(deadlines) > 1:
+        deadlines.sort(key=lambda deadline: (deadline.date, deadline.what.key))
     version = facts.cluster_version
     return Assessment(
         source=snapshot.source,
@@ -319,11 +339,11 @@ def assess(
         kubernetes_version=str(version.version) if version else None,
         evaluated_at=at,
         policy=pack.pack,
-        verdict=_verdict(findings, deadlines, at.date() + timedelta(days=horizon)),
+        verdict=_verdict(findings, deadlines, today + timedelta(days=horizon)),
         findings=tuple(findings),
         operations=_combine_operations(effects),
         deadlines=tuple(deadlines),
         coverage=Coverage(tuple(evaluated), tuple(not_evaluated)),
-        notices=tuple(notices),
+        notices=notices,
         warning_horizon_days=horizon,
     )

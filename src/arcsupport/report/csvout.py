@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from arcsupport.engine import Assessment
+from arcsupport.engine import VERDICTS, Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import sort_by_urgency, verdict_label
 from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts
@@ -31,15 +31,18 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
             text(lang, "report.csv.notices"),
         ]
     )
+    # A fleet's rows repeat a few verdicts and deadline texts: worded once each.
+    labels = {verdict: verdict_label(verdict, lang) for verdict in VERDICTS}
+    rows = []
     for assessment in sort_by_urgency(assessments):
         nearest = nearest_deadline(assessment)
         counts = severity_counts(assessment)
-        writer.writerow(
+        rows.append(
             [
                 assessment.cluster_name,
                 assessment.resource_id,
                 assessment.kubernetes_version or "",
-                verdict_label(assessment.verdict, lang),
+                labels[assessment.verdict],
                 nearest.date.isoformat() if nearest else "",
                 render(lang, nearest.what) if nearest else "",
                 *(counts[severity] for severity in SEVERITY_ORDER),
@@ -47,4 +50,5 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
                 " | ".join(render(lang, notice) for notice in assessment.notices),
             ]
         )
+    writer.writerows(rows)
     return out.getvalue()

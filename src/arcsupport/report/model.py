@@ -4,7 +4,7 @@ This is the `arcsupport.assessment/v1` JSON contract (schema/assessment.schema.j
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from arcsupport.engine import Assessment
@@ -94,9 +94,9 @@ FLEET_SCHEMA = "arcsupport.fleet/v1"
 _VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
 
 
-def urgency_key(assessment: Assessment) -> tuple[int, str, str]:
+def urgency_key(assessment: Assessment) -> tuple[int, date, str]:
     """Most urgent first: the verdict, then the nearest deadline, then the name."""
-    nearest = assessment.deadlines[0].date.isoformat() if assessment.deadlines else "9999-12-31"
+    nearest = assessment.deadlines[0].date if assessment.deadlines else date.max
     return (_VERDICT_URGENCY[assessment.verdict], nearest, assessment.cluster_name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from arcsupport.rules.base import (
+    ADVISORIES,
     EVIDENCE_CAP,
     Context,
     Finding,
@@ -23,6 +24,7 @@ _NEEDS_VERSION = "the cluster's Kubernetes version (kubernetes/version.json or a
     "security-advisories",
     clauses=("SEC-2", "SEC-1"),
     needs=(_NEEDS_ADVISORIES, _NEEDS_NODES),
+    inert_without=(ADVISORIES,),
 )
 def security_advisories(ctx: Context) -> Iterator[Outcome]:
     if not ctx.facts.advisories:

@@ -332,6 +332,7 @@ class Context(msgspec.Struct, frozen=True, gc=False):
 
 
 RuleFunction = Callable[[Context], Iterator[Outcome]]
+ADVISORIES = "advisories"
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,9 +342,10 @@ class Rule:
     needs: tuple[str, ...]  # the facts it reads, in the words coverage prints
     operations: tuple[Operation, ...]  # operations it can warn on or block
     check: RuleFunction
-    # Snapshot fields without which the rule reads nothing else of the snapshot: when all are
-    # absent its outcome depends on the pack, the time and the advisories alone, and the engine
-    # reuses it across a fleet (tests check the claim by recording what each rule reads).
+    # Snapshot fields (or ADVISORIES, the advisories given to the engine) without which the
+    # rule reads nothing else of the snapshot: when all are absent its outcome depends on the
+    # pack, the time and the advisories alone, and the engine reuses it across a fleet (tests
+    # check the claim by recording what each rule reads).
     inert_without: tuple[str, ...] = ()
 
 
