@@ -7,6 +7,7 @@ what its rows say; the engine's coverage then names everything the rows could no
 
 from __future__ import annotations
 
+import mmap
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ _EXPORT = msgspec.json.Decoder(_DecodedExport)
 _STARTS_AS_LIST = re.compile(rb"\s*\[")
 
 
-def _rows(data: bytes, where: str) -> list[Row]:
+def _rows(data: bytes | mmap.mmap, where: str) -> list[Row]:
     """Every row in one pass; if that fails, row by row, for an error that names the row."""
     as_list = _STARTS_AS_LIST.match(data) is not None
     try:
@@ -104,10 +105,20 @@ _PROVISIONED_PROPERTIES = msgspec.json.Decoder(az.ProvisionedClusterProperties)
 _SUBSCRIPTION_PROPERTIES = msgspec.json.Decoder(_SubscriptionProperties)
 
 
+def _map(path: Path) -> bytes | mmap.mmap:
+    """The file's pages, decoded in place: copying a 30 MiB export costs as much as a third of
+    decoding it. The mapping closes when the last view of it (a msgspec.Raw) is gone."""
+    with path.open("rb") as file:
+        try:
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return file.read()
+
+
 def read_inventory(path: Path) -> Inventory:
     where = str(path)
     try:
-        data = path.read_bytes()
+        data = _map(path)
     except OSError as exc:
         raise InputError(where, exc.strerror or str(exc)) from None
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
