@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from arcsupport.cli import main
 from arcsupport.errors import InputError
-from arcsupport.snapshot.inventory import is_inventory, read_inventory
+from arcsupport.snapshot.inventory import _resource, _resources, _rows, is_inventory, read_inventory
 from arcsupport.snapshot.model import Snapshot
 from helpers import reference_body
 
@@ -368,3 +369,18 @@ def test_a_file_that_is_no_export_is_refused(tmp_path: Path, content: Any, expec
 def test_an_empty_export_is_an_empty_fleet(tmp_path: Path) -> None:
     inventory = read_inventory(write(tmp_path / "e.json", {"count": 0, "data": []}))
     assert inventory.clusters == [] and inventory.skipped == 0
+
+
+def test_the_one_pass_reading_equals_the_row_by_row_reading() -> None:
+    """A well-formed export is decoded in one pass; anything else row by row. Both must give
+    the same resources, or a fleet would depend on which path its export took."""
+    data = EXPORT.read_bytes()
+    one_pass = _resources(data, "x")
+    row_by_row = [_resource(row, "x", index) for index, row in enumerate(_rows(data, False, "x"))]
+    assert one_pass == row_by_row
+    # A type in another case is read row by row, to the same clusters.
+    rows = export_rows()
+    rows[0]["type"] = rows[0]["type"].replace("microsoft.kubernetes", "Microsoft.Kubernetes")
+    mixed = _resources(json.dumps({"data": rows}).encode(), "x")
+    assert mixed[1:] == one_pass[1:]
+    assert msgspec.structs.replace(mixed[0], type=CONNECTED) == one_pass[0]

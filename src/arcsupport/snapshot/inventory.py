@@ -44,8 +44,37 @@ class Export(msgspec.Struct, gc=False):
     data: list[msgspec.Raw]  # each row decoded on its own, so that an error names its index
 
 
-class _DecodedExport(msgspec.Struct, gc=False):
-    data: list[Row]
+# One pass for a well-formed export: the row's `type` (Resource Graph writes it in lower case)
+# picks the Struct of its properties. Anything else (another case, a `null`, a bad row) is read
+# again row by row below, which accepts or names what this pass cannot.
+class _TypedRow(msgspec.Struct, tag_field="type", gc=False):
+    id: str
+    name: str = ""
+    kind: str | None = None
+    subscriptionId: str = ""
+
+
+class _ConnectedRow(_TypedRow, tag=_CONNECTED):
+    properties: az.ConnectedClusterProperties = msgspec.field(
+        default_factory=az.ConnectedClusterProperties
+    )
+
+
+class _ProvisionedRow(_TypedRow, tag=_PROVISIONED):
+    properties: az.ProvisionedClusterProperties = msgspec.field(
+        default_factory=az.ProvisionedClusterProperties
+    )
+
+
+class _SubscriptionRow(_TypedRow, tag=_SUBSCRIPTION):
+    properties: _SubscriptionProperties = msgspec.field(default_factory=_SubscriptionProperties)
+
+
+_AnyRow = _ConnectedRow | _ProvisionedRow | _SubscriptionRow
+
+
+class _TypedExport(msgspec.Struct, gc=False):
+    data: list[_AnyRow]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +84,53 @@ class Inventory:
 
 
 _ROW = msgspec.json.Decoder(Row)
-_ROWS = msgspec.json.Decoder(list[Row])
-_EXPORT = msgspec.json.Decoder(_DecodedExport)
+_TYPED_ROWS = msgspec.json.Decoder(list[_AnyRow])
+_TYPED_EXPORT = msgspec.json.Decoder(_TypedExport)
 _STARTS_AS_LIST = re.compile(rb"\s*\[")
+_CONNECTED_PROPERTIES = msgspec.json.Decoder(az.ConnectedClusterProperties)
+_PROVISIONED_PROPERTIES = msgspec.json.Decoder(az.ProvisionedClusterProperties)
+_SUBSCRIPTION_PROPERTIES = msgspec.json.Decoder(_SubscriptionProperties)
+
+Resource = az.ConnectedCluster | az.ProvisionedCluster | az.Subscription
 
 
-def _rows(data: bytes | mmap.mmap, where: str) -> list[Row]:
-    """Every row in one pass; if that fails, row by row, for an error that names the row."""
+def _resources(data: bytes | mmap.mmap, where: str) -> list[Resource]:
+    """The export's rows as the resources they describe, in the export's order."""
     as_list = _STARTS_AS_LIST.match(data) is not None
     try:
-        return _ROWS.decode(data) if as_list else _EXPORT.decode(data).data
+        typed = _TYPED_ROWS.decode(data) if as_list else _TYPED_EXPORT.decode(data).data
     except msgspec.MsgspecError:
-        pass
+        return [
+            _resource(row, where, index) for index, row in enumerate(_rows(data, as_list, where))
+        ]
+    resources: list[Resource] = []
+    for index, row in enumerate(typed):
+        if not row.id:
+            raise InputError(f"{where}: row {index}", "the row has no `id`")
+        if isinstance(row, _ConnectedRow):
+            resources.append(
+                az.ConnectedCluster(
+                    id=row.id, name=row.name, type=_CONNECTED, kind=row.kind,
+                    properties=row.properties,
+                )
+            )  # fmt: skip
+        elif isinstance(row, _ProvisionedRow):
+            resources.append(
+                az.ProvisionedCluster(
+                    id=row.id, name=row.name, type=_PROVISIONED, properties=row.properties
+                )
+            )
+        else:
+            resources.append(
+                az.Subscription(
+                    id=row.id, subscriptionId=row.subscriptionId, state=row.properties.state
+                )
+            )
+    return resources
+
+
+def _rows(data: bytes | mmap.mmap, as_list: bool, where: str) -> list[Row]:
+    """Row by row, for an error that names the row."""
     try:
         if as_list:
             raw = msgspec.json.decode(data, type=list[msgspec.Raw])
@@ -85,6 +149,30 @@ def _rows(data: bytes | mmap.mmap, where: str) -> list[Row]:
     return rows
 
 
+def _resource(row: Row, where: str, index: int) -> Resource:
+    kind = row.type.lower()
+    if not row.id:
+        raise InputError(f"{where}: row {index}", "the row has no `id`")
+    if kind == _CONNECTED:
+        properties = _properties(row, _CONNECTED_PROPERTIES, where, index)
+        return az.ConnectedCluster(
+            id=row.id, name=row.name, type=row.type, kind=row.kind, properties=properties
+        )
+    if kind == _PROVISIONED:
+        aks_properties = _properties(row, _PROVISIONED_PROPERTIES, where, index)
+        return az.ProvisionedCluster(
+            id=row.id, name=row.name, type=row.type, properties=aks_properties
+        )
+    if kind == _SUBSCRIPTION:
+        state = _properties(row, _SUBSCRIPTION_PROPERTIES, where, index)
+        return az.Subscription(id=row.id, subscriptionId=row.subscriptionId, state=state.state)
+    raise InputError(
+        f"{where}: row {index}",
+        f"type {row.type!r} is not a connected cluster, provisioned cluster instance "
+        "or subscription row",
+    )
+
+
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -98,11 +186,6 @@ def _properties(row: Row, decoder: msgspec.json.Decoder[S], where: str, index: i
         )
     except msgspec.DecodeError as exc:
         raise InputError(f"{where}: row {index}", f"properties: {exc}") from None
-
-
-_CONNECTED_PROPERTIES = msgspec.json.Decoder(az.ConnectedClusterProperties)
-_PROVISIONED_PROPERTIES = msgspec.json.Decoder(az.ProvisionedClusterProperties)
-_SUBSCRIPTION_PROPERTIES = msgspec.json.Decoder(_SubscriptionProperties)
 
 
 def _map(path: Path) -> bytes | mmap.mmap:
@@ -124,37 +207,14 @@ def read_inventory(path: Path) -> Inventory:
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
     provisioned: dict[str, tuple[int, az.ProvisionedCluster]] = {}
     subscriptions: dict[str, tuple[int, az.Subscription]] = {}
-    for index, row in enumerate(_rows(data, where)):
-        kind = row.type.lower()
-        if not row.id:
-            raise InputError(f"{where}: row {index}", "the row has no `id`")
-        if kind == _CONNECTED:
-            properties = _properties(row, _CONNECTED_PROPERTIES, where, index)
-            resource = az.ConnectedCluster(
-                id=row.id, name=row.name, type=row.type, kind=row.kind, properties=properties
-            )
-            connected[row.id.lower()] = (index, resource)
-        elif kind == _PROVISIONED:
-            aks_properties = _properties(row, _PROVISIONED_PROPERTIES, where, index)
-            owner = row.id.lower().split(_PROVISIONED_SUFFIX)[0]
-            provisioned[owner] = (
-                index,
-                az.ProvisionedCluster(
-                    id=row.id, name=row.name, type=row.type, properties=aks_properties
-                ),
-            )
-        elif kind == _SUBSCRIPTION:
-            state = _properties(row, _SUBSCRIPTION_PROPERTIES, where, index)
-            subscriptions[row.subscriptionId.lower()] = (
-                index,
-                az.Subscription(id=row.id, subscriptionId=row.subscriptionId, state=state.state),
-            )
+    for index, resource in enumerate(_resources(data, where)):
+        if isinstance(resource, az.ConnectedCluster):
+            connected[resource.id.lower()] = (index, resource)
+        elif isinstance(resource, az.ProvisionedCluster):
+            owner = resource.id.lower().split(_PROVISIONED_SUFFIX)[0]
+            provisioned[owner] = (index, resource)
         else:
-            raise InputError(
-                f"{where}: row {index}",
-                f"type {row.type!r} is not a connected cluster, provisioned cluster instance "
-                "or subscription row",
-            )
+            subscriptions[resource.subscriptionId.lower()] = (index, resource)
 
     clusters: list[Snapshot] = []
     skipped = 0
