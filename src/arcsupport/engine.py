@@ -124,6 +124,15 @@ def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, Opera
     return combined
 
 
+def _operations(
+    plan: _Plan, effects: list[OperationEffect], touched: set[Operation]
+) -> dict[Operation, OperationDecision]:
+    operations = dict(plan.operations)
+    for operation in touched:
+        operations[operation] = _combine([e for e in effects if e.operation == operation])
+    return operations
+
+
 def _combine(effects: list[OperationEffect]) -> OperationDecision:
     """The strictest decision; every clause and reason once, in the order first given."""
     decision: Decision = "allow"
@@ -194,6 +203,14 @@ class _NotEvaluatedRun:
 _PlanItem = _Step | _NotEvaluatedRun
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    items: tuple[_PlanItem, ...]
+    # The operations as the prepared not-evaluated runs alone decide them: an operation that
+    # no rule run on the cluster touches keeps this decision.
+    operations: dict[Operation, OperationDecision]
+
+
 @dataclass(slots=True)
 class _Plans:
     """The plan for each combination of absent fields, for one pack, time and set of
@@ -204,13 +221,13 @@ class _Plans:
     advisories: Sequence[Advisory]
     fields: tuple[str, ...]  # every snapshot field some rule is inert without
     read_fields: Callable[[Snapshot], tuple[object, ...]]
-    by_absence: dict[tuple[bool, ...], tuple[_PlanItem, ...]]
+    by_absence: dict[tuple[bool, ...], _Plan]
     stale_data: Message | None  # the notice every assessment at this time carries
 
 
 def _plan(
     snapshot: Snapshot, pack: Pack, at: datetime, advisories: Sequence[Advisory]
-) -> tuple[_Plans, tuple[_PlanItem, ...]]:
+) -> tuple[_Plans, _Plan]:
     plans = per_pack(pack, "engine.plans", lambda: [_new_plans(pack, at, advisories)])
     if plans[0].at != at or plans[0].advisories is not advisories:
         plans[0] = _new_plans(pack, at, advisories)
@@ -233,7 +250,14 @@ def _plan(
             else _Step(spec)
             for spec in REGISTRY.values()
         ]
-        found = tuple(steps) if absence[0] else _merge_not_evaluated(steps)
+        items = tuple(steps) if absence[0] else _merge_not_evaluated(steps)
+        prepared = [
+            effect
+            for item in items
+            if isinstance(item, _NotEvaluatedRun)
+            for effect in item.effects
+        ]
+        found = _Plan(items, _combine_operations(prepared))
         current.by_absence[absence] = found
     return current, found
 
@@ -291,7 +315,8 @@ def assess(
 
     plans, plan = _plan(snapshot, pack, at, advisories)
     today = at.date()
-    for item in plan:
+    touched: set[Operation] = set()  # operations judged by effects of this cluster's own
+    for item in plan.items:
         if isinstance(item, _NotEvaluatedRun):
             not_evaluated.extend(item.not_evaluated)
             effects.extend(item.effects)
@@ -302,6 +327,7 @@ def assess(
             needs = _with_collection_reasons(outcomes.needs, snapshot)
             not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))
             effects.extend(_not_evaluated_effects(spec, outcomes.needs))
+            touched.update(spec.operations)
             continue
         evaluated.append(spec.id)
         for outcome in outcomes:
@@ -309,6 +335,7 @@ def assess(
                 findings.append(outcome)
             elif isinstance(outcome, OperationEffect):
                 effects.append(outcome)
+                touched.add(outcome.operation)
             elif isinstance(outcome, Deadline):
                 if outcome.date >= today:
                     deadlines.append(outcome)
@@ -341,7 +368,7 @@ def assess(
         policy=pack.pack,
         verdict=_verdict(findings, deadlines, today + timedelta(days=horizon)),
         findings=tuple(findings),
-        operations=_combine_operations(effects),
+        operations=_operations(plan, effects, touched),
         deadlines=tuple(deadlines),
         coverage=Coverage(tuple(evaluated), tuple(not_evaluated)),
         notices=notices,
