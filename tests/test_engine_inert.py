@@ -4,7 +4,6 @@ record what each rule reads to prove it, and check that reuse changes no result.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +106,7 @@ def test_an_inert_rule_runs_once_for_a_fleet_of_azure_rows(monkeypatch: pytest.M
         calls.append(context.snapshot.cluster_name)
         return spec.check(context)
 
-    monkeypatch.setitem(REGISTRY, "node-drift", dataclasses.replace(spec, check=counted))
+    monkeypatch.setitem(REGISTRY, "node-drift", msgspec.structs.replace(spec, check=counted))
     pack = load_pack()
     clusters = read_inventory(EXPORT).clusters
     results = [assess(cluster, pack, WHEN) for cluster in clusters]
@@ -126,7 +125,7 @@ def test_a_new_time_runs_the_inert_rules_again(monkeypatch: pytest.MonkeyPatch) 
         calls.append(context.at)
         return spec.check(context)
 
-    monkeypatch.setitem(REGISTRY, "stopped", dataclasses.replace(spec, check=counted))
+    monkeypatch.setitem(REGISTRY, "stopped", msgspec.structs.replace(spec, check=counted))
     pack = load_pack()
     cluster = read_inventory(EXPORT).clusters[0]
     for when in ("2025-09-15", "2025-09-15", "2025-10-01"):

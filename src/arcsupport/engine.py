@@ -4,7 +4,6 @@ coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, cast
@@ -184,16 +183,14 @@ def _run(spec: Rule, facts: Facts, at: datetime) -> tuple[Outcome, ...] | NotEva
         return missing
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
+class _Step(msgspec.Struct, frozen=True, gc=False):
     spec: Rule
     # None: run the rule on the cluster. Otherwise the rule lacks all its `inert_without`
     # fields, reads nothing else of the snapshot, and this is what it gives every such cluster.
     inert: tuple[Outcome, ...] | NotEvaluated | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _NotEvaluatedRun:
+class _NotEvaluatedRun(msgspec.Struct, frozen=True, gc=False):
     """Consecutive inert rules that cannot run, entered into the assessment in one go."""
 
     not_evaluated: tuple[NotEvaluatedRule, ...]
@@ -203,16 +200,14 @@ class _NotEvaluatedRun:
 _PlanItem = _Step | _NotEvaluatedRun
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
+class _Plan(msgspec.Struct, frozen=True, gc=False):
     items: tuple[_PlanItem, ...]
     # The operations as the prepared not-evaluated runs alone decide them: an operation that
     # no rule run on the cluster touches keeps this decision.
     operations: dict[Operation, OperationDecision]
 
 
-@dataclass(slots=True)
-class _Plans:
+class _Plans(msgspec.Struct):
     """The plan for each combination of absent fields, for one pack, time and set of
     advisories: a fleet's clusters share a handful of combinations (say, "Azure rows only"),
     so the inert rules run once per combination instead of once per cluster."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from arcsupport.engine import Assessment, assess
 from arcsupport.policy.model import Pack
-from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.inventory import is_inventory, read_inventory
 from arcsupport.snapshot.model import Snapshot
 
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from arcsupport.advisories import Advisory
 
 
-@dataclass(frozen=True, slots=True)
-class Fleet:
+class Fleet(msgspec.Struct, frozen=True, gc=False):
     assessments: list[Assessment]
     skipped: int  # Arc-connected clusters that are not AKS Arc
 
@@ -48,6 +47,9 @@ def assess_fleet(
                 snapshots.extend(inventory.clusters)
                 skipped += inventory.skipped
             else:
+                # Imported here: an export alone needs no bundle reader (tarfile, YAML facts).
+                from arcsupport.snapshot.bundle import read_snapshot
+
                 snapshots.append(read_snapshot(source))
         assessments = []
         for done, snapshot in enumerate(snapshots, start=1):

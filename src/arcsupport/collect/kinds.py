@@ -3,11 +3,10 @@ that `arcsupport rbac` prints and the manifests under deploy/."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(msgspec.Struct, frozen=True, gc=False):
     plural: str  # the resource name, and the bundle file kubernetes/<plural>.json
     group: str  # "" for the core group
     version: str  # used when discovery (/apis) does not name a preferred version

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 
 from arcsupport.collect.kinds import KINDS
@@ -110,8 +110,7 @@ NameOption = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSource:
+class LiveSource(msgspec.Struct, frozen=True, gc=False):
     """Where `collect` and `check --live` read from: the cluster, and optionally Azure."""
 
     kubeconfig: Path | None = None

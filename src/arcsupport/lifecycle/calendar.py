@@ -16,10 +16,11 @@ Status on date `at`:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Literal, TypeVar
+
+import msgspec
 
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import AzureLocalRelease, Pack
@@ -30,8 +31,7 @@ MinorState = Literal["supported", "deprecated", "removed", "preview", "unrelease
 EndBasis = Literal["published", "removal", "one-year"]
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(msgspec.Struct, frozen=True, gc=False):
     """An Azure Local release, or an observation of what a custom location offered."""
 
     name: str
@@ -51,8 +51,7 @@ class Release:
         return tuple(sorted(listed, reverse=True))
 
 
-@dataclass(frozen=True, slots=True)
-class MinorStatus:
+class MinorStatus(msgspec.Struct, frozen=True, gc=False):
     minor: str
     status: MinorState
     end_of_support: date | None
@@ -69,8 +68,7 @@ class MinorStatus:
         return None if self.end_of_support is None else (self.end_of_support - at).days
 
 
-@dataclass(frozen=True, slots=True)
-class PatchStatus:
+class PatchStatus(msgspec.Struct, frozen=True, gc=False):
     version: KubeVersion
     supported: bool | None  # None: the calendar cannot tell (patches not listed)
     known: bool  # some release ever offered this exact patch

@@ -10,7 +10,6 @@ The evidence of what clients really use is the apiVersion kept in the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import msgspec
 
@@ -49,8 +48,7 @@ class _TypeMeta(msgspec.Struct):
 _TYPE_META = msgspec.json.Decoder(_TypeMeta)
 
 
-@dataclass(frozen=True, slots=True)
-class _Api:
+class _Api(msgspec.Struct, frozen=True, gc=False):
     api_version: str
     kind: str  # the resource name when only the metric names it
     deprecated_in: KubeVersion | None
@@ -71,8 +69,7 @@ class _Api:
         return f"{self.api_version} {self.kind} -> {self.replacement or '-'}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Use:
+class _Use(msgspec.Struct, frozen=True, gc=False):
     api: _Api
     source: str  # the object or metric series; counted once per removal release
     evidence: Evidence

@@ -4,7 +4,6 @@ snapshot, the pack and the evaluation time from the context and yield outcomes."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -335,8 +334,7 @@ RuleFunction = Callable[[Context], Iterator[Outcome]]
 ADVISORIES = "advisories"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True, gc=False):
     id: str
     clauses: tuple[str, ...]
     needs: tuple[str, ...]  # the facts it reads, in the words coverage prints

@@ -7,8 +7,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from itertools import chain
+
+import msgspec
 
 from arcsupport.policy.model import ComponentSignature
 from arcsupport.rules.base import (
@@ -34,10 +35,9 @@ _SEVERITY: dict[str, Severity] = {
 }
 
 
-@dataclass(slots=True)
-class _Match:
-    evidence: list[Evidence] = field(default_factory=list)
-    releases: dict[str, None] = field(default_factory=dict)  # ordered set of ns/release
+class _Match(msgspec.Struct):
+    evidence: list[Evidence] = msgspec.field(default_factory=list)
+    releases: dict[str, None] = msgspec.field(default_factory=dict)  # ordered set of ns/release
 
 
 _Pattern = tuple[str, str | None, re.Pattern[str], re.Pattern[str] | None]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
+
+import msgspec
 
 from arcsupport.rules.base import (
     EVIDENCE_CAP,
@@ -46,8 +47,7 @@ _CONTROL_PLANE = "controlPlane"
 _MEMORY_FLOOR = Fraction(85, 100)
 
 
-@dataclass(eq=False, slots=True)
-class _Pool:
+class _Pool(msgspec.Struct, eq=False):
     """What Azure says one node pool (or the control plane) should be."""
 
     name: str
@@ -57,7 +57,7 @@ class _Pool:
     part: str
     obj: str
     prefix: str  # field path of the pool's profile inside `obj`
-    nodes: list[Node] = field(default_factory=list)
+    nodes: list[Node] = msgspec.field(default_factory=list)
 
     def evidence(self, ctx: Context, name: str, value: object) -> Evidence:
         return ctx.facts.evidence(self.part, self.obj, self.prefix + name, value)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from arcsupport.lifecycle.semver import KubeVersion, minor_distance
 from arcsupport.policy.model import SkewLimit
@@ -34,8 +35,7 @@ _NEEDS_KUBE_PROXY = "kubernetes/daemonsets.json (the kube-proxy image)"
 _Problem = Literal["newer", "too-old", "at-limit"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Skew:
+class _Skew(msgspec.Struct, frozen=True, gc=False):
     problem: _Problem
     minors: int  # how many minors the component is older (or, for `newer`, newer)
     limit: int  # the number of minors the policy allows in that direction

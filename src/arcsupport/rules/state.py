@@ -9,17 +9,17 @@ its deadline is the first day without it (since + N + 1), like every deadline in
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypedDict
+
+import msgspec
 
 from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Operation, Outcome, rule
 from arcsupport.snapshot.kube import Node
 from arcsupport.timeutil import as_utc
 
 
-@dataclass(frozen=True, slots=True)
-class _Since:
+class _Since(msgspec.Struct, frozen=True, gc=False):
     """The day a state began, and the evidence for it."""
 
     day: date

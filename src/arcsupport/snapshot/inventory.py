@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mmap
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -77,8 +76,7 @@ class _TypedExport(msgspec.Struct, gc=False):
     data: list[_AnyRow]
 
 
-@dataclass(frozen=True, slots=True)
-class Inventory:
+class Inventory(msgspec.Struct, frozen=True, gc=False):
     clusters: list[Snapshot]
     skipped: int  # connected clusters that are not AKS Arc (no provisioned cluster instance)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -44,23 +43,20 @@ class Part(msgspec.Struct, frozen=True, gc=False):
     provenance: Provenance
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureGateState:
+class FeatureGateState(msgspec.Struct, frozen=True, gc=False):
     name: str
     stage: str
     enabled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DeprecatedApiRequest:
+class DeprecatedApiRequest(msgspec.Struct, frozen=True, gc=False):
     group: str
     version: str
     resource: str
     removed_release: str
 
 
-@dataclass(frozen=True, slots=True)
-class MetricsFacts:
+class MetricsFacts(msgspec.Struct, frozen=True, gc=False):
     """What the API server's /metrics says about feature gates and deprecated API use."""
 
     feature_gates: tuple[FeatureGateState, ...]
