@@ -21,8 +21,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _no_user_overlay(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tests never read or write the real user's policy overlay."""
+    """Tests never read or write the real user's policy overlay or cache."""
     monkeypatch.setenv("ARCSUPPORT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -9,6 +9,8 @@ the field and the reason.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 from datetime import date
@@ -19,11 +21,11 @@ from typing import Any
 import msgspec
 import platformdirs
 
+from arcsupport import __version__
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, has
 from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Calendar, Pack, Terms, TriageMatch
-from arcsupport.safeyaml import load_yaml
 from arcsupport.timeutil import yymm_start
 
 DEFAULT_PACK = "aks-arc"
@@ -39,6 +41,9 @@ def _read_documents(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], dic
     """Merge the top-level keys of several YAML files; remember which file set each key."""
     document: dict[str, Any] = {}
     origin: dict[str, str] = {}
+    # Imported here: a pack kept in the cache is loaded without YAML.
+    from arcsupport.safeyaml import load_yaml
+
     for where, data in files:
         loaded = load_yaml(data, where)
         if loaded is None:
@@ -336,26 +341,83 @@ def _with_overlay(
     return merged
 
 
-def _user_overlay() -> tuple[dict[str, Any], str] | None:
-    path = user_overlay_path()
-    if not path.is_file():
-        return None
-    document, _ = _read_documents(_user_files(path))
-    if document.pop("extends", DEFAULT_PACK) != DEFAULT_PACK:
-        raise PolicyError(str(path), f"field extends: the user overlay must extend {DEFAULT_PACK}")
-    return document, str(path)
+class _Inputs(msgspec.Struct, frozen=True):
+    """Every file that can change the effective pack, read once."""
+
+    given: list[tuple[str, bytes]] | None  # --policy
+    overlay: list[tuple[str, bytes]] | None  # the user's overlay in the config folder
+    shipped: list[tuple[str, bytes]]  # every file of every shipped pack
+
+    @classmethod
+    def read(cls, path: Path | None) -> _Inputs:
+        overlay = user_overlay_path()
+        return cls(
+            _user_files(path) if path is not None else None,
+            _user_files(overlay) if overlay.is_file() else None,
+            [file for entry in _PACKS.iterdir() for file in _shipped_files(entry.name)],
+        )
+
+    def shipped_pack(self, name: str) -> list[tuple[str, bytes]]:
+        files = [(where, data) for where, data in self.shipped if where.startswith(f"{name}/")]
+        if not files:
+            raise PolicyError(f"pack {name!r}", "no such shipped pack (available: aks-arc)")
+        return files
+
+    def digest(self) -> str:
+        """Names and bytes of the inputs, and the code version that turns them into a Pack."""
+        hashed = hashlib.sha256(f"arcsupport {__version__}\0{_model_source_hash()}".encode())
+        for group in (self.given, self.overlay, self.shipped):
+            hashed.update(b"\1" if group is None else b"\2")
+            for where, data in group or ():
+                hashed.update(f"{where}\0{len(data)}\0".encode())
+                hashed.update(data)
+        return hashed.hexdigest()
+
+
+def _model_source_hash() -> str:
+    """The pack's types and this loader: a cached pack from other code is never reused."""
+    hashed = hashlib.sha256()
+    for module in ("model.py", "loader.py"):
+        hashed.update((resources.files("arcsupport.policy") / module).read_bytes())
+    return hashed.hexdigest()
 
 
 def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None = None) -> Pack:
     """The effective pack: the shipped `aks-arc` pack, then the user's overlay from the config
     folder (see `policy update`), then `path` as an overlay. A `path` that is a whole pack (no
     `extends`) is used alone. `user_overlay` replaces the file's content (to check an update
-    before it is written)."""
+    before it is written).
+
+    A pack built from the same files by the same code is kept in the user's cache folder:
+    parsing the YAML is most of the start-up of a short command."""
+    inputs = _Inputs.read(path)
+    if user_overlay is not None:
+        return _build(inputs, path, (user_overlay, str(user_overlay_path())))
+    key = inputs.digest()
+    cached = _cached_pack(key)
+    if cached is not None:
+        return cached
+    pack = _build(inputs, path, _user_overlay(inputs))
+    _keep_pack(key, pack)
+    return pack
+
+
+def _user_overlay(inputs: _Inputs) -> tuple[dict[str, Any], str] | None:
+    if inputs.overlay is None:
+        return None
+    document, _ = _read_documents(inputs.overlay)
+    where = str(user_overlay_path())
+    if document.pop("extends", DEFAULT_PACK) != DEFAULT_PACK:
+        raise PolicyError(where, f"field extends: the user overlay must extend {DEFAULT_PACK}")
+    return document, where
+
+
+def _build(inputs: _Inputs, path: Path | None, own: tuple[dict[str, Any], str] | None) -> Pack:
     source = f"pack {DEFAULT_PACK}" if path is None else str(path)
     user_document: dict[str, Any] = {}
     user_origin: dict[str, str] = {}
-    if path is not None:
-        user_document, user_origin = _read_documents(_user_files(path))
+    if inputs.given is not None:
+        user_document, user_origin = _read_documents(inputs.given)
     extends = user_document.pop("extends", None)
     if path is not None and extends is None:
         document, origin = user_document, user_origin
@@ -363,12 +425,7 @@ def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None =
         if extends is not None and not isinstance(extends, str):
             raise PolicyError(user_origin["extends"], "field extends: must be a pack name")
         base = extends or DEFAULT_PACK
-        document, origin = _read_documents(_shipped_files(base))
-        own = (
-            (user_overlay, str(user_overlay_path()))
-            if user_overlay is not None
-            else _user_overlay()
-        )
+        document, origin = _read_documents(inputs.shipped_pack(base))
         if own is not None and base == DEFAULT_PACK:
             document = _with_overlay(document, origin, own[0], own[1])
         if path is not None:
@@ -376,6 +433,41 @@ def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None =
     pack = _typed(document, origin, source)
     check_consistency(pack, origin)
     return pack
+
+
+_KEPT_PACKS = 8  # one per combination of overlays in use; older ones are removed
+
+
+def pack_cache_dir() -> Path:
+    """ARCSUPPORT_CACHE_DIR moves it (tests, read-only homes)."""
+    chosen = os.environ.get("ARCSUPPORT_CACHE_DIR")
+    return Path(chosen) if chosen else platformdirs.user_cache_path("arcsupport")
+
+
+def _cached_pack(key: str) -> Pack | None:
+    try:
+        return msgspec.msgpack.decode(
+            (pack_cache_dir() / f"pack-{key}.msgpack").read_bytes(), type=Pack
+        )
+    except (OSError, msgspec.MsgspecError):
+        return None  # not built yet, unreadable or damaged: built again from the YAML
+
+
+def _keep_pack(key: str, pack: Pack) -> None:
+    """Best effort: a cache that cannot be written costs time, never a result."""
+    folder = pack_cache_dir()
+    target = folder / f"pack-{key}.msgpack"
+    temporary = folder / f".pack-{key}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(msgspec.msgpack.encode(pack))
+        temporary.replace(target)
+        kept = sorted(folder.glob("pack-*.msgpack"), key=lambda file: file.stat().st_mtime)
+        for old in kept[:-_KEPT_PACKS]:
+            old.unlink()
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def pack_as_builtins(pack: Pack) -> dict[str, Any]:
