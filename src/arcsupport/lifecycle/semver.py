@@ -16,13 +16,16 @@ _VERSION = re.compile(r"^\s*[vV]?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.+\-_]*)
 class KubeVersion:
     """A major.minor[.patch] version; ordering ignores the distribution suffix."""
 
-    __slots__ = ("major", "minor", "patch", "suffix")
+    __slots__ = ("_text", "major", "minor", "minor_key", "patch", "suffix")
 
     def __init__(self, major: int, minor: int, patch: int | None = None, suffix: str = "") -> None:
         self.major = major
         self.minor = minor
         self.patch = patch
         self.suffix = suffix
+        # Asked for several times per cluster by the rules; versions are never changed.
+        self.minor_key = f"{major}.{minor}"
+        self._text = self.minor_key if patch is None else f"{self.minor_key}.{patch}"
 
     @classmethod
     def parse(cls, text: str) -> KubeVersion:
@@ -49,10 +52,6 @@ class KubeVersion:
         return parsed
 
     @property
-    def minor_key(self) -> str:
-        return f"{self.major}.{self.minor}"
-
-    @property
     def minor_tuple(self) -> tuple[int, int]:
         return (self.major, self.minor)
 
@@ -71,7 +70,7 @@ class KubeVersion:
         return hash(self._key())
 
     def __str__(self) -> str:
-        return self.minor_key if self.patch is None else f"{self.minor_key}.{self.patch}"
+        return self._text
 
     def __repr__(self) -> str:
         return f"KubeVersion({self})"
