@@ -258,6 +258,7 @@ def _plan(
 
 
 def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Plans:
+    check_rules_against_pack(pack)  # loads the rules, in their fixed order, before any plan
     fields = tuple(
         sorted({name for spec in REGISTRY.values() for name in spec.inert_without} - {ADVISORIES})
     )
@@ -300,7 +301,6 @@ def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
 def assess(
     snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
 ) -> Assessment:
-    per_pack(pack, "engine.rules-checked", lambda: check_rules_against_pack(pack))
     facts = Facts(snapshot, pack, advisories)
     findings: list[Finding] = []
     effects: list[OperationEffect] = []
