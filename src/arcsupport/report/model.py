@@ -104,10 +104,8 @@ def sort_by_urgency(assessments: list[Assessment]) -> list[Assessment]:
     return sorted(assessments, key=urgency_key)
 
 
-def fleet_data(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> dict[str, Any]:
-    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
-    how many Arc-connected clusters were left out because they are not AKS Arc."""
-    ordered = sort_by_urgency(assessments)
+def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> dict[str, Any]:
+    """Clusters by verdict, and how many clusters cite each clause (most cited first)."""
     by_verdict = {"unsupported": 0, "at-risk": 0, "supported": 0}
     by_clause: dict[str, int] = {}
     for assessment in ordered:
@@ -115,6 +113,18 @@ def fleet_data(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> d
         cited = {clause for finding in assessment.findings for clause in finding.clauses}
         for clause in cited:
             by_clause[clause] = by_clause.get(clause, 0) + 1
+    return {
+        "clusters": len(ordered),
+        "by_verdict": by_verdict,
+        "by_clause": dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
+        "skipped": skipped,
+    }
+
+
+def fleet_data(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> dict[str, Any]:
+    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
+    how many Arc-connected clusters were left out because they are not AKS Arc."""
+    ordered = sort_by_urgency(assessments)
     first = ordered[0] if ordered else None
     return {
         "schema": FLEET_SCHEMA,
@@ -127,11 +137,6 @@ def fleet_data(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> d
         }
         if first
         else None,
-        "totals": {
-            "clusters": len(ordered),
-            "by_verdict": by_verdict,
-            "by_clause": dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
-            "skipped": skipped,
-        },
+        "totals": fleet_totals(ordered, skipped),
         "clusters": [assessment_data(assessment, lang) for assessment in ordered],
     }

@@ -12,7 +12,8 @@ from rich.text import Text
 
 from arcsupport.engine import Assessment
 from arcsupport.i18n import Lang, text
-from arcsupport.report.model import assessment_data, fleet_data
+from arcsupport.report.model import assessment_data, fleet_totals, sort_by_urgency
+from arcsupport.report.summary import severity_counts
 from arcsupport.rules.base import SEVERITY_ORDER
 
 _VERDICT_STYLE = {"supported": "bold green", "at-risk": "bold yellow", "unsupported": "bold red"}
@@ -166,17 +167,19 @@ def print_renderables(console: Console, renderables: list[RenderableType]) -> No
 
 def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> list[RenderableType]:
     """One row per cluster, most urgent first, then the totals by verdict and by clause."""
-    data = fleet_data(assessments, lang)
+    # Straight from the assessments: the JSON view of 10,000 clusters takes a second to build.
+    ordered = sort_by_urgency(assessments)
     out: list[RenderableType] = []
-    if data["policy"] is not None:
+    if ordered:
+        first = ordered[0]
         out.append(
             Text(
                 text(
                     lang,
                     "ui.fleet.header",
-                    count=data["totals"]["clusters"],
-                    at=data["evaluated_at"][:10],
-                    policy=f"{data['policy']['name']} {data['policy']['version']}",
+                    count=len(ordered),
+                    at=first.evaluated_at.date().isoformat(),
+                    policy=f"{first.policy.name} {first.policy.version}",
                 ),
                 style="bold",
             )
@@ -184,29 +187,27 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
     rows = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("cluster", "version", "verdict", "deadline", "findings"):
         rows.add_column(text(lang, f"ui.fleet.column.{column}"), overflow="fold")
-    for cluster in data["clusters"]:
-        deadline = cluster["deadlines"][0]["date"] if cluster["deadlines"] else "-"
-        counts: dict[str, int] = {}
-        for finding in cluster["findings"]:
-            counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+    severity_labels = {
+        severity: text(lang, f"ui.severity.{severity}") for severity in SEVERITY_ORDER
+    }
+    for assessment in ordered:
+        counts = severity_counts(assessment)
         summary = " ".join(
-            f"{text(lang, f'ui.severity.{severity}')}:{counts[severity]}"
-            for severity in SEVERITY_ORDER
-            if severity in counts
+            f"{severity_labels[severity]}:{count}" for severity, count in counts.items() if count
         )
         rows.add_row(
-            cluster["cluster"]["name"],
-            cluster["cluster"]["kubernetes_version"] or "?",
+            assessment.cluster_name,
+            assessment.kubernetes_version or "?",
             Text(
-                text(lang, f"ui.verdict.{cluster['verdict']}"),
-                style=_VERDICT_STYLE[cluster["verdict"]],
+                text(lang, f"ui.verdict.{assessment.verdict}"),
+                style=_VERDICT_STYLE[assessment.verdict],
             ),
-            deadline,
+            assessment.deadlines[0].date.isoformat() if assessment.deadlines else "-",
             summary or "-",
         )
     out.append(rows)
     out.append(Text(""))
-    totals = data["totals"]
+    totals = fleet_totals(ordered)
     verdicts = ", ".join(
         f"{text(lang, f'ui.verdict.{verdict}')} {count}"
         for verdict, count in totals["by_verdict"].items()
