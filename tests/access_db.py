@@ -26,7 +26,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from access_dbtools import Run
-from arcsupport.cli import main
+from helpers import run_cli
 
 INSTALL_HINT = (
     "install Debian's `postgresql` package (apt-get install -y --no-install-recommends postgresql)"
@@ -218,10 +218,6 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Run:
     """Run `arcsupport ARGS` in-process: (exit code, stdout, stderr)."""
 
     def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     return run

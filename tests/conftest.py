@@ -43,15 +43,11 @@ def arcsupport(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., tuple[int, str, str]]:
     """Run the command in-process from the repository root: (exit code, stdout, stderr)."""
-    from arcsupport.cli import main
+    from helpers import run_cli
 
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
 
     def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     return run

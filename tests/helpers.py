@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 
+from arcsupport.cli import main
 from arcsupport.engine import Assessment, assess
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
@@ -123,6 +125,15 @@ def gaps(outcomes: list[Outcome]) -> list[Gap]:
 
 def run_assess(snap: Snapshot, when: str, pack: Pack | None = None) -> Assessment:
     return assess(snap, pack or default_pack(), at(when))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `arcsupport ARGS` in-process: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err
 
 
 def reference_body(name: str, status: str = "200") -> dict[str, Any]:

@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from arcsupport.cli import main
 from arcsupport.errors import InputError
 from arcsupport.snapshot import archive
 from arcsupport.snapshot.bundle import read_snapshot
-from helpers import REFERENCE, kube_list, node, reference_body, write_bundle
+from helpers import REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
 
 BUNDLES = Path(__file__).parent / "data" / "bundles"
 VERSION = (REFERENCE / "k8s" / "examples" / "sonobuoy-serverversion.json").read_bytes()
@@ -58,11 +57,7 @@ def cli(
     def run(*args: str) -> tuple[int, str, str]:
         nonlocal before
         before = tree(tmp_path)
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     yield run
     assert list(work.iterdir()) == [], "a failed run wrote into the working directory"

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from arcsupport.cli import main
 from arcsupport.collect.kinds import KINDS
 from arcsupport.collect.writer import BundleWriter
 from arcsupport.snapshot.inspection import MAX_LISTED_HITS
-from helpers import kube_list
+from helpers import kube_list, run_cli
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HEALTHY = EXAMPLES / "healthy"
@@ -31,11 +30,7 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
     def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     yield run
 

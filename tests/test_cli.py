@@ -18,13 +18,12 @@ import jsonschema
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.cli import main
 from arcsupport.engine import assess
 from arcsupport.report.model import assessment_data
 from arcsupport.rules import REGISTRY, RULE_MODULES, load_rules
 from arcsupport.schema import load_schema
 from arcsupport.snapshot.bundle import read_snapshot
-from helpers import at, default_pack
+from helpers import at, default_pack, run_cli
 
 ROOT = Path(__file__).parent.parent
 BUNDLES = Path("tests") / "data" / "bundles"  # relative to ROOT: outputs name their source
@@ -51,12 +50,9 @@ def arcsupport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
     monkeypatch.chdir(ROOT)
 
     def run(*args: str) -> tuple[int, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
+        code, out, err = run_cli(capsys, *args)
         assert err == "", err
-        return (code if isinstance(code, int) else 0), out
+        return code, out
 
     return run
 

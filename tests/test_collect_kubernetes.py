@@ -25,7 +25,6 @@ import trustme
 from rich.console import Console
 
 import arcsupport.collect.kubernetes as collector
-from arcsupport.cli import main
 from arcsupport.collect.kinds import KINDS
 from arcsupport.collect.kubernetes import (
     REDACTED_ENV,
@@ -40,7 +39,7 @@ from arcsupport.errors import InputError
 from arcsupport.rules.apis import LAST_APPLIED
 from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.inspection import inspect_bundle
-from helpers import run_assess
+from helpers import run_assess, run_cli
 from kube_emulator import (
     BUILTIN,
     EXAMPLES,
@@ -106,13 +105,6 @@ def collect(tmp_path: Path, emulator: KubeEmulator, name: str = "bundle", **opti
     with BundleWriter(out, datetime(2025, 9, 14, 8, tzinfo=UTC)) as writer:
         collect_cluster(ClusterOptions(kubeconfig=kubeconfig, **options), writer)
     return out
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 def manifest(bundle: Path) -> dict[str, Any]:

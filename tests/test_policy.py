@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from arcsupport.cli import main
 from arcsupport.engine import assess
 from arcsupport.errors import InputError
 from arcsupport.policy.loader import PolicyError, load_pack
 from arcsupport.snapshot.bundle import read_snapshot
-from helpers import at
+from helpers import at, run_cli
 
 SHIPPED = Path(str(resources.files("arcsupport.policy") / "packs" / "aks-arc"))
 BUNDLES = Path(__file__).parent / "data" / "bundles"
@@ -90,14 +89,6 @@ POLICY_CLAUSES = (
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def overlay(tmp_path: Path, text: str, name: str = "overlay.yaml") -> Path:
     path = tmp_path / name
     path.write_text("extends: aks-arc\n" + text)
@@ -146,12 +137,12 @@ def test_every_policy_clause_is_in_the_pack_with_english_and_korean() -> None:
 def test_the_shipped_pack_shows_and_loads_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "policy", "show")
+    code, out, err = run_cli(capsys, "policy", "show")
     assert (code, err) == (0, "")
     shown = tmp_path / "shown.yaml"
     shown.write_text(out)
     assert load_pack(shown) == load_pack()
-    code, out, _ = run(capsys, "policy", "show", "--output", "json")
+    code, out, _ = run_cli(capsys, "policy", "show", "--output", "json")
     assert code == 0
     shown_json = tmp_path / "shown.json.yaml"  # JSON is YAML
     shown_json.write_text(out)
@@ -316,7 +307,7 @@ def test_a_bad_pack_is_refused_by_the_cli(
         ["versions", "--policy", str(path), "--at", "2025-09-15"],
         ["check", str(BUNDLES / "version-only"), "--policy", str(path), "--at", "2025-09-15"],
     ):
-        code, out, err = run(capsys, *args)
+        code, out, err = run_cli(capsys, *args)
         assert code == 2
         assert out == ""
         assert err.splitlines() == [
@@ -414,10 +405,10 @@ def test_an_overlay_shows_in_policy_show(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = overlay(tmp_path, OVERLAY)
-    code, out, _ = run(capsys, "policy", "show", "--policy", str(path))
+    code, out, _ = run_cli(capsys, "policy", "show", "--policy", str(path))
     assert code == 0
     shown: dict[str, Any] = yaml.safe_load(out)
-    code, out, _ = run(capsys, "policy", "show", "--policy", str(path), "--output", "json")
+    code, out, _ = run_cli(capsys, "policy", "show", "--policy", str(path), "--output", "json")
     assert code == 0
     shown_json: dict[str, Any] = json.loads(out)
     for document in (shown, shown_json):
@@ -433,10 +424,10 @@ def test_an_overlay_changes_the_calendar_the_commands_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = overlay(tmp_path, OVERLAY)
-    code, out, _ = run(capsys, "versions", "--at", "2025-11-15", "-o", "json")
+    code, out, _ = run_cli(capsys, "versions", "--at", "2025-11-15", "-o", "json")
     assert code == 0
     shipped = {row["minor"]: row for row in json.loads(out)["versions"]}
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "versions", "--at", "2025-11-15", "-o", "json", "--policy", str(path)
     )
     assert code == 0
@@ -453,7 +444,7 @@ def test_a_full_user_pack_in_a_folder(tmp_path: Path, capsys: pytest.CaptureFixt
     (folder / "pack.yaml").write_text(text.replace("name: aks-arc", "name: my-pack", 1))
     pack = load_pack(folder)
     assert pack.pack.name == "my-pack"
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys,
         "check",
         str(BUNDLES / "version-only"),
@@ -481,7 +472,7 @@ def test_the_engine_refuses_a_pack_missing_clauses_rules_cite(
     with pytest.raises(PolicyError, match="VER-2") as refused:
         assess(snapshot, pack, at("2025-09-15"))
     assert "version-lifecycle" in refused.value.problem
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "check",
         str(BUNDLES / "version-only"),

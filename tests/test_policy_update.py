@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from arcsupport.cli import main
 from arcsupport.policy import loader
-from helpers import REFERENCE, reference_body
+from helpers import REFERENCE, reference_body, run_cli
 
 ENDOFLIFE = REFERENCE / "k8s" / "endoflife.date" / "release-data-kubernetes.json"
 PACKS = Path(loader.__file__).parent / "packs"
@@ -86,11 +85,7 @@ def arcsupport(
     before = pack_digest()
 
     def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     yield run
     assert pack_digest() == before, "the shipped pack changed"

@@ -20,10 +20,11 @@ import typer.main
 import yaml
 
 from arcsupport import __version__
-from arcsupport.cli import app, main
+from arcsupport.cli import app
 from arcsupport.collect import rbac
 from arcsupport.collect.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
 from arcsupport.rules import load_rules
+from helpers import run_cli
 
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
@@ -37,11 +38,7 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Run:
     def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *args)
 
     return run
 
