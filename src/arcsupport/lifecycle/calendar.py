@@ -27,6 +27,7 @@ from arcsupport.policy.model import AzureLocalRelease, Pack
 from arcsupport.timeutil import add_months, yymm_start
 
 T = TypeVar("T")
+_UNSET = object()  # a remembered answer may be None
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year"]
 
@@ -123,15 +124,16 @@ class VersionCalendar:
     def minors(self) -> tuple[str, ...]:
         return tuple(sorted(self._entries, key=lambda minor: KubeVersion.parse(minor)))
 
-    def _remember(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[return-value]
+    def _remember(self, key: tuple[object, ...], compute: Callable[..., T], *args: object) -> T:
+        """compute(*args), once per key: asked once per cluster of a fleet, so no closure is
+        built per call."""
+        found = self._memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = self._memo[key] = compute(*args)
+        return found  # type: ignore[return-value]
 
     def newest_release(self, at: date, *, named_only: bool = False) -> Release | None:
-        return self._remember(
-            ("newest", at, named_only), lambda: self._newest_release(at, named_only)
-        )
+        return self._remember(("newest", at, named_only), self._newest_release, at, named_only)
 
     def _newest_release(self, at: date, named_only: bool) -> Release | None:
         current = None
@@ -161,7 +163,7 @@ class VersionCalendar:
         return next((release for release in self.releases if release.released > last), None)
 
     def end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
-        return self._remember(("end", minor), lambda: self._end_of_support(minor))
+        return self._remember(("end", minor), self._end_of_support, minor)
 
     def _end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
         entry = self._entries.get(minor)
@@ -181,12 +183,7 @@ class VersionCalendar:
         return min(candidates)
 
     def minor_status(self, minor: str, at: date) -> MinorStatus:
-        # Asked once per cluster of a fleet: looked up without building a closure.
-        key = ("status", minor, at)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = self._minor_status(minor, at)
-        return found  # type: ignore[return-value]
+        return self._remember(("status", minor, at), self._minor_status, minor, at)
 
     def _minor_status(self, minor: str, at: date) -> MinorStatus:
         entry = self._entries.get(minor)
@@ -243,11 +240,7 @@ class VersionCalendar:
         return [self.minor_status(minor, at) for minor in self.minors]
 
     def patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
-        key = ("patch", version, at)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = self._patch_status(version, at)
-        return found  # type: ignore[return-value]
+        return self._remember(("patch", version, at), self._patch_status, version, at)
 
     def _patch_status(self, version: KubeVersion, at: date) -> PatchStatus:
         minor = version.minor_key
