@@ -3,7 +3,7 @@ coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, cast
@@ -101,35 +101,13 @@ def _severity_key(finding: Finding) -> tuple[int, str, str]:
     return (SEVERITY_ORDER.index(finding.severity), finding.rule, finding.message.key)
 
 
-_ALLOWED = OperationDecision("allow", (), ())
-
-
-def _combine_operations(effects: list[OperationEffect]) -> dict[Operation, OperationDecision]:
-    by_operation: dict[Operation, list[OperationEffect]] = {}
-    for effect in effects:
-        by_operation.setdefault(effect.operation, []).append(effect)
-    combined: dict[Operation, OperationDecision] = {}
-    for operation in OPERATIONS:
-        mine = by_operation.get(operation)
-        if mine is None:
-            combined[operation] = _ALLOWED
-        elif len(mine) == 1:
-            only = mine[0]
-            combined[operation] = OperationDecision(
-                only.decision, tuple(dict.fromkeys(only.clauses)), (only.reason,)
-            )
-        else:
-            combined[operation] = _combine(mine)
-    return combined
-
-
-def _operations(
-    plan: _Plan, effects: list[OperationEffect], touched: set[Operation]
+def _combine_operations(
+    effects: list[OperationEffect], operations: Iterable[Operation] = OPERATIONS
 ) -> dict[Operation, OperationDecision]:
-    operations = dict(plan.operations)
-    for operation in touched:
-        operations[operation] = _combine([e for e in effects if e.operation == operation])
-    return operations
+    return {
+        operation: _combine([effect for effect in effects if effect.operation == operation])
+        for operation in operations
+    }
 
 
 def _combine(effects: list[OperationEffect]) -> OperationDecision:
@@ -363,7 +341,8 @@ def assess(
         policy=pack.pack,
         verdict=_verdict(findings, deadlines, today + timedelta(days=horizon)),
         findings=tuple(findings),
-        operations=_operations(plan, effects, touched),
+        # Operations no rule run on this cluster touched keep the plan's prepared decision.
+        operations={**plan.operations, **_combine_operations(effects, touched)},
         deadlines=tuple(deadlines),
         coverage=Coverage(tuple(evaluated), tuple(not_evaluated)),
         notices=notices,
