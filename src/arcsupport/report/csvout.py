@@ -33,16 +33,10 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
     )
     # A fleet's rows repeat a few verdicts and deadline texts: worded once each.
     labels = {verdict: verdict_label(verdict, lang) for verdict in VERDICTS}
-    no_findings = [0] * len(SEVERITY_ORDER)
     rows = []
     for assessment in sort_by_urgency(assessments):
         nearest = nearest_deadline(assessment)
-        if assessment.findings:
-            counts = severity_counts(assessment)
-            tally = [counts[severity] for severity in SEVERITY_ORDER]
-            clauses = " ".join(cited_clauses(assessment))
-        else:
-            tally, clauses = no_findings, ""
+        counts = severity_counts(assessment)
         rows.append(
             [
                 assessment.cluster_name,
@@ -51,8 +45,8 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
                 labels[assessment.verdict],
                 nearest.date.isoformat() if nearest else "",
                 render(lang, nearest.what) if nearest else "",
-                *tally,
-                clauses,
+                *(counts[severity] for severity in SEVERITY_ORDER),
+                " ".join(cited_clauses(assessment)),
                 " | ".join([render(lang, notice) for notice in assessment.notices]),
             ]
         )
