@@ -7,12 +7,22 @@ DEMO_AT ?= 2025-09-15
 # Every folder of examples/ that is a bundle (examples/advisories/ holds advisory data).
 EXAMPLE_BUNDLES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.json))
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench lock clean
 
-$(STAMP): pyproject.toml
+# Everything comes from uv.lock (hashes included): pip bootstraps uv at the version the lock
+# pins, then `uv sync --locked` installs exactly the lock and refuses a lock that no longer
+# matches pyproject.toml (run `make lock` after changing dependencies).
+$(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON) tools/uv_requirement.py uv.lock > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(VENV)/uv-requirement.txt
+	$(BIN)/uv sync --quiet --locked --all-extras --python $(BIN)/python
+	touch $(STAMP)
+
+# Deliberately move every pin to the newest release pyproject.toml allows, then install it.
+lock: $(STAMP)
+	$(BIN)/uv lock --upgrade
+	$(BIN)/uv sync --quiet --locked --all-extras --python $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mmap
 import re
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import msgspec
 
@@ -85,9 +85,21 @@ _ROW = msgspec.json.Decoder(Row)
 _TYPED_ROWS = msgspec.json.Decoder(list[_AnyRow])
 _TYPED_EXPORT = msgspec.json.Decoder(_TypedExport)
 _STARTS_AS_LIST = re.compile(rb"\s*\[")
-_CONNECTED_PROPERTIES = msgspec.json.Decoder(az.ConnectedClusterProperties)
-_PROVISIONED_PROPERTIES = msgspec.json.Decoder(az.ProvisionedClusterProperties)
-_SUBSCRIPTION_PROPERTIES = msgspec.json.Decoder(_SubscriptionProperties)
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class _PropertiesReader(Generic[S]):
+    """A row's `properties` as one Struct: a fast decoder, and the Struct itself for the slower
+    reading that treats nulls as absent (a decoder's `type` is a type form, not a class)."""
+
+    def __init__(self, struct: type[S]) -> None:
+        self.struct = struct
+        self.decoder = msgspec.json.Decoder(struct)
+
+
+_CONNECTED_PROPERTIES = _PropertiesReader(az.ConnectedClusterProperties)
+_PROVISIONED_PROPERTIES = _PropertiesReader(az.ProvisionedClusterProperties)
+_SUBSCRIPTION_PROPERTIES = _PropertiesReader(_SubscriptionProperties)
 
 Resource = az.ConnectedCluster | az.ProvisionedCluster | az.Subscription
 
@@ -171,16 +183,13 @@ def _resource(row: Row, where: str, index: int) -> Resource:
     )
 
 
-S = TypeVar("S", bound=msgspec.Struct)
-
-
-def _properties(row: Row, decoder: msgspec.json.Decoder[S], where: str, index: int) -> S:
+def _properties(row: Row, reader: _PropertiesReader[S], where: str, index: int) -> S:
     try:
-        return decoder.decode(row.properties)
+        return reader.decoder.decode(row.properties)
     except msgspec.ValidationError:
         # Most often a `null` where a value is unset; the slower reading treats it as absent.
         return decode_json_nulls_absent(
-            row.properties, decoder.type, f"{where}: row {index}: properties"
+            row.properties, reader.struct, f"{where}: row {index}: properties"
         )
     except msgspec.DecodeError as exc:
         raise InputError(f"{where}: row {index}", f"properties: {exc}") from None
