@@ -31,8 +31,8 @@ import trustme
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 
-from arcsupport.collect.kinds import KINDS  # noqa: E402
-from arcsupport.collect.kubernetes import PAGE_SIZE  # noqa: E402
+from arcsupport.sources.live.kinds import KINDS  # noqa: E402
+from arcsupport.sources.live.kubernetes import PAGE_SIZE  # noqa: E402
 from generate import (  # noqa: E402
     Gen,
     Plan,

@@ -66,18 +66,18 @@ def main() -> None:
         profiler.enable()
 
     def imports() -> None:
-        import arcsupport.cli  # noqa: F401  (what the console script imports first)
+        import arcsupport.cli.app  # noqa: F401  (what the console script imports first)
 
     record("python start-up (to this script)", T0 - _process_start())
-    timed("import arcsupport.cli", imports)
+    timed("import arcsupport.cli.app", imports)
 
-    from arcsupport.engine import assess
+    from arcsupport.engine.assess import assess
     from arcsupport.policy.loader import load_pack
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.model import assessment_data
     from arcsupport.rules import load_rules
     from arcsupport.rules.base import Context, Facts, NotEvaluated
-    from arcsupport.snapshot import bundle as bundle_module
+    from arcsupport.sources import bundle as bundle_module
     from arcsupport.timeutil import parse_at
 
     at = parse_at(args.at)

@@ -11,8 +11,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from arcsupport.cli import main
-from arcsupport.engine import Assessment, assess
+from arcsupport.cli.app import main
+from arcsupport.engine.assess import Assessment, assess
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
 from arcsupport.rules import load_rules

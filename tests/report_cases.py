@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from helpers import make_snapshot, node, reference_body, run_assess
 
 AT = "2025-09-15"

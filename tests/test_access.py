@@ -649,7 +649,7 @@ def _grant_args(db: str) -> list[str]:
 
 def test_the_other_commands_do_not_load_the_database_libraries() -> None:
     probe = (
-        "import sys; import arcsupport.cli; "
+        "import sys; import arcsupport.cli.app; "
         "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
     )
     loaded = subprocess.run(

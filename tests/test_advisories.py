@@ -35,13 +35,13 @@ from arcsupport.advisories import (
     sorted_events,
     vulnerabilities,
 )
-from arcsupport.engine import assess
+from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, render
 from arcsupport.rules.base import Facts
 from arcsupport.schema import load_schema
-from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import REFERENCE, at, default_pack, make_snapshot, node, pod, workload
 
 ROOT = Path(__file__).parent.parent

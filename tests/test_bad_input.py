@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from arcsupport.errors import InputError
-from arcsupport.snapshot import archive
-from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.sources import archive
+from arcsupport.sources.bundle import read_snapshot
 from helpers import REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
 
 BUNDLES = Path(__file__).parent / "data" / "bundles"

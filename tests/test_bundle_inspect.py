@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from arcsupport.collect.kinds import KINDS
-from arcsupport.collect.writer import BundleWriter
-from arcsupport.snapshot.inspection import MAX_LISTED_HITS
+from arcsupport.sources.inspection import MAX_LISTED_HITS
+from arcsupport.sources.live.kinds import KINDS
+from arcsupport.sources.live.writer import BundleWriter
 from helpers import kube_list, run_cli
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

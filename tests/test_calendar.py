@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import VersionCalendar
-from arcsupport.lifecycle.semver import KubeVersion, minor_distance
+from arcsupport.semver import KubeVersion, minor_distance
 from arcsupport.timeutil import add_months, parse_at, yymm_start
 from helpers import default_pack
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import arcsupport.collect.kubernetes as collector
+import arcsupport.sources.live.kubernetes as collector
 from kube_emulator import from_bundle
 from test_collect_kubernetes import EXAMPLES, WHEN, run_cli, write_kubeconfig
 
@@ -95,7 +95,7 @@ def test_live_check_with_azure_uses_both_sides(
     on loopback with a fake credential (the real DefaultAzureCredential is never built)."""
     import functools
 
-    import arcsupport.collect.azure as azure_collector
+    import arcsupport.sources.live.azure as azure_collector
     from arm_emulator import CLUSTER_ID, FULL_RUN, ArmEmulator, aks_arc_bodies, serve_aks_arc
     from test_collect_azure import TOKEN, FakeCredential
 

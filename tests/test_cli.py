@@ -18,11 +18,11 @@ import jsonschema
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.engine import assess
+from arcsupport.engine.assess import assess
 from arcsupport.report.model import assessment_data
 from arcsupport.rules import REGISTRY, RULE_MODULES, load_rules
 from arcsupport.schema import load_schema
-from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import at, default_pack, run_cli
 
 ROOT = Path(__file__).parent.parent

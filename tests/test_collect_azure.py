@@ -19,11 +19,11 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CredentialUnavailableError
 
-import arcsupport.collect.azure as azure_collector
-from arcsupport.collect.azure import AzureTarget, Limits, collect_azure
-from arcsupport.collect.writer import BundleWriter
+import arcsupport.sources.live.azure as azure_collector
 from arcsupport.errors import InputError
-from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.live.azure import AzureTarget, Limits, collect_azure
+from arcsupport.sources.live.writer import BundleWriter
 from arm_emulator import (
     AGENT_POOLS,
     API,
@@ -310,7 +310,7 @@ def test_a_next_link_to_another_host_gets_no_token(
 
 def test_the_sdk_is_imported_only_when_collecting() -> None:
     probe = (
-        "import sys, arcsupport.collect.azure, arcsupport.cli; "
+        "import sys, arcsupport.sources.live.azure, arcsupport.cli.app; "
         "print(sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.')))"
     )
     result = subprocess.run(

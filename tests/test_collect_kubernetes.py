@@ -24,21 +24,21 @@ import pytest
 import trustme
 from rich.console import Console
 
-import arcsupport.collect.kubernetes as collector
-from arcsupport.collect.kinds import KINDS
-from arcsupport.collect.kubernetes import (
+import arcsupport.sources.live.kubernetes as collector
+from arcsupport.engine.assess import Assessment
+from arcsupport.errors import InputError
+from arcsupport.rules.apis import LAST_APPLIED
+from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.inspection import inspect_bundle
+from arcsupport.sources.live.kinds import KINDS
+from arcsupport.sources.live.kubernetes import (
     REDACTED_ENV,
     REDACTED_LAST_APPLIED,
     ClusterOptions,
     collect_cluster,
 )
-from arcsupport.collect.progress import TerminalProgress
-from arcsupport.collect.writer import BundleWriter
-from arcsupport.engine import Assessment
-from arcsupport.errors import InputError
-from arcsupport.rules.apis import LAST_APPLIED
-from arcsupport.snapshot.bundle import read_snapshot
-from arcsupport.snapshot.inspection import inspect_bundle
+from arcsupport.sources.live.progress import TerminalProgress
+from arcsupport.sources.live.writer import BundleWriter
 from helpers import run_assess, run_cli
 from kube_emulator import (
     BUILTIN,
@@ -651,7 +651,7 @@ def test_progress_on_a_terminal_only() -> None:
 
 
 def test_the_client_is_imported_only_when_collecting() -> None:
-    code = "import sys, arcsupport.cli; assert 'kubernetes' not in sys.modules"
+    code = "import sys, arcsupport.cli.app; assert 'kubernetes' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

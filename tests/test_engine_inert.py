@@ -11,13 +11,13 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from arcsupport.engine import assess
+from arcsupport.engine.assess import assess
 from arcsupport.policy.loader import load_pack
 from arcsupport.rules import load_rules
 from arcsupport.rules.base import ADVISORIES, REGISTRY, Context, Facts, NotEvaluated, Outcome, Rule
-from arcsupport.snapshot.bundle import read_snapshot
-from arcsupport.snapshot.inventory import read_inventory
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.inventory import read_inventory
 from helpers import at, make_snapshot, node
 
 ROOT = Path(__file__).resolve().parent.parent

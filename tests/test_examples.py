@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from arcsupport.advisories import load_advisories
-from arcsupport.cli import main
-from arcsupport.engine import Assessment, assess
+from arcsupport.cli.app import main
+from arcsupport.engine.assess import Assessment, assess
 from arcsupport.rules.base import Finding, Operation
-from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import at, default_pack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -28,7 +28,7 @@ from icalendar import Calendar
 from junitparser import JUnitXml
 from rich.cells import cell_len
 
-from arcsupport.cli import main
+from arcsupport.cli.app import main
 from arcsupport.schema import load_schema
 from helpers import REFERENCE
 
@@ -311,7 +311,7 @@ def test_every_format_is_a_valid_document(
 
     document = json.loads(produced["json"])
     assert set(document) == {"schema", "evaluated_at", "lang", "policy", "totals", "clusters"}
-    assert document["schema"] == "arcsupport.fleet/v1"
+    assert document["schema"] == "arcsupport.engine.fleet/v1"
     assert document["evaluated_at"] == "2025-09-15T00:00:00Z"
     assert document["lang"] == lang
     assert set(document["policy"]) == {"name", "version", "data_as_of"}

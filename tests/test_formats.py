@@ -26,7 +26,7 @@ from icalendar import Calendar
 from junitparser import Failure, JUnitXml, Skipped
 from msgspec.structs import replace
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade

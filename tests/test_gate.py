@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.engine import assess
-from arcsupport.gate import gate_data, preflight
+from arcsupport.engine.assess import assess
+from arcsupport.engine.gate import gate_data, preflight
 from arcsupport.rules.base import OPERATIONS
-from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import at, default_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +162,7 @@ def test_gate_json_contract(arcsupport: Any) -> None:
         "schema", "cluster", "evaluated_at", "operation", "decision", "clauses", "reasons",
         "verdict",
     }  # fmt: skip
-    assert document["schema"] == "arcsupport.gate/v1"
+    assert document["schema"] == "arcsupport.engine.gate/v1"
     assert document["cluster"] == "contoso-deprecated"
     assert document["evaluated_at"] == "2025-09-15T00:00:00Z"
     assert document["operation"] == "update-os"

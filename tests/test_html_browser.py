@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, text
 from arcsupport.report.html import render_html
 from arcsupport.report.model import sort_by_urgency

@@ -16,10 +16,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from arcsupport.cli import main
+from arcsupport.cli.app import main
 from arcsupport.errors import InputError
-from arcsupport.snapshot.inventory import _resource, _resources, _rows, is_inventory, read_inventory
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.inventory import _resource, _resources, _rows, is_inventory, read_inventory
 from helpers import reference_body
 
 ROOT = Path(__file__).resolve().parent.parent

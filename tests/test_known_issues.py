@@ -25,9 +25,9 @@ from arcsupport.knownissues import (
     parse_known_issues,
 )
 from arcsupport.rules.base import Facts
-from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.facts import HostPlatform
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import REFERENCE, at, default_pack, make_snapshot, node
 
 ROOT = Path(__file__).parent.parent

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from arcsupport.engine import assess
+from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
 from arcsupport.policy.loader import PolicyError, load_pack
-from arcsupport.snapshot.bundle import read_snapshot
+from arcsupport.sources.bundle import read_snapshot
 from helpers import at, run_cli
 
 SHIPPED = Path(str(resources.files("arcsupport.policy") / "packs" / "aks-arc"))

@@ -20,10 +20,10 @@ import typer.main
 import yaml
 
 from arcsupport import __version__
-from arcsupport.cli import app
-from arcsupport.collect import rbac
-from arcsupport.collect.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
+from arcsupport.cli.app import app
 from arcsupport.rules import load_rules
+from arcsupport.sources.live import rbac
+from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
 from helpers import run_cli
 
 ROOT = Path(__file__).parent.parent

@@ -10,8 +10,8 @@ import pytest
 from arcsupport.i18n import has
 from arcsupport.rules.apis import LAST_APPLIED
 from arcsupport.rules.base import Finding, NotEvaluated, Outcome
-from arcsupport.snapshot.metrics import parse_metrics
 from arcsupport.snapshot.model import MetricsFacts, Provenance
+from arcsupport.sources.metrics import parse_metrics
 from helpers import (
     findings,
     gaps,

@@ -11,7 +11,7 @@ import pytest
 from arcsupport.i18n import catalog, has
 from arcsupport.policy.model import Pack
 from arcsupport.rules.base import NotEvaluated
-from arcsupport.snapshot.metrics import parse_metrics
+from arcsupport.sources.metrics import parse_metrics
 from helpers import (
     default_pack,
     findings,

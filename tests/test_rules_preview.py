@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from arcsupport.rules.base import NotEvaluated
-from arcsupport.snapshot.metrics import parse_metrics
 from arcsupport.snapshot.model import MetricsFacts
+from arcsupport.sources.metrics import parse_metrics
 from helpers import REFERENCE, findings, gaps, make_snapshot, pod, run_rule
 
 WHEN = "2025-09-01"

@@ -1,3 +1,3 @@
-from arcsupport.cli import main
+from arcsupport.cli.app import main
 
 main()

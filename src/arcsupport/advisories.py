@@ -22,11 +22,11 @@ from typing import Literal
 
 import msgspec
 
+from arcsupport.decoding import decode_json
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import Evidence, Facts, Message
-from arcsupport.snapshot.decode import decode_json
+from arcsupport.semver import KubeVersion
 
 Scheme = Literal["semver", "rpm"]
 Component = Literal[

@@ -20,9 +20,9 @@ from typing import Literal
 import msgspec
 
 from arcsupport.errors import InputError
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import Facts, Message
 from arcsupport.safeyaml import load_yaml
+from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import yymm_start
 
 SCHEMA = "arcsupport.known-issues/v1"

@@ -22,8 +22,8 @@ from typing import Literal, TypeVar
 
 import msgspec
 
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import AzureLocalRelease, Pack
+from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import add_months, yymm_start
 
 T = TypeVar("T")

@@ -11,8 +11,8 @@ from typing import Literal
 
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import Message
+from arcsupport.semver import KubeVersion
 
 StepKind = Literal["azure-local-update", "kubernetes-upgrade"]
 

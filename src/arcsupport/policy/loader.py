@@ -24,8 +24,8 @@ import platformdirs
 from arcsupport import __version__
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, has
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Calendar, Pack, Terms, TriageMatch
+from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import yymm_start
 
 DEFAULT_PACK = "aks-arc"

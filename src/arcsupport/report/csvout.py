@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from arcsupport.engine import VERDICTS, Assessment
+from arcsupport.engine.assess import VERDICTS, Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import sort_by_urgency, verdict_label
 from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts

@@ -13,7 +13,7 @@ from datetime import timedelta
 from icalendar import Alarm, Calendar, Event
 
 from arcsupport import __version__
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import sort_by_urgency, verdict_label
 from arcsupport.report.summary import days_phrase

@@ -11,7 +11,7 @@ import io
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import iso_time, sort_by_urgency, verdict_label
 from arcsupport.report.summary import at_or_above, fail_threshold, partial_gaps, skipped_rules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.rules.base import Deadline, Finding
 
@@ -90,7 +90,7 @@ def verdict_label(verdict: str, lang: Lang) -> str:
     return text(lang, f"ui.verdict.{verdict}") or verdict
 
 
-FLEET_SCHEMA = "arcsupport.fleet/v1"
+FLEET_SCHEMA = "arcsupport.engine.fleet/v1"
 _VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import msgspec
 
 from arcsupport import __version__
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.policy.model import Pack
 from arcsupport.report.jsonout import dumps

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from arcsupport.engine import Assessment, NotEvaluatedRule
+from arcsupport.engine.assess import Assessment, NotEvaluatedRule
 from arcsupport.i18n import Lang, text
 from arcsupport.rules.base import SEVERITY_ORDER, SEVERITY_RANK, Deadline, Finding, Severity
 

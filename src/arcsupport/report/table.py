@@ -10,7 +10,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, text
 from arcsupport.report.model import assessment_data, fleet_totals, sort_by_urgency
 from arcsupport.report.summary import severity_counts

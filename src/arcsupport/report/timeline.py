@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.calendar import MinorStatus, VersionCalendar
-from arcsupport.lifecycle.semver import KubeVersion
+from arcsupport.semver import KubeVersion
 
 WIDTH = 960
 _PLOT_LEFT = 150  # room for the row labels

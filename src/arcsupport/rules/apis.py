@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 import msgspec
 
 from arcsupport.lifecycle.planner import ApiMigration
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import DeprecatedApi
 from arcsupport.rules.base import (
     EVIDENCE_CAP,
@@ -27,6 +26,7 @@ from arcsupport.rules.base import (
     Severity,
     rule,
 )
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import GenericMeta, ObjectMeta, Workload
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

@@ -12,8 +12,8 @@ import msgspec
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Effect, Pack
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
 

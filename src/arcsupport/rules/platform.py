@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import (
     EVIDENCE_CAP,
     Arg,
@@ -19,6 +18,7 @@ from arcsupport.rules.base import (
     name_list,
     rule,
 )
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
 
 _NEEDS_HOST = (

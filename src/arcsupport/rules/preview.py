@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from enum import Enum
 from itertools import chain
 
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.rules.base import EVIDENCE_CAP, Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Container, Pod
 
 _NEEDS_METRICS = "kubernetes/metrics.txt (feature gate stages)"

@@ -7,7 +7,6 @@ from typing import Literal
 
 import msgspec
 
-from arcsupport.lifecycle.semver import KubeVersion, minor_distance
 from arcsupport.policy.model import SkewLimit
 from arcsupport.rules.base import (
     EVIDENCE_CAP,
@@ -22,6 +21,7 @@ from arcsupport.rules.base import (
     name_list,
     rule,
 )
+from arcsupport.semver import KubeVersion, minor_distance
 from arcsupport.snapshot.kube import Node, Workload
 
 _NEEDS_VERSION = (

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from arcsupport.collect.writer import BundleWriter
 from arcsupport.errors import InputError
 from arcsupport.snapshot.azure import ExtendedLocation
+from arcsupport.sources.live.writer import BundleWriter
 
 if TYPE_CHECKING:
     from azure.core.credentials import (

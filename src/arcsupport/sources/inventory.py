@@ -14,9 +14,9 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from arcsupport.decoding import decode_json_nulls_absent, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.snapshot import azure as az
-from arcsupport.snapshot.decode import decode_json_nulls_absent, explain_msgspec_error
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 
 _CONNECTED = "microsoft.kubernetes/connectedclusters"

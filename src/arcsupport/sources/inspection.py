@@ -13,13 +13,13 @@ from typing import Any
 
 import msgspec
 
-from arcsupport.collect.kinds import KINDS
+from arcsupport.decoding import decode_json
 from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
-from arcsupport.snapshot.archive import iter_directory, iter_tarball
-from arcsupport.snapshot.bundle import AZURE_FILES, BUNDLE_FORMAT, Manifest
-from arcsupport.snapshot.decode import decode_json
-from arcsupport.snapshot.privacy import (
+from arcsupport.sources.archive import iter_directory, iter_tarball
+from arcsupport.sources.bundle import AZURE_FILES, BUNDLE_FORMAT, Manifest
+from arcsupport.sources.live.kinds import KINDS
+from arcsupport.sources.privacy import (
     Hit,
     describe,
     scan_item,

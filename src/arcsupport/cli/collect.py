@@ -10,8 +10,8 @@ from typing import Annotated
 import msgspec
 import typer
 
-from arcsupport.collect.kinds import KINDS
 from arcsupport.errors import InputError
+from arcsupport.sources.live.kinds import KINDS
 
 _LISTED = ", ".join(kind.plural for kind in KINDS)
 
@@ -127,10 +127,10 @@ def collect_bundle(output: Path, source: LiveSource, collected_at: datetime) -> 
     """Write the bundle; return the one-line summary for the terminal."""
     # Imported here: `check` and `fleet` carry the collection options but mostly read files,
     # and never pay for the Kubernetes and Azure clients.
-    from arcsupport.collect.azure import AzureTarget, collect_azure
-    from arcsupport.collect.kubernetes import ClusterOptions, collect_cluster
-    from arcsupport.collect.progress import TerminalProgress
-    from arcsupport.collect.writer import BundleWriter
+    from arcsupport.sources.live.azure import AzureTarget, collect_azure
+    from arcsupport.sources.live.kubernetes import ClusterOptions, collect_cluster
+    from arcsupport.sources.live.progress import TerminalProgress
+    from arcsupport.sources.live.writer import BundleWriter
 
     if source.in_cluster and (source.kubeconfig is not None or source.context is not None):
         raise InputError(

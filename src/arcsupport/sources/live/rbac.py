@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from arcsupport.collect.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS, Kind
 from arcsupport.errors import InputError
 from arcsupport.safeyaml import dump_yaml
+from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS, Kind
 
 ROLE_NAME = "arcsupport-reader"
 DEFAULT_NAMESPACE = "arcsupport"

@@ -18,12 +18,12 @@ from typing import Any
 
 import msgspec
 
+from arcsupport.decoding import decode_json
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import VersionCalendar
-from arcsupport.lifecycle.semver import KubeVersion
 from arcsupport.policy.model import Pack
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.azure import KubernetesVersions
-from arcsupport.snapshot.decode import decode_json
 
 _VERSIONS_TYPE = "microsoft.hybridcontainerservice/kubernetesversions"
 

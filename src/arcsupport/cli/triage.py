@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 import typer
 
-from arcsupport.clikit import (
+from arcsupport.cli.options import (
     AtOption,
     LangChoice,
     LangOption,
@@ -22,7 +22,8 @@ from arcsupport.clikit import (
     emit,
     language,
 )
-from arcsupport.engine import Assessment, assess
+from arcsupport.engine.assess import Assessment, assess
+from arcsupport.engine.triage import Case, KnownIssue, parse_case, triage, upgrade_findings
 from arcsupport.errors import InputError
 from arcsupport.knownissues import builtin_known_issues, match_known_issues
 from arcsupport.lifecycle.calendar import VersionCalendar
@@ -34,8 +35,7 @@ from arcsupport.report.triage import render_triage_table, triage_data
 from arcsupport.rules.apis import migrations_by_removal
 from arcsupport.rules.base import Facts
 from arcsupport.safeyaml import load_yaml
-from arcsupport.snapshot.bundle import read_snapshot
-from arcsupport.triage import Case, KnownIssue, parse_case, triage, upgrade_findings
+from arcsupport.sources.bundle import read_snapshot
 
 # A case file is a ticket; anything larger is the wrong file.
 MAX_CASE_BYTES = 256 * 1024

@@ -27,7 +27,7 @@ from arcsupport.access.consent import (
     parse_reason,
     request_grant,
 )
-from arcsupport.clikit import (
+from arcsupport.cli.options import (
     AtOption,
     LangChoice,
     LangOption,

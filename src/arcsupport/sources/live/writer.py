@@ -18,7 +18,7 @@ import msgspec
 
 from arcsupport import __version__
 from arcsupport.errors import InputError
-from arcsupport.snapshot.bundle import (
+from arcsupport.sources.bundle import (
     BUNDLE_FORMAT,
     Manifest,
     ManifestCluster,

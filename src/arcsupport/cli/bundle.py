@@ -14,10 +14,10 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arcsupport.clikit import Output, OutputOption, emit
-from arcsupport.collect import rbac
+from arcsupport.cli.options import Output, OutputOption, emit
 from arcsupport.report.jsonout import dumps
-from arcsupport.snapshot.inspection import MAX_LISTED_HITS, Inspection, Missing, inspect_bundle
+from arcsupport.sources.inspection import MAX_LISTED_HITS, Inspection, Missing, inspect_bundle
+from arcsupport.sources.live import rbac
 from arcsupport.timeutil import as_utc
 
 INSPECTION_SCHEMA = "arcsupport.bundle-inspection/v1"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from arcsupport.engine import Assessment, assess
+from arcsupport.engine.assess import Assessment, assess
 from arcsupport.policy.model import Pack
-from arcsupport.snapshot.inventory import is_inventory, read_inventory
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.inventory import is_inventory, read_inventory
 
 if TYPE_CHECKING:
     from arcsupport.advisories import Advisory
@@ -48,7 +48,7 @@ def assess_fleet(
                 skipped += inventory.skipped
             else:
                 # Imported here: an export alone needs no bundle reader (tarfile, YAML facts).
-                from arcsupport.snapshot.bundle import read_snapshot
+                from arcsupport.sources.bundle import read_snapshot
 
                 snapshots.append(read_snapshot(source))
         assessments = []

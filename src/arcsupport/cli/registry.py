@@ -34,5 +34,5 @@ def register_commands(app: typer.Typer, argv: list[str], core: set[str]) -> None
     wanted = [COMMANDS[command]] if command in COMMANDS else list(COMMAND_MODULES)
     for name in wanted:
         if name not in _registered:
-            importlib.import_module(f"arcsupport.commands.{name}").register(app)
+            importlib.import_module(f"arcsupport.cli.{name}").register(app)
             _registered.add(name)

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arcsupport.clikit import (
+from arcsupport.cli.collect import (
+    AzureResourceIdOption,
+    ContextOption,
+    HelmSecretsOption,
+    InClusterOption,
+    KubeconfigOption,
+    LiveSource,
+    NameOption,
+    ResourceGroupOption,
+    SubscriptionOption,
+)
+from arcsupport.cli.options import (
     AdvisoriesOption,
     AtOption,
     FailOn,
@@ -27,18 +38,7 @@ from arcsupport.clikit import (
     language,
     write_atomically,
 )
-from arcsupport.commands import register_commands
-from arcsupport.commands.collect import (
-    AzureResourceIdOption,
-    ContextOption,
-    HelmSecretsOption,
-    InClusterOption,
-    KubeconfigOption,
-    LiveSource,
-    NameOption,
-    ResourceGroupOption,
-    SubscriptionOption,
-)
+from arcsupport.cli.registry import register_commands
 from arcsupport.errors import InputError
 from arcsupport.policy.loader import load_pack
 from arcsupport.report.formats import ReportFormat
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from arcsupport.advisories import Advisory, AdvisorySet
-    from arcsupport.engine import Assessment
-    from arcsupport.fleet import Fleet
+    from arcsupport.engine.assess import Assessment
+    from arcsupport.engine.fleet import Fleet
     from arcsupport.i18n import Lang
     from arcsupport.policy.model import Pack
     from arcsupport.snapshot.model import Snapshot
@@ -165,10 +165,10 @@ def check(
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
-    from arcsupport.engine import assess
+    from arcsupport.engine.assess import assess
     from arcsupport.report.formats import ReportFormat, render_document
     from arcsupport.report.table import render_assessment
-    from arcsupport.snapshot.bundle import read_snapshot
+    from arcsupport.sources.bundle import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -210,8 +210,8 @@ def _collect_live(source: LiveSource, keep: Path | None) -> Snapshot:
     """Collect into `keep`, or into a temporary folder removed once the bundle is read."""
     import tempfile
 
-    from arcsupport.commands.collect import collect_bundle
-    from arcsupport.snapshot.bundle import read_snapshot
+    from arcsupport.cli.collect import collect_bundle
+    from arcsupport.sources.bundle import read_snapshot
 
     collected_at = datetime.now(UTC)
     if keep is not None:
@@ -245,12 +245,12 @@ def gate(
     from rich.table import Table
     from rich.text import Text
 
-    from arcsupport.engine import assess
-    from arcsupport.gate import gate_data
+    from arcsupport.engine.assess import assess
+    from arcsupport.engine.gate import gate_data
     from arcsupport.i18n import text
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.table import DECISION_STYLE
-    from arcsupport.snapshot.bundle import read_snapshot
+    from arcsupport.sources.bundle import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -340,7 +340,7 @@ def plan(
     from arcsupport.report.plan import plan_data, render_plan_table
     from arcsupport.rules.apis import migrations_by_removal
     from arcsupport.rules.base import Facts
-    from arcsupport.snapshot.bundle import read_snapshot
+    from arcsupport.sources.bundle import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -438,7 +438,7 @@ def _assess_fleet(
     sources: list[Path], pack: Pack, moment: datetime, advisories: Sequence[Advisory]
 ) -> Fleet:
     """With a progress bar on a terminal (rich is imported only then)."""
-    from arcsupport.fleet import assess_fleet
+    from arcsupport.engine.fleet import assess_fleet
 
     if not sys.stderr.isatty():
         return assess_fleet(sources, pack, moment, advisories=advisories)
@@ -632,8 +632,8 @@ def policy_update(
     Versions a kubernetesVersions payload newly lists are recorded as offered from --at
     (default today); versions it no longer lists count as removed that day.
     """
+    from arcsupport.lifecycle.refresh import merge_endoflife, merge_kubernetes_versions
     from arcsupport.policy.loader import user_overlay_path
-    from arcsupport.policy.update import merge_endoflife, merge_kubernetes_versions
     from arcsupport.safeyaml import dump_yaml, load_yaml
 
     if (from_kubernetes_versions is None) == (from_endoflife is None):

@@ -33,11 +33,11 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from arcsupport.collect.kinds import HELM_SECRETS, KINDS, Kind
-from arcsupport.collect.progress import Progress
-from arcsupport.collect.writer import BundleWriter
 from arcsupport.errors import InputError
 from arcsupport.rules.apis import LAST_APPLIED
+from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, Kind
+from arcsupport.sources.live.progress import Progress
+from arcsupport.sources.live.writer import BundleWriter
 
 PAGE_SIZE = 500
 TIMEOUT_SECONDS = 30.0

@@ -15,16 +15,15 @@ from typing import Any
 
 import msgspec
 
-from arcsupport.errors import InputError
-from arcsupport.safeyaml import load_yaml
-from arcsupport.snapshot import azure as az
-from arcsupport.snapshot.archive import iter_directory, iter_tarball
-from arcsupport.snapshot.decode import (
+from arcsupport.decoding import (
     convert,
     decode_json,
     decode_json_nulls_absent,
     decode_list,
 )
+from arcsupport.errors import InputError
+from arcsupport.safeyaml import load_yaml
+from arcsupport.snapshot import azure as az
 from arcsupport.snapshot.facts import DeclaredFacts
 from arcsupport.snapshot.kube import (
     APIGroupList,
@@ -38,6 +37,7 @@ from arcsupport.snapshot.kube import (
     Workload,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
+from arcsupport.sources.archive import iter_directory, iter_tarball
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
 
@@ -167,7 +167,7 @@ def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -
     elif name == "metrics.txt":
         # prometheus_client brings http.server, email and ssl: 20 ms that a fleet of Azure
         # rows, which has no metrics, should not pay.
-        from arcsupport.snapshot.metrics import parse_metrics
+        from arcsupport.sources.metrics import parse_metrics
 
         snapshot.metrics = parse_metrics(data, where)
     elif name.endswith(".json"):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from arcsupport.engine import Assessment, OperationDecision
+from arcsupport.engine.assess import Assessment, OperationDecision
 from arcsupport.i18n import Lang, render
 from arcsupport.report.model import iso_time
 from arcsupport.rules.base import Operation
 
-SCHEMA = "arcsupport.gate/v1"
+SCHEMA = "arcsupport.engine.gate/v1"
 
 
 def preflight(assessment: Assessment, operation: Operation) -> OperationDecision:

@@ -23,7 +23,7 @@ from arcsupport.advisories import (
     load_advisories,
     match_advisories,
 )
-from arcsupport.clikit import (
+from arcsupport.cli.options import (
     AtOption,
     LangChoice,
     LangOption,
@@ -42,8 +42,8 @@ from arcsupport.knownissues import match_known_issues as match_issues
 from arcsupport.policy.loader import load_pack
 from arcsupport.report.jsonout import dumps
 from arcsupport.rules.base import Facts
-from arcsupport.snapshot.bundle import read_snapshot
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.bundle import read_snapshot
 
 ADVISORIES_SCHEMA = "arcsupport.advisories/v1"
 # Lines of instances a component shows in the table; JSON lists them all.

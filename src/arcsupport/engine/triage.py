@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 import msgspec
 
-from arcsupport.engine import Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.planner import Plan
 from arcsupport.policy.model import Pack, Terms, TriageMatch, TriageRule

@@ -1,0 +1,1 @@
+"""The `arcsupport` command, one module per command: parse, call, render, exit code."""

@@ -1,1 +1,0 @@
-"""Live sources: the Kubernetes API and Azure Resource Manager, written as a bundle."""
