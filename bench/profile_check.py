@@ -75,8 +75,10 @@ def main() -> None:
     from arcsupport.policy.loader import load_pack
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.model import assessment_data
-    from arcsupport.rules import load_rules
-    from arcsupport.rules.base import Context, Facts, NotEvaluated
+    from arcsupport.rules.facts import Facts
+    from arcsupport.rules.outcome import NotEvaluated
+    from arcsupport.rules.registry import load_rules
+    from arcsupport.rules.rule import Context
     from arcsupport.sources import bundle as bundle_module
     from arcsupport.timeutil import parse_at
 

@@ -15,16 +15,10 @@ from arcsupport.cli.app import main
 from arcsupport.engine.assess import Assessment, assess
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import (
-    Context,
-    Deadline,
-    Facts,
-    Finding,
-    Gap,
-    OperationEffect,
-    Outcome,
-)
+from arcsupport.rules.facts import Facts
+from arcsupport.rules.outcome import Deadline, Finding, Gap, OperationEffect, Outcome
+from arcsupport.rules.registry import load_rules
+from arcsupport.rules.rule import Context
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.facts import DeclaredFacts

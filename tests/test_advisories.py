@@ -19,28 +19,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from arcsupport.advisories import (
-    Advisory,
-    ClusterAdvisories,
-    Range,
-    Version,
-    load_advisories,
-    match_advisories,
-    node_distro,
-    parse_document,
-    parse_feed,
-    parse_osv,
-    rpm_compare,
-    semver_key,
-    sorted_events,
-    vulnerabilities,
-)
 from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, render
-from arcsupport.rules.base import Facts
+from arcsupport.rules.advisories.installed import node_distro
+from arcsupport.rules.advisories.match import ClusterAdvisories, match_advisories, vulnerabilities
+from arcsupport.rules.facts import Facts
 from arcsupport.schema import load_schema
+from arcsupport.snapshot.advisory import (
+    Advisory,
+    Range,
+    Version,
+    rpm_compare,
+    semver_key,
+    sorted_events,
+)
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.advisories import load_advisories, parse_document, parse_feed, parse_osv
 from arcsupport.sources.bundle import read_snapshot
 from helpers import REFERENCE, at, default_pack, make_snapshot, node, pod, workload
 

@@ -20,7 +20,8 @@ from rich.cells import cell_len
 
 from arcsupport.engine.assess import assess
 from arcsupport.report.model import assessment_data
-from arcsupport.rules import REGISTRY, RULE_MODULES, load_rules
+from arcsupport.rules.registry import RULES, load_rules
+from arcsupport.rules.rule import Rule
 from arcsupport.schema import load_schema
 from arcsupport.sources.bundle import read_snapshot
 from helpers import at, default_pack, run_cli
@@ -244,20 +245,19 @@ def test_golden(
     )
 
 
-def test_rule_order_does_not_depend_on_import_order() -> None:
-    """Goldens and coverage list rules in registry order, whichever test imported first."""
-    canonical = list(load_rules().items())
-    modules = [spec.check.__module__.rsplit(".", 1)[-1] for _, spec in canonical]
-    assert modules == sorted(modules, key=RULE_MODULES.index)
-    # As if the rule modules had been imported last to first (a test importing rules.apis).
-    by_module = sorted(
-        canonical, key=lambda item: -RULE_MODULES.index(modules[canonical.index(item)])
-    )
-    try:
-        REGISTRY.clear()
-        REGISTRY.update(by_module)
-        assert list(REGISTRY) != [rule_id for rule_id, _ in canonical]
-        assert list(load_rules().items()) == canonical
-    finally:
-        REGISTRY.clear()
-        REGISTRY.update(canonical)
+def test_every_declared_rule_is_in_the_registry_table_once() -> None:
+    """Goldens and coverage list rules in the table's order; a rule declared with @rule but
+    left out of the table would never run."""
+    import importlib
+    import pkgutil
+
+    import arcsupport.rules
+
+    declared: list[Rule] = []
+    for module in pkgutil.walk_packages(arcsupport.rules.__path__, "arcsupport.rules."):
+        loaded = importlib.import_module(module.name)
+        declared += [value for value in vars(loaded).values() if isinstance(value, Rule)]
+    table = list(RULES)
+    assert len(set(map(id, table))) == len(table), "a rule is listed twice"
+    assert {id(spec) for spec in declared} == {id(spec) for spec in table}
+    assert list(load_rules()) == [spec.id for spec in table]

@@ -13,8 +13,10 @@ import pytest
 
 from arcsupport.engine.assess import assess
 from arcsupport.policy.loader import load_pack
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import ADVISORIES, REGISTRY, Context, Facts, NotEvaluated, Outcome, Rule
+from arcsupport.rules.facts import Facts
+from arcsupport.rules.outcome import NotEvaluated, Outcome
+from arcsupport.rules.registry import REGISTRY, load_rules
+from arcsupport.rules.rule import ADVISORIES, Context, Rule
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.inventory import read_inventory

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from arcsupport.advisories import load_advisories
 from arcsupport.cli.app import main
 from arcsupport.engine.assess import Assessment, assess
-from arcsupport.rules.base import Finding, Operation
+from arcsupport.rules.outcome import Finding
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.advisories import load_advisories
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.types import Operation
 from helpers import at, default_pack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -27,7 +27,7 @@ from junitparser import Failure, JUnitXml, Skipped
 from msgspec.structs import replace
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import LANGS, Lang, render, text
+from arcsupport.i18n import LANGS, Lang, Message, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
 from arcsupport.report.csvout import render_csv
@@ -37,8 +37,9 @@ from arcsupport.report.junit import render_junit
 from arcsupport.report.markdown import render_markdown, render_plan_markdown
 from arcsupport.report.model import sort_by_urgency
 from arcsupport.report.sarif import render_sarif
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import SEVERITY_ORDER, SEVERITY_RANK, Evidence, Message
+from arcsupport.rules.outcome import Evidence
+from arcsupport.rules.registry import load_rules
+from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK
 from helpers import REFERENCE, default_pack
 from report_cases import fleet, single
 

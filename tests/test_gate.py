@@ -20,8 +20,8 @@ from rich.cells import cell_len
 
 from arcsupport.engine.assess import assess
 from arcsupport.engine.gate import gate_data, preflight
-from arcsupport.rules.base import OPERATIONS
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.types import OPERATIONS
 from helpers import at, default_pack
 
 ROOT = Path(__file__).resolve().parent.parent

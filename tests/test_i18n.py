@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from arcsupport.engine.assess import Assessment, assess
-from arcsupport.i18n import LANGS, Lang, catalog, has, render, text
+from arcsupport.i18n import LANGS, Lang, Message, catalog, has, render, text
 from arcsupport.report.model import assessment_data
 from arcsupport.report.table import render_assessment
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import OPERATIONS, SEVERITY_ORDER, Message
+from arcsupport.rules.registry import load_rules
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.types import OPERATIONS, SEVERITY_ORDER
 from helpers import at, default_pack
 
 ROOT = Path(__file__).parent.parent

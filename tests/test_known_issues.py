@@ -14,20 +14,19 @@ import pytest
 import yaml
 from rich.cells import cell_len
 
+from arcsupport.engine.known_issues import KnownIssueMatch, match_known_issues
 from arcsupport.errors import InputError
 from arcsupport.i18n import LANGS, render
-from arcsupport.knownissues import (
-    KnownIssue,
-    KnownIssueMatch,
-    builtin_known_issues,
-    load_known_issues,
-    match_known_issues,
-    parse_known_issues,
-)
-from arcsupport.rules.base import Facts
+from arcsupport.rules.facts import Facts
 from arcsupport.snapshot.facts import HostPlatform
+from arcsupport.snapshot.known_issue import KnownIssue
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.known_issues import (
+    builtin_known_issues,
+    load_known_issues,
+    parse_known_issues,
+)
 from helpers import REFERENCE, at, default_pack, make_snapshot, node
 
 ROOT = Path(__file__).parent.parent

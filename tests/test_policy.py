@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from arcsupport.engine.assess import assess
-from arcsupport.errors import InputError
-from arcsupport.policy.loader import PolicyError, load_pack
+from arcsupport.errors import InputError, PolicyError
+from arcsupport.policy.loader import load_pack
 from arcsupport.sources.bundle import read_snapshot
 from helpers import at, run_cli
 

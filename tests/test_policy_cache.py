@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from arcsupport.errors import PolicyError
 from arcsupport.policy import loader
-from arcsupport.policy.loader import PolicyError, load_pack, pack_cache_dir, user_overlay_path
+from arcsupport.policy.loader import load_pack, pack_cache_dir, user_overlay_path
 
 
 def kept() -> list[Path]:

@@ -19,11 +19,11 @@ import pytest
 import typer.main
 import yaml
 
-from arcsupport import __version__
 from arcsupport.cli.app import app
-from arcsupport.rules import load_rules
+from arcsupport.rules.registry import load_rules
 from arcsupport.sources.live import rbac
 from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
+from arcsupport.version import __version__
 from helpers import run_cli
 
 ROOT = Path(__file__).parent.parent

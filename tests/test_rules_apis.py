@@ -9,7 +9,7 @@ import pytest
 
 from arcsupport.i18n import has
 from arcsupport.rules.apis import LAST_APPLIED
-from arcsupport.rules.base import Finding, NotEvaluated, Outcome
+from arcsupport.rules.outcome import Finding, NotEvaluated, Outcome
 from arcsupport.snapshot.model import MetricsFacts, Provenance
 from arcsupport.sources.metrics import parse_metrics
 from helpers import (

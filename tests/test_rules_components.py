@@ -10,7 +10,7 @@ import pytest
 
 from arcsupport.i18n import catalog, has
 from arcsupport.policy.model import Pack
-from arcsupport.rules.base import NotEvaluated
+from arcsupport.rules.outcome import NotEvaluated
 from arcsupport.sources.metrics import parse_metrics
 from helpers import (
     default_pack,

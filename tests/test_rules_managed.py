@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from arcsupport.policy.model import ManagedComponent, Pack
-from arcsupport.rules.base import NotEvaluated
+from arcsupport.rules.outcome import NotEvaluated
 from arcsupport.snapshot.kube import Pod, Workload
 from helpers import (
     REFERENCE,

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from arcsupport.i18n import text
-from arcsupport.rules.base import Finding, NotEvaluated
+from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Snapshot
 from helpers import findings, gaps, make_snapshot, node, reference_json, run_assess, run_rule

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arcsupport.i18n import text
-from arcsupport.rules.base import Finding, NotEvaluated
+from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
     findings,

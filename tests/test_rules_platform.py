@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from arcsupport.i18n import has, render
-from arcsupport.rules.base import Message, NotEvaluated
+from arcsupport.i18n import Message, has, render
+from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
     deadlines,
     findings,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from arcsupport.rules.base import NotEvaluated
+from arcsupport.rules.outcome import NotEvaluated
 from arcsupport.snapshot.model import MetricsFacts
 from arcsupport.sources.metrics import parse_metrics
 from helpers import REFERENCE, findings, gaps, make_snapshot, pod, run_rule

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from arcsupport.i18n import has, render
-from arcsupport.rules.base import NotEvaluated
+from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
     findings,
     gaps,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from arcsupport.i18n import catalog, has
-from arcsupport.rules.base import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
+from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
 from arcsupport.snapshot.model import Provenance
 from helpers import (
     deadlines,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from arcsupport.rules.base import NotEvaluated
+from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
     deadlines,
     findings,

@@ -14,7 +14,7 @@ import msgspec
 import pytest
 
 from arcsupport.policy.loader import load_pack
-from arcsupport.rules.base import Facts
+from arcsupport.rules.facts import Facts
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Provenance, Snapshot

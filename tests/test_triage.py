@@ -19,14 +19,16 @@ import yaml
 
 from arcsupport.cli.app import main
 from arcsupport.cli.triage import MAX_CASE_BYTES, ClusterContext, cluster_for_triage
+from arcsupport.engine.known_issues import match_known_issues
 from arcsupport.engine.triage import Case, TriageDecision, parse_case, triage
+from arcsupport.errors import PolicyError
 from arcsupport.i18n import LANGS, catalog, render
-from arcsupport.knownissues import builtin_known_issues, match_known_issues
-from arcsupport.policy.loader import PolicyError, load_pack
+from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
 from arcsupport.report.triage import SCHEMA, render_triage_table, triage_data
-from arcsupport.rules.base import Facts
+from arcsupport.rules.facts import Facts
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.known_issues import builtin_known_issues
 from helpers import at, default_pack
 
 ROOT = Path(__file__).parent.parent

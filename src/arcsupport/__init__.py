@@ -1,3 +1,5 @@
 """arcsupport: the AKS enabled by Azure Arc support policy as working software."""
 
-__version__ = "0.1.0"
+from arcsupport.version import __version__
+
+__all__ = ["__version__"]

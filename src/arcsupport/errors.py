@@ -1,4 +1,14 @@
-"""Errors that end a command with exit code 2 and one line on stderr."""
+"""Every error arcsupport raises on purpose, in one place.
+
+    InputError        the user's input (a file, a flag, a bundle) cannot be used as given:
+    │                 exit code 2 and one line on stderr, naming where and what
+    └── PolicyError   a policy pack or overlay is malformed or inconsistent
+
+Rules signal missing facts with `arcsupport.rules.outcome.NotEvaluated`, which is not an error:
+the engine turns it into coverage. The audit log's `HeadMissing` lives with the audit chain.
+"""
+
+from __future__ import annotations
 
 
 class InputError(Exception):
@@ -8,3 +18,10 @@ class InputError(Exception):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+
+
+class PolicyError(InputError):
+    """A policy pack or overlay is malformed or inconsistent."""
+
+
+__all__ = ["InputError", "PolicyError"]

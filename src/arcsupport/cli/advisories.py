@@ -15,14 +15,6 @@ import typer
 from rich.console import RenderableType
 from rich.text import Text
 
-from arcsupport.advisories import (
-    AdvisorySet,
-    ClusterAdvisories,
-    Exposure,
-    Undetermined,
-    load_advisories,
-    match_advisories,
-)
 from arcsupport.cli.options import (
     AtOption,
     LangChoice,
@@ -35,15 +27,25 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
+from arcsupport.engine.known_issues import KnownIssueMatch
+from arcsupport.engine.known_issues import match_known_issues as match_issues
 from arcsupport.i18n import Lang, render, text
-from arcsupport.knownissues import SCHEMA as KNOWN_ISSUES_SCHEMA
-from arcsupport.knownissues import KnownIssue, KnownIssueMatch, load_known_issues
-from arcsupport.knownissues import match_known_issues as match_issues
 from arcsupport.policy.loader import load_pack
 from arcsupport.report.jsonout import dumps
-from arcsupport.rules.base import Facts
+from arcsupport.rules.advisories.match import (
+    ClusterAdvisories,
+    Exposure,
+    Undetermined,
+    match_advisories,
+)
+from arcsupport.rules.facts import Facts
+from arcsupport.snapshot.advisory import AdvisorySet
+from arcsupport.snapshot.known_issue import SCHEMA as KNOWN_ISSUES_SCHEMA
+from arcsupport.snapshot.known_issue import KnownIssue
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.sources.advisories import load_advisories
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.known_issues import load_known_issues
 
 ADVISORIES_SCHEMA = "arcsupport.advisories/v1"
 # Lines of instances a component shows in the table; JSON lists them all.

@@ -51,11 +51,11 @@ if TYPE_CHECKING:
 
     from rich.console import RenderableType
 
-    from arcsupport.advisories import Advisory, AdvisorySet
     from arcsupport.engine.assess import Assessment
     from arcsupport.engine.fleet import Fleet
     from arcsupport.i18n import Lang
     from arcsupport.policy.model import Pack
+    from arcsupport.snapshot.advisory import Advisory, AdvisorySet
     from arcsupport.snapshot.model import Snapshot
 
 app = typer.Typer(
@@ -100,7 +100,7 @@ class CheckFormat(StrEnum):
 
 
 def _fails(assessments: list[Assessment], fail_on: FailOn) -> bool:
-    from arcsupport.rules.base import SEVERITY_RANK
+    from arcsupport.types import SEVERITY_RANK
 
     threshold = SEVERITY_RANK[fail_on.value]
     return any(
@@ -201,7 +201,7 @@ def _advisories(paths: list[Path] | None) -> AdvisorySet | None:
     """Loaded only when asked for: the matching code is a noticeable part of start-up."""
     if not paths:
         return None
-    from arcsupport.advisories import load_advisories
+    from arcsupport.sources.advisories import load_advisories
 
     return load_advisories(paths)
 
@@ -339,7 +339,7 @@ def plan(
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.plan import plan_data, render_plan_table
     from arcsupport.rules.apis import migrations_by_removal
-    from arcsupport.rules.base import Facts
+    from arcsupport.rules.facts import Facts
     from arcsupport.sources.bundle import read_snapshot
 
     moment = at_moment(at)
@@ -525,7 +525,7 @@ def explain(
     from rich.text import Text
 
     from arcsupport.i18n import text
-    from arcsupport.rules import load_rules
+    from arcsupport.rules.registry import load_rules
 
     pack = load_pack(policy)
     rules = load_rules()

@@ -23,9 +23,9 @@ from arcsupport.cli.options import (
     language,
 )
 from arcsupport.engine.assess import Assessment, assess
+from arcsupport.engine.known_issues import match_known_issues
 from arcsupport.engine.triage import Case, KnownIssue, parse_case, triage, upgrade_findings
 from arcsupport.errors import InputError
-from arcsupport.knownissues import builtin_known_issues, match_known_issues
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.loader import load_pack
@@ -33,9 +33,10 @@ from arcsupport.policy.model import Pack
 from arcsupport.report.jsonout import dumps
 from arcsupport.report.triage import render_triage_table, triage_data
 from arcsupport.rules.apis import migrations_by_removal
-from arcsupport.rules.base import Facts
+from arcsupport.rules.facts import Facts
 from arcsupport.safeyaml import load_yaml
 from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.known_issues import builtin_known_issues
 
 # A case file is a ticket; anything larger is the wrong file.
 MAX_CASE_BYTES = 256 * 1024

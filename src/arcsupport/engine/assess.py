@@ -10,30 +10,18 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
-from arcsupport.policy.loader import PolicyError
+from arcsupport.errors import PolicyError
+from arcsupport.i18n import Message
 from arcsupport.policy.model import Pack, PackInfo
-from arcsupport.rules import REGISTRY, load_rules
-from arcsupport.rules.base import (
-    ADVISORIES,
-    OPERATIONS,
-    SEVERITY_ORDER,
-    Context,
-    Deadline,
-    Decision,
-    Facts,
-    Finding,
-    Message,
-    NotEvaluated,
-    Operation,
-    OperationEffect,
-    Outcome,
-    Rule,
-    per_pack,
-)
+from arcsupport.rules.facts import Facts, per_pack
+from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
+from arcsupport.rules.registry import REGISTRY, load_rules
+from arcsupport.rules.rule import ADVISORIES, Context, Rule
 from arcsupport.snapshot.model import Snapshot
+from arcsupport.types import OPERATIONS, SEVERITY_ORDER, Decision, Operation
 
 if TYPE_CHECKING:  # the advisory module is imported only when advisories are matched
-    from arcsupport.advisories import Advisory
+    from arcsupport.snapshot.advisory import Advisory
 
 Verdict = Literal["supported", "at-risk", "unsupported"]
 VERDICTS: tuple[Verdict, ...] = ("unsupported", "at-risk", "supported")

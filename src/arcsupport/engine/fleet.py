@@ -16,7 +16,7 @@ from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import is_inventory, read_inventory
 
 if TYPE_CHECKING:
-    from arcsupport.advisories import Advisory
+    from arcsupport.snapshot.advisory import Advisory
 
 
 class Fleet(msgspec.Struct, frozen=True, gc=False):

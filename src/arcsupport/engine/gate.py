@@ -8,7 +8,7 @@ from typing import Any
 from arcsupport.engine.assess import Assessment, OperationDecision
 from arcsupport.i18n import Lang, render
 from arcsupport.report.model import iso_time
-from arcsupport.rules.base import Operation
+from arcsupport.types import Operation
 
 SCHEMA = "arcsupport.engine.gate/v1"
 

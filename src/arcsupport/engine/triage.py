@@ -18,9 +18,10 @@ import msgspec
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
+from arcsupport.i18n import Message
 from arcsupport.lifecycle.planner import Plan
 from arcsupport.policy.model import Pack, Terms, TriageMatch, TriageRule
-from arcsupport.rules.base import Finding, Message
+from arcsupport.rules.outcome import Finding
 
 Decision = Literal["in-scope", "best-effort", "out-of-scope", "upgrade-first"]
 

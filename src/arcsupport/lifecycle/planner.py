@@ -10,8 +10,8 @@ from datetime import date
 from typing import Literal
 
 from arcsupport.errors import InputError
+from arcsupport.i18n import Message
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
-from arcsupport.rules.base import Message
 from arcsupport.semver import KubeVersion
 
 StepKind = Literal["azure-local-update", "kubernetes-upgrade"]

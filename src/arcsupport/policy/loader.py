@@ -21,20 +21,16 @@ from typing import Any
 import msgspec
 import platformdirs
 
-from arcsupport import __version__
-from arcsupport.errors import InputError
+from arcsupport.errors import PolicyError
 from arcsupport.i18n import LANGS, has
 from arcsupport.policy.model import Calendar, Pack, Terms, TriageMatch
 from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import yymm_start
+from arcsupport.version import __version__
 
 DEFAULT_PACK = "aks-arc"
 USER_OVERLAY = "overlay.yaml"
 _PACKS = resources.files("arcsupport.policy") / "packs"
-
-
-class PolicyError(InputError):
-    """A pack that is malformed or inconsistent."""
 
 
 def _read_documents(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], dict[str, str]]:

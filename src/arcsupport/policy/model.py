@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 
-Effect = Literal["unsupported", "blocked", "warning", "best-effort", "out-of-scope", "info"]
+from arcsupport.types import Effect
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):

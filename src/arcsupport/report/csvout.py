@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import io
 
-from arcsupport.engine.assess import VERDICTS, Assessment
+from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import sort_by_urgency, verdict_label
 from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts
-from arcsupport.rules.base import SEVERITY_ORDER
+from arcsupport.types import SEVERITY_ORDER, VERDICTS
 
 _LEADING = ("cluster", "resource_id", "kubernetes_version", "verdict", "nearest_deadline", "what")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from arcsupport import __version__
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
@@ -20,7 +19,8 @@ from arcsupport.policy.model import Pack
 from arcsupport.report.model import assessment_data, fleet_data, sort_by_urgency
 from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
 from arcsupport.report.timeline import build_timeline
-from arcsupport.rules.base import SEVERITY_ORDER
+from arcsupport.types import SEVERITY_ORDER
+from arcsupport.version import __version__
 
 
 @cache

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from arcsupport import __version__
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import sort_by_urgency, verdict_label
 from arcsupport.report.summary import days_phrase
-from arcsupport.rules.base import Deadline
+from arcsupport.rules.outcome import Deadline
+from arcsupport.version import __version__
 
 ALARM_DAYS = 14
 

@@ -15,8 +15,9 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import iso_time, sort_by_urgency, verdict_label
 from arcsupport.report.summary import at_or_above, fail_threshold, partial_gaps, skipped_rules
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import SEVERITY_ORDER, Finding
+from arcsupport.rules.outcome import Finding
+from arcsupport.rules.registry import load_rules
+from arcsupport.types import SEVERITY_ORDER
 
 
 def _describe(lang: Lang, finding: Finding) -> str:

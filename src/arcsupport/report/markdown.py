@@ -17,8 +17,8 @@ from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.planner import Plan, PlanStep
 from arcsupport.report.model import assessment_data, fleet_data, sort_by_urgency
 from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
-from arcsupport.rules.base import SEVERITY_ORDER
 from arcsupport.semver import KubeVersion
+from arcsupport.types import SEVERITY_ORDER
 
 _VERDICT_MARK = {"unsupported": "🔴", "at-risk": "🟡", "supported": "🟢"}
 _DECISION_MARK = {"allow": "✅", "warn": "⚠️", "block": "⛔"}

@@ -9,7 +9,7 @@ from typing import Any
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
-from arcsupport.rules.base import Deadline, Finding
+from arcsupport.rules.outcome import Deadline, Finding
 
 SCHEMA = "arcsupport.assessment/v1"
 

@@ -13,14 +13,15 @@ from typing import Any, Literal
 
 import msgspec
 
-from arcsupport import __version__
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.policy.model import Pack
 from arcsupport.report.jsonout import dumps
 from arcsupport.report.model import assessment_data, sort_by_urgency
-from arcsupport.rules import load_rules
-from arcsupport.rules.base import Finding, Severity
+from arcsupport.rules.outcome import Finding
+from arcsupport.rules.registry import load_rules
+from arcsupport.types import Severity
+from arcsupport.version import __version__
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

@@ -7,7 +7,8 @@ from datetime import date
 
 from arcsupport.engine.assess import Assessment, NotEvaluatedRule
 from arcsupport.i18n import Lang, text
-from arcsupport.rules.base import SEVERITY_ORDER, SEVERITY_RANK, Deadline, Finding, Severity
+from arcsupport.rules.outcome import Deadline, Finding
+from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK, Severity
 
 
 def days_phrase(lang: Lang, day: date, today: date) -> str:

@@ -14,7 +14,7 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, text
 from arcsupport.report.model import assessment_data, fleet_totals, sort_by_urgency
 from arcsupport.report.summary import severity_counts
-from arcsupport.rules.base import SEVERITY_ORDER
+from arcsupport.types import SEVERITY_ORDER
 
 _VERDICT_STYLE = {"supported": "bold green", "at-risk": "bold yellow", "unsupported": "bold red"}
 _SEVERITY_STYLE = {

@@ -15,19 +15,12 @@ import msgspec
 
 from arcsupport.lifecycle.planner import ApiMigration
 from arcsupport.policy.model import DeprecatedApi
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Context,
-    Evidence,
-    Facts,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    Severity,
-    rule,
-)
+from arcsupport.rules.facts import Facts
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
+from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import GenericMeta, ObjectMeta, Workload
+from arcsupport.types import Severity
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

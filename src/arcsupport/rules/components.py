@@ -12,18 +12,10 @@ from itertools import chain
 import msgspec
 
 from arcsupport.policy.model import ComponentSignature
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    Severity,
-    name_list,
-    per_pack,
-    rule,
-)
+from arcsupport.rules.facts import per_pack
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
+from arcsupport.types import Severity
 
 # A finding about many objects names the first few; `signals` says how many matched.
 _SUMMARY_CAP = 5

@@ -9,16 +9,8 @@ from fnmatch import fnmatchcase
 import msgspec
 
 from arcsupport.policy.model import ManagedComponent
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    name_list,
-    rule,
-)
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.kube import Container, ManagedFieldsEntry, PodSpec, Workload
 
 _NEEDS_DAEMONSETS = "kubernetes/daemonsets.json"

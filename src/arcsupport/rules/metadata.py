@@ -9,16 +9,8 @@ from collections.abc import Iterator
 
 import msgspec
 
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    name_list,
-    rule,
-)
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.kube import Node
 
 _NEEDS_NODES = "the nodes (kubernetes/nodes.json)"

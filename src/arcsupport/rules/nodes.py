@@ -11,16 +11,8 @@ from fractions import Fraction
 
 import msgspec
 
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    name_list,
-    rule,
-)
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.azure import AgentPoolProfile, VmSku
 from arcsupport.snapshot.kube import Node, PodSpec
 from arcsupport.snapshot.model import Snapshot

@@ -7,19 +7,11 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Arg,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    name_list,
-    rule,
-)
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
+from arcsupport.types import Arg
 
 _NEEDS_HOST = (
     "facts.yaml host_platform (kind and version), or azure/azure-local-cluster.json with a "

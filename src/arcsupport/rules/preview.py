@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from enum import Enum
 from itertools import chain
 
-from arcsupport.rules.base import EVIDENCE_CAP, Context, Evidence, Gap, NotEvaluated, Outcome, rule
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
+from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Container, Pod
 

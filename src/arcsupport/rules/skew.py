@@ -8,21 +8,12 @@ from typing import Literal
 import msgspec
 
 from arcsupport.policy.model import SkewLimit
-from arcsupport.rules.base import (
-    EVIDENCE_CAP,
-    Arg,
-    ClusterVersion,
-    Context,
-    Evidence,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    Severity,
-    name_list,
-    rule,
-)
+from arcsupport.rules.facts import ClusterVersion
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
+from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion, minor_distance
 from arcsupport.snapshot.kube import Node, Workload
+from arcsupport.types import Arg, Severity
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"

@@ -14,9 +14,11 @@ from typing import TypedDict
 
 import msgspec
 
-from arcsupport.rules.base import Context, Evidence, Gap, NotEvaluated, Operation, Outcome, rule
+from arcsupport.rules.outcome import Evidence, Gap, NotEvaluated, Outcome
+from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.kube import Node
 from arcsupport.timeutil import as_utc
+from arcsupport.types import Operation
 
 
 class _Since(msgspec.Struct, frozen=True, gc=False):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.rules.base import Context, NotEvaluated, Outcome, rule
+from arcsupport.rules.outcome import NotEvaluated, Outcome
+from arcsupport.rules.rule import Context, rule
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"

@@ -16,7 +16,6 @@ from typing import BinaryIO
 
 import msgspec
 
-from arcsupport import __version__
 from arcsupport.errors import InputError
 from arcsupport.sources.bundle import (
     BUNDLE_FORMAT,
@@ -25,6 +24,7 @@ from arcsupport.sources.bundle import (
     NotCollected,
     Redaction,
 )
+from arcsupport.version import __version__
 
 _TARBALL_SUFFIXES = (".tar.gz", ".tgz")
 

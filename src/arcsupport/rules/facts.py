@@ -1,120 +1,27 @@
-"""What a rule is, what it returns, and the context it reads. Rules are pure: they read the
-snapshot, the pack and the evaluation time from the context and yield outcomes."""
+"""Views of a snapshot that several rules derive alike (the cluster's version, nodes by
+kubelet, the host platform...), each computed once per assessment, and data derived from the
+pack alone, once per pack."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
-from arcsupport.policy.model import Effect, Pack
+from arcsupport.policy.model import Pack
+from arcsupport.rules.outcome import Evidence
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
 
-if TYPE_CHECKING:  # arcsupport.advisories builds on Facts; only the annotation is needed here
-    from arcsupport.advisories import Advisory
+if TYPE_CHECKING:  # the advisory model is imported only when advisories are matched
+    from arcsupport.snapshot.advisory import Advisory
 
 T = TypeVar("T")
-Severity = Effect
-Operation = Literal["upgrade", "update-os", "scale", "create-nodepool", "create-vm"]
-OPERATIONS: tuple[Operation, ...] = (
-    "upgrade",
-    "update-os",
-    "scale",
-    "create-nodepool",
-    "create-vm",
-)
-Decision = Literal["allow", "warn", "block"]
-
-# --fail-on compares against this rank: `warning` fails on warnings, blocks and worse.
-SEVERITY_RANK: dict[str, int] = {
-    "unsupported": 3,
-    "blocked": 2,
-    "warning": 2,
-    "best-effort": 1,
-    "out-of-scope": 1,
-    "info": 1,
-}
-SEVERITY_ORDER: tuple[Severity, ...] = (
-    "unsupported",
-    "blocked",
-    "warning",
-    "best-effort",
-    "out-of-scope",
-    "info",
-)
-
-Arg = str | int | float
-
-# A finding about many objects shows this many as evidence and by name in its message; its
-# arguments say how many there are in all.
-EVIDENCE_CAP = 10
-
-
-def name_list(names: Sequence[str], cap: int = EVIDENCE_CAP) -> str:
-    """`a, b, c (+7)`: the first `cap` names for a message, and how many more there are."""
-    more = len(names) - cap
-    return ", ".join(names[:cap]) + (f" (+{more})" if more > 0 else "")
-
-
-class Message(msgspec.Struct, frozen=True, gc=False):
-    """A catalog key and its arguments; rendered in the reader's language at the edge."""
-
-    key: str
-    args: Mapping[str, Arg] = msgspec.field(default_factory=dict)
-
-
-class Evidence(msgspec.Struct, frozen=True, gc=False):
-    object: str
-    field: str
-    value: str
-    provenance: Provenance
-    source: str
-
-
-class Finding(msgspec.Struct, frozen=True, gc=False):
-    rule: str
-    clauses: tuple[str, ...]
-    severity: Severity
-    message: Message  # the catalog entry has title, message and fix
-    evidence: tuple[Evidence, ...]
-    deadline: date | None = None
-
-
-class OperationEffect(msgspec.Struct, frozen=True, gc=False):
-    operation: Operation
-    decision: Decision
-    clauses: tuple[str, ...]
-    reason: Message
-
-
-class Deadline(msgspec.Struct, frozen=True, gc=False):
-    date: date
-    clauses: tuple[str, ...]
-    what: Message
-
-
-class Gap(msgspec.Struct, frozen=True, gc=False):
-    """Part of a rule could not run; the rest of it did."""
-
-    needs: tuple[str, ...]
-
-
-Outcome = Finding | OperationEffect | Deadline | Gap
-
-
-class NotEvaluated(Exception):
-    """Raised by a rule that lacks the facts it needs."""
-
-    def __init__(self, *needs: str) -> None:
-        super().__init__(", ".join(needs))
-        self.needs = needs
 
 
 class ClusterVersion(msgspec.Struct, frozen=True, gc=False):
@@ -281,89 +188,3 @@ def _solution_release(version: str) -> str | None:
         if 1 <= month <= 12:
             return parts[1]
     return None
-
-
-class Context(msgspec.Struct, frozen=True, gc=False):
-    """What one rule sees: the shared facts, the pack, and the evaluation time."""
-
-    rule: str
-    facts: Facts
-    at: datetime
-
-    @property
-    def snapshot(self) -> Snapshot:
-        return self.facts.snapshot
-
-    @property
-    def pack(self) -> Pack:
-        return self.facts.pack
-
-    @property
-    def today(self) -> date:
-        return self.at.date()
-
-    def finding(
-        self,
-        key: str,
-        severity: Severity,
-        clauses: tuple[str, ...],
-        evidence: tuple[Evidence, ...] | list[Evidence],
-        deadline: date | None = None,
-        **args: Arg,
-    ) -> Finding:
-        return Finding(
-            self.rule, clauses, severity, Message(f"{self.rule}.{key}", args), tuple(evidence),
-            deadline,
-        )  # fmt: skip
-
-    def operation(
-        self,
-        operation: Operation,
-        decision: Decision,
-        clauses: tuple[str, ...],
-        key: str,
-        **args: Arg,
-    ) -> OperationEffect:
-        return OperationEffect(operation, decision, clauses, Message(f"{self.rule}.op.{key}", args))
-
-    def deadline(self, day: date, clauses: tuple[str, ...], key: str, **args: Arg) -> Deadline:
-        return Deadline(day, clauses, Message(f"{self.rule}.deadline.{key}", args))
-
-
-RuleFunction = Callable[[Context], Iterator[Outcome]]
-ADVISORIES = "advisories"
-
-
-class Rule(msgspec.Struct, frozen=True, gc=False):
-    id: str
-    clauses: tuple[str, ...]
-    needs: tuple[str, ...]  # the facts it reads, in the words coverage prints
-    operations: tuple[Operation, ...]  # operations it can warn on or block
-    check: RuleFunction
-    # Snapshot fields (or ADVISORIES, the advisories given to the engine) without which the
-    # rule reads nothing else of the snapshot: when all are absent its outcome depends on the
-    # pack, the time and the advisories alone, and the engine reuses it across a fleet (tests
-    # check the claim by recording what each rule reads).
-    inert_without: tuple[str, ...] = ()
-
-
-REGISTRY: dict[str, Rule] = {}
-
-
-def rule(
-    id: str,
-    *,
-    clauses: tuple[str, ...],
-    needs: tuple[str, ...],
-    operations: tuple[Operation, ...] = (),
-    inert_without: tuple[str, ...] = (),
-) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule under a stable id. Its documentation lives in the message catalogs."""
-
-    def register(function: RuleFunction) -> RuleFunction:
-        if id in REGISTRY:
-            raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, clauses, needs, operations, function, inert_without)
-        return function
-
-    return register

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.rules.base import (
-    ADVISORIES,
-    EVIDENCE_CAP,
-    Context,
-    Finding,
-    Gap,
-    NotEvaluated,
-    Outcome,
-    rule,
-)
+from arcsupport.rules.outcome import EVIDENCE_CAP, Finding, Gap, NotEvaluated, Outcome
+from arcsupport.rules.rule import ADVISORIES, Context, rule
 
 _NEEDS_ADVISORIES = "advisories (check --advisories PATH)"
 _NEEDS_NODES = "kubernetes/nodes.json (kubelet, containerd and kernel versions)"
@@ -34,7 +26,7 @@ def security_advisories(ctx: Context) -> Iterator[Outcome]:
             raise NotEvaluated(_NEEDS_NODES, _NEEDS_VERSION)
         yield Gap((_NEEDS_NODES,))
     # Imported here: the matching code is loaded only when advisories are given.
-    from arcsupport.advisories import match_advisories, undetermined_message
+    from arcsupport.rules.advisories.match import match_advisories, undetermined_message
 
     result = match_advisories(ctx.facts, ctx.facts.advisories, ctx.at)
     for exposure in result.exposures:

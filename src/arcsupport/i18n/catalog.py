@@ -1,0 +1,78 @@
+"""Keyed message catalogs (English and Korean), one TOML file per area and language.
+
+A key names one entry, e.g. `version-lifecycle.removed`; the entry holds fields such as
+`title`, `message` and `fix`, each a `str.format` template over the message's arguments.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from arcsupport.i18n.message import Message
+from arcsupport.types import Lang
+
+
+def _flatten(prefix: str, table: dict[str, Any], into: dict[str, dict[str, str]]) -> None:
+    strings = {key: value for key, value in table.items() if isinstance(value, str)}
+    if strings:
+        into.setdefault(prefix, {}).update(strings)
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _flatten(f"{prefix}.{key}" if prefix else key, value, into)
+
+
+@cache
+def catalog(lang: Lang) -> dict[str, dict[str, str]]:
+    entries: dict[str, dict[str, str]] = {}
+    folder = resources.files("arcsupport.i18n") / lang
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith(".toml"):
+            _flatten("", tomllib.loads(item.read_text(encoding="utf-8")), entries)
+    return entries
+
+
+class _Args(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@cache
+def _lookup(lang: Lang, key: str, field: str) -> str | None:
+    entry = catalog(lang).get(key)
+    if entry is not None and field in entry:
+        return entry[field]
+    if field == "message" and "." in key:
+        # Short strings are addressed as `table.name`, e.g. `ui.header`.
+        table, _, name = key.rpartition(".")
+        return catalog(lang).get(table, {}).get(name)
+    return None
+
+
+def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
+    """The `field` of entry `key` in `lang`, falling back to English, then to the key."""
+    template = _lookup(lang, key, field) or _lookup("en", key, field)
+    if template is None:
+        return key if field == "message" else ""
+    return template.format_map(_Args(args))
+
+
+_RENDERED: dict[tuple[object, ...], str] = {}
+
+
+def render(lang: Lang, message: Message, field: str = "message") -> str:
+    # A fleet renders the same few messages (a rule not evaluated, an operation's reason)
+    # thousands of times; their arguments are plain values, so the text can be kept.
+    key = (lang, message.key, field, *message.args.items())
+    found = _RENDERED.get(key)
+    if found is None:
+        found = text(lang, message.key, field, **message.args)
+        if len(_RENDERED) < 100_000:
+            _RENDERED[key] = found
+    return found
+
+
+def has(lang: Lang, key: str, field: str = "message") -> bool:
+    return _lookup(lang, key, field) is not None
