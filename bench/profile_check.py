@@ -79,7 +79,7 @@ def main() -> None:
     from arcsupport.rules.outcome import NotEvaluated
     from arcsupport.rules.registry import load_rules
     from arcsupport.rules.rule import Context
-    from arcsupport.sources import bundle as bundle_module
+    from arcsupport.sources import read as bundle_module
     from arcsupport.timeutil import parse_at
 
     at = parse_at(args.at)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.inventory import read_inventory
+from arcsupport.sources.read import read_snapshot
 from helpers import reference_body, write_bundle
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from arcsupport.errors import InputError
 from arcsupport.sources import archive
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from helpers import REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
 
 BUNDLES = Path(__file__).parent / "data" / "bundles"

@@ -23,7 +23,7 @@ from arcsupport.report.model import assessment_data
 from arcsupport.rules.registry import RULES, load_rules
 from arcsupport.rules.rule import Rule
 from arcsupport.schema import load_schema
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from helpers import at, default_pack, run_cli
 
 ROOT = Path(__file__).parent.parent

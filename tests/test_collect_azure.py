@@ -21,9 +21,9 @@ from azure.identity import CredentialUnavailableError
 
 import arcsupport.sources.live.azure as azure_collector
 from arcsupport.errors import InputError
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.live.azure import AzureTarget, Limits, collect_azure
 from arcsupport.sources.live.writer import BundleWriter
+from arcsupport.sources.read import read_snapshot
 from arm_emulator import (
     AGENT_POOLS,
     API,

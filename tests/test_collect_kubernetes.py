@@ -28,7 +28,6 @@ import arcsupport.sources.live.kubernetes as collector
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
 from arcsupport.rules.apis import LAST_APPLIED
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.inspection import inspect_bundle
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.live.kubernetes import (
@@ -39,6 +38,7 @@ from arcsupport.sources.live.kubernetes import (
 )
 from arcsupport.sources.live.progress import TerminalProgress
 from arcsupport.sources.live.writer import BundleWriter
+from arcsupport.sources.read import read_snapshot
 from helpers import run_assess, run_cli
 from kube_emulator import (
     BUILTIN,

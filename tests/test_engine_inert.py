@@ -18,8 +18,8 @@ from arcsupport.rules.outcome import NotEvaluated, Outcome
 from arcsupport.rules.registry import REGISTRY, load_rules
 from arcsupport.rules.rule import ADVISORIES, Context, Rule
 from arcsupport.snapshot.model import Snapshot
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.inventory import read_inventory
+from arcsupport.sources.read import read_snapshot
 from helpers import at, make_snapshot, node
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from arcsupport.engine.assess import Assessment, assess
 from arcsupport.rules.outcome import Finding
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from arcsupport.types import Operation
 from helpers import at, default_pack
 

@@ -311,7 +311,7 @@ def test_every_format_is_a_valid_document(
 
     document = json.loads(produced["json"])
     assert set(document) == {"schema", "evaluated_at", "lang", "policy", "totals", "clusters"}
-    assert document["schema"] == "arcsupport.engine.fleet/v1"
+    assert document["schema"] == "arcsupport.fleet/v1"
     assert document["evaluated_at"] == "2025-09-15T00:00:00Z"
     assert document["lang"] == lang
     assert set(document["policy"]) == {"name", "version", "data_as_of"}

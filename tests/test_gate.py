@@ -19,8 +19,9 @@ import pytest
 from rich.cells import cell_len
 
 from arcsupport.engine.assess import assess
-from arcsupport.engine.gate import gate_data, preflight
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.engine.gate import preflight
+from arcsupport.report.gate import gate_data
+from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS
 from helpers import at, default_pack
 
@@ -162,7 +163,7 @@ def test_gate_json_contract(arcsupport: Any) -> None:
         "schema", "cluster", "evaluated_at", "operation", "decision", "clauses", "reasons",
         "verdict",
     }  # fmt: skip
-    assert document["schema"] == "arcsupport.engine.gate/v1"
+    assert document["schema"] == "arcsupport.gate/v1"
     assert document["cluster"] == "contoso-deprecated"
     assert document["evaluated_at"] == "2025-09-15T00:00:00Z"
     assert document["operation"] == "update-os"

@@ -15,7 +15,7 @@ from arcsupport.i18n import LANGS, Lang, Message, catalog, has, render, text
 from arcsupport.report.model import assessment_data
 from arcsupport.report.table import render_assessment
 from arcsupport.rules.registry import load_rules
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS, SEVERITY_ORDER
 from helpers import at, default_pack
 

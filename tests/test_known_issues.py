@@ -21,12 +21,12 @@ from arcsupport.rules.facts import Facts
 from arcsupport.snapshot.facts import HostPlatform
 from arcsupport.snapshot.known_issue import KnownIssue
 from arcsupport.snapshot.model import Snapshot
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.known_issues import (
     builtin_known_issues,
     load_known_issues,
     parse_known_issues,
 )
+from arcsupport.sources.read import read_snapshot
 from helpers import REFERENCE, at, default_pack, make_snapshot, node
 
 ROOT = Path(__file__).parent.parent

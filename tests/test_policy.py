@@ -16,7 +16,7 @@ import yaml
 from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError, PolicyError
 from arcsupport.policy.loader import load_pack
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from helpers import at, run_cli
 
 SHIPPED = Path(str(resources.files("arcsupport.policy") / "packs" / "aks-arc"))

@@ -18,7 +18,7 @@ from arcsupport.rules.facts import Facts
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Provenance, Snapshot
-from arcsupport.sources.bundle import read_snapshot
+from arcsupport.sources.read import read_snapshot
 from helpers import REFERENCE, kube_list, node, pod, reference_body, workload, write_bundle
 
 BUNDLES = Path(__file__).parent / "data" / "bundles"

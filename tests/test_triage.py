@@ -27,8 +27,8 @@ from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
 from arcsupport.report.triage import SCHEMA, render_triage_table, triage_data
 from arcsupport.rules.facts import Facts
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.known_issues import builtin_known_issues
+from arcsupport.sources.read import read_snapshot
 from helpers import at, default_pack
 
 ROOT = Path(__file__).parent.parent

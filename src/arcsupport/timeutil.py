@@ -61,3 +61,8 @@ def yymm_start(release: str) -> date:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"{release!r} is not a YYMM release name")
     return date(2000 + int(match.group(1)), int(match.group(2)), 1)
+
+
+def iso_time(moment: datetime) -> str:
+    """`2025-09-15T00:00:00Z`: the one way every output writes a moment."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

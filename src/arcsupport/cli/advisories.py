@@ -44,8 +44,8 @@ from arcsupport.snapshot.known_issue import SCHEMA as KNOWN_ISSUES_SCHEMA
 from arcsupport.snapshot.known_issue import KnownIssue
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.known_issues import load_known_issues
+from arcsupport.sources.read import read_snapshot
 
 ADVISORIES_SCHEMA = "arcsupport.advisories/v1"
 # Lines of instances a component shows in the table; JSON lists them all.

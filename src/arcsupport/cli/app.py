@@ -168,7 +168,7 @@ def check(
     from arcsupport.engine.assess import assess
     from arcsupport.report.formats import ReportFormat, render_document
     from arcsupport.report.table import render_assessment
-    from arcsupport.sources.bundle import read_snapshot
+    from arcsupport.sources.read import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -211,7 +211,7 @@ def _collect_live(source: LiveSource, keep: Path | None) -> Snapshot:
     import tempfile
 
     from arcsupport.cli.collect import collect_bundle
-    from arcsupport.sources.bundle import read_snapshot
+    from arcsupport.sources.read import read_snapshot
 
     collected_at = datetime.now(UTC)
     if keep is not None:
@@ -246,11 +246,11 @@ def gate(
     from rich.text import Text
 
     from arcsupport.engine.assess import assess
-    from arcsupport.engine.gate import gate_data
     from arcsupport.i18n import text
+    from arcsupport.report.gate import gate_data
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.table import DECISION_STYLE
-    from arcsupport.sources.bundle import read_snapshot
+    from arcsupport.sources.read import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -340,7 +340,7 @@ def plan(
     from arcsupport.report.plan import plan_data, render_plan_table
     from arcsupport.rules.apis import migrations_by_removal
     from arcsupport.rules.facts import Facts
-    from arcsupport.sources.bundle import read_snapshot
+    from arcsupport.sources.read import read_snapshot
 
     moment = at_moment(at)
     pack = load_pack(policy)
@@ -439,9 +439,13 @@ def _assess_fleet(
 ) -> Fleet:
     """With a progress bar on a terminal (rich is imported only then)."""
     from arcsupport.engine.fleet import assess_fleet
+    from arcsupport.sources.read import read_sources
 
+    read = read_sources(sources)
     if not sys.stderr.isatty():
-        return assess_fleet(sources, pack, moment, advisories=advisories)
+        return assess_fleet(
+            read.snapshots, pack, moment, advisories=advisories, skipped=read.skipped
+        )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -458,7 +462,9 @@ def _assess_fleet(
             if done % 100 == 0 or done == total:
                 bar.update(task, completed=done, total=total)
 
-        return assess_fleet(sources, pack, moment, advance, advisories=advisories)
+        return assess_fleet(
+            read.snapshots, pack, moment, advance, advisories=advisories, skipped=read.skipped
+        )
 
 
 @app.command()

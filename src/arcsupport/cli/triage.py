@@ -35,8 +35,8 @@ from arcsupport.report.triage import render_triage_table, triage_data
 from arcsupport.rules.apis import migrations_by_removal
 from arcsupport.rules.facts import Facts
 from arcsupport.safeyaml import load_yaml
-from arcsupport.sources.bundle import read_snapshot
 from arcsupport.sources.known_issues import builtin_known_issues
+from arcsupport.sources.read import read_snapshot
 
 # A case file is a ticket; anything larger is the wrong file.
 MAX_CASE_BYTES = 256 * 1024

@@ -4,18 +4,15 @@ This is the `arcsupport.assessment/v1` JSON contract (schema/assessment.schema.j
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.rules.outcome import Deadline, Finding
+from arcsupport.timeutil import iso_time
 
 SCHEMA = "arcsupport.assessment/v1"
-
-
-def iso_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def finding_data(finding: Finding, lang: Lang) -> dict[str, Any]:
@@ -90,7 +87,7 @@ def verdict_label(verdict: str, lang: Lang) -> str:
     return text(lang, f"ui.verdict.{verdict}") or verdict
 
 
-FLEET_SCHEMA = "arcsupport.engine.fleet/v1"
+FLEET_SCHEMA = "arcsupport.fleet/v1"
 _VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
 
 

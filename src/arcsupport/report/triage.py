@@ -1,4 +1,4 @@
-"""The triage decision as JSON (`arcsupport.engine.triage/v1`) and as a table."""
+"""The triage decision as JSON (`arcsupport.triage/v1`) and as a table."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import assessment_data, verdict_label
 from arcsupport.report.plan import plan_data, render_plan_table
 
-SCHEMA = "arcsupport.engine.triage/v1"
+SCHEMA = "arcsupport.triage/v1"
 
 _DECISION_STYLE = {
     "in-scope": "bold green",

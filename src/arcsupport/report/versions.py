@@ -7,7 +7,7 @@ from typing import Any
 
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.policy.model import Pack
-from arcsupport.report.model import iso_time
+from arcsupport.timeutil import iso_time
 
 SCHEMA = "arcsupport.versions/v1"
 

@@ -1,14 +1,12 @@
-"""Readers: a bundle (directory or .tar.gz) and a `kubectl cluster-info dump` folder.
+"""The bundle (a directory or a .tar.gz in the layout of DESIGN.md) and the file readers every
+cluster source shares.
 
-Both end in the same Snapshot. Each file is decoded straight into the narrow typed model
-(never into dicts), and each part remembers the file it came from and its provenance.
+Each file is decoded straight into the narrow typed model (never into dicts), and each part
+remembers the file it came from and its provenance.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,6 @@ from arcsupport.snapshot.kube import (
     GenericObject,
     Namespace,
     Node,
-    ObjectMeta,
     Pod,
     Service,
     VersionInfo,
@@ -67,7 +64,7 @@ class Manifest(msgspec.Struct, omit_defaults=True):
 
 
 # plural file name -> (item type, kind, Snapshot attribute)
-_KUBE_LISTS: dict[str, tuple[type[Any], str, str]] = {
+KUBE_LISTS: dict[str, tuple[type[Any], str, str]] = {
     "nodes": (Node, "Node", "nodes"),
     "pods": (Pod, "Pod", "pods"),
     "namespaces": (Namespace, "Namespace", "namespaces"),
@@ -106,20 +103,6 @@ _AGENT_POOL_TYPE = "Microsoft.HybridContainerService/provisionedClusterInstances
 AZURE_FILES = (*_AZURE_PARTS, "agent-pools.json")
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """CPython's cyclic GC rescans every new container during bulk decoding (3-5x slower on
-    big inputs); decoded facts hold no cycles, so pause it and freeze what was built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-        gc.freeze()
-
-
 def _check_resource_type(found: str, expected: str, where: str) -> None:
     if expected and found and found.lower() != expected.lower():
         raise InputError(where, f"is a {found} resource, expected {expected}")
@@ -149,7 +132,7 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
-def _detach_managed_fields(items: list[Any]) -> None:
+def detach_managed_fields(items: list[Any]) -> None:
     """managedFields' fieldsV1 stay undecoded (msgspec.Raw) but must not point into the file's
     bytes, or the whole file (126 MiB of Deployments in a big cluster) stays in memory."""
     for item in items:
@@ -158,7 +141,7 @@ def _detach_managed_fields(items: list[Any]) -> None:
                 entry.fieldsV1 = entry.fieldsV1.copy()
 
 
-def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
+def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
     part = "kubernetes/" + name.rsplit(".", 1)[0]
     if name == "version.json":
         snapshot.version = decode_json(data, VersionInfo, where)
@@ -172,13 +155,13 @@ def _ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -
         snapshot.metrics = parse_metrics(data, where)
     elif name.endswith(".json"):
         plural = name.removesuffix(".json")
-        spec = _KUBE_LISTS.get(plural)
+        spec = KUBE_LISTS.get(plural)
         if spec is None:
             snapshot.other_objects[plural] = decode_list(data, GenericObject, None, where)
         else:
             item_type, kind, attribute = spec
             items = decode_list(data, item_type, kind, where)
-            _detach_managed_fields(items)
+            detach_managed_fields(items)
             setattr(snapshot, attribute, items)
     else:
         return
@@ -209,14 +192,14 @@ def _ingest_facts(snapshot: Snapshot, data: bytes, where: str) -> None:
 _ROOTS = ("manifest.json", "facts.yaml", "facts.yml", "kubernetes", "azure")
 
 
-def _route(snapshot: Snapshot, name: str, data: bytes, where: str) -> bool:
+def route(snapshot: Snapshot, name: str, data: bytes, where: str) -> bool:
     """Hand one file to its reader; False when the name is not part of the bundle layout."""
     if name == "manifest.json":
         _ingest_manifest(snapshot, data, where)
     elif name in ("facts.yaml", "facts.yml"):
         _ingest_facts(snapshot, data, where)
     elif name.startswith("kubernetes/") and name.count("/") == 1:
-        _ingest_kubernetes(snapshot, name.removeprefix("kubernetes/"), data, where)
+        ingest_kubernetes(snapshot, name.removeprefix("kubernetes/"), data, where)
     elif name.startswith("azure/") and name.count("/") == 1:
         _ingest_azure(snapshot, name.removeprefix("azure/"), data, where)
     else:
@@ -224,7 +207,7 @@ def _route(snapshot: Snapshot, name: str, data: bytes, where: str) -> bool:
     return True
 
 
-def _finish_identity(snapshot: Snapshot, fallback_name: str) -> None:
+def finish_identity(snapshot: Snapshot, fallback_name: str) -> None:
     connected = snapshot.connected_cluster
     provisioned = snapshot.provisioned_cluster
     if not snapshot.resource_id:
@@ -243,7 +226,7 @@ def _finish_identity(snapshot: Snapshot, fallback_name: str) -> None:
             snapshot.cluster_name = fallback_name
 
 
-def _read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
+def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
     names = [
         name for name in ("manifest.json", "facts.yaml", "facts.yml") if (root / name).exists()
     ]
@@ -251,87 +234,15 @@ def _read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
         if (root / folder).is_dir():
             names.extend(f"{folder}/{child.name}" for child in sorted((root / folder).iterdir()))
     for name, data in iter_directory(root, names):
-        _route(snapshot, name, data, str(root / name))
+        route(snapshot, name, data, str(root / name))
 
 
-def _read_bundle_tarball(path: Path, snapshot: Snapshot) -> None:
+def read_bundle_tarball(path: Path, snapshot: Snapshot) -> None:
     for name, data in iter_tarball(path):
         where = f"{path}:{name}"
-        if _route(snapshot, name, data, where):
+        if route(snapshot, name, data, where):
             continue
         # `tar czf b.tar.gz bundle/` puts everything under one top-level folder.
         _, _, inner = name.partition("/")
         if inner and inner.split("/", 1)[0] in _ROOTS:
-            _route(snapshot, inner, data, where)
-
-
-def _is_cluster_info_dump(root: Path) -> bool:
-    return (
-        (root / "nodes.json").is_file()
-        and not (root / "manifest.json").exists()
-        and not (root / "kubernetes").is_dir()
-    )
-
-
-_DUMP_LISTS = ("pods", "daemonsets", "deployments", "statefulsets", "services")
-
-
-def _read_cluster_info_dump(root: Path, snapshot: Snapshot) -> None:
-    """`kubectl cluster-info dump --all-namespaces --output-directory DIR`, read as it is."""
-    for name, data in iter_directory(root, ["nodes.json"]):
-        _ingest_kubernetes(snapshot, name, data, str(root / name))
-    namespaces: list[Namespace] = []
-    merged: dict[str, list[Any]] = {plural: [] for plural in _DUMP_LISTS}
-    seen: set[str] = set()
-    for child in sorted(root.iterdir()):
-        if not child.is_dir():
-            continue
-        if child.name == "azure" and any((child / name).is_file() for name in AZURE_FILES):
-            continue
-        namespaces.append(Namespace(metadata=ObjectMeta(name=child.name)))
-        for plural in _DUMP_LISTS:
-            file_name = f"{child.name}/{plural}.json"
-            for _, data in iter_directory(root, [file_name]):
-                item_type, kind, _ = _KUBE_LISTS[plural]
-                items = decode_list(data, item_type, kind, str(root / file_name))
-                _detach_managed_fields(items)
-                merged[plural].extend(items)
-                seen.add(plural)
-    snapshot.namespaces = namespaces
-    snapshot.parts["kubernetes/namespaces"] = Part(
-        "kubernetes/namespaces", f"{root}/*/", Provenance.OBSERVED
-    )
-    for plural in seen:
-        setattr(snapshot, _KUBE_LISTS[plural][2], merged[plural])
-        snapshot.parts[f"kubernetes/{plural}"] = Part(
-            f"kubernetes/{plural}", f"{root}/*/{plural}.json", Provenance.OBSERVED
-        )
-    extras = [name for name in ("facts.yaml", "facts.yml") if (root / name).exists()]
-    if (root / "azure").is_dir():
-        extras.extend(f"azure/{name}" for name in AZURE_FILES if (root / "azure" / name).exists())
-    for name, data in iter_directory(root, extras):
-        _route(snapshot, name, data, str(root / name))
-
-
-def read_snapshot(source: str | Path) -> Snapshot:
-    """Read a bundle directory, a .tar.gz bundle, or a cluster-info dump folder."""
-    path = Path(source)
-    snapshot = Snapshot(source=str(path))
-    reader: Callable[[Path, Snapshot], None]
-    if path.is_dir():
-        reader = _read_cluster_info_dump if _is_cluster_info_dump(path) else _read_bundle_directory
-    elif path.is_file():
-        reader = _read_bundle_tarball
-    else:
-        raise InputError(str(path), "no such bundle, tarball or directory")
-    with _collector_paused():
-        reader(path, snapshot)
-    if not snapshot.parts:
-        raise InputError(
-            str(path),
-            "holds nothing arcsupport reads: expected manifest.json, kubernetes/*.json, "
-            "azure/*.json or facts.yaml (or a `kubectl cluster-info dump` folder)",
-        )
-    fallback = path.resolve().name.removesuffix(".tar.gz").removesuffix(".tgz")
-    _finish_identity(snapshot, fallback)
-    return snapshot
+            route(snapshot, inner, data, where)
