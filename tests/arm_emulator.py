@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+
 from helpers import reference_body
 
 
@@ -327,3 +329,37 @@ FULL_RUN = [
     (HCI, API["hci"]),
     (SUBSCRIPTION_PATH, API["subscription"]),
 ]
+
+
+TOKEN = "eyJ0eXAi.fake-arm-token.c2lnbmF0dXJl"
+
+
+class FakeCredential:
+    """Implements both token protocols, as azure-identity's credentials do."""
+
+    def __init__(self, token: str = TOKEN, error: Exception | None = None) -> None:
+        self.token = token
+        self.error = error
+        self.requested: list[tuple[str, ...]] = []
+        self.closed = False
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        info = self.get_token_info(*scopes)
+        return AccessToken(info.token, info.expires_on)
+
+    def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        self.requested.append(scopes)
+        if self.error is not None:
+            raise self.error
+        return AccessTokenInfo(self.token, int(time.time()) + 3600)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self) -> FakeCredential:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,11 +1,6 @@
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-
-# Tests import their shared builders as `helpers`.
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,9 +38,9 @@ def arcsupport(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., tuple[int, str, str]]:
     """Run the command in-process from the repository root: (exit code, stdout, stderr)."""
-    from helpers import run_cli
+    from helpers import ROOT, run_cli
 
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(ROOT)
 
     def run(*args: str) -> tuple[int, str, str]:
         return run_cli(capsys, *args)

@@ -25,7 +25,12 @@ from arcsupport.snapshot.facts import DeclaredFacts
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 from arcsupport.timeutil import parse_at
 
-REFERENCE = Path(__file__).parent / "data" / "reference"
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+DATA = TESTS / "data"
+GOLDEN = TESTS / "golden"
+EXAMPLES = ROOT / "examples"
+REFERENCE = DATA / "reference"
 
 # Snapshot attribute -> (part name, type of one item or of the whole value)
 _PARTS: dict[str, tuple[str, Any]] = {
@@ -295,3 +300,17 @@ def write_bundle(root: Path, files: dict[str, Any]) -> Path:
 
 def kube_list(items: list[dict[str, Any]], kind: str = "List") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": kind, "items": items, "metadata": {}}
+
+
+def assert_golden(request: pytest.FixtureRequest, golden: Path, produced: str | bytes) -> None:
+    """The output must equal the golden file byte for byte (CSV and iCalendar keep their CRLF);
+    `pytest --update-goldens` rewrites the file from the output, for review in the diff."""
+    data = produced.encode("utf-8") if isinstance(produced, str) else produced
+    if request.config.getoption("--update-goldens"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(data)
+    assert golden.is_file(), f"{golden} is missing: run pytest --update-goldens"
+    assert data == golden.read_bytes(), (
+        f"{golden.relative_to(TESTS)} differs from the output; if the change is intended, run "
+        "`.venv/bin/pytest --update-goldens` and review the diff"
+    )

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import trustme
+
 Json = dict[str, Any]
 
 # plural -> (group, version, kind): what kube-apiserver serves built in, for the kinds used here.
@@ -460,3 +462,30 @@ def from_bundle(folder: Path, **options: Any) -> KubeEmulator:
     if not metrics:
         emulator.faults.forbidden.add("/metrics")
     return emulator
+
+
+TOKEN = "emulator-token"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def write_kubeconfig(
+    path: Path, server: str, *, ca: trustme.CA | None = None, user: dict[str, Any] | None = None
+) -> Path:
+    cluster: dict[str, Any] = {"server": server}
+    if ca is not None:
+        cluster["certificate-authority-data"] = b64(ca.cert_pem.bytes())
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "contoso-aks-01", "cluster": cluster}],
+        "users": [{"name": "collector", "user": user if user is not None else {"token": TOKEN}}],
+        "contexts": [
+            {"name": "contoso", "context": {"cluster": "contoso-aks-01", "user": "collector"}}
+        ],
+        "current-context": "contoso",
+    }
+    path.write_text(json.dumps(config, indent=2))  # JSON is YAML
+    return path

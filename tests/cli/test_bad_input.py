@@ -16,9 +16,9 @@ import pytest
 from arcsupport.errors import InputError
 from arcsupport.sources import archive
 from arcsupport.sources.read import read_snapshot
-from helpers import REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
+from helpers import DATA, REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
 
-BUNDLES = Path(__file__).parent / "data" / "bundles"
+BUNDLES = DATA / "bundles"
 VERSION = (REFERENCE / "k8s" / "examples" / "sonobuoy-serverversion.json").read_bytes()
 BOMB = (
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -20,9 +19,8 @@ from arcsupport.rules.rule import ADVISORIES, Context, Rule
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import read_inventory
 from arcsupport.sources.read import read_snapshot
-from helpers import at, make_snapshot, node
+from helpers import ROOT, at, make_snapshot, node
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(
     path for path in (ROOT / "examples").iterdir() if (path / "manifest.json").exists()
 )

@@ -24,9 +24,8 @@ from arcsupport.rules.registry import load_rules
 from arcsupport.sources.live import rbac
 from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
 from arcsupport.version import __version__
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
-ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
 # AKS Arc ships 1.29 to 1.31 as this is written; kubernetes-validate has schemas for each.
 KUBERNETES_VERSION = "1.31.0"

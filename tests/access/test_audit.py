@@ -10,9 +10,8 @@ import sqlite3
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import DBAPIError
-
 from access_dbtools import Run, execute
+from sqlalchemy.exc import DBAPIError
 
 pytest_plugins = ["access_db"]
 

@@ -17,10 +17,10 @@ from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError, PolicyError
 from arcsupport.policy.loader import load_pack
 from arcsupport.sources.read import read_snapshot
-from helpers import at, run_cli
+from helpers import DATA, at, run_cli
 
 SHIPPED = Path(str(resources.files("arcsupport.policy") / "packs" / "aks-arc"))
-BUNDLES = Path(__file__).parent / "data" / "bundles"
+BUNDLES = DATA / "bundles"
 
 # Every clause ID of POLICY.md (../shared/POLICY.md; CI has no copy of it).
 POLICY_CLAUSES = (

@@ -4,7 +4,7 @@ table, and golden outputs.
 The goldens in tests/golden/ change whenever a rule or a message changes. Look at the diff,
 then rewrite them with:
 
-    .venv/bin/pytest tests/test_cli.py --update-goldens
+    .venv/bin/pytest tests/cli/test_check.py --update-goldens
 """
 
 from __future__ import annotations
@@ -24,11 +24,9 @@ from arcsupport.rules.registry import RULES, load_rules
 from arcsupport.rules.rule import Rule
 from arcsupport.schema import load_schema
 from arcsupport.sources.read import read_snapshot
-from helpers import at, default_pack, run_cli
+from helpers import GOLDEN, ROOT, assert_golden, at, default_pack, run_cli
 
-ROOT = Path(__file__).parent.parent
 BUNDLES = Path("tests") / "data" / "bundles"  # relative to ROOT: outputs name their source
-GOLDEN = Path(__file__).parent / "golden"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 # (bundle, evaluation date) pairs the goldens pin.
@@ -234,15 +232,7 @@ def test_golden(
 ) -> None:
     _, printed = check(arcsupport, bundle, day, "--lang", lang, "--output", output)
     golden = GOLDEN / f"{bundle}.{lang}.{'txt' if output == 'table' else 'json'}"
-    if request.config.getoption("--update-goldens"):
-        GOLDEN.mkdir(exist_ok=True)
-        golden.write_text(printed, encoding="utf-8")
-    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
-    expected = golden.read_text(encoding="utf-8")
-    assert printed == expected, (
-        f"{golden.name} differs from the output; if the change is intended, run "
-        "`.venv/bin/pytest tests/test_cli.py --update-goldens` and review the diff"
-    )
+    assert_golden(request, golden, printed)
 
 
 def test_every_declared_rule_is_in_the_registry_table_once() -> None:

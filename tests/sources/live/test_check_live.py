@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 import arcsupport.sources.live.kubernetes as collector
-from kube_emulator import from_bundle
-from test_collect_kubernetes import EXAMPLES, WHEN, run_cli, write_kubeconfig
+from helpers import EXAMPLES, run_cli
+from kube_emulator import from_bundle, write_kubeconfig
+
+WHEN = "2025-09-15"
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +98,15 @@ def test_live_check_with_azure_uses_both_sides(
     import functools
 
     import arcsupport.sources.live.azure as azure_collector
-    from arm_emulator import CLUSTER_ID, FULL_RUN, ArmEmulator, aks_arc_bodies, serve_aks_arc
-    from test_collect_azure import TOKEN, FakeCredential
+    from arm_emulator import (
+        CLUSTER_ID,
+        FULL_RUN,
+        TOKEN,
+        ArmEmulator,
+        FakeCredential,
+        aks_arc_bodies,
+        serve_aks_arc,
+    )
 
     monkeypatch.setattr("azure.identity.DefaultAzureCredential", lambda: FakeCredential())
     arm = ArmEmulator(TOKEN).start()

@@ -18,9 +18,8 @@ import pytest
 from arcsupport.sources.inspection import MAX_LISTED_HITS
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.live.writer import BundleWriter
-from helpers import kube_list, run_cli
+from helpers import EXAMPLES, kube_list, run_cli
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 HEALTHY = EXAMPLES / "healthy"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

@@ -5,7 +5,7 @@ supported version, 1 when it does not, 2 for bad input.
 The goldens in tests/golden/cli/ change whenever the calendar, a message or a format changes.
 Look at the diff, then rewrite them with:
 
-    .venv/bin/pytest tests/test_plan_cli.py --update-goldens
+    .venv/bin/pytest tests/cli/test_plan.py --update-goldens
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from helpers import kube_list, write_bundle
+from helpers import GOLDEN, ROOT, assert_golden, kube_list, write_bundle
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).parent / "golden" / "cli"
+GOLDEN = GOLDEN / "cli"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 STEP_KEYS = {"kind", "to", "support_ends", "migrate_apis", "skipped"}
@@ -374,11 +373,4 @@ def test_golden(
         "plan", *GOLDEN_CASES[case](flow_bundle), "-o", output, "--lang", lang
     )
     golden = GOLDEN / f"plan.{case}.{lang}.{EXTENSIONS[output]}"
-    if request.config.getoption("--update-goldens"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_text(printed, encoding="utf-8")
-    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
-    assert printed == golden.read_text(encoding="utf-8"), (
-        f"{golden.name} differs from the output; if the change is intended, run "
-        "`.venv/bin/pytest tests/test_plan_cli.py --update-goldens` and review the diff"
-    )
+    assert_golden(request, golden, printed)

@@ -4,7 +4,7 @@ Korean: goldens for one cluster and for a fleet, and each format read back with 
 The goldens in tests/golden/formats/ change whenever a rule, a message or a format changes.
 Look at the diff, then rewrite them with:
 
-    .venv/bin/pytest tests/test_formats.py --update-goldens
+    .venv/bin/pytest tests/report/test_formats.py --update-goldens
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from string import Formatter
 from typing import Any
 
@@ -25,6 +24,7 @@ import pytest
 from icalendar import Calendar
 from junitparser import Failure, JUnitXml, Skipped
 from msgspec.structs import replace
+from report_cases import fleet, single
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, Message, render, text
@@ -40,11 +40,10 @@ from arcsupport.report.sarif import render_sarif
 from arcsupport.rules.outcome import Evidence
 from arcsupport.rules.registry import load_rules
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK
-from helpers import REFERENCE, default_pack
-from report_cases import fleet, single
+from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack
 
-GOLDEN = Path(__file__).parent / "golden" / "formats"
-CATALOGS = Path(__file__).parent.parent / "src" / "arcsupport" / "i18n"
+GOLDEN = GOLDEN / "formats"
+CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 FAIL_ON = "warning"  # the goldens' JUnit threshold
 
@@ -64,17 +63,7 @@ CASES: dict[str, Callable[[], list[Assessment]]] = {
 
 
 def _check_golden(request: pytest.FixtureRequest, name: str, produced: str | bytes) -> None:
-    # Bytes, not text: CSV and iCalendar lines end in CRLF and must stay that way.
-    data = produced.encode("utf-8") if isinstance(produced, str) else produced
-    golden = GOLDEN / name
-    if request.config.getoption("--update-goldens"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_bytes(data)
-    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
-    assert data == golden.read_bytes(), (
-        f"{golden.name} differs from the output; if the change is intended, run "
-        "`.venv/bin/pytest tests/test_formats.py --update-goldens` and review the diff"
-    )
+    assert_golden(request, GOLDEN / name, produced)
 
 
 def _plan() -> Plan:

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from report_cases import fleet, single
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, text
 from arcsupport.report.html import render_html
 from arcsupport.report.model import sort_by_urgency
 from helpers import default_pack
-from report_cases import fleet, single
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,8 @@ from arcsupport.report.table import render_assessment
 from arcsupport.rules.registry import load_rules
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS, SEVERITY_ORDER
-from helpers import at, default_pack
+from helpers import ROOT, at, default_pack
 
-ROOT = Path(__file__).parent.parent
 SOURCES = sorted(
     path
     for folder in (ROOT / "tests" / "data" / "bundles", ROOT / "examples")

@@ -8,7 +8,6 @@ import re
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from arcsupport.i18n import text
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
+    ROOT,
     findings,
     gaps,
     make_snapshot,
@@ -562,7 +562,7 @@ def test_assessment_of_a_drifted_cluster() -> None:
 
 # --- message catalogs ----------------------------------------------------------------------
 
-_CATALOGS = Path(__file__).parents[1] / "src" / "arcsupport" / "i18n"
+_CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -16,8 +16,9 @@ import jsonschema
 import pytest
 
 from arcsupport.schema import load_schema
+from helpers import EXAMPLES, ROOT
 
-GENERATOR = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
+GENERATOR = ROOT / "bench" / "generate.py"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_tiny_bundle_has_the_layout_and_counts(generate: ModuleType, tmp_path: P
 
 def test_arcsupport_check_reads_a_generated_bundle(generate: ModuleType, tmp_path: Path) -> None:
     generate.generate(tmp_path, nodes=5, pods=50, seed=3)
-    advisories = Path(__file__).parent.parent / "examples" / "advisories"
+    advisories = EXAMPLES / "advisories"
     command = [sys.executable, "-m", "arcsupport", "check", str(tmp_path), "-a", str(advisories)]
     result = subprocess.run(
         [*command, "--output", "json", "--at", "2025-09-15"],

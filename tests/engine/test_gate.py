@@ -5,7 +5,7 @@ bad input.
 The goldens in tests/golden/cli/ change whenever a rule or a message changes. Look at the
 diff, then rewrite them with:
 
-    .venv/bin/pytest tests/test_gate.py --update-goldens
+    .venv/bin/pytest tests/engine/test_gate.py --update-goldens
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from arcsupport.engine.gate import preflight
 from arcsupport.report.gate import gate_data
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS
-from helpers import at, default_pack
+from helpers import GOLDEN, ROOT, assert_golden, at, default_pack
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path("examples")  # relative to ROOT: the outputs name their source
-GOLDEN = Path(__file__).parent / "golden" / "cli"
+GOLDEN = GOLDEN / "cli"
 WHEN = "2025-09-15"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NAMES = sorted(
@@ -214,11 +213,4 @@ def test_golden(arcsupport: Any, request: pytest.FixtureRequest, lang: str) -> N
             parts.append(f"{command}\n{out}(exit {code})\n")
     printed = "\n".join(parts)
     golden = GOLDEN / f"gate.{lang}.txt"
-    if request.config.getoption("--update-goldens"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_text(printed, encoding="utf-8")
-    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
-    assert printed == golden.read_text(encoding="utf-8"), (
-        f"{golden.name} differs from the output; if the change is intended, run "
-        "`.venv/bin/pytest tests/test_gate.py --update-goldens` and review the diff"
-    )
+    assert_golden(request, golden, printed)

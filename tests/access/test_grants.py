@@ -16,11 +16,11 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from access_dbtools import Run, execute, held_write_lock, sqlalchemy_url
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from access_dbtools import Run, execute, held_write_lock, sqlalchemy_url
 from arcsupport.access import audit, store
 from arcsupport.access.consent import (
     MAX_GRANT,

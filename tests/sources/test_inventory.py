@@ -20,9 +20,8 @@ from arcsupport.cli.app import main
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import _resource, _resources, _rows, is_inventory, read_inventory
-from helpers import reference_body
+from helpers import ROOT, reference_body
 
-ROOT = Path(__file__).resolve().parent.parent
 EXPORT = ROOT / "examples" / "resource-graph-export.json"
 SUB = "fd3c3665-1729-4b7b-9a38-238e83b0f98b"
 GROUP = f"/subscriptions/{SUB}/resourceGroups/rg-edge/providers"

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CredentialUnavailableError
 
@@ -39,51 +38,21 @@ from arm_emulator import (
     SKUS,
     SUBSCRIPTION,
     SUBSCRIPTION_PATH,
+    TOKEN,
     UNAUTHORISED,
     VERSIONS,
     Answer,
     ArmEmulator,
+    FakeCredential,
     aks_arc_bodies,
     hci_cluster_body,
     serve_aks_arc,
 )
 from helpers import run_assess
 
-TOKEN = "eyJ0eXAi.fake-arm-token.c2lnbmF0dXJl"
 ARM_SCOPE = "https://management.azure.com/.default"
 COLLECTED_AT = datetime(2025, 6, 25, 9, 0, tzinfo=UTC)
 TARGET = AzureTarget(resource_id=CLUSTER_ID)
-
-
-class FakeCredential:
-    """Implements both token protocols, as azure-identity's credentials do."""
-
-    def __init__(self, token: str = TOKEN, error: Exception | None = None) -> None:
-        self.token = token
-        self.error = error
-        self.requested: list[tuple[str, ...]] = []
-        self.closed = False
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        info = self.get_token_info(*scopes)
-        return AccessToken(info.token, info.expires_on)
-
-    def get_token_info(
-        self, *scopes: str, options: TokenRequestOptions | None = None
-    ) -> AccessTokenInfo:
-        self.requested.append(scopes)
-        if self.error is not None:
-            raise self.error
-        return AccessTokenInfo(self.token, int(time.time()) + 3600)
-
-    def close(self) -> None:
-        self.closed = True
-
-    def __enter__(self) -> FakeCredential:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 _real_getaddrinfo = socket.getaddrinfo

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from access_dbtools import Run
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
-from access_dbtools import Run
 from helpers import run_cli
 
 INSTALL_HINT = (

@@ -29,10 +29,9 @@ from arcsupport.report.triage import SCHEMA, render_triage_table, triage_data
 from arcsupport.rules.facts import Facts
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
-from helpers import at, default_pack
+from helpers import DATA, ROOT, at, default_pack
 
-ROOT = Path(__file__).parent.parent
-CASES = Path(__file__).parent / "data" / "triage" / "cases.yaml"
+CASES = DATA / "triage" / "cases.yaml"
 EXAMPLES = ROOT / "examples"
 DAY = "2025-09-15"
 DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first")

@@ -4,7 +4,6 @@ asks for or writes, and how it fails."""
 
 from __future__ import annotations
 
-import base64
 import errno
 import json
 import os
@@ -44,13 +43,15 @@ from kube_emulator import (
     BUILTIN,
     EXAMPLES,
     METADATA_ONLY,
+    TOKEN,
     KubeEmulator,
     Resource,
+    b64,
     discovery,
     from_bundle,
+    write_kubeconfig,
 )
 
-TOKEN = "emulator-token"
 WHEN = "2025-09-15"
 DISCOVERY = ("/version", "/apis", "/metrics")
 LIST_PATHS = {
@@ -70,30 +71,6 @@ def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     return trustme.CA()
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def write_kubeconfig(
-    path: Path, server: str, *, ca: trustme.CA | None = None, user: dict[str, Any] | None = None
-) -> Path:
-    cluster: dict[str, Any] = {"server": server}
-    if ca is not None:
-        cluster["certificate-authority-data"] = b64(ca.cert_pem.bytes())
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "contoso-aks-01", "cluster": cluster}],
-        "users": [{"name": "collector", "user": user if user is not None else {"token": TOKEN}}],
-        "contexts": [
-            {"name": "contoso", "context": {"cluster": "contoso-aks-01", "user": "collector"}}
-        ],
-        "current-context": "contoso",
-    }
-    path.write_text(json.dumps(config, indent=2))  # JSON is YAML
-    return path
 
 
 def collect(tmp_path: Path, emulator: KubeEmulator, name: str = "bundle", **options: Any) -> Path:

@@ -37,9 +37,8 @@ from arcsupport.snapshot.advisory import (
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories, parse_document, parse_feed, parse_osv
 from arcsupport.sources.read import read_snapshot
-from helpers import REFERENCE, at, default_pack, make_snapshot, node, pod, workload
+from helpers import REFERENCE, ROOT, at, default_pack, make_snapshot, node, pod, workload
 
-ROOT = Path(__file__).parent.parent
 ADVISORIES = REFERENCE / "advisories"
 FEED = ADVISORIES / "k8s-official-cve-feed" / "k8s-db.json"
 EXAMPLES = ROOT / "examples"

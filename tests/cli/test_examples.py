@@ -18,9 +18,8 @@ from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import Operation
-from helpers import at, default_pack
+from helpers import EXAMPLES, at, default_pack
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = (
     "healthy",
     "deprecated-version",
@@ -32,7 +31,7 @@ NAMES = (
 )
 WHEN = "2025-09-15"
 # The demo matches the advisories shipped beside the examples, so the examples do too.
-ADVISORIES = load_advisories([Path(__file__).parent.parent / "examples" / "advisories"])
+ADVISORIES = load_advisories([EXAMPLES / "advisories"])
 
 
 @cache

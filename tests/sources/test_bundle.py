@@ -19,9 +19,9 @@ from arcsupport.snapshot import azure as az
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Provenance, Snapshot
 from arcsupport.sources.read import read_snapshot
-from helpers import REFERENCE, kube_list, node, pod, reference_body, workload, write_bundle
+from helpers import DATA, REFERENCE, kube_list, node, pod, reference_body, workload, write_bundle
 
-BUNDLES = Path(__file__).parent / "data" / "bundles"
+BUNDLES = DATA / "bundles"
 PACK = load_pack()
 CLUSTER_ID = (
     "/subscriptions/fd3c3665-1729-4b7b-9a38-238e83b0f98b/resourceGroups/testrg/providers/"

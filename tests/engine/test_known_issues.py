@@ -27,9 +27,8 @@ from arcsupport.sources.known_issues import (
     parse_known_issues,
 )
 from arcsupport.sources.read import read_snapshot
-from helpers import REFERENCE, at, default_pack, make_snapshot, node
+from helpers import REFERENCE, ROOT, at, default_pack, make_snapshot, node
 
-ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
 REFERENCE_ISSUES = yaml.safe_load(
     (REFERENCE / "known-issues" / "aksarc-known-issues.yaml").read_text()

@@ -7,7 +7,7 @@ written whole or not at all.
 The goldens in tests/golden/cli/ change whenever a rule, a message or an example changes. Look
 at the diff, then rewrite them with:
 
-    .venv/bin/pytest tests/test_fleet.py --update-goldens
+    .venv/bin/pytest tests/engine/test_fleet.py --update-goldens
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ from rich.cells import cell_len
 
 from arcsupport.cli.app import main
 from arcsupport.schema import load_schema
-from helpers import REFERENCE
+from helpers import GOLDEN, REFERENCE, ROOT, assert_golden
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path("examples")  # relative to ROOT
 EXPORT = EXAMPLES / "resource-graph-export.json"
 # The example bundles (examples/advisories/ is advisory data, not a bundle).
@@ -41,7 +40,7 @@ BUNDLES = sorted(
     for path in (ROOT / EXAMPLES).iterdir()
     if (path / "manifest.json").is_file()
 )
-GOLDEN = Path(__file__).parent / "golden" / "cli"
+GOLDEN = GOLDEN / "cli"
 WHEN = "2025-09-15"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
@@ -417,11 +416,4 @@ def test_golden(arcsupport: Any, request: pytest.FixtureRequest, lang: str) -> N
     code, printed = fleet(arcsupport, *BUNDLES, str(EXPORT), "--lang", lang)
     assert code == 1
     golden = GOLDEN / f"fleet.{lang}.txt"
-    if request.config.getoption("--update-goldens"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_text(printed, encoding="utf-8")
-    assert golden.is_file(), f"{golden} is missing: run pytest {__file__} --update-goldens"
-    assert printed == golden.read_text(encoding="utf-8"), (
-        f"{golden.name} differs from the output; if the change is intended, run "
-        "`.venv/bin/pytest tests/test_fleet.py --update-goldens` and review the diff"
-    )
+    assert_golden(request, golden, printed)
