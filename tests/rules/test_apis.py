@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from arcsupport.i18n import has
-from arcsupport.rules.apis import LAST_APPLIED
 from arcsupport.rules.outcome import Finding, NotEvaluated, Outcome
+from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.snapshot.model import MetricsFacts, Provenance
 from arcsupport.sources.metrics import parse_metrics
 from helpers import (

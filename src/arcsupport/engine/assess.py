@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import msgspec
 
 from arcsupport.errors import PolicyError
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules.facts import Facts, per_pack
 from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome

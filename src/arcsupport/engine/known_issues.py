@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.rules.facts import Facts
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.known_issue import OPERATIONS, KnownIssue, release_number

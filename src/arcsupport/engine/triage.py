@@ -18,7 +18,7 @@ import msgspec
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.planner import Plan
 from arcsupport.policy.model import Pack, Terms, TriageMatch, TriageRule
 from arcsupport.rules.outcome import Finding

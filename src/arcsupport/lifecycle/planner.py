@@ -10,7 +10,7 @@ from datetime import date
 from typing import Literal
 
 from arcsupport.errors import InputError
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
 from arcsupport.semver import KubeVersion
 

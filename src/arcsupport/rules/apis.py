@@ -19,10 +19,8 @@ from arcsupport.rules.facts import Facts
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
-from arcsupport.snapshot.kube import GenericMeta, ObjectMeta, Workload
+from arcsupport.snapshot.kube import LAST_APPLIED, GenericMeta, ObjectMeta, Workload
 from arcsupport.types import Severity
-
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"

@@ -8,7 +8,7 @@ from datetime import date
 
 import msgspec
 
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.snapshot.model import Provenance
 from arcsupport.types import Decision, Operation, Severity
 

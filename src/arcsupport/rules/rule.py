@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import msgspec
 
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import Pack
 from arcsupport.rules.facts import Facts
 from arcsupport.rules.outcome import Deadline, Evidence, Finding, OperationEffect, Outcome

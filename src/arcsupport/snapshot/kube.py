@@ -11,6 +11,9 @@ from datetime import datetime
 
 import msgspec
 
+# The annotation `kubectl apply` writes: the object as last applied, apiVersion included.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
 
 class OwnerReference(msgspec.Struct, gc=False):
     kind: str = ""

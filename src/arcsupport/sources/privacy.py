@@ -19,7 +19,8 @@ from typing import Any
 
 import msgspec
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+from arcsupport.snapshot.kube import LAST_APPLIED
+
 # The collector keeps apiVersion and kind of the last-applied configuration (the API version
 # a manifest was written for), nothing else.
 _LAST_APPLIED_KEPT = frozenset({"apiVersion", "kind"})

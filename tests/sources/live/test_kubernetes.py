@@ -26,7 +26,7 @@ from rich.console import Console
 import arcsupport.sources.live.kubernetes as collector
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
-from arcsupport.rules.apis import LAST_APPLIED
+from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.inspection import inspect_bundle
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.live.kubernetes import (

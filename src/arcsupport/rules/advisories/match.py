@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from arcsupport.i18n import Message
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import Release, VersionCalendar
 from arcsupport.rules.advisories.installed import Installed, installed_components
 from arcsupport.rules.facts import Facts

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from arcsupport.errors import InputError
-from arcsupport.rules.apis import LAST_APPLIED
+from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, Kind
 from arcsupport.sources.live.progress import Progress
 from arcsupport.sources.live.writer import BundleWriter
