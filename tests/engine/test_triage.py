@@ -18,9 +18,16 @@ import pytest
 import yaml
 
 from arcsupport.cli.app import main
-from arcsupport.cli.triage import MAX_CASE_BYTES, ClusterContext, cluster_for_triage
+from arcsupport.cli.triage import MAX_CASE_BYTES
 from arcsupport.engine.known_issues import match_known_issues
-from arcsupport.engine.triage import Case, TriageDecision, parse_case, triage
+from arcsupport.engine.triage import (
+    Case,
+    ClusterContext,
+    TriageDecision,
+    cluster_for_triage,
+    parse_case,
+    triage,
+)
 from arcsupport.errors import PolicyError
 from arcsupport.i18n import LANGS, catalog, render
 from arcsupport.policy.loader import load_pack
@@ -54,7 +61,9 @@ JSON_KEYS = [
 
 @cache
 def cluster(name: str) -> ClusterContext:
-    return cluster_for_triage(EXAMPLES / name, default_pack(), at(DAY))
+    return cluster_for_triage(
+        read_snapshot(EXAMPLES / name), default_pack(), at(DAY), builtin_known_issues()
+    )
 
 
 def labelled() -> list[dict[str, Any]]:

@@ -334,42 +334,28 @@ def plan(
 
     `--output markdown` writes a runbook for a change ticket.
     """
+    from arcsupport.engine.plan import plan_for_snapshot
     from arcsupport.lifecycle.calendar import VersionCalendar
     from arcsupport.lifecycle.planner import plan_upgrade
     from arcsupport.report.jsonout import dumps
     from arcsupport.report.plan import plan_data, render_plan_table
-    from arcsupport.rules.apis import migrations_by_removal
-    from arcsupport.rules.facts import Facts
     from arcsupport.sources.read import read_snapshot
 
-    moment = at_moment(at)
-    pack = load_pack(policy)
-    calendar = VersionCalendar(pack)
-    removals = None
-    host = azure_local
     if (source is None) == (from_version is None):
         raise InputError(
             "plan", "give either a bundle (SOURCE) or --from VERSION, not both or neither"
         )
+    moment = at_moment(at)
+    pack = load_pack(policy)
     if source is not None:
-        facts = Facts(read_snapshot(source), pack)
-        current = facts.cluster_version
-        if current is None:
-            raise InputError(
-                str(source), "holds no Kubernetes version (kubernetes/version.json or azure/)"
-            )
-        from_version = str(current.version)
-        removals = migrations_by_removal(facts, current.version)
-        if (
-            host is None
-            and facts.host_platform is not None
-            and facts.host_platform[0] == "azure-local"
-        ):
-            host = facts.host_platform[1]
-    assert from_version is not None
-    result = plan_upgrade(
-        calendar, from_version, moment.date(), target=to, host_release=host, removals=removals
-    )
+        result = plan_for_snapshot(
+            read_snapshot(source), pack, moment, target=to, host_release=azure_local
+        )
+    else:
+        assert from_version is not None
+        result = plan_upgrade(
+            VersionCalendar(pack), from_version, moment.date(), target=to, host_release=azure_local
+        )
     lang_code = language(lang)
     if output is PlanFormat.json:
         emit(dumps(plan_data(result, lang_code)), out)

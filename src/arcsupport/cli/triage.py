@@ -3,8 +3,6 @@ or has to wait for an upgrade, with the clauses and the scope rule that decided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,18 +20,11 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
-from arcsupport.engine.assess import Assessment, assess
-from arcsupport.engine.known_issues import match_known_issues
-from arcsupport.engine.triage import Case, KnownIssue, parse_case, triage, upgrade_findings
+from arcsupport.engine.triage import Case, cluster_for_triage, parse_case, triage
 from arcsupport.errors import InputError
-from arcsupport.lifecycle.calendar import VersionCalendar
-from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.loader import load_pack
-from arcsupport.policy.model import Pack
 from arcsupport.report.jsonout import dumps
 from arcsupport.report.triage import render_triage_table, triage_data
-from arcsupport.rules.apis import migrations_by_removal
-from arcsupport.rules.facts import Facts
 from arcsupport.safeyaml import load_yaml
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
@@ -61,45 +52,6 @@ def read_case(path: Path) -> Case:
     else:
         document = load_yaml(data, where)
     return parse_case(document, where)
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterContext:
-    assessment: Assessment
-    plan: Plan | None  # only when the answer will be upgrade-first
-    known_issues: list[KnownIssue]
-
-
-def cluster_for_triage(source: Path, pack: Pack, moment: datetime) -> ClusterContext:
-    """The cluster's assessment, the shipped known issues that concern it, and its upgrade
-    plan when the answer will be upgrade-first (planned as `arcsupport plan SOURCE` does: to
-    the latest, on the bundle's host release)."""
-    snapshot = read_snapshot(source)
-    assessment = assess(snapshot, pack, moment)
-    facts = Facts(snapshot, pack)
-    # A "general" match names only an operation (create, delete...) and fits every cluster:
-    # attaching those to every case would bury the ones that concern this cluster.
-    issues: list[KnownIssue] = [
-        match.issue
-        for match in match_known_issues(facts, builtin_known_issues(), moment)
-        if match.certainty != "general"
-    ]
-    current = facts.cluster_version
-    if not upgrade_findings(assessment, pack) or current is None:
-        return ClusterContext(assessment, None, issues)
-    host = facts.host_platform
-    try:
-        plan: Plan | None = plan_upgrade(
-            VersionCalendar(pack),
-            str(current.version),
-            moment.date(),
-            host_release=host[1] if host is not None and host[0] == "azure-local" else None,
-            removals=migrations_by_removal(facts, current.version),
-        )
-    except InputError:
-        # Upgrade-first stands without a plan; its reason sends the reader to `plan`.
-        plan = None
-    return ClusterContext(assessment, plan, issues)
 
 
 def triage_command(
@@ -160,7 +112,7 @@ def triage_command(
     if bundle is None:
         result = triage(case, pack)
     else:
-        context = cluster_for_triage(bundle, pack, moment)
+        context = cluster_for_triage(read_snapshot(bundle), pack, moment, builtin_known_issues())
         result = triage(
             case,
             pack,

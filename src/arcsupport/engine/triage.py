@@ -11,17 +11,23 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Protocol
 
 import msgspec
 
-from arcsupport.engine.assess import Assessment
+from arcsupport.engine.assess import Assessment, assess
+from arcsupport.engine.known_issues import match_known_issues
+from arcsupport.engine.plan import plan_for_snapshot
 from arcsupport.errors import InputError
 from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.planner import Plan
 from arcsupport.policy.model import Pack, Terms, TriageMatch, TriageRule
+from arcsupport.rules.facts import Facts
 from arcsupport.rules.outcome import Finding
+from arcsupport.snapshot.known_issue import KnownIssue as KnownIssueRecord
+from arcsupport.snapshot.model import Snapshot
 
 Decision = Literal["in-scope", "best-effort", "out-of-scope", "upgrade-first"]
 
@@ -291,3 +297,35 @@ def triage(
         assessment=assessment,
         plan=attached_plan,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterContext:
+    assessment: Assessment
+    plan: Plan | None  # only when the answer will be upgrade-first
+    known_issues: list[KnownIssue]
+
+
+def cluster_for_triage(
+    snapshot: Snapshot, pack: Pack, moment: datetime, records: Sequence[KnownIssueRecord]
+) -> ClusterContext:
+    """The cluster's assessment, the known issues among `records` that concern it, and its
+    upgrade plan when the answer will be upgrade-first (planned as `arcsupport plan SOURCE`
+    does: to the latest, on the bundle's host release)."""
+    assessment = assess(snapshot, pack, moment)
+    facts = Facts(snapshot, pack)
+    # A "general" match names only an operation (create, delete...) and fits every cluster:
+    # attaching those to every case would bury the ones that concern this cluster.
+    issues: list[KnownIssue] = [
+        match.issue
+        for match in match_known_issues(facts, records, moment)
+        if match.certainty != "general"
+    ]
+    if not upgrade_findings(assessment, pack) or facts.cluster_version is None:
+        return ClusterContext(assessment, None, issues)
+    try:
+        plan: Plan | None = plan_for_snapshot(snapshot, pack, moment)
+    except InputError:
+        # Upgrade-first stands without a plan; its reason sends the reader to `plan`.
+        plan = None
+    return ClusterContext(assessment, plan, issues)

@@ -1,0 +1,43 @@
+"""The upgrade plan of a cluster as its snapshot shows it: from the version it runs, on its
+host's Azure Local release, with the objects each hop must migrate first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from arcsupport.errors import InputError
+from arcsupport.lifecycle.calendar import VersionCalendar
+from arcsupport.lifecycle.planner import Plan, plan_upgrade
+from arcsupport.policy.model import Pack
+from arcsupport.rules.apis import migrations_by_removal
+from arcsupport.rules.facts import Facts
+from arcsupport.snapshot.model import Snapshot
+
+
+def plan_for_snapshot(
+    snapshot: Snapshot,
+    pack: Pack,
+    at: datetime,
+    *,
+    target: str | None = None,
+    host_release: str | None = None,
+) -> Plan:
+    """As `plan_upgrade`, from the cluster's version; the host release the snapshot shows
+    (an Azure Local host) unless `host_release` is given."""
+    facts = Facts(snapshot, pack)
+    current = facts.cluster_version
+    if current is None:
+        raise InputError(
+            snapshot.source, "holds no Kubernetes version (kubernetes/version.json or azure/)"
+        )
+    host = facts.host_platform
+    if host_release is None and host is not None and host[0] == "azure-local":
+        host_release = host[1]
+    return plan_upgrade(
+        VersionCalendar(pack),
+        str(current.version),
+        at.date(),
+        target=target,
+        host_release=host_release,
+        removals=migrations_by_removal(facts, current.version),
+    )
