@@ -4,8 +4,6 @@ the nodes message catalogs."""
 from __future__ import annotations
 
 import copy
-import re
-import tomllib
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -18,7 +16,6 @@ from arcsupport.i18n import text
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
-    ROOT,
     findings,
     gaps,
     make_snapshot,
@@ -561,37 +558,6 @@ def test_assessment_of_a_drifted_cluster() -> None:
 
 
 # --- message catalogs ----------------------------------------------------------------------
-
-_CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def _strings(lang: str) -> dict[str, set[str]]:
-    table = tomllib.loads((_CATALOGS / lang / "nodes.toml").read_text(encoding="utf-8"))
-    flat: dict[str, set[str]] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else key, inner)
-        else:
-            flat[prefix] = set(_PLACEHOLDER.findall(value))
-
-    walk("", table)
-    return flat
-
-
-def test_catalogs_have_the_same_entries_and_placeholders() -> None:
-    assert _strings("en") == _strings("ko")
-
-
-@pytest.mark.parametrize(
-    "rule_id", ["node-drift", "node-network", "node-not-ready", "privileged-daemonsets"]
-)
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_every_rule_is_documented(rule_id: str, lang: Any) -> None:
-    for field in ("title", "what", "why", "fix"):
-        assert text(lang, f"rule.{rule_id}", field)
 
 
 def test_findings_render_every_placeholder() -> None:

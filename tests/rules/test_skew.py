@@ -297,6 +297,3 @@ def test_every_message_renders_in_both_languages_with_its_arguments() -> None:
             for field in ("title", "message", "fix") if ".op." not in message.key else ("message",):
                 assert has(lang, message.key, field), (lang, message.key, field)
                 assert "{" not in render(lang, message, field), (lang, message.key, field)
-    for lang in ("en", "ko"):
-        for field in ("title", "what", "why", "fix"):
-            assert has(lang, "rule.version-skew", field)

@@ -1,4 +1,5 @@
-"""Keyed message catalogs (English and Korean), one TOML file per area and language.
+"""Keyed message catalogs (English and Korean), one TOML file per area and language; a rule
+module's documentation and messages are in `rules/<module>.toml`, named as the module is.
 
 A key names one entry, e.g. `version-lifecycle.removed`; the entry holds fields such as
 `title`, `message` and `fix`, each a `str.format` template over the message's arguments.
@@ -28,9 +29,10 @@ def _flatten(prefix: str, table: dict[str, Any], into: dict[str, dict[str, str]]
 def catalog(lang: Lang) -> dict[str, dict[str, str]]:
     entries: dict[str, dict[str, str]] = {}
     folder = resources.files("arcsupport.i18n") / lang
-    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
-        if item.name.endswith(".toml"):
-            _flatten("", tomllib.loads(item.read_text(encoding="utf-8")), entries)
+    for area in (folder, folder / "rules"):
+        for item in sorted(area.iterdir(), key=lambda entry: entry.name):
+            if item.name.endswith(".toml"):
+                _flatten("", tomllib.loads(item.read_text(encoding="utf-8")), entries)
     return entries
 
 
