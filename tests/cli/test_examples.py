@@ -226,7 +226,8 @@ def test_stopped_for_45_days_is_unsupported() -> None:
     assert findings(result, "version-patch", "VER-6"), listing(result)
     assert any(
         # Stopped on 2025-08-01: STOP-2's "90 days or more" is reached on day 90.
-        "STOP-2" in d.clauses and d.date.isoformat() == "2025-10-30" for d in result.deadlines
+        "STOP-2" in d.clauses and d.date.isoformat() == "2025-10-30"
+        for d in result.deadlines
     )
 
 

@@ -103,9 +103,12 @@ def test_windows_server_2022_host_retires_after_march_2027() -> None:
         "host-platform.windows-server-ended",
     )
     assert finding.message.args["last_day"] == "2027-03-31"
-    assert findings(run_rule("host-platform", _host("windows-server", "2022"), "2027-03-31"))[
-        0
-    ].severity == "warning"
+    assert (
+        findings(run_rule("host-platform", _host("windows-server", "2022"), "2027-03-31"))[
+            0
+        ].severity
+        == "warning"
+    )
 
 
 @pytest.mark.parametrize("when", ["2025-01-01", "2025-09-15", "2030-01-01"])
