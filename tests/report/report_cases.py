@@ -42,9 +42,10 @@ def _cluster(
 
 def single() -> Assessment:
     """Unsupported: a kubelet four minors behind (unsupported), one three behind and a minor
-    whose support ends within the horizon (warnings), a warned subscription (warning), a NotReady
-    node (info); 1.29 leaves the release train and then support (deadlines);
-    no Azure connectivity data (not evaluated)."""
+    whose support ends within the horizon (warnings), those two nodes' own minors long out of
+    support (unsupported), a warned subscription (warning), a NotReady node (info); 1.29 leaves
+    the release train and then support (deadlines); no Azure connectivity data (not
+    evaluated)."""
     return _cluster(
         "edge-seoul-01", "1.29.12", ["1.29.12", "1.26.10", "1.25.6"], "Warned", not_ready=(3,)
     )
