@@ -94,12 +94,12 @@ def test_a_minor_past_its_year_that_releases_still_ship_stays_supported_with_a_w
     [finding] = findings(outcomes)
     assert (finding.severity, finding.message.key) == (
         "warning",
-        "version-lifecycle.outlived-window",
+        "version-lifecycle.may-end",
     )
     assert finding.clauses == ("VER-1", "VER-5")
     assert finding.message.args == {
         "minor": "1.30", "window": "2026-03-01", "date": "2026-05-01", "release": "2510",
-        "grace": 30,
+        "grace": 30, "days": 60,
     }  # fmt: skip
     assert finding.deadline == date(2026, 5, 1)
     [deadline] = deadlines(outcomes)
@@ -108,6 +108,28 @@ def test_a_minor_past_its_year_that_releases_still_ship_stays_supported_with_a_w
         ("VER-1", "VER-5", "VER-2"),
     )
     assert operations(outcomes) == []
+    assert "at the earliest" in render("en", finding.message, "message")
+
+
+@pytest.mark.parametrize(
+    ("when", "key", "end"),
+    [
+        ("2025-12-30", None, "2026-03-01"),  # 61 days to the year's end: nothing yet
+        ("2025-12-31", "version-lifecycle.ending", "2026-03-01"),  # inside the 60-day horizon
+        ("2026-01-01", "version-lifecycle.may-end", "2026-03-03"),  # a release may drop it
+        ("2026-03-01", "version-lifecycle.may-end", "2026-05-01"),  # 61 days, still said
+        ("2026-08-15", "version-lifecycle.may-end", "2026-10-01"),
+    ],
+)
+def test_a_minor_still_shipped_warns_from_the_day_a_release_could_end_it(
+    when: str, key: str | None, end: str
+) -> None:
+    """Before its year is out, 1.30's end is the year's end (VER-1); from the day a release
+    not yet in the calendar could drop it before then, its end is that release + 30 days
+    (VER-5), said as the earliest end every day without flipping on month boundaries."""
+    outcomes = run_rule("version-lifecycle", _cluster("v1.30.14"), when)
+    assert [f.message.key for f in findings(outcomes)] == ([key] if key else [])
+    assert [d.date.isoformat() for d in deadlines(outcomes)] == [end]
 
 
 @pytest.mark.parametrize(
@@ -367,7 +389,7 @@ def test_a_node_older_than_the_calendar_is_named_without_a_date() -> None:
 def test_every_version_message_renders_in_both_languages() -> None:
     pools = [_agent_pool("legacy", "v1.28.14"), _agent_pool("old", "v1.27.9")]
     runs = [
-        ("version-lifecycle", _cluster("v1.30.14"), "2026-03-02"),  # outlived-window
+        ("version-lifecycle", _cluster("v1.30.14"), "2026-03-02"),  # may-end
         ("version-lifecycle", _cluster("v1.29.13"), "2025-10-15"),  # grace
         ("version-lifecycle", _cluster("v1.28.14", facts=HOST_2508), "2025-09-15"),  # removed
         ("version-lifecycle", _cluster("v1.31.3", facts=HOST_2508), "2025-09-15"),  # VER-9
@@ -403,7 +425,8 @@ def test_every_version_message_renders_in_both_languages() -> None:
         "version-lifecycle.deadline.pool-end-of-support",
     }  # fmt: skip
     assert {
-        "version-lifecycle.outlived-window", "version-lifecycle.deadline.earliest-end",
+        "version-lifecycle.may-end", "version-lifecycle.deadline.earliest-end",
+        "version-lifecycle.pool-may-end", "version-lifecycle.deadline.pool-earliest-end",
         "version-lifecycle.op.host-release-patch", "version-patch.op.unsupported",
         "version-patch.op.left-release", "version-patch.op.upgrade",
     } <= keys  # fmt: skip

@@ -9,13 +9,12 @@ upgrade without a warning."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from arcsupport.lifecycle.calendar import EndBasis, MinorStatus
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
-from arcsupport.types import Operation
+from arcsupport.types import Arg, Operation
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
@@ -55,10 +54,19 @@ def _end_clauses(basis: EndBasis | None) -> tuple[str, ...]:
     return ("VER-5",)
 
 
-def _window_end(ctx: Context, status: MinorStatus) -> date | None:
-    """The end of the year VER-1 promises from the minor's first AKS Arc release."""
+def _still_shipped(ctx: Context, status: MinorStatus) -> dict[str, Arg]:
+    """What a message about a minor that releases still ship near or past its year says: when
+    the year from its first AKS Arc release ends, the newest release that ships it, and the
+    grace it keeps once a release drops it. Its end is then the earliest such a drop allows: at
+    most two months away, and moving on with every month the calendar knows no drop, so it is
+    always worth saying (and never flips in and out of the warning horizon)."""
     first = status.first_release_date
-    return first + ctx.facts.calendar.window if first is not None else None
+    newest = ctx.facts.calendar.newest_release(ctx.today)
+    return {
+        "window": (first + ctx.facts.calendar.window).isoformat() if first else "?",
+        "release": newest.name if newest else "?",
+        "grace": ctx.pack.thresholds.removal_grace_days,
+    }
 
 
 @rule(
@@ -92,21 +100,13 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
         yield ctx.operation("create-nodepool", "warn", ("SVP-2",), "not-in-calendar", minor=minor)
     elif status.status == "supported":
         if end is not None and days_left is not None:
-            window_end = _window_end(ctx, status)
-            outlived = (
-                status.basis == "shipped" and window_end is not None and ctx.today >= window_end
-            )
-            deadline_key = "earliest-end" if status.basis == "shipped" else "end-of-support"
+            shipped = status.basis == "shipped"
+            deadline_key = "earliest-end" if shipped else "end-of-support"
             yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, minor=minor)
-            if outlived and window_end is not None:
-                # Its end moves on with every month the calendar knows no release dropping it,
-                # and is never more than two months away: always worth saying.
-                newest = ctx.facts.calendar.newest_release(ctx.today)
+            if shipped:
                 yield ctx.finding(
-                    "outlived-window", "warning", end_clauses, evidence, end,
-                    minor=minor, window=window_end.isoformat(), date=end_text,
-                    release=newest.name if newest else "?",
-                    grace=ctx.pack.thresholds.removal_grace_days,
+                    "may-end", "warning", end_clauses, evidence, end,
+                    minor=minor, date=end_text, days=days_left, **_still_shipped(ctx, status),
                 )  # fmt: skip
             elif days_left <= horizon:
                 yield ctx.finding(
@@ -196,12 +196,15 @@ def _older_pool_minors(ctx: Context, cluster: KubeVersion) -> Iterator[Outcome]:
         if status.status == "supported":
             if end is None or days_left is None:
                 continue
-            yield ctx.deadline(end, (*end_clauses, "VER-2"), "pool-end-of-support", **args)
-            window_end = _window_end(ctx, status)
-            outlived = (
-                status.basis == "shipped" and window_end is not None and ctx.today >= window_end
-            )
-            if outlived or days_left <= horizon:
+            shipped = status.basis == "shipped"
+            deadline_key = "pool-earliest-end" if shipped else "pool-end-of-support"
+            yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, **args)
+            if shipped:
+                yield ctx.finding(
+                    "pool-may-end", "warning", end_clauses, evidence, end,
+                    days=days_left, **args, **_still_shipped(ctx, status),
+                )  # fmt: skip
+            elif days_left <= horizon:
                 yield ctx.finding(
                     "pool-ending", "warning", end_clauses, evidence, end, days=days_left, **args
                 )
