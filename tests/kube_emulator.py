@@ -46,6 +46,9 @@ import trustme
 
 Json = dict[str, Any]
 
+# The CA of every emulator that is not given its own; write_kubeconfig trusts it by default.
+TEST_CA = trustme.CA()
+
 # plural -> (group, version, kind): what kube-apiserver serves built in, for the kinds used here.
 BUILTIN: dict[str, tuple[str, str, str]] = {
     "nodes": ("", "v1", "Node"),
@@ -210,7 +213,9 @@ class KubeEmulator:
         metrics: str = "",
         apis: Json | None = None,
         token: str | None = "emulator-token",
-        tls: Any = None,  # a trustme.CA: serve HTTPS with a certificate for 127.0.0.1
+        # A trustme.CA: HTTPS with a certificate for 127.0.0.1 (None: plain HTTP, where the
+        # collector, like kubectl, sends no credentials).
+        tls: Any = TEST_CA,
         rv: int = 48213,
         logs: Callable[[Json, str], str] | None = None,  # (pod, container) -> its log
     ) -> None:
@@ -853,6 +858,10 @@ def b64(data: bytes) -> str:
 def write_kubeconfig(
     path: Path, server: str, *, ca: trustme.CA | None = None, user: dict[str, Any] | None = None
 ) -> Path:
+    """A kubeconfig for `server` with a token (or `user`); an https server is trusted through
+    `ca`, by default the CA of the emulators that have no CA of their own."""
+    if ca is None and server.startswith("https://"):
+        ca = TEST_CA
     cluster: dict[str, Any] = {"server": server}
     if ca is not None:
         cluster["certificate-authority-data"] = b64(ca.cert_pem.bytes())
