@@ -121,8 +121,8 @@ def _read_tarball(path: Path, snapshot: Snapshot) -> None:
 
 
 def looks_like_dump_stream(path: Path) -> bool:
-    """A .json file that begins with kubectl's NodeList, the first document of its dump
-    stream, is a dump rather than a Resource Graph export."""
+    """A .json file that begins as kubectl's dump stream does (YAML, or JSON that opens with
+    the NodeList) is a dump rather than a Resource Graph export."""
     from arcsupport.sources.dump import is_dump_stream
 
     return path.is_file() and is_dump_stream(_head(path))
