@@ -63,7 +63,7 @@ known_issues_app = typer.Typer(
 SourcesArgument = Annotated[
     list[Path],
     typer.Argument(
-        help="Bundles (directory or .tar.gz) or `kubectl cluster-info dump` folders.",
+        help="Bundles (directory or .tar.gz) or `kubectl cluster-info dump` output.",
         show_default=False,
     ),
 ]
