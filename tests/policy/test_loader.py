@@ -275,6 +275,58 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "thresholds.disconnected_days",
         "Expected `int`, got `bool`",
     ),
+    (
+        "expected image reading an add-on a minor lacks",
+        'managed:\n  versions:\n    "1.32": {coredns: v1.11.3}\n',
+        "managed.components[2].containers",
+        "mcr.microsoft.com/oss/calico/node:{calico} needs calico, which managed.versions.1.32 "
+        "lacks",
+    ),
+    (
+        "managed versions keyed by a patch",
+        'managed:\n  versions:\n    "1.31.5": {coredns: v1.11.3}\n',
+        "managed.versions.1.31.5",
+        "key must be major.minor",
+    ),
+    (
+        "expected image with a format spec",
+        "managed:\n  components:\n    - {kind: Deployment, name: x,"
+        " containers: [{name: x, image: 'x:{coredns:>9}'}]}\n",
+        "managed.components[0].containers",
+        "is not a plain {name}",
+    ),
+    (
+        "control-plane taint without an effect",
+        "system_metadata:\n  control_plane_taints: [node-role.kubernetes.io/control-plane]\n",
+        "system_metadata.control_plane_taints",
+        "is not key[=value]:Effect",
+    ),
+    (
+        "control-plane taints since no version",
+        "system_metadata:\n  control_plane_taints_since: always\n",
+        "system_metadata.control_plane_taints_since",
+        "must be major.minor",
+    ),
+    (
+        "node image keyed by a minor",
+        'node_images:\n  "1.31": []\n',
+        "node_images.1.31",
+        "key must be major.minor.patch",
+    ),
+    (
+        "node image of an unknown OS",
+        'node_images:\n  "1.31.6": [{os: ubuntu, os_image: Ubuntu, kernel: "6.8",'
+        ' containerd: "1.7", source: x}]\n',
+        "node_images.1.31.6[0].os",
+        "unknown platforms.node_os 'ubuntu'",
+    ),
+    (
+        "node image whose name is not its OS's",
+        'node_images:\n  "1.31.6": [{os: azure-linux-3, os_image: "CBL-Mariner/Linux",'
+        ' kernel: "6.6", containerd: "1.7", source: x}]\n',
+        "node_images.1.31.6[0].os_image",
+        "matches none of platforms.node_os.azure-linux-3's patterns",
+    ),
     ("extends not a name", "", "extends", "must be a pack name"),
 ]
 
