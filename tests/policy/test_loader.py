@@ -327,6 +327,12 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "node_images.1.31.6[0].os_image",
         "matches none of platforms.node_os.azure-linux-3's patterns",
     ),
+    (
+        "a clause checked by the same rule twice",
+        "clauses:\n  VER-1: {checked_by: [version-lifecycle, version-lifecycle]}\n",
+        "clauses.VER-1.checked_by",
+        "names a rule twice",
+    ),
     ("extends not a name", "", "extends", "must be a pack name"),
 ]
 
@@ -365,6 +371,28 @@ def test_a_bad_pack_is_refused_by_the_cli(
         assert err.splitlines() == [
             f"arcsupport: error: {path}: field thresholds.warning_horizon_days: "
             "must be a positive number"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("checked_by", "rules"),
+    [("[]", "version-lifecycle"), ("[version-lifecycle, node-drift]", "version-lifecycle")],
+)
+def test_a_clause_must_name_exactly_the_rules_that_cite_it(
+    checked_by: str, rules: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`explain` shows the pack's account of how a clause is checked; a list of rules that
+    differs from what the rules themselves cite would make that account a claim."""
+    path = overlay(tmp_path, f"clauses:\n  VER-1: {{checked_by: {checked_by}}}\n")
+    for args in (
+        ["check", str(BUNDLES / "version-only"), "--policy", str(path), "--at", "2025-09-15"],
+        ["explain", "VER-1", "--policy", str(path)],
+    ):
+        code, out, err = run_cli(capsys, *args)
+        assert (code, out) == (2, "")
+        assert err.splitlines() == [
+            f"arcsupport: error: pack aks-arc: clauses.VER-1.checked_by: says "
+            f"{checked_by}, but the rules citing VER-1 are [{rules}]"
         ]
 
 

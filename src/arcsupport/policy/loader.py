@@ -186,6 +186,7 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
     _check_managed(pack, origin)
     _check_system_metadata(pack, origin)
     _check_node_images(pack, origin)
+    _check_checked_by(pack, origin)
     _check_triage(pack, origin)
 
 
@@ -257,6 +258,14 @@ def _check_node_images(pack: Pack, origin: dict[str, str]) -> None:
                     f"{where}.os_image",
                     f"{image.os_image!r} matches none of platforms.node_os.{image.os}'s patterns",
                 )
+
+
+def _check_checked_by(pack: Pack, origin: dict[str, str]) -> None:
+    """The list is one of rule ids; that they are exactly the rules citing the clause is the
+    engine's to check, which knows the rules."""
+    for clause_id, clause in pack.clauses.items():
+        if len(set(clause.checked_by)) != len(clause.checked_by):
+            raise _fail(origin, "clauses", f"clauses.{clause_id}.checked_by", "names a rule twice")
 
 
 def _check_triage(pack: Pack, origin: dict[str, str]) -> None:

@@ -35,6 +35,10 @@ class Clause(Strict):
     section: str
     effect: Effect
     text: Text
+    # The ids of the rules that cite the clause, exactly: the engine refuses a pack whose list
+    # differs from the rules' own declarations, and `check` may name these rules and no other.
+    # An empty list means no rule checks the clause, which `check` must say first.
+    checked_by: list[str]
     check: Text
     fix: Text
 
