@@ -94,7 +94,8 @@ def managed_components(ctx: Context) -> Iterator[Outcome]:
     yield from _injected(ctx, pods, workloads)
     yield from _absent(ctx, workloads, pods)
     if judge.unjudged_images and release.unknown:
-        yield Gap((f"{release.unknown}: the images of {name_list(judge.unjudged_images)}",))
+        names = name_list(judge.unjudged_images)
+        yield Gap((f"{release.unknown}, to compare the images of {names} exactly",))
 
     if unrecognised:
         yield ctx.finding(
@@ -107,7 +108,7 @@ def managed_components(ctx: Context) -> Iterator[Outcome]:
 def _release(ctx: Context) -> _Release:
     cluster = ctx.facts.cluster_version
     if cluster is None or cluster.version.patch is None:
-        return _Release(None, _NEEDS_VERSION)
+        return _Release(None, "the cluster's Kubernetes version (kubernetes/version.json)")
     addons = ctx.pack.managed.versions.get(cluster.version.minor_key)
     if addons is None:
         return _Release(
