@@ -154,6 +154,7 @@ def node(
     arch: str = "amd64",
     os_image: str = "Microsoft Azure Linux 3.0",
     kernel: str = "6.6.64.2-1.azl3",
+    containerd: str = "1.7.20",
     ready: bool = True,
     ready_since: str = "2025-06-01T00:00:00Z",
     labels: dict[str, str] | None = None,
@@ -214,7 +215,7 @@ def node(
                 "kernelVersion": kernel,
                 "operatingSystem": os,
                 "architecture": arch,
-                "containerRuntimeVersion": "containerd://1.7.20",
+                "containerRuntimeVersion": f"containerd://{containerd}",
             },
         },
     }

@@ -250,6 +250,13 @@ def test_istio_and_cilium_are_scope_information() -> None:
     assert "cilium" in evidence_text(cilium), listing(result)
     assert all(f.severity == "out-of-scope" for f in cilium)
     assert not findings(result, "cni", "COV-IN-7"), "Calico was removed"
+    # Cilium's Helm release sits in kube-system, but only the managed components there are
+    # the vendor's: its privileged DaemonSets make node support best effort (CUST-4).
+    [privileged] = findings(result, "privileged-daemonsets", "CUST-4")
+    assert privileged.severity == "best-effort"
+    assert privileged.message.args["daemonsets"] == "kube-system/cilium, kube-system/cilium-envoy"
+    assert not [f for f in result.findings if f.rule == "managed-components" and
+                f.severity == "unsupported"], listing(result)  # fmt: skip
 
 
 def test_alpha_gate_is_unsupported() -> None:

@@ -287,6 +287,64 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "thresholds.disconnected_days",
         "Expected `int`, got `bool`",
     ),
+    (
+        "expected image reading an add-on a minor lacks",
+        'managed:\n  versions:\n    "1.32": {coredns: v1.11.3}\n',
+        "managed.components[2].containers",
+        "mcr.microsoft.com/oss/calico/node:{calico} needs calico, which managed.versions.1.32 "
+        "lacks",
+    ),
+    (
+        "managed versions keyed by a patch",
+        'managed:\n  versions:\n    "1.31.5": {coredns: v1.11.3}\n',
+        "managed.versions.1.31.5",
+        "key must be major.minor",
+    ),
+    (
+        "expected image with a format spec",
+        "managed:\n  components:\n    - {kind: Deployment, name: x,"
+        " containers: [{name: x, image: 'x:{coredns:>9}'}]}\n",
+        "managed.components[0].containers",
+        "is not a plain {name}",
+    ),
+    (
+        "control-plane taint without an effect",
+        "system_metadata:\n  control_plane_taints: [node-role.kubernetes.io/control-plane]\n",
+        "system_metadata.control_plane_taints",
+        "is not key[=value]:Effect",
+    ),
+    (
+        "control-plane taints since no version",
+        "system_metadata:\n  control_plane_taints_since: always\n",
+        "system_metadata.control_plane_taints_since",
+        "must be major.minor",
+    ),
+    (
+        "node image keyed by a minor",
+        'node_images:\n  "1.31": []\n',
+        "node_images.1.31",
+        "key must be major.minor.patch",
+    ),
+    (
+        "node image of an unknown OS",
+        'node_images:\n  "1.31.6": [{os: ubuntu, os_image: Ubuntu, kernel: "6.8",'
+        ' containerd: "1.7", source: x}]\n',
+        "node_images.1.31.6[0].os",
+        "unknown platforms.node_os 'ubuntu'",
+    ),
+    (
+        "node image whose name is not its OS's",
+        'node_images:\n  "1.31.6": [{os: azure-linux-3, os_image: "CBL-Mariner/Linux",'
+        ' kernel: "6.6", containerd: "1.7", source: x}]\n',
+        "node_images.1.31.6[0].os_image",
+        "matches none of platforms.node_os.azure-linux-3's patterns",
+    ),
+    (
+        "a clause checked by the same rule twice",
+        "clauses:\n  VER-1: {checked_by: [version-lifecycle, version-lifecycle]}\n",
+        "clauses.VER-1.checked_by",
+        "names a rule twice",
+    ),
     ("extends not a name", "", "extends", "must be a pack name"),
 ]
 
@@ -325,6 +383,28 @@ def test_a_bad_pack_is_refused_by_the_cli(
         assert err.splitlines() == [
             f"arcsupport: error: {path}: field thresholds.warning_horizon_days: "
             "must be a positive number"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("checked_by", "rules"),
+    [("[]", "version-lifecycle"), ("[version-lifecycle, node-drift]", "version-lifecycle")],
+)
+def test_a_clause_must_name_exactly_the_rules_that_cite_it(
+    checked_by: str, rules: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`explain` shows the pack's account of how a clause is checked; a list of rules that
+    differs from what the rules themselves cite would make that account a claim."""
+    path = overlay(tmp_path, f"clauses:\n  VER-1: {{checked_by: {checked_by}}}\n")
+    for args in (
+        ["check", str(BUNDLES / "version-only"), "--policy", str(path), "--at", "2025-09-15"],
+        ["explain", "VER-1", "--policy", str(path)],
+    ):
+        code, out, err = run_cli(capsys, *args)
+        assert (code, out) == (2, "")
+        assert err.splitlines() == [
+            f"arcsupport: error: pack aks-arc: clauses.VER-1.checked_by: says "
+            f"{checked_by}, but the rules citing VER-1 are [{rules}]"
         ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from arcsupport.engine.assess import Assessment
-from helpers import make_snapshot, node, reference_body, run_assess
+from helpers import default_pack, make_snapshot, node, reference_body, run_assess
 
 AT = "2025-09-15"
 _SUBSCRIPTION = reference_body("subscription-2022-12-01-GetSubscription.json")
@@ -25,7 +25,7 @@ def _cluster(
     parts: dict[str, Any] = {
         "version": {"gitVersion": f"v{version}", "major": "1", "minor": version.split(".")[1]},
         "nodes": [
-            node(f"moc-{name}-{index}", kubelet=f"v{kubelet}", ready=index not in not_ready)
+            _node(f"moc-{name}-{index}", kubelet, ready=index not in not_ready)
             for index, kubelet in enumerate(kubelets, start=1)
         ],
         "subscription": {**_SUBSCRIPTION, "state": subscription_state},
@@ -38,6 +38,13 @@ def _cluster(
         f"{_RESOURCE_GROUP}/providers/Microsoft.Kubernetes/connectedClusters/{name}"
     )
     return run_assess(snapshot, AT)
+
+
+def _node(name: str, kubelet: str, *, ready: bool) -> dict[str, Any]:
+    """A node as AKS Arc builds it: from the node image the pack lists for its patch, if any."""
+    images = default_pack().node_images.get(kubelet)
+    image = {"kernel": images[0].kernel, "containerd": images[0].containerd} if images else {}
+    return node(name, kubelet=f"v{kubelet}", ready=ready, **image)
 
 
 def single() -> Assessment:

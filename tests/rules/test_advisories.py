@@ -867,7 +867,12 @@ def test_the_rule_through_assess() -> None:
     info = next(f for f in mine if f.severity == "info")
     assert info.clauses == ("SEC-1",)
     assert "runc" in str(info.message.args["components"])
-    assert result.verdict == "at-risk"
+    # The containerd swapped in for the advisories is not the node image's either (SHR-3):
+    # that, not the advisory's warning, is what makes the cluster unsupported.
+    assert result.verdict == "unsupported"
+    assert {(f.rule, f.message.key) for f in result.findings if f.severity == "unsupported"} == {
+        ("node-drift", "node-drift.image")
+    }
 
 
 def test_the_rule_without_nodes_judges_the_control_plane() -> None:

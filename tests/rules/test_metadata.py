@@ -1,5 +1,7 @@
-"""system-metadata: required labels, consistency with nodeInfo, and system keys owned by hand
-edits according to managedFields."""
+"""system-metadata (SHR-4: "users may add metadata; changing metadata the system created makes
+the cluster unsupported"): the labels and taints every node, every control-plane node and every
+node of an ARM pool must carry, consistency with nodeInfo, and system keys owned by hand edits
+according to managedFields."""
 
 from __future__ import annotations
 
@@ -13,7 +15,16 @@ from arcsupport.i18n import text
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Snapshot
-from helpers import findings, gaps, make_snapshot, node, reference_json, run_assess, run_rule
+from helpers import (
+    findings,
+    gaps,
+    make_snapshot,
+    node,
+    reference_body,
+    reference_json,
+    run_assess,
+    run_rule,
+)
 
 WHEN = "2025-07-01"
 KUBELET = {
@@ -38,8 +49,43 @@ def only(outcomes: list[Any]) -> Finding:
     return finding
 
 
-def run(*nodes: dict[str, Any]) -> list[Any]:
-    return run_rule("system-metadata", make_snapshot(nodes=list(nodes)), WHEN)
+def run(*nodes: dict[str, Any], pools: list[dict[str, Any]] | None = None) -> list[Any]:
+    """The rule on `nodes`, with Azure's agent pools (none unless given)."""
+    snap = make_snapshot(nodes=list(nodes), agent_pools=pools or [])
+    return run_rule("system-metadata", snap, WHEN)
+
+
+POOL_LABEL = "msft.microsoft/nodepool-name"
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+
+
+def arm_pool() -> dict[str, Any]:
+    """The reference agentPools GET (test-hybridaksnodepool) with the nodeLabels and nodeTaints
+    of the reference's fullest pool profile (ProvisionedClusterInstances MaximumSet)."""
+    pool = reference_body("hybridaks-2024-01-01-GetAgentPool.json")
+    profile = reference_body(
+        "hybridaks-2024-01-01-ProvisionedClusterInstances_CreateOrUpdate_MaximumSet_Gen.json"
+    )["properties"]["agentPoolProfiles"][0]
+    pool["properties"]["nodeLabels"] = profile["nodeLabels"]  # env=dev, goal=test
+    pool["properties"]["nodeTaints"] = profile["nodeTaints"]  # env=prod, sku=gpu: NoSchedule
+    return pool
+
+
+def pool_node(name: str, **kwargs: Any) -> dict[str, Any]:
+    """A node of the reference pool as AKS Arc creates it: its labels and taints on it."""
+    labels = {POOL_LABEL: "test-hybridakscluster-1a2b3c4d-test-hybridaksnodepool",
+              "env": "dev", "goal": "test", **kwargs.pop("labels", {})}  # fmt: skip
+    taints = kwargs.pop("taints", None) or [
+        {"key": "env", "value": "prod", "effect": "NoSchedule"},
+        {"key": "sku", "value": "gpu", "effect": "NoSchedule"},
+    ]
+    return node(name, labels=labels, taints=taints, **kwargs)
+
+
+def control_plane(name: str = "moc-cp", **kwargs: Any) -> dict[str, Any]:
+    labels = {"node-role.kubernetes.io/control-plane": "", **kwargs.pop("labels", {})}
+    taints = kwargs.pop("taints", None) or [dict(CONTROL_PLANE_TAINT)]
+    return node(name, labels=labels, taints=taints, **kwargs)
 
 
 def sonobuoy_nodes() -> list[dict[str, Any]]:
@@ -105,6 +151,7 @@ def test_system_keys_owned_by_a_user_manager_are_unsupported() -> None:
     edited = node(
         "moc-a",
         labels={"node-role.kubernetes.io/control-plane": "", "team": "x"},
+        taints=[dict(CONTROL_PLANE_TAINT)],
         managed_fields=[
             KUBELET,
             edit("kubectl-label", labels_set("node-role.kubernetes.io/control-plane", "team")),
@@ -167,7 +214,8 @@ def test_user_owned_taints_without_system_taints_pass() -> None:
 
 def test_without_managed_fields_the_ownership_part_is_a_gap() -> None:
     # `kubectl get -o json` drops managedFields unless asked: the sonobuoy nodes have none.
-    outcomes = run_rule("system-metadata", make_snapshot(nodes=sonobuoy_nodes()), WHEN)
+    snap = make_snapshot(nodes=sonobuoy_nodes(), agent_pools=[])
+    outcomes = run_rule("system-metadata", snap, WHEN)
     assert findings(outcomes) == []
     [gap] = gaps(outcomes)
     assert "managedFields" in gap.needs[0]
@@ -181,7 +229,11 @@ def test_reference_kind_nodes_with_hand_edits() -> None:
     ]
     worker["metadata"]["labels"]["kubernetes.io/arch"] = "arm64"
     outcomes = run_rule("system-metadata", make_snapshot(nodes=nodes), WHEN)
-    assert gaps(outcomes) == []
+    # Azure's pools are not part of this snapshot: the workers' pool metadata is not judged.
+    assert [gap.needs for gap in gaps(outcomes)] == [
+        ("the node pools' nodeLabels and nodeTaints (azure/agent-pools.json or "
+         "azure/provisioned-cluster.json)",)
+    ]  # fmt: skip
     by_key = {finding.message.key: finding for finding in findings(outcomes)}
     assert by_key["system-metadata.user-owned"].message.args == {
         "count": 1,
@@ -198,7 +250,7 @@ def test_reference_kind_nodes_with_hand_edits() -> None:
 
 
 def _with_raw(manager: str, raw: bytes) -> Snapshot:
-    snap = make_snapshot(nodes=[node("moc-a")])
+    snap = make_snapshot(nodes=[node("moc-a")], agent_pools=[])
     entry = kube.ManagedFieldsEntry(manager=manager, fieldsV1=msgspec.Raw(raw))
     assert snap.nodes is not None
     snap.nodes[0].metadata.managedFields.append(entry)
@@ -242,21 +294,163 @@ def test_findings_render_every_placeholder(lang: Any) -> None:
         ],
     )
     del edited["metadata"]["labels"]["kubernetes.io/hostname"]
-    produced = findings(run(edited))
-    assert len(produced) == 4
+    changed = pool_node(
+        "moc-b", labels={"env": "prod"},
+        taints=[{"key": "env", "value": "prod", "effect": "NoExecute"}],
+    )  # fmt: skip
+    produced = findings(run(edited, changed, pools=[arm_pool()]))
+    assert {finding.message.key.split(".")[1] for finding in produced} == {
+        "missing-labels", "altered-labels", "inconsistent", "removed-taints", "altered-taints",
+        "user-owned", "user-taints",
+    }  # fmt: skip
     for finding in produced:
         for field in ("title", "message", "fix"):
             rendered = text(lang, finding.message.key, field, **finding.message.args)
             assert rendered and "{" not in rendered
 
 
+# --- what the system put on the nodes ------------------------------------------------------
+
+
+def test_nodes_as_their_pool_and_kubeadm_made_them_pass() -> None:
+    assert run(control_plane(), pool_node("moc-a"), pool_node("moc-b"), pools=[arm_pool()]) == []
+
+
+def test_a_removed_or_changed_pool_label_is_unsupported() -> None:
+    removed = pool_node("moc-a")
+    del removed["metadata"]["labels"]["goal"]
+    changed = pool_node("moc-b", labels={"env": "prod"})
+    by_key = {f.message.key: f for f in findings(run(removed, changed, pools=[arm_pool()]))}
+    missing = by_key["system-metadata.missing-labels"]
+    assert missing.severity == "unsupported"
+    assert missing.message.args == {"count": 1, "nodes": "moc-a", "labels": "goal"}
+    assert missing.evidence[0].value == "<none> (node pool test-hybridaksnodepool: goal=test)"
+    altered = by_key["system-metadata.altered-labels"]
+    assert (altered.severity, altered.clauses) == ("unsupported", ("SHR-4",))
+    assert altered.message.args == {"count": 1, "nodes": "moc-b", "labels": "env"}
+    assert altered.evidence[0].value == "prod (node pool test-hybridaksnodepool: dev)"
+    assert set(by_key) == {"system-metadata.missing-labels", "system-metadata.altered-labels"}
+
+
+def test_a_removed_pool_taint_is_unsupported() -> None:
+    bare = pool_node("moc-a", taints=[{"key": "env", "value": "prod", "effect": "NoSchedule"}])
+    finding = only(run(bare, pools=[arm_pool()]))
+    assert (finding.severity, finding.message.key) == (
+        "unsupported",
+        "system-metadata.removed-taints",
+    )
+    assert finding.message.args == {"count": 1, "nodes": "moc-a", "taints": "sku=gpu:NoSchedule"}
+    assert (finding.evidence[0].field, finding.evidence[0].value) == (
+        "spec.taints[sku]",
+        "<none> (node pool test-hybridaksnodepool: sku=gpu:NoSchedule)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("taint", "shown"),
+    [
+        ({"key": "sku", "value": "gpu", "effect": "PreferNoSchedule"}, "sku=gpu:PreferNoSchedule"),
+        ({"key": "sku", "value": "cpu", "effect": "NoSchedule"}, "sku=cpu:NoSchedule"),
+    ],
+)
+def test_a_pool_taint_with_another_effect_or_value_is_unsupported(
+    taint: dict[str, str], shown: str
+) -> None:
+    kept = {"key": "env", "value": "prod", "effect": "NoSchedule"}
+    finding = only(run(pool_node("moc-a", taints=[kept, taint]), pools=[arm_pool()]))
+    assert (finding.severity, finding.message.key) == (
+        "unsupported",
+        "system-metadata.altered-taints",
+    )
+    assert finding.message.args["taints"] == "sku=gpu:NoSchedule"
+    assert finding.evidence[0].value == (
+        f"{shown} (node pool test-hybridaksnodepool: sku=gpu:NoSchedule)"
+    )
+
+
+def test_the_control_plane_taint_removed_or_weakened_is_unsupported() -> None:
+    untainted = control_plane("moc-cp1")
+    untainted["spec"]["taints"] = []
+    weakened = control_plane(
+        "moc-cp2", taints=[{**CONTROL_PLANE_TAINT, "effect": "PreferNoSchedule"}]
+    )
+    by_key = {f.message.key: f for f in findings(run(untainted, weakened))}
+    assert by_key["system-metadata.removed-taints"].message.args == {
+        "count": 1,
+        "nodes": "moc-cp1",
+        "taints": "node-role.kubernetes.io/control-plane:NoSchedule",
+    }
+    altered = by_key["system-metadata.altered-taints"]
+    assert altered.message.args["nodes"] == "moc-cp2"
+    assert altered.evidence[0].value == (
+        "node-role.kubernetes.io/control-plane:PreferNoSchedule "
+        "(control plane: node-role.kubernetes.io/control-plane:NoSchedule)"
+    )
+
+
+def test_a_control_plane_that_lost_its_role_label_is_known_by_its_taint() -> None:
+    unlabelled = control_plane()
+    del unlabelled["metadata"]["labels"]["node-role.kubernetes.io/control-plane"]
+    finding = only(run(unlabelled))
+    assert finding.message.key == "system-metadata.missing-labels"
+    assert finding.message.args["labels"] == "node-role.kubernetes.io/control-plane"
+
+
+def test_the_beta_labels_the_kubelet_sets_are_required_too() -> None:
+    bare = node("moc-a")
+    del bare["metadata"]["labels"]["beta.kubernetes.io/arch"]
+    assert only(run(bare)).message.args["labels"] == "beta.kubernetes.io/arch"
+
+
+def test_a_user_taint_added_next_to_known_system_taints_passes() -> None:
+    """kubectl taint owns the whole list once used; where the system taints are known and
+    intact, the user's own taint is metadata the policy allows."""
+    own = {"key": "team", "value": "payments", "effect": "NoSchedule"}
+    tainted = control_plane(
+        taints=[dict(CONTROL_PLANE_TAINT), own],
+        managed_fields=[KUBELET, edit("kubectl-taint", {"f:spec": {"f:taints": {}}})],
+    )
+    assert run(tainted) == []
+
+
+def test_kubeadm_before_1_25_set_another_control_plane_taint() -> None:
+    """The real kind 1.20 control plane carries `node-role.kubernetes.io/master:NoSchedule`."""
+    nodes = sonobuoy_nodes()
+    outcomes = run_rule("system-metadata", make_snapshot(nodes=nodes, agent_pools=[]), WHEN)
+    assert findings(outcomes) == []
+
+
+def test_pool_taints_azure_writes_oddly_are_a_gap() -> None:
+    pool = arm_pool()
+    pool["properties"]["nodeTaints"].append("dedicated")
+    outcomes = run(pool_node("moc-a"), pools=[pool])
+    assert findings(outcomes) == []
+    assert gaps(outcomes)[0].needs == (
+        "nodeTaints of node pool test-hybridaksnodepool as key[=value]:Effect, not dedicated",
+    )
+
+
+def test_pools_from_the_provisioned_cluster_say_what_must_be_there_too() -> None:
+    cluster = reference_body(
+        "hybridaks-2024-01-01-ProvisionedClusterInstances_CreateOrUpdate_MaximumSet_Gen.json"
+    )
+    worker = node("moc-a", labels={POOL_LABEL: "cl-1a2b-testnodepool", "env": "dev"},
+                  taints=[{"key": "env", "value": "prod", "effect": "NoSchedule"}])  # fmt: skip
+    snap = make_snapshot(nodes=[worker], provisioned_cluster=cluster)
+    by_key = {f.message.key: f for f in findings(run_rule("system-metadata", snap, WHEN))}
+    assert by_key["system-metadata.missing-labels"].message.args["labels"] == "goal"
+    assert by_key["system-metadata.removed-taints"].message.args["taints"] == "sku=gpu:NoSchedule"
+
+
 def test_assessment_reports_the_partial_coverage() -> None:
     assessment = run_assess(make_snapshot(nodes=sonobuoy_nodes()), WHEN)
     assert "system-metadata" in assessment.coverage.evaluated
-    [partial] = [
-        item
+    partial = [
+        item.needs
         for item in assessment.coverage.not_evaluated
         if item.rule == "system-metadata" and item.partial
     ]
-    assert "managedFields" in partial.needs[0]
+    assert len(partial) == 2
+    assert "managedFields" in partial[0][0]
+    assert "nodeLabels and nodeTaints" in partial[1][0]
     assert not [finding for finding in assessment.findings if finding.rule == "system-metadata"]

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from arcsupport.i18n import text
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
+    DATA,
     findings,
     gaps,
     make_snapshot,
@@ -53,10 +55,15 @@ def pool(name: str, count: int, **properties: Any) -> dict[str, Any]:
     }
 
 
+# What a node built from the AKS Arc image of Kubernetes 1.31.5 reports (the policy pack's
+# node_images, from the healthy example).
+IMAGE_1_31_5 = {"kubelet": "v1.31.5", "kernel": "6.6.96.1-1.azl3", "containerd": "1.7.27"}
+
+
 def worker(name: str, pool_name: str | None = "np1", **kwargs: Any) -> dict[str, Any]:
     labels = {POOL_LABEL: f"cl1-x7k2p-{pool_name}"} if pool_name else {}
     kwargs.setdefault("memory", "8009200Ki")
-    return node(name, labels=labels, **kwargs)
+    return node(name, labels=labels, **{**IMAGE_1_31_5, **kwargs})
 
 
 def only(outcomes: list[Any]) -> Finding:
@@ -236,38 +243,92 @@ def test_unreadable_capacity_is_a_gap_not_a_verdict() -> None:
     assert "moc-a" in gap.needs[0]
 
 
-def test_a_hand_patched_kernel_is_unsupported() -> None:
+def test_a_hand_patched_kernel_differs_from_the_node_image() -> None:
+    """SHR-3 / CUST-1: the pack's node image of 1.31.5 says which kernel the node must run."""
     snap = make_snapshot(
-        nodes=[
-            worker("moc-a"),
-            worker("moc-b"),
-            worker("moc-c", kernel="6.6.99-custom"),
-            # Another kubelet: mid-upgrade, its image may differ.
-            worker("moc-d", kubelet="v1.31.1", os_image="Microsoft Azure Linux 3.1"),
-        ],
-        agent_pools=[pool("np1", 4)],
+        nodes=[worker("moc-a"), worker("moc-b"), worker("moc-c", kernel="6.6.99-custom")],
+        agent_pools=[pool("np1", 3)],
         vm_skus=SKUS,
     )
     finding = only(run_rule("node-drift", snap, WHEN))
-    assert (finding.severity, finding.message.key) == ("unsupported", "node-drift.patched")
+    assert (finding.severity, finding.message.key) == ("unsupported", "node-drift.image")
     assert finding.clauses == ("SHR-3", "CUST-1", "ACC-1")
+    assert finding.message.args == {"count": 1, "nodes": "moc-c"}
+    assert [(e.field, e.value) for e in finding.evidence] == [
+        (
+            "status.nodeInfo.kernelVersion",
+            "6.6.99-custom (AKS Arc node image of 1.31.5: 6.6.96.1-1.azl3)",
+        )
+    ]
+
+
+def test_a_one_node_pool_is_judged_against_its_image() -> None:
+    """No sibling to compare with, yet a containerd updated by hand is seen."""
+    snap = make_snapshot(
+        nodes=[worker("moc-a", containerd="2.0.5")], agent_pools=[pool("np1", 1)], vm_skus=SKUS
+    )
+    finding = only(run_rule("node-drift", snap, WHEN))
+    assert finding.message.key == "node-drift.image"
+    assert [(e.field, e.value) for e in finding.evidence] == [
+        (
+            "status.nodeInfo.containerRuntimeVersion",
+            "containerd://2.0.5 (AKS Arc node image of 1.31.5: containerd://1.7.27)",
+        )
+    ]
+    untouched = make_snapshot(nodes=[worker("moc-a")], agent_pools=[pool("np1", 1)], vm_skus=SKUS)
+    assert run_rule("node-drift", untouched, WHEN) == []
+
+
+def test_a_patch_without_a_known_image_is_compared_with_its_pool_and_said_so() -> None:
+    """1.31.4 has no image in the pack: a containerd that differs from the rest of the pool is
+    still seen, and coverage says the image comparison did not run."""
+    older = {"kubelet": "v1.31.4", "kernel": "6.6.85.1-2.azl3", "containerd": "1.7.26"}
+    snap = make_snapshot(
+        nodes=[worker("moc-a", **older), worker("moc-b", **older),
+               worker("moc-c", **{**older, "containerd": "1.7.27"})],
+        agent_pools=[pool("np1", 3)],
+        vm_skus=SKUS,
+    )  # fmt: skip
+    outcomes = run_rule("node-drift", snap, WHEN)
+    [gap] = gaps(outcomes)
+    assert gap.needs[0] == (
+        "the AKS Arc node image of Kubernetes 1.31.4 (policy pack: node_images), for "
+        "moc-a, moc-b, moc-c: compared only with the rest of their pool"
+    )
+    finding = only(outcomes)
+    assert (finding.severity, finding.message.key) == ("unsupported", "node-drift.patched")
     assert finding.message.args == {"count": 1, "nodes": "moc-c", "pools": "np1"}
-    assert finding.evidence[0].field == "status.nodeInfo.kernelVersion"
-    assert "majority 6.6.64.2-1.azl3" in finding.evidence[0].value
+    assert finding.evidence[0].field == "status.nodeInfo.containerRuntimeVersion"
+    assert "majority containerd://1.7.26" in finding.evidence[0].value
+
+
+def test_an_os_aks_arc_does_not_ship_is_not_judged() -> None:
+    snap = make_snapshot(
+        nodes=[worker("moc-a"), worker("moc-b", os_image="Ubuntu 22.04.4 LTS")],
+        agent_pools=[pool("np1", 2)],
+        vm_skus=SKUS,
+    )
+    outcomes = run_rule("node-drift", snap, WHEN)
+    assert findings(outcomes) == []
+    assert [gap.needs[0] for gap in gaps(outcomes)] == [
+        "an AKS Arc node OS (moc-b: 'Ubuntu 22.04.4 LTS' is none AKS Arc ships): their node "
+        "image was not judged"
+    ]
 
 
 def test_without_a_majority_every_disagreeing_node_is_listed() -> None:
     snap = make_snapshot(
-        nodes=[worker("moc-a"), worker("moc-b", os_image="Ubuntu 22.04")],
+        nodes=[worker("moc-a", kubelet="v1.31.4"),
+               worker("moc-b", kubelet="v1.31.4", kernel="6.6.99-custom")],
         agent_pools=[pool("np1", 2)],
         vm_skus=SKUS,
-    )
+    )  # fmt: skip
     finding = only(run_rule("node-drift", snap, WHEN))
     assert finding.message.args["nodes"] == "moc-a, moc-b"
     assert "majority -" in finding.evidence[0].value
 
 
-def test_without_pools_only_the_pool_comparison_runs() -> None:
+def test_without_pools_the_nodes_are_still_compared_with_their_image() -> None:
     snap = make_snapshot(
         nodes=[worker("moc-a"), worker("moc-b"), worker("moc-c", kernel="5.15.0-custom")]
     )
@@ -276,6 +337,16 @@ def test_without_pools_only_the_pool_comparison_runs() -> None:
         ("the node pools (azure/agent-pools.json or azure/provisioned-cluster.json)",)
     ]
     finding = only(outcomes)
+    assert finding.message.key == "node-drift.image"
+    assert finding.message.args["nodes"] == "moc-c"
+
+
+def test_without_pools_nodes_of_an_unknown_patch_are_compared_by_their_label() -> None:
+    snap = make_snapshot(
+        nodes=[worker("moc-a", kubelet="v1.31.4"), worker("moc-b", kubelet="v1.31.4"),
+               worker("moc-c", kubelet="v1.31.4", kernel="5.15.0-custom")]
+    )  # fmt: skip
+    finding = only(run_rule("node-drift", snap, WHEN))
     assert finding.message.key == "node-drift.patched"
     assert finding.message.args["pools"] == "cl1-x7k2p-np1"
 
@@ -297,9 +368,11 @@ def test_reference_kind_nodes_against_the_reference_cluster() -> None:
         "count": 2,
         "pools": "test-hybridaksnodepool, default-nodepool-1",
     }
-    # Standard_A4_v2 is not among the reference VM sizes (only Standard_A0).
-    [gap] = gaps(outcomes)
-    assert "Standard_A4_v2" in gap.needs[0]
+    # Standard_A4_v2 is not among the reference VM sizes (only Standard_A0), and kind's
+    # Ubuntu is no AKS Arc node image.
+    size, image = gaps(outcomes)
+    assert "Standard_A4_v2" in size.needs[0]
+    assert "'Ubuntu Groovy Gorilla (development branch)' is none AKS Arc ships" in image.needs[0]
 
 
 def test_reference_nodes_resized_beyond_the_reference_vm_size() -> None:
@@ -319,7 +392,8 @@ def test_reference_nodes_resized_beyond_the_reference_vm_size() -> None:
     # 8 CPUs and 29.4 GiB against Standard_A0's 2 vCPUs and 2345 MB.
     assert finding.message.key == "node-drift.size"
     assert finding.message.args == {"count": 2, "nodes": "kind-worker, kind-worker2"}
-    assert [gap.needs for gap in gaps(outcomes)] == []
+    [gap] = gaps(outcomes)
+    assert "their node image was not judged" in gap.needs[0]
 
 
 # --- node-network --------------------------------------------------------------------------
@@ -459,6 +533,21 @@ def test_reference_kind_worker_not_ready() -> None:
 
 
 PRIVILEGED = {"privileged": True}
+WORKLOADS = DATA / "workloads"
+
+
+def otel_agent() -> dict[str, Any]:
+    """The OpenTelemetry Collector agent as its Helm chart renders it: a log shipper that
+    mounts /var/log/pods and /var/lib/docker/containers read-only (tests/data/workloads)."""
+    loaded: dict[str, Any] = yaml.safe_load(
+        (WORKLOADS / "otel-collector-agent-daemonset.yaml").read_text()
+    )
+    return loaded
+
+
+def otel_spec(daemonset: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = daemonset["spec"]["template"]["spec"]
+    return spec
 
 
 def test_privileged_daemonsets_need_daemonsets() -> None:
@@ -470,6 +559,7 @@ def test_vendor_and_unprivileged_daemonsets_pass() -> None:
     privileged = [{"name": "p", "image": "x", "securityContext": PRIVILEGED}]
     snap = make_snapshot(
         daemonsets=[
+            # A managed component of kube-system, and the vendor's agents in their namespace.
             workload("DaemonSet", "kube-proxy", "kube-system", containers=privileged),
             workload("DaemonSet", "agent", "azure-arc", pod_spec={"hostNetwork": True}),
             workload("DaemonSet", "log-shipper", "logging"),
@@ -478,12 +568,67 @@ def test_vendor_and_unprivileged_daemonsets_pass() -> None:
     assert run_rule("privileged-daemonsets", snap, WHEN) == []
 
 
+def test_a_read_only_log_shipper_changes_no_node() -> None:
+    """CUST-4 is about DaemonSets that can change their node; reading the host's logs through
+    read-only hostPath mounts cannot."""
+    snap = make_snapshot(daemonsets=[otel_agent()])
+    assert run_rule("privileged-daemonsets", snap, WHEN) == []
+
+
+def test_a_hostpath_mounted_read_write_counts() -> None:
+    agent = otel_agent()
+    mounts = otel_spec(agent)["containers"][0]["volumeMounts"]
+    del mounts[1]["readOnly"]  # /var/log/pods, as a shipper that keeps its positions there
+    finding = only(run_rule("privileged-daemonsets", make_snapshot(daemonsets=[agent]), WHEN))
+    assert finding.message.args == {
+        "count": 1,
+        "daemonsets": "default/example-opentelemetry-collector-agent",
+    }
+    [evidence] = finding.evidence
+    assert evidence.value == (
+        "volumes[varlogpods].hostPath=/var/log/pods (read-write in opentelemetry-collector)"
+    )
+
+
+def test_a_hostpath_no_container_mounts_counts_for_nothing() -> None:
+    agent = otel_agent()
+    otel_spec(agent)["containers"][0]["volumeMounts"] = []
+    assert run_rule("privileged-daemonsets", make_snapshot(daemonsets=[agent]), WHEN) == []
+
+
+def test_an_init_container_writing_a_hostpath_counts() -> None:
+    agent = otel_agent()
+    otel_spec(agent)["initContainers"] = [
+        {"name": "prepare", "image": "busybox",
+         "volumeMounts": [{"name": "varlibdockercontainers", "mountPath": "/c"}]}
+    ]  # fmt: skip
+    finding = only(run_rule("privileged-daemonsets", make_snapshot(daemonsets=[agent]), WHEN))
+    assert finding.evidence[0].value == (
+        "volumes[varlibdockercontainers].hostPath=/var/lib/docker/containers "
+        "(read-write in prepare)"
+    )
+
+
+def test_a_helm_release_in_kube_system_is_not_the_vendors() -> None:
+    """The same chart installed with `helm install -n kube-system` and `hostNetwork: true`:
+    kube-system holds the vendor's managed components, but not every DaemonSet in it is one."""
+    agent = otel_agent()
+    agent["metadata"]["namespace"] = "kube-system"
+    otel_spec(agent)["hostNetwork"] = True
+    finding = only(run_rule("privileged-daemonsets", make_snapshot(daemonsets=[agent]), WHEN))
+    assert finding.message.args["daemonsets"] == "kube-system/example-opentelemetry-collector-agent"
+    assert finding.evidence[0].value == "hostNetwork"
+
+
 def test_privileged_daemonsets_make_node_support_best_effort() -> None:
     tuner = {
         "hostPID": True,
-        "initContainers": [{"name": "tune", "image": "busybox", "securityContext": PRIVILEGED}],
+        "initContainers": [
+            {"name": "tune", "image": "busybox", "securityContext": PRIVILEGED,
+             "volumeMounts": [{"name": "etc", "mountPath": "/host/etc"}]}
+        ],
         "volumes": [{"name": "etc", "hostPath": {"path": "/etc"}}],
-    }
+    }  # fmt: skip
     snap = make_snapshot(
         daemonsets=[
             workload("DaemonSet", "sysctl-tuner", "ops", pod_spec=tuner),
@@ -502,9 +647,11 @@ def test_privileged_daemonsets_make_node_support_best_effort() -> None:
     assert [(e.object, e.value) for e in finding.evidence] == [
         (
             "ops/DaemonSet/sysctl-tuner",
-            "initContainers[tune].securityContext.privileged; hostPID; volumes[etc].hostPath=/etc",
+            "initContainers[tune].securityContext.privileged; hostPID; "
+            "volumes[etc].hostPath=/etc (read-write in tune)",
         ),
-        ("sec/DaemonSet/scanner", "hostIPC; hostNetwork"),
+        # hostIPC shares the host's IPC namespace but is none of the policy's signals.
+        ("sec/DaemonSet/scanner", "hostNetwork"),
     ]
 
 
@@ -568,6 +715,8 @@ def test_findings_render_every_placeholder() -> None:
             worker("moc-b", cpu="8", kernel="x", addresses=two_nics),
             worker("moc-c", pool_name="zz"),
             worker("moc-d"),
+            worker("moc-e", kubelet="v1.31.4"),
+            worker("moc-f", kubelet="v1.31.4", kernel="y"),
         ],
         agent_pools=[pool("np1", 9)],
         vm_skus=SKUS,
@@ -579,7 +728,7 @@ def test_findings_render_every_placeholder() -> None:
         for rule_id in ("node-drift", "node-network", "node-not-ready", "privileged-daemonsets")
         for finding in findings(run_rule(rule_id, snap, WHEN))
     ]
-    assert len(produced) == 8
+    assert len(produced) == 9
     for finding in produced:
         for lang in ("en", "ko"):
             for field in ("title", "message", "fix"):

@@ -49,9 +49,12 @@ def test_the_json_folder_reads_what_kubectl_wrote() -> None:
         "calico-node-z569l",
         "coredns-fwphgl7lt5-qhhsl",
         "csi-akshcicsi-controller-brhhmf8dww-x5j5d",
+        "etcd-moc-dba58bypqc2",
         "kube-apiserver-moc-dba58bypqc2",
+        "kube-controller-manager-moc-dba58bypqc2",
         "kube-proxy-262h9",
         "kube-proxy-4cnjs",
+        "kube-scheduler-moc-dba58bypqc2",
     ]
     assert snapshot.daemonsets is not None
     assert {(w.kind, w.apiVersion) for w in snapshot.daemonsets} == {("DaemonSet", "apps/v1")}

@@ -516,10 +516,12 @@ def explain(
 
     from rich.text import Text
 
+    from arcsupport.engine.assess import check_rules_against_pack
     from arcsupport.i18n import text
     from arcsupport.rules.registry import load_rules
 
     pack = load_pack(policy)
+    check_rules_against_pack(pack)  # the clause texts shown below must be the rules' own account
     rules = load_rules()
     lang_code: Lang = lang.value
     out_console = console()

@@ -70,6 +70,16 @@ def check_rules_against_pack(pack: Pack) -> None:
                 f"pack {pack.pack.name}",
                 f"clauses {', '.join(missing)} used by rule {spec.id} are missing from the pack",
             )
+    # `explain` shows a clause's `check` text as the account of how it is checked, so the
+    # pack's list of the rules behind it must be the rules' own.
+    for clause_id, clause in pack.clauses.items():
+        citing = [spec.id for spec in REGISTRY.values() if clause_id in spec.clauses]
+        if sorted(clause.checked_by) != sorted(citing):
+            raise PolicyError(
+                f"pack {pack.pack.name}",
+                f"clauses.{clause_id}.checked_by: says [{', '.join(clause.checked_by)}], but "
+                f"the rules citing {clause_id} are [{', '.join(citing)}]",
+            )
 
 
 def _with_collection_reasons(needs: tuple[str, ...], snapshot: Snapshot) -> tuple[str, ...]:

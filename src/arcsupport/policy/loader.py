@@ -23,7 +23,15 @@ import platformdirs
 
 from arcsupport.errors import PolicyError
 from arcsupport.i18n import LANGS, has
-from arcsupport.policy.model import Calendar, Pack, Terms, TriageMatch
+from arcsupport.policy.model import (
+    KUBERNETES_PLACEHOLDER,
+    TAINT_EFFECTS,
+    Calendar,
+    Pack,
+    Terms,
+    TriageMatch,
+    parse_taint,
+)
 from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import yymm_start
 from arcsupport.version import __version__
@@ -186,7 +194,89 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
                     f"{value!r} is not a version",
                 )
 
+    _check_managed(pack, origin)
+    _check_system_metadata(pack, origin)
+    _check_node_images(pack, origin)
+    _check_checked_by(pack, origin)
     _check_triage(pack, origin)
+
+
+def _check_managed(pack: Pack, origin: dict[str, str]) -> None:
+    """Every image template reads only add-ons that every minor of `versions` names."""
+    managed = pack.managed
+    for minor in managed.versions:
+        parsed = KubeVersion.try_parse(minor)
+        if parsed is None or parsed.patch is not None:
+            raise _fail(origin, "managed", f"managed.versions.{minor}", "key must be major.minor")
+    for index, component in enumerate(managed.components):
+        where = f"managed.components[{index}]"
+        for part in ("containers", "init_containers"):
+            for expected in getattr(component, part):
+                try:
+                    names = expected.placeholders() - {KUBERNETES_PLACEHOLDER}
+                except ValueError as exc:
+                    raise _fail(origin, "managed", f"{where}.{part}", str(exc)) from None
+                for minor, addons in managed.versions.items():
+                    missing = sorted(names - set(addons))
+                    if missing:
+                        raise _fail(
+                            origin,
+                            "managed",
+                            f"{where}.{part}",
+                            f"{expected.image} needs {', '.join(missing)}, which "
+                            f"managed.versions.{minor} lacks",
+                        )
+
+
+def _check_system_metadata(pack: Pack, origin: dict[str, str]) -> None:
+    since = KubeVersion.try_parse(pack.system_metadata.control_plane_taints_since)
+    if since is None or since.patch is not None:
+        raise _fail(
+            origin,
+            "system_metadata",
+            "system_metadata.control_plane_taints_since",
+            "must be major.minor",
+        )
+    for taint in pack.system_metadata.control_plane_taints:
+        if parse_taint(taint) is None:
+            raise _fail(
+                origin,
+                "system_metadata",
+                "system_metadata.control_plane_taints",
+                f"{taint!r} is not key[=value]:Effect with Effect one of "
+                f"{', '.join(TAINT_EFFECTS)}",
+            )
+
+
+def _check_node_images(pack: Pack, origin: dict[str, str]) -> None:
+    for patch, images in pack.node_images.items():
+        parsed = KubeVersion.try_parse(patch)
+        if parsed is None or parsed.patch is None:
+            raise _fail(
+                origin, "node_images", f"node_images.{patch}", "key must be major.minor.patch"
+            )
+        for index, image in enumerate(images):
+            where = f"node_images.{patch}[{index}]"
+            node_os = pack.platforms.node_os.get(image.os)
+            if node_os is None:
+                raise _fail(
+                    origin, "node_images", f"{where}.os", f"unknown platforms.node_os {image.os!r}"
+                )
+            if not any(re.search(pattern, image.os_image) for pattern in node_os.os_image_patterns):
+                raise _fail(
+                    origin,
+                    "node_images",
+                    f"{where}.os_image",
+                    f"{image.os_image!r} matches none of platforms.node_os.{image.os}'s patterns",
+                )
+
+
+def _check_checked_by(pack: Pack, origin: dict[str, str]) -> None:
+    """The list is one of rule ids; that they are exactly the rules citing the clause is the
+    engine's to check, which knows the rules."""
+    for clause_id, clause in pack.clauses.items():
+        if len(set(clause.checked_by)) != len(clause.checked_by):
+            raise _fail(origin, "clauses", f"clauses.{clause_id}.checked_by", "names a rule twice")
 
 
 def _check_triage(pack: Pack, origin: dict[str, str]) -> None:

@@ -3,7 +3,10 @@ keys are refused so that a typo in an override cannot silently change nothing.""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from datetime import date
+from fnmatch import fnmatchcase
 from typing import Literal
 
 import msgspec
@@ -32,6 +35,10 @@ class Clause(Strict):
     section: str
     effect: Effect
     text: Text
+    # The ids of the rules that cite the clause, exactly: the engine refuses a pack whose list
+    # differs from the rules' own declarations, and `check` may name these rules and no other.
+    # An empty list means no rule checks the clause, which `check` must say first.
+    checked_by: list[str]
     check: Text
     fix: Text
 
@@ -124,6 +131,16 @@ class NodeOs(Strict):
     source: str = ""
 
 
+class NodeImage(Strict):
+    """What a node built from one AKS Arc node image reports in status.nodeInfo."""
+
+    os: str  # an id of `platforms.node_os`
+    os_image: str  # osImage
+    kernel: str  # kernelVersion
+    containerd: str  # containerRuntimeVersion without its `containerd://`
+    source: str
+
+
 class Platforms(Strict):
     windows_server: dict[str, WindowsServerHost]
     azure_local: AzureLocalPlatform
@@ -153,18 +170,61 @@ class ComponentSignature(Strict):
     annotation_keys: list[str] = []
 
 
+# In an expected image, the cluster's Kubernetes version (1.31.5), not an add-on's version.
+KUBERNETES_PLACEHOLDER = "kubernetes"
+
+
+class ExpectedContainer(Strict):
+    name: str
+    # The exact image reference. `{kubernetes}` stands for the cluster's version and any other
+    # `{name}` for that add-on's version in `managed.versions` for the cluster's minor.
+    image: str
+
+    def placeholders(self) -> set[str]:
+        """The `{name}` fields of `image`; ValueError when one is not a plain name."""
+        names = set()
+        for _, field, spec, conversion in string.Formatter().parse(self.image):
+            if field is None:
+                continue
+            if not field.isidentifier() or spec or conversion:
+                raise ValueError(f"{{{field}}} in {self.image} is not a plain {{name}}")
+            names.add(field)
+        return names
+
+    def render(self, values: Mapping[str, str]) -> str | None:
+        """The image with its placeholders filled in; None when `values` lacks one."""
+        try:
+            return self.image.format_map(values)
+        except KeyError:
+            return None
+
+
 class ManagedComponent(Strict):
     kind: Literal["DaemonSet", "Deployment", "StaticPod"]
-    name: str  # fnmatch pattern
+    name: str  # fnmatch pattern; in a StaticPod's name `*` is the control-plane node's name
+    required: bool = False  # every AKS Arc cluster runs it, so its absence is a change
     replicas: int | None = None
+    # The containers the release ships, by name; empty: not pinned (the registry still is).
+    containers: list[ExpectedContainer] = []
+    init_containers: list[ExpectedContainer] = []
     args: list[str] = []  # arguments the pack expects to find unchanged
+    source: str = ""
 
 
 class ManagedComponents(Strict):
     namespace: str
     registries: list[str]  # image reference prefixes of the release's registry
+    # The add-on versions AKS Arc ships with each Kubernetes minor ("1.31"): the values of the
+    # `{name}` placeholders in the components' images.
+    versions: dict[str, dict[str, str]]
     components: list[ManagedComponent]
-    vendor_namespaces: list[str]  # namespaces whose privileged DaemonSets belong to the vendor
+    # Namespaces of the vendor's own agents. The managed namespace (kube-system) is shared
+    # with users: there, only the listed components are the vendor's.
+    vendor_namespaces: list[str]
+
+    def matching(self, kind: str, name: str) -> list[ManagedComponent]:
+        """Every entry for the object: an overlay may pin values in an entry of its own."""
+        return [c for c in self.components if c.kind == kind and fnmatchcase(name, c.name)]
 
 
 class LabelConsistency(Strict):
@@ -172,11 +232,30 @@ class LabelConsistency(Strict):
     node_info_field: Literal["operatingSystem", "architecture"]
 
 
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def parse_taint(text: str) -> tuple[str, str, str] | None:
+    """(key, value, effect) of a taint written as ARM's `nodeTaints` write it
+    (`key[=value]:Effect`), or None when it is not one."""
+    rest, colon, effect = text.rpartition(":")
+    key, _, value = rest.partition("=")
+    if not colon or not key or effect not in TAINT_EFFECTS:
+        return None
+    return key, value, effect
+
+
 class SystemMetadata(Strict):
     labels: list[str]  # fnmatch patterns of system-owned node label keys
     annotations: list[str]
     taints: list[str]
-    required_labels: list[str]
+    required_labels: list[str]  # on every node
+    # On every control-plane node (known by its role label or its taint), and the taints as
+    # ARM writes a pool's `nodeTaints`: `key[=value]:Effect`, on control-plane nodes whose
+    # kubelet is at least `control_plane_taints_since` (major.minor).
+    control_plane_labels: list[str]
+    control_plane_taints: list[str]
+    control_plane_taints_since: str
     user_managers: list[str]  # managedFields managers that mean "a person edited this"
     consistency: list[LabelConsistency]
 
@@ -267,6 +346,9 @@ class Pack(Strict):
     components: dict[str, ComponentSignature]
     managed: ManagedComponents
     system_metadata: SystemMetadata
+    # The node images AKS Arc ships with each Kubernetes patch ("1.31.5"): one per Azure
+    # Local release that rebuilt it.
+    node_images: dict[str, list[NodeImage]]
     deprecated_apis: list[DeprecatedApi]
     preview: Preview
     triage: Triage

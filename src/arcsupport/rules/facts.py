@@ -4,6 +4,7 @@ pack alone, once per pack."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
@@ -51,6 +52,7 @@ class Facts:
         # Security advisories to match (`check --advisories`); none unless configured.
         self.advisories = advisories
         self._shared: dict[str, object] = {}
+        self._node_os: dict[str, str | None] = {}
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A view several rules of one module derive alike, computed once per assessment."""
@@ -127,6 +129,16 @@ class Facts:
                 by_version.setdefault(version, []).append(node)
         return by_version, unreadable
 
+    def node_os(self, os_image: str) -> str | None:
+        """The pack's id of the node OS an osImage names (the first entry of
+        `platforms.node_os` whose pattern matches), None for an OS AKS Arc does not ship."""
+        if os_image not in self._node_os:
+            patterns = per_pack(self.pack, "facts.node-os", lambda: _node_os_patterns(self.pack))
+            self._node_os[os_image] = next(
+                (os_id for os_id, pattern in patterns if pattern.search(os_image)), None
+            )
+        return self._node_os[os_image]
+
     @cached_property
     def pods_by_namespace(self) -> dict[str, list[Pod]]:
         index: dict[str, list[Pod]] = {}
@@ -178,6 +190,14 @@ class Facts:
     def workload_object(self, workload: Workload) -> str:
         meta = workload.metadata
         return f"{meta.namespace}/{workload.kind or 'Workload'}/{meta.name}"
+
+
+def _node_os_patterns(pack: Pack) -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (os_id, re.compile(pattern))
+        for os_id, entry in pack.platforms.node_os.items()
+        for pattern in entry.os_image_patterns
+    ]
 
 
 def _solution_release(version: str) -> str | None:

@@ -1,21 +1,29 @@
-"""System-created node metadata (SHR-4): required labels, labels that contradict the node, and
-system keys that a person's edit now owns."""
+"""System-created node metadata (SHR-4): the labels and taints every node, every control-plane
+node and every node of a pool must carry (the pack's system keys and the pool's ARM definition),
+labels that contradict the node, and system keys that a person's edit now owns."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import msgspec
 
+from arcsupport.policy.model import parse_taint
+from arcsupport.rules.nodes import POOL_LABEL, Pool, agent_pools, pool_of
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
 
 _NEEDS_NODES = "the nodes (kubernetes/nodes.json)"
 _NEEDS_MANAGED_FIELDS = (
     "the nodes' metadata.managedFields (kubectl get nodes -o json --show-managed-fields)"
+)
+_NEEDS_POOLS = (
+    "the node pools' nodeLabels and nodeTaints (azure/agent-pools.json or "
+    "azure/provisioned-cluster.json)"
 )
 
 
@@ -52,10 +60,36 @@ def _owned_keys(fields: dict[str, msgspec.Raw]) -> Iterator[str]:
     return (name[2:] for name in fields if name.startswith("f:"))
 
 
+_ParsedTaint = tuple[str, str, str]  # key, value, effect
+
+
+class _Expected(msgspec.Struct, frozen=True):
+    """What the system put on one node, each with where the expectation comes from: labels
+    by key (the value, or None when any value will do) and taints by key."""
+
+    labels: dict[str, tuple[str | None, str]]
+    taints: dict[str, tuple[_ParsedTaint, str]]
+    # False when the node's own taints are unknown: a worker whose pool Azure does not name.
+    taints_known: bool
+
+
+class _Findings:
+    """The problems found across nodes, one group per kind of finding."""
+
+    def __init__(self) -> None:
+        self.missing = _Group()
+        self.altered_labels = _Group()
+        self.inconsistent = _Group()
+        self.removed_taints = _Group()
+        self.altered_taints = _Group()
+        self.owned = _Group()
+        self.taints = _Group()
+
+
 @rule(
     "system-metadata",
     clauses=("SHR-4",),
-    needs=(_NEEDS_NODES, _NEEDS_MANAGED_FIELDS),
+    needs=(_NEEDS_NODES, _NEEDS_MANAGED_FIELDS, _NEEDS_POOLS),
     inert_without=("nodes",),
 )
 def system_metadata(ctx: Context) -> Iterator[Outcome]:
@@ -69,28 +103,26 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
     }
     system_taints = _matcher(spec.taints)
     user_managers = frozenset(spec.user_managers)
+    pools = agent_pools(ctx.snapshot)
+    expect = _Expectations(ctx, pools)
 
     def evidence(node: Node, field_path: str, value: object) -> Evidence:
         return ctx.facts.evidence(
             "kubernetes/nodes", f"nodes/{node.metadata.name}", field_path, value
         )
 
-    missing = _Group()
-    inconsistent = _Group()
-    owned = _Group()
-    taints = _Group()
+    found = _Findings()
     unreadable: list[str] = []
     any_managed_fields = False
     for node in nodes:
         meta = node.metadata
-        for key in spec.required_labels:
-            if key not in meta.labels:
-                missing.add(node, evidence(node, f"metadata.labels[{key}]", "<none>"), key)
+        expected = expect.of(node)
+        _compare(node, expected, found, evidence)
         for check in spec.consistency:
             value = meta.labels.get(check.label)
             fact = getattr(node.status.nodeInfo, check.node_info_field)
             if value is not None and fact and value != fact:
-                inconsistent.add(
+                found.inconsistent.add(
                     node,
                     evidence(
                         node,
@@ -116,14 +148,16 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
             ):
                 for key in _owned_keys(keys):
                     if system_keys[kind].match(key):
-                        owned.add(
+                        found.owned.add(
                             node, evidence(node, f"{where}.f:metadata.f:{kind}", key), key,
                             manager=entry.manager,
                         )  # fmt: skip
-            if fields.spec.taints is not None:
+            # Where the node's taints are known, _compare judged them; a hand-edited taint
+            # list of any other node needs a person's look (see _SpecFields).
+            if fields.spec.taints is not None and not expected.taints_known:
                 system = [taint.key for taint in node.spec.taints if system_taints.match(taint.key)]
                 if system:
-                    taints.add(
+                    found.taints.add(
                         node, evidence(node, f"{where}.f:spec.f:taints", ", ".join(system)),
                         *system, manager=entry.manager,
                     )  # fmt: skip
@@ -131,31 +165,151 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
         yield Gap((_NEEDS_MANAGED_FIELDS,))
     if unreadable:
         yield Gap((f"readable managedFields on nodes {name_list(unreadable)}",))
-    if missing:
+    if pools is None and expect.workers:
+        yield Gap((_NEEDS_POOLS,))
+    for pool_name, written in expect.unreadable_taints.items():
+        yield Gap((f"nodeTaints of node pool {pool_name} as key[=value]:Effect, not "
+                   f"{', '.join(written)}",))  # fmt: skip
+    yield from _report(ctx, found)
+
+
+class _Expectations:
+    """The labels and taints each node must carry: the pack's system keys for every node and
+    every control-plane node, and the node pool's ARM `nodeLabels` and `nodeTaints`."""
+
+    def __init__(self, ctx: Context, pools: dict[str, Pool] | None) -> None:
+        self.spec = ctx.pack.system_metadata
+        self.pools = pools
+        self.cache: dict[str, Pool | None] = {}
+        self.control_plane_taints = _parsed_taints(self.spec.control_plane_taints)
+        self.taints_since = KubeVersion.parse(self.spec.control_plane_taints_since).minor_tuple
+        self.unreadable_taints: dict[str, list[str]] = {}  # pool -> nodeTaints not parsed
+        self.workers = False
+
+    def of(self, node: Node) -> _Expected:
+        spec, meta = self.spec, node.metadata
+        labels: dict[str, tuple[str | None, str]] = dict.fromkeys(
+            spec.required_labels, (None, "kubelet")
+        )
+        taints: dict[str, tuple[_ParsedTaint, str]] = {}
+        # Known by its role label, or by its taint when the label is what was removed.
+        if any(key in meta.labels for key in spec.control_plane_labels) or any(
+            taint.key in self.control_plane_taints for taint in node.spec.taints
+        ):
+            labels.update(dict.fromkeys(spec.control_plane_labels, (None, "control plane")))
+            kubelet = KubeVersion.try_parse(node.status.nodeInfo.kubeletVersion)
+            if kubelet is None or kubelet.minor_tuple < self.taints_since:
+                # An older kubeadm set another taint, and an unreadable kubelet says nothing.
+                return _Expected(labels, taints, taints_known=False)
+            taints.update(
+                {key: (taint, "control plane") for key, taint in self.control_plane_taints.items()}
+            )
+            return _Expected(labels, taints, taints_known=True)
+        self.workers = True
+        label = meta.labels.get(POOL_LABEL, "")
+        pool = pool_of(label, self.pools, self.cache) if label and self.pools else None
+        if pool is None:
+            return _Expected(labels, taints, taints_known=False)
+        where = f"node pool {pool.name}"
+        labels.update({key: (value, where) for key, value in pool.labels.items()})
+        parsed = _parsed_taints(pool.taints)
+        if len(parsed) < len(pool.taints):
+            self.unreadable_taints[pool.name] = [t for t in pool.taints if parse_taint(t) is None]
+        taints.update({key: (taint, where) for key, taint in parsed.items()})
+        return _Expected(labels, taints, taints_known=True)
+
+
+def _compare(
+    node: Node,
+    expected: _Expected,
+    found: _Findings,
+    evidence: Callable[[Node, str, object], Evidence],
+) -> None:
+    labels = node.metadata.labels
+    for key, (value, where) in expected.labels.items():
+        present = labels.get(key)
+        if present is None:
+            shown = f"<none> ({where}: {key}={value})" if value is not None else "<none>"
+            found.missing.add(node, evidence(node, f"metadata.labels[{key}]", shown), key)
+        elif value is not None and present != value:
+            found.altered_labels.add(
+                node, evidence(node, f"metadata.labels[{key}]", f"{present} ({where}: {value})"),
+                key,
+            )  # fmt: skip
+    actual = {taint.key: taint for taint in node.spec.taints}
+    for key, (wanted, where) in expected.taints.items():
+        written = _written(wanted)
+        taint = actual.get(key)
+        if taint is None:
+            found.removed_taints.add(
+                node, evidence(node, f"spec.taints[{key}]", f"<none> ({where}: {written})"),
+                written,
+            )  # fmt: skip
+        elif (taint.value, taint.effect) != wanted[1:]:
+            shown = _written((taint.key, taint.value, taint.effect))
+            found.altered_taints.add(
+                node, evidence(node, f"spec.taints[{key}]", f"{shown} ({where}: {written})"),
+                written,
+            )  # fmt: skip
+
+
+def _report(ctx: Context, found: _Findings) -> Iterator[Outcome]:
+    if found.missing:
         yield ctx.finding(
-            "missing-labels", "unsupported", ("SHR-4",), missing.evidence,
-            count=len(missing.nodes), nodes=missing.node_names(), labels=missing.key_names(),
+            "missing-labels", "unsupported", ("SHR-4",), found.missing.evidence,
+            count=len(found.missing.nodes), nodes=found.missing.node_names(),
+            labels=found.missing.key_names(),
         )  # fmt: skip
-    if inconsistent:
+    if found.altered_labels:
         yield ctx.finding(
-            "inconsistent", "unsupported", ("SHR-4",), inconsistent.evidence,
-            count=len(inconsistent.nodes), nodes=inconsistent.node_names(),
-            labels=inconsistent.key_names(),
+            "altered-labels", "unsupported", ("SHR-4",), found.altered_labels.evidence,
+            count=len(found.altered_labels.nodes), nodes=found.altered_labels.node_names(),
+            labels=found.altered_labels.key_names(),
         )  # fmt: skip
-    if owned:
+    if found.inconsistent:
         yield ctx.finding(
-            "user-owned", "unsupported", ("SHR-4",), owned.evidence,
-            count=len(owned.nodes), nodes=owned.node_names(), keys=owned.key_names(),
-            managers=owned.manager_names(),
+            "inconsistent", "unsupported", ("SHR-4",), found.inconsistent.evidence,
+            count=len(found.inconsistent.nodes), nodes=found.inconsistent.node_names(),
+            labels=found.inconsistent.key_names(),
         )  # fmt: skip
-    if taints:
+    if found.removed_taints:
+        yield ctx.finding(
+            "removed-taints", "unsupported", ("SHR-4",), found.removed_taints.evidence,
+            count=len(found.removed_taints.nodes), nodes=found.removed_taints.node_names(),
+            taints=found.removed_taints.key_names(),
+        )  # fmt: skip
+    if found.altered_taints:
+        yield ctx.finding(
+            "altered-taints", "unsupported", ("SHR-4",), found.altered_taints.evidence,
+            count=len(found.altered_taints.nodes), nodes=found.altered_taints.node_names(),
+            taints=found.altered_taints.key_names(),
+        )  # fmt: skip
+    if found.owned:
+        yield ctx.finding(
+            "user-owned", "unsupported", ("SHR-4",), found.owned.evidence,
+            count=len(found.owned.nodes), nodes=found.owned.node_names(),
+            keys=found.owned.key_names(), managers=found.owned.manager_names(),
+        )  # fmt: skip
+    if found.taints:
         # Which taint the person changed cannot be known (see _SpecFields), so this asks for a
         # look rather than judging.
         yield ctx.finding(
-            "user-taints", "warning", ("SHR-4",), taints.evidence,
-            count=len(taints.nodes), nodes=taints.node_names(), taints=taints.key_names(),
-            managers=taints.manager_names(),
+            "user-taints", "warning", ("SHR-4",), found.taints.evidence,
+            count=len(found.taints.nodes), nodes=found.taints.node_names(),
+            taints=found.taints.key_names(), managers=found.taints.manager_names(),
         )  # fmt: skip
+
+
+def _parsed_taints(written: list[str]) -> dict[str, _ParsedTaint]:
+    """The taints that parse, by key."""
+    parsed = (parse_taint(text) for text in written)
+    return {taint[0]: taint for taint in parsed if taint is not None}
+
+
+def _written(taint: _ParsedTaint) -> str:
+    """`key[=value]:Effect`, as ARM writes a pool's taints."""
+    key, value, effect = taint
+    return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
 
 
 class _Group:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import timedelta
 from fractions import Fraction
 
@@ -13,6 +13,7 @@ import msgspec
 
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
+from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.azure import AgentPoolProfile, VmSku
 from arcsupport.snapshot.kube import Node, PodSpec
 from arcsupport.snapshot.model import Snapshot
@@ -39,7 +40,7 @@ _CONTROL_PLANE = "controlPlane"
 _MEMORY_FLOOR = Fraction(85, 100)
 
 
-class _Pool(msgspec.Struct, eq=False):
+class Pool(msgspec.Struct, eq=False):
     """What Azure says one node pool (or the control plane) should be."""
 
     name: str
@@ -49,22 +50,27 @@ class _Pool(msgspec.Struct, eq=False):
     part: str
     obj: str
     prefix: str  # field path of the pool's profile inside `obj`
+    labels: dict[str, str] = {}  # `nodeLabels`, which AKS Arc puts on the pool's nodes
+    taints: list[str] = []  # `nodeTaints`, as `key[=value]:Effect`
     nodes: list[Node] = msgspec.field(default_factory=list)
 
     def evidence(self, ctx: Context, name: str, value: object) -> Evidence:
         return ctx.facts.evidence(self.part, self.obj, self.prefix + name, value)
 
 
-def _from_profile(profile: AgentPoolProfile, name: str, part: str, obj: str, prefix: str) -> _Pool:
+def _from_profile(profile: AgentPoolProfile, name: str, part: str, obj: str, prefix: str) -> Pool:
     autoscale = None
     if profile.enableAutoScaling and profile.minCount is not None and profile.maxCount is not None:
         autoscale = (profile.minCount, profile.maxCount)
-    return _Pool(name, profile.count, profile.vmSize, autoscale, part, obj, prefix)
+    return Pool(
+        name, profile.count, profile.vmSize, autoscale, part, obj, prefix,
+        dict(profile.nodeLabels), list(profile.nodeTaints),
+    )  # fmt: skip
 
 
-def _agent_pools(snap: Snapshot) -> dict[str, _Pool] | None:
+def agent_pools(snap: Snapshot) -> dict[str, Pool] | None:
     """The worker pools by name, or None when no source names them."""
-    pools: dict[str, _Pool] = {}
+    pools: dict[str, Pool] = {}
     # Each agentPools resource is the pool itself; the cluster's profiles are a summary, so
     # they only fill in pools that agent-pools.json does not list.
     for pool in snap.agent_pools or ():
@@ -86,18 +92,18 @@ def _agent_pools(snap: Snapshot) -> dict[str, _Pool] | None:
     return pools
 
 
-def _control_plane(snap: Snapshot) -> _Pool | None:
+def _control_plane(snap: Snapshot) -> Pool | None:
     provisioned = snap.provisioned_cluster
     if provisioned is None or provisioned.properties.controlPlane is None:
         return None
     profile = provisioned.properties.controlPlane
-    return _Pool(
+    return Pool(
         _CONTROL_PLANE, profile.count, profile.vmSize, None, "azure/provisioned-cluster",
         "provisionedClusterInstances/default", "properties.controlPlane.",
     )  # fmt: skip
 
 
-def _pool_of(label: str, pools: dict[str, _Pool], cache: dict[str, _Pool | None]) -> _Pool | None:
+def pool_of(label: str, pools: dict[str, Pool], cache: dict[str, Pool | None]) -> Pool | None:
     """The longest known pool name the label ends with. Pool names match ^[a-z][a-z0-9]{2,11}$
     (no dash), yet ARM examples carry dashed names (`default-nodepool-1`): a suffix match
     handles both where taking the last dash-separated part would not."""
@@ -123,31 +129,31 @@ def node_drift(ctx: Context) -> Iterator[Outcome]:
     nodes = ctx.snapshot.nodes
     if nodes is None:
         raise NotEvaluated(_NEEDS_NODES)
-    agent_pools = _agent_pools(ctx.snapshot)
+    arm_pools = agent_pools(ctx.snapshot)
     control_plane = _control_plane(ctx.snapshot)
-    if agent_pools is None:
+    if arm_pools is None:
         yield Gap((_NEEDS_POOLS,))
-    cache: dict[str, _Pool | None] = {}
+    cache: dict[str, Pool | None] = {}
     unmanaged: list[Node] = []
     # Nodes that should be alike: one pool (by its label alone when Azure names no pools).
     groups: dict[str, list[Node]] = {}
     for node in nodes:
         labels = node.metadata.labels
-        pool: _Pool | None
+        pool: Pool | None
         if CONTROL_PLANE_LABEL in labels:
             pool, group = control_plane, _CONTROL_PLANE
         else:
             label = labels.get(POOL_LABEL, "")
-            pool = _pool_of(label, agent_pools, cache) if label and agent_pools else None
+            pool = pool_of(label, arm_pools, cache) if label and arm_pools else None
             group = pool.name if pool is not None else label
-            if pool is None and agent_pools is not None:
+            if pool is None and arm_pools is not None:
                 unmanaged.append(node)
         if pool is not None:
             pool.nodes.append(node)
         if group:
             groups.setdefault(group, []).append(node)
 
-    known = [*(agent_pools or {}).values(), *([control_plane] if control_plane else [])]
+    known = [*(arm_pools or {}).values(), *([control_plane] if control_plane else [])]
     if unmanaged:
         yield ctx.finding(
             "unmanaged", "unsupported", ("SHR-3",),
@@ -157,14 +163,21 @@ def node_drift(ctx: Context) -> Iterator[Outcome]:
                 for node in unmanaged[:EVIDENCE_CAP]
             ],
             count=len(unmanaged), nodes=name_list([node.metadata.name for node in unmanaged]),
-            pools=name_list(list(agent_pools or {})) or "-",
+            pools=name_list(list(arm_pools or {})) or "-",
         )  # fmt: skip
     yield from _count_drift(ctx, known)
     yield from _size_drift(ctx, known)
-    yield from _patched_nodes(ctx, groups)
+    unjudged = yield from _image_drift(ctx, nodes)
+    yield from _patched_nodes(
+        ctx,
+        {
+            group: [node for node in members if node.metadata.name in unjudged]
+            for group, members in groups.items()
+        },
+    )
 
 
-def _count_drift(ctx: Context, pools: list[_Pool]) -> Iterator[Outcome]:
+def _count_drift(ctx: Context, pools: list[Pool]) -> Iterator[Outcome]:
     evidence: list[Evidence] = []
     names: list[str] = []
     for pool in pools:
@@ -203,7 +216,7 @@ def _resized(cpu: str, memory: str, vcpu: int, memory_mb: int) -> bool | None:
     return cores != vcpu or not _MEMORY_FLOOR * ram <= size <= ram
 
 
-def _size_drift(ctx: Context, pools: list[_Pool]) -> Iterator[Outcome]:
+def _size_drift(ctx: Context, pools: list[Pool]) -> Iterator[Outcome]:
     sized = [pool for pool in pools if pool.vm_size and pool.nodes]
     if not sized:
         return
@@ -253,6 +266,67 @@ def _size_drift(ctx: Context, pools: list[_Pool]) -> Iterator[Outcome]:
         )  # fmt: skip
 
 
+# What a node image fixes, as status.nodeInfo reports it.
+_IMAGE_FIELDS = ("osImage", "kernelVersion", "containerRuntimeVersion")
+_CONTAINERD = "containerd://"
+
+
+def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, set[str]]:
+    """Each node against the node images the pack says AKS Arc ships with its Kubernetes
+    patch; returns the names of the nodes this could not judge, which are left to the
+    comparison with their pool."""
+    shipped = ctx.pack.node_images
+    unjudged: set[str] = set()
+    foreign: dict[str, list[str]] = {}  # osImage -> nodes: no OS AKS Arc ships
+    unknown: dict[str, list[str]] = {}  # kubelet version -> nodes: no image in the pack
+    changed: list[Node] = []
+    evidence: list[Evidence] = []
+    for node in nodes:
+        info = node.status.nodeInfo
+        name = node.metadata.name
+        if ctx.facts.node_os(info.osImage) is None:
+            foreign.setdefault(info.osImage or "<none>", []).append(name)
+            unjudged.add(name)
+            continue
+        kubelet = KubeVersion.try_parse(info.kubeletVersion)
+        images = shipped.get(str(kubelet)) if kubelet and kubelet.patch is not None else None
+        if not images:
+            shown = str(kubelet) if kubelet else info.kubeletVersion or "<none>"
+            unknown.setdefault(shown, []).append(name)
+            unjudged.add(name)
+            continue
+        actual = (info.osImage, info.kernelVersion, info.containerRuntimeVersion)
+        wanted = [
+            (image.os_image, image.kernel, _CONTAINERD + image.containerd) for image in images
+        ]
+        if actual in wanted:
+            continue
+        # The image the node differs least from names what changed.
+        closest = max(wanted, key=lambda fields: sum(map(str.__eq__, fields, actual)))
+        changed.append(node)
+        for field, found, expected in zip(_IMAGE_FIELDS, actual, closest, strict=True):
+            if found != expected and len(evidence) < EVIDENCE_CAP:
+                evidence.append(_node_evidence(
+                    ctx, node, f"status.nodeInfo.{field}",
+                    f"{found} (AKS Arc node image of {kubelet}: {expected})",
+                ))  # fmt: skip
+    if foreign:
+        shown = "; ".join(f"{name_list(names)}: {image!r}" for image, names in foreign.items())
+        yield Gap((f"an AKS Arc node OS ({shown} is none AKS Arc ships): their node image was "
+                   "not judged",))  # fmt: skip
+    if unknown:
+        nodes_without = [name for names in unknown.values() for name in names]
+        yield Gap((f"the AKS Arc node image of Kubernetes {', '.join(unknown)} (policy pack: "
+                   f"node_images), for {name_list(nodes_without)}: compared only with the rest "
+                   "of their pool",))  # fmt: skip
+    if changed:
+        yield ctx.finding(
+            "image", "unsupported", ("SHR-3", "CUST-1", "ACC-1"), evidence,
+            count=len(changed), nodes=name_list([node.metadata.name for node in changed]),
+        )  # fmt: skip
+    return unjudged
+
+
 def _odd_ones(nodes: list[Node], attribute: str) -> tuple[list[Node], str]:
     """Nodes whose nodeInfo `attribute` differs from the majority's, and that majority's value
     ("" when there is no single majority: then every node is odd, none can be trusted)."""
@@ -275,7 +349,7 @@ def _patched_nodes(ctx: Context, groups: dict[str, list[Node]]) -> Iterator[Outc
         for node in members:
             by_kubelet.setdefault(node.status.nodeInfo.kubeletVersion, []).append(node)
         for kubelet, alike in by_kubelet.items():
-            for attribute in ("osImage", "kernelVersion"):
+            for attribute in _IMAGE_FIELDS:
                 odd, majority = _odd_ones(alike, attribute)
                 for node in odd:
                     flagged[node.metadata.name] = None
@@ -409,28 +483,33 @@ def node_not_ready(ctx: Context) -> Iterator[Outcome]:
 
 
 def _privileges(spec: PodSpec) -> list[str]:
-    """What lets a pod template reach into its node, as field paths."""
+    """What lets a pod template change its node, as field paths: privileged containers, the
+    host's PID or network namespace, and hostPath volumes some container may write to. A
+    volume every container mounts read-only (a log shipper reading /var/log) changes nothing."""
+    containers = (*spec.initContainers, *spec.containers)
     reasons = [
         f"{kind}[{container.name}].securityContext.privileged"
-        for kind, containers in (("initContainers", spec.initContainers),
-                                 ("containers", spec.containers))
-        for container in containers
+        for kind, listed in (("initContainers", spec.initContainers),
+                             ("containers", spec.containers))
+        for container in listed
         if container.securityContext is not None and container.securityContext.privileged
     ]  # fmt: skip
-    reasons.extend(
-        name
-        for name, on in (
-            ("hostPID", spec.hostPID),
-            ("hostIPC", spec.hostIPC),
-            ("hostNetwork", spec.hostNetwork),
-        )
-        if on
-    )
-    reasons.extend(
-        f"volumes[{volume.name}].hostPath={volume.hostPath.path}"
-        for volume in spec.volumes
-        if volume.hostPath is not None
-    )
+    reasons.extend(name for name, on in (("hostPID", spec.hostPID),
+                                         ("hostNetwork", spec.hostNetwork)) if on)  # fmt: skip
+    for volume in spec.volumes:
+        if volume.hostPath is None:
+            continue
+        writers = [
+            container.name
+            for container in containers
+            if any(mount.name == volume.name and not mount.readOnly
+                   for mount in container.volumeMounts)
+        ]  # fmt: skip
+        if writers:
+            reasons.append(
+                f"volumes[{volume.name}].hostPath={volume.hostPath.path} "
+                f"(read-write in {', '.join(writers)})"
+            )
     return reasons
 
 
@@ -444,17 +523,23 @@ def privileged_daemonsets(ctx: Context) -> Iterator[Outcome]:
     daemonsets = ctx.snapshot.daemonsets
     if daemonsets is None:
         raise NotEvaluated(_NEEDS_DAEMONSETS)
-    vendor = set(ctx.pack.managed.vendor_namespaces)
+    managed = ctx.pack.managed
+    # Users share kube-system with the vendor: there only the pack's managed components are
+    # the vendor's. The vendor's other namespaces hold its agents alone.
+    vendor = set(managed.vendor_namespaces) - {managed.namespace}
     names: list[str] = []
     evidence: list[Evidence] = []
     for daemonset in daemonsets:
-        if daemonset.metadata.namespace in vendor:
+        meta = daemonset.metadata
+        if meta.namespace in vendor or (
+            meta.namespace == managed.namespace and managed.matching("DaemonSet", meta.name)
+        ):
             continue
         reasons = _privileges(daemonset.spec.template.spec)
         if not reasons:
             continue
         obj = ctx.facts.workload_object(daemonset)
-        names.append(f"{daemonset.metadata.namespace}/{daemonset.metadata.name}")
+        names.append(f"{meta.namespace}/{meta.name}")
         if len(evidence) < EVIDENCE_CAP:
             evidence.append(
                 ctx.facts.evidence(

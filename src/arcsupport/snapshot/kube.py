@@ -32,12 +32,18 @@ class SecurityContext(msgspec.Struct, gc=False):
     privileged: bool | None = None
 
 
+class VolumeMount(msgspec.Struct, gc=False):
+    name: str = ""
+    readOnly: bool = False
+
+
 class Container(msgspec.Struct, gc=False):
     name: str = ""
     image: str = ""
     command: list[str] = []
     args: list[str] = []
     securityContext: SecurityContext | None = None
+    volumeMounts: list[VolumeMount] = []
 
 
 class HostPathVolumeSource(msgspec.Struct, gc=False):
@@ -55,7 +61,6 @@ class PodSpec(msgspec.Struct, gc=False):
     initContainers: list[Container] = []
     hostNetwork: bool = False
     hostPID: bool = False
-    hostIPC: bool = False
     volumes: list[Volume] = []
 
 

@@ -64,6 +64,11 @@ def node(item: dict[str, Any], name: str, kubelet: str, pool_label: str | None) 
     meta["labels"]["kubernetes.io/hostname"] = name
     if pool_label is not None:
         meta["labels"]["msft.microsoft/nodepool-name"] = pool_label
+    if "taints" in node["spec"]:
+        # kind 1.20's control-plane taint; kubeadm has set this one instead since 1.25.
+        node["spec"]["taints"] = [
+            {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
+        ]
     node["spec"]["providerID"] = f"moc://{name}"
     status = node["status"]
     status.pop("images", None)
@@ -81,9 +86,10 @@ def node(item: dict[str, Any], name: str, kubelet: str, pool_label: str | None) 
     status["nodeInfo"].update(
         kubeletVersion=kubelet,
         kubeProxyVersion=kubelet,
+        # The node image the policy pack lists for 1.31.5 (its node_images).
         osImage="Microsoft Azure Linux 3.0",
-        kernelVersion="6.6.85.1-2.azl3",
-        containerRuntimeVersion="containerd://1.7.26",
+        kernelVersion="6.6.96.1-1.azl3",
+        containerRuntimeVersion="containerd://1.7.27",
     )
     return node
 

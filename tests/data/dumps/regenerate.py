@@ -33,7 +33,12 @@ SERVED: dict[str, set[str]] = {
     "nodes": {"moc-dba58bypqc2", "moc-jnaqcfya1wa"},
     "namespaces": {"default", "kube-public", "kube-system", "azure-arc"},
     "pods": {
+        # The control-plane node's static pods: a dump without them would be a cluster whose
+        # managed components were deleted (MGD-3).
         "kube-apiserver-moc-dba58bypqc2",
+        "kube-controller-manager-moc-dba58bypqc2",
+        "kube-scheduler-moc-dba58bypqc2",
+        "etcd-moc-dba58bypqc2",
         "calico-node-z569l",  # two init containers
         "coredns-fwphgl7lt5-qhhsl",
         "csi-akshcicsi-controller-brhhmf8dww-x5j5d",  # three containers
