@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import secret_samples
 from arcsupport.sources.inspection import MAX_LISTED_HITS
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.live.writer import BundleWriter
@@ -432,6 +433,186 @@ def test_sensitive_content_is_named_not_printed(
             assert leaked not in text
 
 
+# --- secrets in any string --------------------------------------------------------------------
+
+STORAGE_KEY = secret_samples.storage_account_key()
+SAS_URL = secret_samples.sas_url()
+AWS_KEY_ID = secret_samples.aws_access_key_id()
+SERVICE_JWT = secret_samples.jwt()
+POSTGRES_URL = secret_samples.SECRETS["postgres-url"][0]()
+SLACK_WEBHOOK = secret_samples.SECRETS["slack-webhook"][0]()
+GITHUB_TOKEN = secret_samples.SECRETS["github-classic"][0]()
+SQL_PASSWORD = secret_samples.password()
+GENERATED = (
+    STORAGE_KEY,
+    SAS_URL,
+    AWS_KEY_ID,
+    SERVICE_JWT,
+    POSTGRES_URL,
+    SLACK_WEBHOOK,
+    GITHUB_TOKEN,
+    SQL_PASSWORD,
+)
+
+
+def uploader() -> dict[str, Any]:
+    """The issue's case: a storage key, a SAS URL and an AWS key in container arguments."""
+    return pod(
+        "uploader",
+        spec={
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "contoso.azurecr.io/uploader:2.1",
+                    "command": ["/bin/sh", "-c", f"curl -H 'Authorization: Bearer {SERVICE_JWT}'"],
+                    "args": [
+                        f"--account-key={STORAGE_KEY}",
+                        SAS_URL,
+                        "--region=westeurope",
+                        f"--aws-access-key-id={AWS_KEY_ID}",
+                    ],
+                    "env": [{"name": "GITHUB_TOKEN", "value": GITHUB_TOKEN}],
+                }
+            ]
+        },
+    )
+
+
+def deployment_annotated() -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "orders",
+            "namespace": "apps",
+            "labels": {"aws-key": AWS_KEY_ID},
+            "annotations": {"contoso.com/database": POSTGRES_URL},
+        },
+        "spec": {
+            "template": {
+                "metadata": {"annotations": {"contoso.com/alerts": SLACK_WEBHOOK}},
+                "spec": {"containers": [{"name": "orders", "image": "contoso/orders:1"}]},
+            }
+        },
+    }
+
+
+def config_map(name: str, data: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "apps"},
+        "data": data,
+    }
+
+
+def connected_cluster_tagged() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((HEALTHY / "azure/connected-cluster.json").read_text())
+    document["tags"] = {**(document.get("tags") or {}), "backupTarget": SAS_URL}
+    return document
+
+
+SAS = "Azure shared access signature (SAS)"
+# (file, content, [(object, field, problem)])
+SECRETS_ANYWHERE: dict[str, tuple[str, Any, list[tuple[str, str, str]]]] = {
+    "container-args-and-command": (
+        "kubernetes/pods.json",
+        kube_list([uploader()]),
+        [
+            ("Pod apps/uploader", "spec.containers[app].command[2]", "bearer token (JWT)"),
+            (
+                "Pod apps/uploader",
+                "spec.containers[app].args[0]",
+                "64-byte base64 key (an Azure storage account key's format)",
+            ),
+            ("Pod apps/uploader", "spec.containers[app].args[1]", SAS),
+            ("Pod apps/uploader", "spec.containers[app].args[3]", "AWS access key"),
+            (
+                "Pod apps/uploader",
+                "spec.containers[app].env[GITHUB_TOKEN].value",
+                "environment variable value (GitHub token)",
+            ),
+        ],
+    ),
+    "annotations-and-labels": (
+        "kubernetes/deployments.json",
+        kube_list([deployment_annotated()]),
+        [
+            ("Deployment apps/orders", "metadata.labels.aws-key", "AWS access key"),
+            (
+                "Deployment apps/orders",
+                'metadata.annotations["contoso.com/database"]',
+                "connection string or URL with a password",
+            ),
+            (
+                "Deployment apps/orders",
+                'spec.template.metadata.annotations["contoso.com/alerts"]',
+                "Slack token",
+            ),
+        ],
+    ),
+    "config-map-data": (
+        "kubernetes/configmaps.json",
+        kube_list(
+            [
+                config_map(
+                    "orders-settings",
+                    {
+                        "appsettings.json": json.dumps(
+                            {
+                                "ConnectionStrings": {
+                                    "Orders": "Server=tcp:orders.database.windows.net,1433;"
+                                    f"User ID=app;Password={SQL_PASSWORD};Encrypt=True;"
+                                }
+                            }
+                        ),
+                        "log-level": "info",
+                    },
+                )
+            ]
+        ),
+        [
+            (
+                "ConfigMap apps/orders-settings",
+                'data["appsettings.json"]',
+                "connection string or URL with a password",
+            )
+        ],
+    ),
+    "azure-payload": (
+        "azure/connected-cluster.json",
+        connected_cluster_tagged(),
+        [("contoso-healthy", "tags.backupTarget", SAS)],
+    ),
+    "metrics-text": (
+        "kubernetes/metrics.txt",
+        f'# HELP x\nupload_total{{target="{SAS_URL}"}} 3\n',
+        [("line 2", "-", SAS)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SECRETS_ANYWHERE))
+def test_secrets_in_any_string_are_named_by_kind(tmp_path: Path, cli: Run, case: str) -> None:
+    name, content, expected = SECRETS_ANYWHERE[case]
+    root = healthy_copy(tmp_path)
+    write(root, name, content)
+    code, report = inspect_json(cli, root)
+    assert code == 1
+    hits = [
+        (hit["file"], hit["object"], hit["field"], hit["problem"])
+        for hit in report["privacy"]["hits"]
+    ]
+    assert sorted(hits) == sorted((name, *hit) for hit in expected)
+    code, out, err = cli("bundle", "inspect", str(root))
+    assert code == 1
+    for _, _, problem in expected:
+        assert problem in " ".join(out.split())
+    for leaked in GENERATED:
+        for text in (out, err, json.dumps(report)):
+            assert leaked not in text
+
+
 NOT_SENSITIVE: dict[str, tuple[str, Any]] = {
     # What the collector leaves behind once it has redacted.
     "last-applied-stub": (
@@ -487,6 +668,51 @@ NOT_SENSITIVE: dict[str, tuple[str, Any]] = {
                         {"name": "sidecar", "clientConfig": {"caBundle": b64(CERTIFICATE)}}
                     ],
                 }
+            ]
+        ),
+    ),
+    # Certificates are public: the cluster's CA in its ConfigMap and in annotations, as PEM
+    # and in base64.
+    "ca-bundles": (
+        "kubernetes/configmaps.json",
+        kube_list(
+            [
+                config_map("kube-root-ca.crt", {"ca.crt": secret_samples.certificate_pem()}),
+                {
+                    **config_map("trust", {}),
+                    "metadata": {
+                        "name": "trust",
+                        "namespace": "apps",
+                        "annotations": {
+                            "contoso.com/ca-bundle": b64(secret_samples.certificate_pem())
+                        },
+                    },
+                },
+            ]
+        ),
+    ),
+    "digests-ids-and-references": (
+        "kubernetes/pods.json",
+        kube_list(
+            [
+                pod(
+                    "web",
+                    metadata={"uid": secret_samples.BENIGN["uuid-upper"]()},
+                    spec={
+                        "containers": [
+                            {
+                                "name": "app",
+                                "image": secret_samples.BENIGN["image-digest"](),
+                                "args": [
+                                    secret_samples.BENIGN["password-reference-in-url"](),
+                                    secret_samples.BENIGN["password-file-flag"](),
+                                    secret_samples.BENIGN["key-file-flags"](),
+                                    secret_samples.BENIGN["sha512-integrity"](),
+                                ],
+                            }
+                        ]
+                    },
+                )
             ]
         ),
     ),

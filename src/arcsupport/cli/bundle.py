@@ -238,8 +238,10 @@ def inspect_command(
     missing (with the reason the manifest gives); the manifest (when and by what it was
     collected, what was not collected, what was redacted). The privacy check looks for Secret
     objects with data, environment variable values, last-applied-configuration annotations with
-    more than apiVersion and kind, and strings shaped like private keys, client certificates or
-    bearer tokens; it names the file, object and field of each, never the value.
+    more than apiVersion and kind, client certificates, and any string that holds a secret:
+    private keys, JWTs and bearer tokens, AWS keys, Azure storage account keys, shared access
+    keys and SAS URLs, GitHub and Slack tokens, connection strings with a password. It names
+    the file, object and field of each and the kind of secret, never the value.
 
     Exit codes: 0 clean, 1 something sensitive found, 2 bad input.
     """

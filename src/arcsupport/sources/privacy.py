@@ -2,7 +2,8 @@
 
 It names every place (file, object, field) where something sensitive sits, never the value:
 Secret payloads, environment variable values, full last-applied-configuration annotations,
-credential fields, and strings shaped like private keys, client certificates or bearer tokens.
+credential fields, client certificates, and every string that holds a secret (cloud keys,
+tokens, private keys, connection strings with a password: sources/secrets.py).
 
 Big Kubernetes lists are scanned item by item: each item is first searched as raw bytes for
 anything that could lead to a hit, and only the few that match are decoded and walked.
@@ -10,8 +11,6 @@ anything that could lead to a hit, and only the few that match are decoded and w
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 import msgspec
 
 from arcsupport.snapshot.kube import LAST_APPLIED
+from arcsupport.sources.secrets import BYTES_ANCHORS, SHORTEST, base64_pem_heads, secret_kind
 
 # The collector keeps apiVersion and kind of the last-applied configuration (the API version
 # a manifest was written for), nothing else.
@@ -45,54 +45,33 @@ _CREDENTIAL_KEYS = frozenset(
     }
 )
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----")
-# base64 of "-----BEGIN " (what a kubeconfig or a Secret holds): decoded to tell what begins.
-_BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,120}")
-# A JWT (Kubernetes service account tokens, Entra ID tokens): base64url of '{"', three parts.
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-_BEARER = re.compile(r"\b[Bb]earer\s+[A-Za-z0-9._~+/-]{16,}")
-# kubeadm bootstrap token: 6 and 16 characters of [a-z0-9], not part of a longer name.
-_BOOTSTRAP = re.compile(r"(?<![A-Za-z0-9._-])[a-z0-9]{6}\.[a-z0-9]{16}(?![A-Za-z0-9._-])")
 
 # Anything that could lead to a hit, searched in raw bytes: an env entry hits only with a
 # "value" key (collected bundles keep env names and valueFrom), a Secret only with its kind,
-# a credential field only as a key. A JSON escape (\u) could hide a key or a pattern, so an
-# item that holds one is always walked. Each starts with a literal, which the regex engine
-# finds at the speed of a plain byte search: a whole List is sifted in a few passes.
+# a credential field only as a key, a secret only with one of the anchors of its detectors. A
+# JSON escape (\u, \/) could hide a key or a pattern, so an item that holds one is always
+# walked. All but the anchors start with a literal, which the regex engine finds at the speed
+# of a plain byte search: a whole List is sifted in a few passes.
 _TRIGGERS: tuple[re.Pattern[bytes], ...] = (
-    re.compile(rb"\\u"),
+    re.compile(rb"\\[u/]"),
     re.compile(rb'"value"'),
     re.compile(rb'"Secret"'),
     re.compile(re.escape(LAST_APPLIED.encode())),
     re.compile(rb"-----BEGIN"),
-    re.compile(rb"LS0tLS1CRUdJTi"),
-    re.compile(rb"eyJ"),
-    re.compile(rb"earer"),
-    re.compile(rb"\.[a-z0-9]{16}"),
+    *BYTES_ANCHORS,
     re.compile(
         rb'"(?:'
         + b"|".join(re.escape(key.encode()) for key in sorted(_CREDENTIAL_KEYS))
         + rb')"\s*:'
     ),
 )
-# In files that are not JSON or YAML (metrics.txt and anything else): patterns, and the
-# credential keys of a kubeconfig pasted as text.
+# In files that are not JSON or YAML (metrics.txt and anything else): each line that holds an
+# anchor is judged like a string, and the credential keys of a kubeconfig pasted as text.
 _TEXT_KEYS = re.compile(
     rb"(?m)(?:client-key-data|client-certificate-data|^\s*(?:token|id-token|refresh-token|password))"
     rb"\s*:\s*[\"']?[^\s\"']"
 )
-_TEXT_PATTERNS = re.compile(
-    rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,120}"
-    rb"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
-    rb"|\b[Bb]earer\s+[A-Za-z0-9._~+/-]{16,}"
-    rb"|(?<![A-Za-z0-9._-])[a-z0-9]{6}\.[a-z0-9]{16}(?![A-Za-z0-9._-])"
-)
-# No pattern above matches fewer characters (a bootstrap token, "Bearer " and 16): most
-# strings of an object (names, labels, timestamps) are shorter and need no regex at all.
-_SHORTEST = 23
-# Every string pattern above starts with one of these: strings without any are not examined.
-_STRING_ANCHORS = re.compile(r"-----BEGIN|LS0tLS1CRUdJTi|eyJ|[Bb]earer|[a-z0-9]{6}\.[a-z0-9]{16}")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # Keys whose value is judged by the key itself; every other key is walked as it is.
 _SPECIAL_KEYS = _CREDENTIAL_KEYS | {"data", "stringData", "env", "annotations"}
@@ -108,36 +87,19 @@ class Hit:
     problem: str
 
 
-def _decoded_pem_head(encoded: str) -> str:
-    usable = encoded[: len(encoded) // 4 * 4]
-    try:
-        return base64.b64decode(usable).decode("ascii", "replace")
-    except (binascii.Error, ValueError):
-        return ""
-
-
 def string_problem(value: str, field: str) -> str | None:
-    """What a string looks like, if it looks like a credential. A certificate counts only in
-    a client field: CA bundles (webhook caBundle) are public and belong in a bundle."""
-    if len(value) < _SHORTEST or not _STRING_ANCHORS.search(value):
+    """What a string looks like, if it looks like a credential: the kind of secret it holds
+    (sources/secrets.py), or a client certificate. A certificate counts only in a client
+    field: CA bundles (webhook caBundle, kube-root-ca.crt) are public and belong in a bundle."""
+    if len(value) < SHORTEST:
         return None
-    client_field = "client" in field.lower()
-    if _PRIVATE_KEY.search(value):
-        return "private key (PEM)"
-    for match in _BASE64_PEM.finditer(value):
-        head = _decoded_pem_head(match.group())
-        if _PRIVATE_KEY.search(head):
-            return "private key (base64 PEM)"
-        if client_field and _CERTIFICATE.search(head):
-            return "client certificate (base64 PEM)"
-    if client_field and _CERTIFICATE.search(value):
+    kind = secret_kind(value)
+    if kind or "client" not in field.lower():
+        return kind
+    if _CERTIFICATE.search(value):
         return "client certificate (PEM)"
-    if _JWT.search(value):
-        return "bearer token (JWT)"
-    if _BEARER.search(value):
-        return "bearer token"
-    if _BOOTSTRAP.search(value):
-        return "bootstrap token"
+    if any(_CERTIFICATE.search(head) for head in base64_pem_heads(value)):
+        return "client certificate (base64 PEM)"
     return None
 
 
@@ -235,7 +197,9 @@ def _scan_mapping(
                 entry_path = (child_path, (index, entry))
                 if isinstance(entry, dict) and isinstance(entry.get("value"), str):
                     if entry["value"]:
-                        hit((entry_path, "value"), "environment variable value")
+                        kind = secret_kind(entry["value"])
+                        what = f" ({kind})" if kind else ""
+                        hit((entry_path, "value"), f"environment variable value{what}")
                     entry = {k: v for k, v in entry.items() if k != "value"}
                 stack.append((entry, entry_path, key))
         elif key == "annotations" and isinstance(child, dict) and LAST_APPLIED in child:
@@ -269,16 +233,22 @@ def scan_item(
 
 
 def scan_text(data: bytes, file: str) -> Iterator[Hit]:
-    """A file read as text: patterns only, reported by line."""
+    """A file read as text, line by line: credential keys, and lines that hold a secret."""
+    found: list[tuple[int, str]] = [
+        (match.start(), "credential field") for match in _TEXT_KEYS.finditer(data)
+    ]
+    anchored_lines = {
+        data.rfind(b"\n", 0, match.start()) + 1
+        for anchor in BYTES_ANCHORS
+        for match in anchor.finditer(data)
+    }
+    for start in anchored_lines:
+        end = data.find(b"\n", start)
+        kind = secret_kind(data[start : len(data) if end < 0 else end].decode("utf-8", "replace"))
+        if kind:
+            found.append((start, kind))
     line = 1
     position = 0
-    found: list[tuple[int, str]] = []
-    for match in _TEXT_KEYS.finditer(data):
-        found.append((match.start(), "credential field"))
-    for match in _TEXT_PATTERNS.finditer(data):
-        problem = string_problem(match.group().decode("ascii", "replace"), "")
-        if problem:
-            found.append((match.start(), problem))
     for start, problem in sorted(found):
         line += data.count(b"\n", position, start)
         position = start

@@ -24,12 +24,15 @@ import trustme
 from rich.console import Console
 
 import arcsupport.sources.live.kubernetes as collector
+import secret_samples
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
 from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.inspection import inspect_bundle
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.live.kubernetes import (
+    REDACTED_ANNOTATIONS,
+    REDACTED_ARGUMENTS,
     REDACTED_ENV,
     REDACTED_LAST_APPLIED,
     ClusterOptions,
@@ -352,6 +355,114 @@ def test_env_values_and_last_applied_configurations_are_redacted(tmp_path: Path)
     result = run_assess(read_snapshot(bundle), WHEN)
     removed = [f for f in result.findings if f.rule == "deprecated-apis"]
     assert removed and any(e.value == "networking.k8s.io/v1beta1" for e in removed[0].evidence)
+
+
+def test_secrets_in_arguments_commands_and_annotations_are_replaced_by_a_marker(
+    tmp_path: Path,
+) -> None:
+    """Strings that hold a secret become a marker naming its kind; everything else of the
+    object, the other arguments among them, is written as served."""
+    storage_key = secret_samples.storage_account_key()
+    sas_url = secret_samples.sas_url()
+    aws_key = secret_samples.aws_access_key_id()
+    token = secret_samples.jwt()
+    database = secret_samples.SECRETS["postgres-url"][0]()
+    webhook = secret_samples.SECRETS["slack-webhook"][0]()
+    container = {
+        "name": "uploader",
+        "image": "contoso.azurecr.io/uploader:2.1",
+        "command": ["/bin/sh", "-c", f"curl -H 'Authorization: Bearer {token}' $(URL)"],
+        "args": [f"--account-key={storage_key}", sas_url, "--region=westeurope", aws_key],
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "uploader-0",
+            "namespace": "retail",
+            "annotations": {"contoso.com/database": database, "contoso.com/team": "storage"},
+        },
+        "spec": {"containers": [container], "initContainers": [container]},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "uploader", "namespace": "retail"},
+        "spec": {
+            "template": {
+                "metadata": {"annotations": {"contoso.com/alerts": webhook}},
+                "spec": {"containers": [container]},
+            }
+        },
+    }
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "nightly", "namespace": "retail"},
+        "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}},
+    }
+    healthy = from_bundle(EXAMPLES / "healthy")
+    resources = {r.plural: r for r in healthy.resources.values()}
+    served_pods = resources["pods"]
+    resources["pods"] = Resource.of(
+        "pods", [*(served_pods.item(i) for i in range(served_pods.count)), pod]
+    )
+    served_deployments = resources["deployments"]
+    resources["deployments"] = Resource.of(
+        "deployments",
+        [*(served_deployments.item(i) for i in range(served_deployments.count)), deployment],
+    )
+    resources["cronjobs"] = Resource.of("cronjobs", [cronjob])
+    with KubeEmulator(
+        list(resources.values()),
+        version=healthy.version,
+        metrics=healthy.metrics,
+        apis=healthy.apis,
+    ) as emulator:
+        bundle = collect(tmp_path, emulator, page_size=7)
+
+    everything = b"".join(path.read_bytes() for path in (bundle / "kubernetes").iterdir())
+    for secret in (storage_key, sas_url, aws_key, token, database, webhook):
+        assert secret.encode() not in everything
+    expected_container = {
+        **container,
+        "command": ["/bin/sh", "-c", "[redacted by arcsupport: bearer token (JWT)]"],
+        "args": [
+            "[redacted by arcsupport: 64-byte base64 key (an Azure storage account key's format)]",
+            "[redacted by arcsupport: Azure shared access signature (SAS)]",
+            "--region=westeurope",
+            "[redacted by arcsupport: AWS access key]",
+        ],
+    }
+    written = next(p for p in items(bundle, "pods") if p["metadata"]["name"] == "uploader-0")
+    assert written["spec"] == {
+        "containers": [expected_container],
+        "initContainers": [expected_container],
+    }
+    assert written["metadata"]["annotations"] == {
+        "contoso.com/database": (
+            "[redacted by arcsupport: connection string or URL with a password]"
+        ),
+        "contoso.com/team": "storage",
+    }
+    template = next(d for d in items(bundle, "deployments") if d["metadata"]["name"] == "uploader")[
+        "spec"
+    ]["template"]
+    assert template["metadata"]["annotations"] == {
+        "contoso.com/alerts": "[redacted by arcsupport: Slack token]"
+    }
+    assert template["spec"]["containers"] == [expected_container]
+    job = items(bundle, "cronjobs")[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert job["containers"] == [expected_container]
+    assert manifest(bundle)["redacted"] == [
+        {"what": REDACTED_ANNOTATIONS, "count": 2},
+        {"what": REDACTED_ARGUMENTS, "count": 4 * 4},  # four containers, four strings each
+    ]
+    assert inspect_bundle(bundle).clean
+    # Served unchanged everywhere else: the example's own objects are written as they were.
+    assert items(bundle, "nodes") == [
+        healthy.served("nodes").item(i) for i in range(healthy.served("nodes").count)
+    ]
 
 
 def helm_secrets() -> list[dict[str, Any]]:

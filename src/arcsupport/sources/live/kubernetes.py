@@ -38,6 +38,7 @@ from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, Kind
 from arcsupport.sources.live.progress import Progress
 from arcsupport.sources.live.writer import BundleWriter
+from arcsupport.sources.secrets import secret_kind
 
 PAGE_SIZE = 500
 TIMEOUT_SECONDS = 30.0
@@ -64,6 +65,8 @@ _LIST_FOOTER = b"\n]}\n"
 
 REDACTED_ENV = "environment variable values (containers[].env[].value)"
 REDACTED_LAST_APPLIED = f"{LAST_APPLIED} annotations (apiVersion and kind kept)"
+REDACTED_ARGUMENTS = "container arguments and commands that held a secret (replaced by a marker)"
+REDACTED_ANNOTATIONS = "annotations that held a secret (replaced by a marker)"
 
 # Where pod specs sit: a Pod, a workload's template, a CronJob's job template.
 _POD_SPEC_PATHS: tuple[tuple[str, ...], ...] = (
@@ -72,6 +75,13 @@ _POD_SPEC_PATHS: tuple[tuple[str, ...], ...] = (
     ("spec", "jobTemplate", "spec", "template", "spec"),
 )
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+# Where annotations sit: the object's, and those of the pod (and job) templates it stamps out.
+_METADATA_PATHS: tuple[tuple[str, ...], ...] = (
+    ("metadata",),
+    ("spec", "template", "metadata"),
+    ("spec", "jobTemplate", "metadata"),
+    ("spec", "jobTemplate", "spec", "template", "metadata"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +154,8 @@ _encode = msgspec.json.Encoder().encode
 class _Redactions:
     env_values: int = 0
     last_applied: int = 0
+    arguments: int = 0
+    annotations: int = 0
 
 
 def _applied_type(text: object) -> str | None:
@@ -167,29 +179,57 @@ def _dig(item: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+def _marker(kind: str) -> str:
+    """What a string that held a secret becomes: the kind of secret, never any of it."""
+    return f"[redacted by arcsupport: {kind}]"
+
+
+def _redact_secrets(strings: dict[Any, Any] | list[Any]) -> int:
+    """Replace each string of a mapping's values or a list that holds a secret by a marker,
+    in place; how many were replaced."""
+    keys = strings.keys() if isinstance(strings, dict) else range(len(strings))
+    replaced = 0
+    for key in list(keys):
+        value = strings[key]
+        kind = secret_kind(value) if isinstance(value, str) else None
+        if kind:
+            strings[key] = _marker(kind)
+            replaced += 1
+    return replaced
+
+
 def redact(item: dict[str, Any], counts: _Redactions) -> None:
-    """Drop environment variable values (their names and valueFrom references stay) and
-    replace last-applied-configuration annotations by their apiVersion and kind, in place.
-    managedFields stay: the system-metadata rule reads them."""
-    annotations = _dig(item, ("metadata", "annotations"))
-    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-        kept = _applied_type(annotations[LAST_APPLIED])
-        if kept is None:
-            del annotations[LAST_APPLIED]
-        else:
-            annotations[LAST_APPLIED] = kept
-        counts.last_applied += 1
+    """Drop environment variable values (their names and valueFrom references stay), replace
+    last-applied-configuration annotations by their apiVersion and kind, and replace container
+    arguments, commands and annotations that hold a secret (sources/secrets.py) by a marker,
+    in place. managedFields stay: the system-metadata rule reads them."""
+    for path in _METADATA_PATHS:
+        annotations = _dig(item, (*path, "annotations"))
+        if not isinstance(annotations, dict):
+            continue
+        if path == ("metadata",) and LAST_APPLIED in annotations:
+            kept = _applied_type(annotations[LAST_APPLIED])
+            if kept is None:
+                del annotations[LAST_APPLIED]
+            else:
+                annotations[LAST_APPLIED] = kept
+            counts.last_applied += 1
+        counts.annotations += _redact_secrets(annotations)
     for path in _POD_SPEC_PATHS:
         spec = _dig(item, path)
         if not isinstance(spec, dict):
             continue
         for list_name in _CONTAINER_LISTS:
             for container in spec.get(list_name) or ():
-                env = container.get("env") if isinstance(container, dict) else None
-                for variable in env or ():
+                if not isinstance(container, dict):
+                    continue
+                for variable in container.get("env") or ():
                     if isinstance(variable, dict) and "value" in variable:
                         del variable["value"]
                         counts.env_values += 1
+                for arguments in (container.get("command"), container.get("args")):
+                    if isinstance(arguments, list):
+                        counts.arguments += _redact_secrets(arguments)
 
 
 # --------------------------------------------------------------------------- credentials
@@ -670,6 +710,10 @@ class _Collection:
             self.writer.redacted(REDACTED_ENV, outcome.redactions.env_values)
         if outcome.redactions.last_applied:
             self.writer.redacted(REDACTED_LAST_APPLIED, outcome.redactions.last_applied)
+        if outcome.redactions.arguments:
+            self.writer.redacted(REDACTED_ARGUMENTS, outcome.redactions.arguments)
+        if outcome.redactions.annotations:
+            self.writer.redacted(REDACTED_ANNOTATIONS, outcome.redactions.annotations)
 
     def _document(self, part: str, path: str, file: str, accept: str) -> tuple[_Outcome, bytes]:
         answer = self.transport.get(path, accept=accept)
