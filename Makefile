@@ -7,7 +7,7 @@ DEMO_AT ?= 2025-09-15
 # Every folder of examples/ that is a bundle (examples/advisories/ holds advisory data).
 EXAMPLE_BUNDLES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.json))
 
-.PHONY: demo test lint typecheck unit bench lock clean
+.PHONY: demo test lint typecheck unit bench lock schemas clean
 
 # Everything comes from uv.lock (hashes included): pip bootstraps uv at the version the lock
 # pins, then `uv sync --locked` installs exactly the lock and refuses a lock that no longer
@@ -46,6 +46,11 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The JSON Schemas in src/arcsupport/schema/, generated from the document Structs
+# (tests/report/test_schemas.py fails until they are regenerated after a document changes).
+schemas: $(STAMP)
+	$(BIN)/python -m arcsupport.report.schemas src/arcsupport/schema
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

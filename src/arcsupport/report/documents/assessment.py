@@ -33,6 +33,9 @@ CitedClauses = Annotated[Clauses, msgspec.Meta(min_length=1)]
 
 
 class ClusterDoc(Document, frozen=True):
+    """The cluster judged: its name, its connected cluster's ARM id and its Kubernetes version
+    (null when the bundle does not show them)."""
+
     name: str
     resource_id: str | None
     kubernetes_version: str | None
@@ -49,6 +52,9 @@ class EvidenceDoc(Document, frozen=True):
 
 
 class FindingDoc(Document, frozen=True):
+    """What a rule found, with the clauses it breaks, its evidence and how to fix it;
+    `deadline` is the day support ends because of it."""
+
     rule: str
     clauses: CitedClauses
     severity: Severity
@@ -68,6 +74,8 @@ class OperationDoc(Document, frozen=True):
 
 
 class DeadlineDoc(Document, frozen=True):
+    """A date by which something must be done to stay supported."""
+
     date: IsoDate
     clauses: CitedClauses
     what: NonEmpty
@@ -82,6 +90,9 @@ class GapDoc(Document, frozen=True):
 
 
 class CoverageDoc(Document, frozen=True):
+    """The rules that ran, and those that could not for want of facts: a missing fact is
+    never a pass."""
+
     evaluated: tuple[str, ...]
     not_evaluated: list[GapDoc]
 
@@ -188,6 +199,8 @@ def sort_by_urgency(assessments: list[Assessment]) -> list[Assessment]:
 
 
 class FleetTotalsDoc(Document, frozen=True):
+    """Clusters by verdict and by the clauses their findings cite."""
+
     clusters: int
     by_verdict: Annotated[
         dict[Verdict, int], msgspec.Meta(extra_json_schema={"required": list(VERDICTS)})

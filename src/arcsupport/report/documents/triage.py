@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+import msgspec
 from msgspec import UNSET, UnsetType
 
 from arcsupport.engine.triage import Decision, TriageDecision
@@ -38,6 +39,16 @@ class TriageDoc(Document, frozen=True):
     known_issues: list[TriageKnownIssueDoc]
     assessment: AssessmentDoc | None
     plan: PlanDoc | UnsetType | None = UNSET
+
+
+# What the schema adds to the Struct: `plan` is there with upgrade-first, and only then.
+PLAN_WITH_UPGRADE_FIRST = msgspec.Meta(
+    extra_json_schema={
+        "if": {"properties": {"decision": {"const": "upgrade-first"}}},
+        "then": {"required": ["plan"]},
+        "else": {"not": {"required": ["plan"]}},
+    }
+)
 
 
 def triage_document(result: TriageDecision, lang: Lang) -> TriageDoc:
