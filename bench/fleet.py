@@ -1,7 +1,7 @@
 """Is `arcsupport fleet` over a 10,000-cluster Resource Graph export within 3x of merely
 parsing that export with `orjson.loads`? (issue 3, "Performance")
 
-    python bench/fleet.py [--clusters 10000] [--repeat 3] [--seed 1]
+    python bench/fleet.py [--clusters 10000] [--repeat 3] [--seed 1] [--advisories DIR]
 
 The export is what `az graph query ... -o json` prints (the query is in
 examples/build_export.py): a connected-cluster row and a provisioned-cluster-instance row per
@@ -93,7 +93,13 @@ def main() -> int:
     # CSV is the format made for fleets (one row per cluster); JSON carries every cluster's
     # whole assessment (about 8 KiB each), so writing it is a cost of its own.
     parser.add_argument("--output", choices=("csv", "json"), default="csv")
+    parser.add_argument(
+        "--advisories",
+        type=Path,
+        help="also match these advisories (e.g. examples/advisories), as `fleet --advisories`",
+    )
     args = parser.parse_args()
+    matching = ["--advisories", str(args.advisories)] if args.advisories else []
 
     export = OUT / f"fleet-{args.clusters}-s{args.seed}.json"
     if not export.exists():
@@ -112,7 +118,8 @@ def main() -> int:
         baseline.append(json.loads((OUT / "fleet-baseline.json").read_text())["seconds"])
         report = OUT / f"fleet-output.{args.output}"
         code, wall, peak = spawn(
-            [arcsupport, "fleet", str(export), "--output", args.output, "--at", args.at], report
+            [arcsupport, "fleet", str(export), "--output", args.output, "--at", args.at, *matching],
+            report,
         )
         if code not in (0, 1):
             sys.exit(f"bench: arcsupport fleet exited {code}")
@@ -126,9 +133,12 @@ def main() -> int:
         os.environ["ARCSUPPORT_CACHE_DIR"] = empty
         try:
             code, cold, _ = spawn(
-                [arcsupport, "fleet", str(export), "--output", args.output, "--at", args.at],
+                [
+                    arcsupport, "fleet", str(export), "--output", args.output, "--at", args.at,
+                    *matching,
+                ],
                 report,
-            )
+            )  # fmt: skip
         finally:
             del os.environ["ARCSUPPORT_CACHE_DIR"]
     if code not in (0, 1):
@@ -142,7 +152,11 @@ def main() -> int:
     print()
     print(f"export: {export.name}, {size:.1f} MiB, {assessed:,} clusters assessed")
     print(f"orjson.loads (best of {args.repeat}):    {min(baseline):8.3f} s")
-    print(f"arcsupport fleet -o {args.output} (best of {args.repeat}): {min(fleet):8.3f} s")
+    with_advisories = f" --advisories {args.advisories}" if args.advisories else ""
+    print(
+        f"arcsupport fleet -o {args.output}{with_advisories} (best of {args.repeat}): "
+        f"{min(fleet):8.3f} s"
+    )
     print(f"ratio fleet / orjson.loads: {ratio:.2f} (target <= {TARGET_RATIO:g}) {verdict}")
     print(
         f"with an empty cache folder (the pack parsed from YAML): {cold:.3f} s, "

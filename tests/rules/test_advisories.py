@@ -36,6 +36,7 @@ from arcsupport.snapshot.advisory import (
 )
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories, parse_document, parse_feed, parse_osv
+from arcsupport.sources.inventory import read_inventory
 from arcsupport.sources.read import read_snapshot
 from helpers import REFERENCE, ROOT, at, default_pack, make_snapshot, node, pod, workload
 
@@ -821,6 +822,25 @@ def test_matching_is_pure_and_repeatable() -> None:
     snapshot = read_snapshot(EXAMPLES / "stopped")
     first = match(snapshot, everything(), "2025-10-15")
     assert first == match(snapshot, everything(), "2025-10-15")
+
+
+def test_a_fleet_of_clusters_on_one_version_shares_the_match_but_not_the_evidence() -> None:
+    """Clusters known only from Resource Graph rows share their matching (a fleet of 10,000 on
+    seven versions matches seven times), each result citing its own cluster; the same clusters
+    matched with a fresh set of advisories (nothing shared) give the same results."""
+    export = read_inventory(EXAMPLES / "resource-graph-export.json").clusters
+    advisories = everything()
+    shared = [match(snapshot, advisories, "2025-10-15") for snapshot in export]
+    alone = [match(snapshot, list(advisories), "2025-10-15") for snapshot in export]
+    assert shared == alone
+    affected = 0
+    for snapshot, result in zip(export, shared, strict=True):
+        version = Facts(snapshot, default_pack()).cluster_version
+        assert version is not None
+        for exposure in result.exposures:
+            affected += 1
+            assert {hit.evidence for hit in exposure.hits} == {version.evidence}
+    assert affected > 1
 
 
 # --- the rule ----------------------------------------------------------------------------------

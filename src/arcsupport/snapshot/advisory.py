@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Literal
 
 Scheme = Literal["semver", "rpm"]
@@ -200,6 +200,7 @@ class Version:
 _INSTALLED = re.compile(r"[vV]?(\d+\.\d+\.\d+)(-(?:alpha|beta|rc)[0-9A-Za-z.]*)?")
 
 
+@lru_cache(maxsize=4096)  # a fleet reports a handful of versions thousands of times
 def installed_semver(text: str) -> Version | None:
     """The upstream version a component reports, without distribution suffixes."""
     match = _INSTALLED.match(text.strip())

@@ -470,12 +470,14 @@ def test_containerfile_builds_what_the_cronjob_runs() -> None:
     assert {word for word, _ in steps} <= known
     froms = [rest for word, rest in steps if word == "FROM"]
     assert froms == ["python:3.11-slim AS build", "python:3.11-slim"], "multi-stage, slim"
-    installs = [rest for word, rest in steps if word == "RUN" and "pip install" in rest]
+    installs = [rest for word, rest in steps if word == "RUN" and "uv sync" in rest]
     assert len(installs) == 1
-    assert '".[live]"' in installs[0]
+    for flag in ("--locked", "--no-dev", "--extra live", "--no-editable", "--require-hashes"):
+        assert flag in installs[0], f"the image installs exactly the lock: {flag}"
     final = steps[[word for word, _ in steps].index("FROM", 1) :]
     copies = [rest for word, rest in final if word == "COPY"]
     assert copies == ["--from=build /opt/arcsupport /opt/arcsupport"], "no source in the image"
+    assert any("pip uninstall --yes pip setuptools wheel" in rest for word, rest in final)
     for word, rest in steps:
         if word == "COPY" and not rest.startswith("--from"):
             for source in shlex.split(rest)[:-1]:
@@ -487,6 +489,47 @@ def test_containerfile_builds_what_the_cronjob_runs() -> None:
     assert int(uid) != 0
     (entrypoint,) = [rest for word, rest in final if word == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["arcsupport"]
+
+
+def test_the_build_context_holds_only_what_the_image_copies() -> None:
+    """Without an ignore file a build sends the whole checkout, the local .venv included."""
+    ignore = (ROOT / ".containerignore").read_text().splitlines()
+    assert (ROOT / ".dockerignore").resolve() == (ROOT / ".containerignore").resolve()
+    rules = [line for line in ignore if line and not line.startswith("#")]
+    assert rules[0] == "*", "everything is left out unless listed"
+    allowed = {line.removeprefix("!").rstrip("/") for line in rules if line.startswith("!")}
+    copied = {
+        source.rstrip("/")
+        for word, rest in instructions((ROOT / "Containerfile").read_text())
+        if word == "COPY" and not rest.startswith("--from")
+        for source in shlex.split(rest)[:-1]
+    }
+    assert copied == allowed
+
+
+def test_the_image_environment_has_arcsupport_and_no_installer(tmp_path: Path) -> None:
+    """The build stage's install, run here from uv's cache (no network): the environment it
+    makes runs arcsupport and holds neither pip nor setuptools."""
+    target = tmp_path / "opt-arcsupport"
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "uv"), "sync", "--offline", "--locked", "--no-dev",
+            "--extra", "live", "--no-editable", "--quiet",
+            "--python", os.path.realpath(ROOT / ".venv" / "bin" / "python"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(target)},
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    packages = {path.name.lower() for path in target.glob("lib/python3.*/site-packages/*")}
+    assert not {name for name in packages if name.startswith(("pip", "setuptools"))}
+    assert not (target / "bin" / "pip").exists()
+    version = subprocess.run(
+        [str(target / "bin" / "arcsupport"), "versions", "--at", "2025-09-15", "-o", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(version.stdout)["schema"] == "arcsupport.versions/v1"
 
 
 # --- the docs --------------------------------------------------------------------------------

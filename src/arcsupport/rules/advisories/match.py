@@ -4,7 +4,7 @@ patch (named, from the version calendar) or node image upgrade that fixes it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -149,18 +149,115 @@ def vulnerabilities(advisories: Sequence[Advisory]) -> dict[str, Vulnerability]:
     return result
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """What a set of advisories gives at one time, whichever cluster it is matched to: a fleet
+    of thousands of clusters running a handful of versions asks the same questions again."""
+
+    advisories: Sequence[Advisory]
+    at: datetime
+    withdrawn: tuple[str, ...]
+    active: list[Advisory]
+    flaws: dict[str, Vulnerability]
+    by_id: dict[str, Advisory]
+    # The components each active advisory names: advisories naming none the cluster runs are
+    # skipped whole (runc is judged through containerd, the node image's packages by kernel).
+    named: list[frozenset[Component]]
+    bounds: dict[tuple[int, str], Bound | None]  # package.bound(version), by (package, text)
+    remedies: dict[tuple[object, ...], Remediation]
+    # The result of a cluster that shows only its version, by calendar, version and host.
+    versions_only: dict[tuple[object, ...], ClusterAdvisories]
+
+
+_PREPARED: list[_Prepared] = []
+
+
+def _prepared(advisories: Sequence[Advisory], at: datetime) -> _Prepared:
+    """The last set prepared, reused while the same advisories are matched at the same time."""
+    if _PREPARED and _PREPARED[0].advisories is advisories and _PREPARED[0].at == at:
+        return _PREPARED[0]
+    active = [a for a in advisories if a.withdrawn is None or a.withdrawn > at]
+    named = []
+    for advisory in active:
+        components = {c for package in advisory.packages for c in package.components}
+        if "runc" in components:
+            components.add("containerd")
+        named.append(frozenset(components))
+    prepared = _Prepared(
+        advisories=advisories,
+        at=at,
+        withdrawn=tuple(a.id for a in advisories if a.withdrawn is not None and a.withdrawn <= at),
+        active=active,
+        flaws=vulnerabilities(active),
+        by_id={advisory.id: advisory for advisory in active},
+        named=named,
+        bounds={},
+        remedies={},
+        versions_only={},
+    )
+    _PREPARED[:] = [prepared]
+    return prepared
+
+
 def match_advisories(
     facts: Facts, advisories: Sequence[Advisory], at: datetime
 ) -> ClusterAdvisories:
     """Which advisories affect which components of the cluster, and how to remediate."""
-    withdrawn = tuple(a.id for a in advisories if a.withdrawn is not None and a.withdrawn <= at)
-    active = [a for a in advisories if a.withdrawn is None or a.withdrawn > at]
-    flaws = vulnerabilities(active)
-    installed = installed_components(facts)
+    prepared = _prepared(advisories, at)
+    snapshot = facts.snapshot
+    if snapshot.nodes or snapshot.pods or snapshot.daemonsets:
+        return _match(prepared, facts, installed_components(facts), at)
+    # Without nodes, pods or DaemonSets a cluster shows only its version, and every hit cites
+    # that one piece of evidence: the clusters of a Resource Graph export, thousands of them
+    # on a handful of versions, share their results.
+    cluster = facts.cluster_version
+    host = facts.host_platform
+    key = (
+        facts.calendar,
+        cluster.evidence.value if cluster is not None else None,
+        host[:2] if host is not None else None,
+    )
+    known = prepared.versions_only.get(key)
+    if known is None:
+        known = _match(prepared, facts, installed_components(facts), at)
+        prepared.versions_only[key] = known
+    elif cluster is not None:
+        known = _citing(known, cluster.evidence)
+    return known
+
+
+def _citing(known: ClusterAdvisories, evidence: Evidence) -> ClusterAdvisories:
+    """Another cluster's result, its hits citing this cluster's version instead."""
+    exposures = tuple(
+        Exposure(
+            exposure.component,
+            tuple(
+                Hit(
+                    hit.vulnerability, hit.record, hit.package, hit.component, hit.node,
+                    hit.installed, hit.bound, evidence,
+                )
+                for hit in exposure.hits
+            ),
+            exposure.remediation,
+            exposure.message,
+        )
+        for exposure in known.exposures
+    )  # fmt: skip
+    return replace(known, exposures=exposures)
+
+
+def _match(
+    prepared: _Prepared,
+    facts: Facts,
+    installed: dict[Component, list[Installed]],
+    at: datetime,
+) -> ClusterAdvisories:
+    flaws = prepared.flaws
+    running = frozenset(component for component, found in installed.items() if found)
     hits: dict[Component, list[Hit]] = {}
     undetermined: dict[tuple[Vulnerability, Component, UndeterminedReason], Undetermined] = {}
     untracked: list[tuple[str, str]] = []
-    cache: dict[tuple[int, str], Bound | None] = {}
+    cache = prepared.bounds
 
     def note(
         flaw: Vulnerability,
@@ -177,7 +274,9 @@ def match_advisories(
             flaw, component, reason, tuple(merged_nodes), tuple(merged_packages)
         )
 
-    for advisory in active:
+    for advisory, named in zip(prepared.active, prepared.named, strict=True):
+        if named and not named & running:
+            continue
         flaw = flaws[advisory.id]
         kernel_nodes: set[str] = set()
         image_packages: list[AffectedPackage] = []
@@ -244,7 +343,7 @@ def match_advisories(
     host = facts.host_platform
     host_release = host[1] if host is not None and host[0] == "azure-local" else None
     current = cluster.version if cluster is not None else _newest_kubelet(installed)
-    by_id = {advisory.id: advisory for advisory in active}
+    by_id = prepared.by_id
     exposures = []
     for component in COMPONENTS:
         component_hits = _unique_hits(hits.get(component, []))
@@ -257,9 +356,20 @@ def match_advisories(
             for package in by_id[record].packages
             if component in package.components
         ]
-        remediation = remediate(
-            facts.calendar, component, component_hits, current, host_release, at, packages
+        # The remedy depends on the fixes asked for, not on which nodes ask: keyed by them.
+        remedy_key = (
+            facts.calendar,
+            component,
+            frozenset((hit.record, hit.bound) for hit in component_hits),
+            current,
+            host_release,
         )
+        remediation = prepared.remedies.get(remedy_key)
+        if remediation is None:
+            remediation = remediate(
+                facts.calendar, component, component_hits, current, host_release, at, packages
+            )
+            prepared.remedies[remedy_key] = remediation
         exposures.append(
             Exposure(
                 component,
@@ -273,7 +383,7 @@ def match_advisories(
         host_release=host_release,
         exposures=tuple(exposures),
         undetermined=tuple(undetermined.values()),
-        withdrawn=withdrawn,
+        withdrawn=prepared.withdrawn,
         untracked=tuple(dict.fromkeys(untracked)),
     )
 
