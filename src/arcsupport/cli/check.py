@@ -116,11 +116,13 @@ def check(
             raise InputError("check", "give a SOURCE or --live, not both")
         from arcsupport.report.progress import TerminalProgress, collected_line
 
-        snapshot, collected = collect_snapshot(
-            live_source, save_bundle, datetime.now(UTC), TerminalProgress()
+        snapshot = collect_snapshot(
+            live_source,
+            save_bundle,
+            datetime.now(UTC),
+            TerminalProgress(),
+            kept=lambda collected: sys.stderr.write(collected_line(collected) + "\n"),
         )
-        if save_bundle is not None:
-            sys.stderr.write(collected_line(collected) + "\n")
     else:
         if source is None:
             raise InputError("check", "give a bundle, a dump folder, or --live")

@@ -7,6 +7,7 @@ carry the collection options but mostly read files, and never pay for them."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -69,13 +70,19 @@ def collect_bundle(
 
 
 def collect_snapshot(
-    source: LiveSource, keep: Path | None, collected_at: datetime, progress: Tally
-) -> tuple[Snapshot, Collected]:
-    """Collect into `keep`, or into a temporary folder removed once the bundle is read."""
+    source: LiveSource,
+    keep: Path | None,
+    collected_at: datetime,
+    progress: Tally,
+    kept: Callable[[Collected], object],
+) -> Snapshot:
+    """Collect into `keep`, or into a temporary folder removed once the bundle is read.
+    `kept` hears of a kept bundle before it is read, so its place is known even when it turns
+    out unreadable."""
     if keep is not None:
-        collected = collect_bundle(keep, source, collected_at, progress)
-        return read_snapshot(keep), collected
+        kept(collect_bundle(keep, source, collected_at, progress))
+        return read_snapshot(keep)
     with tempfile.TemporaryDirectory(prefix="arcsupport-live-") as folder:
         bundle = Path(folder) / "bundle"
-        collected = collect_bundle(bundle, source, collected_at, progress)
-        return read_snapshot(bundle), collected
+        collect_bundle(bundle, source, collected_at, progress)
+        return read_snapshot(bundle)
