@@ -14,7 +14,8 @@ class Document(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     """A JSON object whose fields are written in declaration order.
 
     forbid_unknown_fields makes the generated schema say `additionalProperties: false`; gc=False
-    because a fleet builds hundreds of thousands of them and none is part of a cycle."""
+    because a fleet builds hundreds of thousands of them and none is part of a cycle. Each
+    document says `frozen=True` again: msgspec inherits it, but mypy reads it per class."""
 
 
 # The one spelling of a moment (timeutil.iso_time) and of a day in every document.
