@@ -302,6 +302,30 @@ def kube_list(items: list[dict[str, Any]], kind: str = "List") -> dict[str, Any]
     return {"apiVersion": "v1", "kind": kind, "items": items, "metadata": {}}
 
 
+def snapshot_facts(snapshot: Snapshot) -> dict[str, Any]:
+    """What a snapshot holds, but its name and where each part was read from (both follow the
+    file names): the same dump in two shapes gives equal facts. managedFields' fieldsV1 stay
+    undecoded and keep the whitespace of their file, so everything compares as its JSON."""
+    plain = {
+        name: msgspec.json.decode(msgspec.json.encode(getattr(snapshot, name)))
+        for name in snapshot.__struct_fields__
+        if name not in ("source", "parts", "cluster_name")
+    }
+    plain["parts"] = {name: part.provenance for name, part in snapshot.parts.items()}
+    return plain
+
+
+def empty_dump_namespaces(folder: Path) -> set[str]:
+    """The namespaces of a JSON dump folder whose every list is empty: a dump stream, which
+    names namespaces only through their objects, cannot name them."""
+    return {
+        child.name
+        for child in folder.iterdir()
+        if child.is_dir()
+        and all(not json.loads(f.read_text())["items"] for f in child.glob("*.json"))
+    }
+
+
 def assert_golden(request: pytest.FixtureRequest, golden: Path, produced: str | bytes) -> None:
     """The output must equal the golden file byte for byte (CSV and iCalendar keep their CRLF);
     `pytest --update-goldens` rewrites the file from the output, for review in the diff."""

@@ -1,13 +1,20 @@
-"""A Kubernetes API server on loopback, for the collector's tests and benchmark.
+"""A Kubernetes API server on loopback, for the collector's tests, the benchmark and real kubectl.
 
-It speaks the parts of the wire protocol a collector meets, the way kube-apiserver does:
-`/version`, `/apis` discovery, `/metrics`, cluster-wide LIST of core (`/api/v1/<plural>`) and
-grouped (`/apis/<group>/<version>/<plural>`) resources with `limit` and opaque `continue`
-tokens (`metadata.continue`, `remainingItemCount`), list items without their own `kind` and
-`apiVersion`, `labelSelector` equality, metadata-only lists for
-`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`, errors as `Status`
-objects (401, 403, 404, 410 Expired, 429 with `Retry-After`, 503), HTTP/1.1 keep-alive, and TLS
-that verifies a client certificate when one is given (else a bearer token is required).
+It speaks the parts of the wire protocol a collector and kubectl meet, the way kube-apiserver
+does: `/version`; legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>`,
+`/apis/<group>/<version>`), the resource lists being kube-apiserver's own documents
+(tests/data/reference/k8s/discovery; a group version without one, such as a CRD group, is
+served with no resources; aggregated discovery is not served, so kubectl falls back to this);
+`/metrics`; LIST of core (`/api/v1/<plural>`) and grouped (`/apis/<group>/<version>/<plural>`)
+resources cluster-wide and per namespace (`.../namespaces/<ns>/<plural>`) with `limit` and
+opaque `continue` tokens (`metadata.continue`, `remainingItemCount`), list items without their
+own `kind` and `apiVersion`, `labelSelector` equality, metadata-only lists for
+`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`, Tables for
+`Accept: application/json;as=Table;g=meta.k8s.io;v=v1` (the columns kube-apiserver prints for
+nodes and pods, name and creation time for the rest), container logs
+(`/api/v1/namespaces/<ns>/pods/<name>/log`), errors as `Status` objects (400, 401, 403, 404,
+410 Expired, 429 with `Retry-After`, 503), HTTP/1.1 keep-alive, and TLS that verifies a client
+certificate when one is given (else a bearer token is required).
 
 Faults are switched on per resource (by plural) or per path (`/metrics`) through the public
 attributes: forbidden, expire (answer 410 to the next N continue tokens), throttle, unavailable,
@@ -20,13 +27,16 @@ benchmark needs without the emulator holding it.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import re
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,6 +45,9 @@ from urllib.parse import parse_qsl, urlsplit
 import trustme
 
 Json = dict[str, Any]
+
+# The CA of every emulator that is not given its own; write_kubeconfig trusts it by default.
+TEST_CA = trustme.CA()
 
 # plural -> (group, version, kind): what kube-apiserver serves built in, for the kinds used here.
 BUILTIN: dict[str, tuple[str, str, str]] = {
@@ -66,8 +79,44 @@ BUILTIN: dict[str, tuple[str, str, str]] = {
         "v1",
         "ValidatingWebhookConfiguration",
     ),
+    # What `kubectl cluster-info dump` lists besides the above (the example bundles hold none).
+    "events": ("", "v1", "Event"),
+    "replicationcontrollers": ("", "v1", "ReplicationController"),
+    "replicasets": ("apps", "v1", "ReplicaSet"),
 }
+CLUSTER_SCOPED = frozenset(
+    {
+        "nodes",
+        "namespaces",
+        "flowschemas",
+        "prioritylevelconfigurations",
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+    }
+)
+# One custom resource for each CRD group the example bundles' /apis names, so that their
+# discovery is never empty (kubectl refuses an empty resource list, and kube-apiserver never
+# serves one): Azure Arc's agents (connectedclusters.arc.azure.com and
+# azureclusteridentityrequests.clusterconfig.azure.com, namespaced, in `kubectl get crd` of an
+# Arc cluster), Calico's IP pools, and the best-known kind of each Cilium and Istio group.
+# group -> (kind, plural, namespaced), served in every version /apis names.
+CUSTOM_RESOURCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "arc.azure.com": (("ConnectedCluster", "connectedclusters", True),),
+    "clusterconfig.azure.com": (
+        ("AzureClusterIdentityRequest", "azureclusteridentityrequests", True),
+    ),
+    "crd.projectcalico.org": (("IPPool", "ippools", False),),
+    "cilium.io": (("CiliumNetworkPolicy", "ciliumnetworkpolicies", True),),
+    "networking.istio.io": (("VirtualService", "virtualservices", True),),
+    "security.istio.io": (("AuthorizationPolicy", "authorizationpolicies", True),),
+    "telemetry.istio.io": (("Telemetry", "telemetries", True),),
+    "extensions.istio.io": (("WasmPlugin", "wasmplugins", True),),
+}
+# As apiextensions-apiserver lists them for a custom resource.
+_CUSTOM_RESOURCE_VERBS = ["delete", "deletecollection", "get", "list", "patch", "create", "update",
+                          "watch"]  # fmt: skip
 METADATA_ONLY = "as=PartialObjectMetadataList"
+DISCOVERY_DOCUMENTS = Path(__file__).resolve().parent / "data" / "reference" / "k8s" / "discovery"
 
 
 @dataclass
@@ -92,6 +141,10 @@ class Resource:
     def path(self) -> str:
         prefix = f"/apis/{self.group_version}" if self.group else "/api/v1"
         return f"{prefix}/{self.plural}"
+
+    @property
+    def namespaced(self) -> bool:
+        return self.plural not in CLUSTER_SCOPED
 
 
 @dataclass(frozen=True)
@@ -160,8 +213,11 @@ class KubeEmulator:
         metrics: str = "",
         apis: Json | None = None,
         token: str | None = "emulator-token",
-        tls: Any = None,  # a trustme.CA: serve HTTPS with a certificate for 127.0.0.1
+        # A trustme.CA: HTTPS with a certificate for 127.0.0.1 (None: plain HTTP, where the
+        # collector, like kubectl, sends no credentials).
+        tls: Any = TEST_CA,
         rv: int = 48213,
+        logs: Callable[[Json, str], str] | None = None,  # (pod, container) -> its log
     ) -> None:
         self.resources = {resource.path: resource for resource in resources}
         self.version = version
@@ -169,6 +225,7 @@ class KubeEmulator:
         self.apis = apis if apis is not None else self._discovery()
         self.token = token
         self.rv = rv
+        self.logs = logs or container_log
         self.faults = Faults()
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -210,6 +267,66 @@ class KubeEmulator:
         context.verify_mode = ssl.CERT_OPTIONAL
         return context
 
+    def resource_at(self, path: str) -> tuple[Resource | None, str | None]:
+        """The resource a LIST path names, and the namespace the list is restricted to."""
+        if path in self.resources:
+            return self.resources[path], None
+        match = _NAMESPACED_LIST.fullmatch(path)
+        if match:
+            resource = self.resources.get(f"{match['prefix']}/{match['plural']}")
+            if resource is not None and resource.namespaced:
+                return resource, match["namespace"]
+        return None, None
+
+    def discovery_document(self, path: str) -> Json | None:
+        """The answer to a legacy discovery path, or None when the path is not one."""
+        if path == "/api":
+            # As kube-apiserver: the address clients reach it at, for any client network.
+            address = self.url.split("://", 1)[1]
+            cidrs = [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]
+            return {**_stored_document("api.json"), "serverAddressByClientCIDRs": cidrs}
+        if path == "/api/v1":
+            return _stored_document("api__v1.json")
+        if not path.startswith("/apis/"):
+            return None
+        groups = {group["name"]: group for group in self.apis.get("groups", [])}
+        name, _, version = path.removeprefix("/apis/").partition("/")
+        group = groups.get(name)
+        if group is None or "/" in version:
+            return None
+        if not version:
+            return {"kind": "APIGroup", "apiVersion": "v1", **group}
+        if not any(entry["version"] == version for entry in group["versions"]):
+            return None
+        stored = _stored_document(f"apis__{name}__{version}.json")
+        if stored:
+            return stored
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": f"{name}/{version}",
+            "resources": [
+                {
+                    "name": plural,
+                    "singularName": kind.lower(),
+                    "namespaced": namespaced,
+                    "kind": kind,
+                    "verbs": _CUSTOM_RESOURCE_VERBS,
+                }
+                for kind, plural, namespaced in CUSTOM_RESOURCES.get(name, ())
+            ],
+        }
+
+    def pod(self, namespace: str, name: str) -> Json | None:
+        pods = self.resources.get("/api/v1/pods")
+        for index in range(pods.count if pods else 0):
+            assert pods is not None
+            item = pods.item(index)
+            metadata = item.get("metadata", {})
+            if (metadata.get("namespace"), metadata.get("name")) == (namespace, name):
+                return item
+        return None
+
     def record(self, request: Request) -> None:
         with self._lock:
             self.requests.append(request)
@@ -224,6 +341,26 @@ class KubeEmulator:
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
+
+
+_NAMESPACED_LIST = re.compile(
+    r"(?P<prefix>/api/v1|/apis/[^/]+/[^/]+)/namespaces/(?P<namespace>[^/]+)/(?P<plural>[^/]+)"
+)
+_POD_LOG = re.compile(r"/api/v1/namespaces/(?P<namespace>[^/]+)/pods/(?P<name>[^/]+)/log")
+
+
+@functools.cache
+def _stored_document(name: str) -> Json:
+    """One of kube-apiserver's discovery documents, or {} when none is stored under that name."""
+    file = DISCOVERY_DOCUMENTS / name
+    document: Json = json.loads(file.read_text()) if file.is_file() else {}
+    return document
+
+
+def container_log(pod: Json, container: str) -> str:
+    """What the emulator answers for a container's log: one line naming the container."""
+    metadata = pod.get("metadata", {})
+    return f"{metadata.get('namespace')}/{metadata.get('name')} {container}: started\n"
 
 
 def discovery(groups: dict[str, list[str]]) -> Json:
@@ -284,7 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authenticated(headers):
             self._json(401, status(401, "Unauthorized", "Unauthorized"))
             return
-        resource = emulator.resources.get(url.path)
+        resource, namespace = emulator.resource_at(url.path)
         key = resource.plural if resource else url.path
         faults = emulator.faults
         slow = faults.take(faults.slow, key)
@@ -293,13 +430,14 @@ class _Handler(BaseHTTPRequestHandler):
         if key in faults.forbidden:
             verb = "list resource" if resource else "get path"
             what = f'"{resource.plural}" in API group "{resource.group}"' if resource else url.path
+            scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             self._json(
                 403,
                 status(
                     403,
                     "Forbidden",
                     f'{key} is forbidden: User "system:serviceaccount:arcsupport:collector" '
-                    f"cannot {verb} {what} at the cluster scope",
+                    f"cannot {verb} {what} {scope}",
                 ),
             )
             return
@@ -323,11 +461,42 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/metrics" and emulator.metrics:
             self._send(200, emulator.metrics.encode(), "text/plain; version=0.0.4", drop=drop)
         elif resource is not None:
-            self._list(resource, query, headers, drop)
+            self._list(resource, query, headers, drop, namespace)
+        elif (document := emulator.discovery_document(url.path)) is not None:
+            self._json(200, document, drop=drop)
+        elif log := _POD_LOG.fullmatch(url.path):
+            self._log(log["namespace"], log["name"], query.get("container", ""))
         else:
             self._json(
                 404, status(404, "NotFound", "the server could not find the requested resource")
             )
+
+    def _log(self, namespace: str, name: str, container: str) -> None:
+        """As kube-apiserver answers GET pods/<name>/log: the container may be left out only
+        when the pod has one; errors are a Status."""
+        emulator = self.server.emulator
+        pod = emulator.pod(namespace, name)
+        if pod is None:
+            missing = status(404, "NotFound", f'pods "{name}" not found',
+                             details={"name": name, "kind": "pods"})  # fmt: skip
+            self._json(404, missing)
+            return
+        spec = pod.get("spec", {})
+        containers = [c["name"] for c in spec.get("containers") or ()]
+        init_containers = [c["name"] for c in spec.get("initContainers") or ()]
+        if not container and len(containers) == 1:
+            container = containers[0]
+        if not container:
+            message = (
+                f"a container name must be specified for pod {name}, "
+                f"choose one of: [{' '.join(containers)}]"
+            )
+            self._json(400, status(400, "BadRequest", message))
+        elif container not in containers + init_containers:
+            message = f"container {container} is not valid for pod {name}"
+            self._json(400, status(400, "BadRequest", message))
+        else:
+            self._send(200, emulator.logs(pod, container).encode(), "text/plain")
 
     def _authenticated(self, headers: dict[str, str]) -> bool:
         emulator = self.server.emulator
@@ -338,7 +507,12 @@ class _Handler(BaseHTTPRequestHandler):
         return emulator.token is None or (scheme.lower() == "bearer" and token == emulator.token)
 
     def _list(
-        self, resource: Resource, query: dict[str, str], headers: dict[str, str], drop: bool
+        self,
+        resource: Resource,
+        query: dict[str, str],
+        headers: dict[str, str],
+        drop: bool,
+        namespace: str | None = None,
     ) -> None:
         emulator = self.server.emulator
         faults = emulator.faults
@@ -367,11 +541,14 @@ class _Handler(BaseHTTPRequestHandler):
         metadata_only = METADATA_ONLY in headers.get("accept", "") and not (
             faults.ignore_metadata_only
         )
+        table_version = _table_version(headers.get("accept", ""))
         items: list[Json] = []
         index = start
         while index < resource.count and len(items) < limit:
             item = dict(resource.item(index))
             index += 1
+            if namespace is not None and item.get("metadata", {}).get("namespace") != namespace:
+                continue
             labels = item.get("metadata", {}).get("labels") or {}
             if any(labels.get(k) != v for k, v in wanted.items()):
                 continue
@@ -388,8 +565,13 @@ class _Handler(BaseHTTPRequestHandler):
         metadata: Json = {"resourceVersion": str(emulator.rv)}
         if index < resource.count:
             metadata["continue"] = _token(emulator.rv, index)
-            if not selector:
+            if not selector and namespace is None:
                 metadata["remainingItemCount"] = resource.count - index
+        if table_version:
+            rows = table(resource, items, datetime.now(UTC), query.get("includeObject"))
+            self._json(200, {"kind": "Table", "apiVersion": f"meta.k8s.io/{table_version}",
+                             "metadata": metadata, **rows}, drop=drop)  # fmt: skip
+            return
         body = {
             "kind": "PartialObjectMetadataList" if metadata_only else f"{resource.kind}List",
             "apiVersion": "meta.k8s.io/v1" if metadata_only else resource.group_version,
@@ -428,6 +610,208 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self.wfile.write(body)
+
+
+# --------------------------------------------------------------------------- Tables
+# What kube-apiserver answers `kubectl get` (server-side printing): its columns and cells for
+# nodes and pods (pkg/printers/internalversion), and its default table (name, creation time)
+# for the other kinds, which kube-apiserver prints with more columns.
+
+
+def _table_version(accept: str) -> str | None:
+    """The meta.k8s.io version of the Table the client accepts first, if it asks for one."""
+    for media_type in accept.split(","):
+        parameters = dict(
+            part.strip().split("=", 1) for part in media_type.split(";")[1:] if "=" in part
+        )
+        table = parameters.get("as") == "Table" and parameters.get("g") == "meta.k8s.io"
+        if table and parameters.get("v") in ("v1", "v1beta1"):
+            return parameters["v"]
+    return None
+
+
+def _column(name: str, description: str, *, type: str = "string", format: str = "",
+            priority: int = 0) -> Json:  # fmt: skip
+    return {"name": name, "type": type, "format": format, "description": description,
+            "priority": priority}  # fmt: skip
+
+
+_NAME = _column("Name", "Name must be unique within a namespace.", format="name")
+_AGE = _column("Age", "CreationTimestamp is a timestamp representing the server time when "
+               "this object was created.")  # fmt: skip
+_NODE_ROLE = "node-role.kubernetes.io/"
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's duration.HumanDuration: how kubectl and the API server write an age."""
+    whole = int(seconds)
+    if whole < -1:
+        return "<invalid>"
+    if whole < 0:
+        return "0s"
+    if whole < 120:
+        return f"{whole}s"
+    minutes, hours, days = whole // 60, whole // 3600, whole // 86400
+    if minutes < 10:
+        return f"{minutes}m{whole % 60}s" if whole % 60 else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    if hours < 24 * 365 * 8:
+        return f"{days // 365}y{days % 365}d" if days % 365 else f"{days // 365}y"
+    return f"{days // 365}y"
+
+
+def _age(metadata: Json, now: datetime) -> str:
+    created = metadata.get("creationTimestamp")
+    if not created:
+        return "<unknown>"
+    return human_duration((now - datetime.fromisoformat(created)).total_seconds())
+
+
+def _node_cells(node: Json, now: datetime) -> list[Any]:
+    metadata, status = node.get("metadata", {}), node.get("status", {})
+    ready = [c for c in status.get("conditions") or () if c.get("type") == "Ready"]
+    states = [("Ready" if c.get("status") == "True" else "NotReady") for c in ready[-1:]]
+    states = states or ["Unknown"]
+    if node.get("spec", {}).get("unschedulable"):
+        states.append("SchedulingDisabled")
+    labels = metadata.get("labels") or {}
+    roles = {key.removeprefix(_NODE_ROLE) for key in labels if key.startswith(_NODE_ROLE)}
+    roles.discard("")
+    if labels.get("kubernetes.io/role"):
+        roles.add(labels["kubernetes.io/role"])
+    info = status.get("nodeInfo", {})
+
+    def address(kind: str) -> str:
+        found = [a["address"] for a in status.get("addresses") or () if a.get("type") == kind]
+        return found[0] if found else "<none>"
+
+    return [
+        metadata.get("name", ""),
+        ",".join(states),
+        ",".join(sorted(roles)) or "<none>",
+        _age(metadata, now),
+        info.get("kubeletVersion", ""),
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
+
+
+def _pod_cells(pod: Json, now: datetime) -> list[Any]:
+    """printPod for a pod's regular containers (init containers are not judged here)."""
+    metadata, spec, status = pod.get("metadata", {}), pod.get("spec", {}), pod.get("status", {})
+    reason = status.get("reason") or status.get("phase", "")
+    restarts = ready = 0
+    running = False
+    for container in reversed(status.get("containerStatuses") or ()):
+        restarts += container.get("restartCount", 0)
+        state = container.get("state", {})
+        waiting, terminated = state.get("waiting"), state.get("terminated")
+        if waiting and waiting.get("reason"):
+            reason = waiting["reason"]
+        elif terminated and terminated.get("reason"):
+            reason = terminated["reason"]
+        elif terminated:
+            signal = terminated.get("signal")
+            reason = f"Signal:{signal}" if signal else f"ExitCode:{terminated.get('exitCode', 0)}"
+        elif container.get("ready") and "running" in state:
+            running = True
+            ready += 1
+    if reason == "Completed" and running:
+        conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or ()}
+        reason = "Running" if conditions.get("Ready") == "True" else "NotReady"
+    if metadata.get("deletionTimestamp"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    gates = spec.get("readinessGates") or ()
+    true_conditions = {
+        c.get("type") for c in status.get("conditions") or () if c.get("status") == "True"
+    }
+    passed = sum(1 for gate in gates if gate.get("conditionType") in true_conditions)
+    ips = status.get("podIPs") or ()
+    return [
+        metadata.get("name", ""), f"{ready}/{len(spec.get('containers') or ())}", reason,
+        str(restarts), _age(metadata, now), (ips[0].get("ip") if ips else "") or "<none>",
+        spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>",
+        f"{passed}/{len(gates)}" if gates else "<none>",
+    ]  # fmt: skip
+
+
+def _default_cells(item: Json, now: datetime) -> list[Any]:
+    metadata = item.get("metadata", {})
+    return [metadata.get("name", ""), metadata.get("creationTimestamp")]
+
+
+_TABLES: dict[str, tuple[list[Json], Callable[[Json, datetime], list[Any]]]] = {
+    "nodes": (
+        [
+            _NAME,
+            _column("Status", "The status of the node"),
+            _column("Roles", "The roles of the node"),
+            _AGE,
+            _column("Version", "Kubelet Version reported by the node."),
+            _column("Internal-IP", "List of addresses reachable to the node.", priority=1),
+            _column("External-IP", "List of addresses reachable to the node.", priority=1),
+            _column("OS-Image", "OS Image reported by the node.", priority=1),
+            _column("Kernel-Version", "Kernel Version reported by the node.", priority=1),
+            _column(
+                "Container-Runtime", "ContainerRuntime Version reported by the node.", priority=1
+            ),
+        ],
+        _node_cells,
+    ),
+    "pods": (
+        [
+            _NAME,
+            _column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+            _column("Status", "The aggregate status of the containers in this pod."),
+            _column(
+                "Restarts",
+                "The number of times the containers in this pod have been restarted and when "
+                "the last container in this pod has restarted.",
+            ),
+            _AGE,
+            _column("IP", "IP address allocated to the pod.", priority=1),
+            _column("Node", "Name of the node this pod runs on.", priority=1),
+            _column("Nominated Node", "Name of the node where the pod is nominated.", priority=1),
+            _column("Readiness Gates", "Reference to the pod readiness gates", priority=1),
+        ],
+        _pod_cells,
+    ),
+}
+_DEFAULT_TABLE = (
+    [_NAME, _column("Created At", "CreationTimestamp of the object.", type="date")],
+    _default_cells,
+)
+
+
+def table(resource: Resource, items: list[Json], now: datetime, include: str | None) -> Json:
+    """The columnDefinitions and rows of a Table; each row carries the object's metadata, the
+    whole object, or nothing (includeObject=PartialObjectMetadata, the default, Object, None)."""
+    columns, cells = _TABLES.get(resource.plural, _DEFAULT_TABLE)
+    rows = []
+    for item in items:
+        row: Json = {"cells": cells(item, now)}
+        if include == "Object":
+            row["object"] = {"kind": resource.kind, "apiVersion": resource.group_version, **item}
+        elif include != "None":
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": item.get("metadata", {}),
+            }
+        rows.append(row)
+    return {"columnDefinitions": columns, "rows": rows}
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -474,6 +858,10 @@ def b64(data: bytes) -> str:
 def write_kubeconfig(
     path: Path, server: str, *, ca: trustme.CA | None = None, user: dict[str, Any] | None = None
 ) -> Path:
+    """A kubeconfig for `server` with a token (or `user`); an https server is trusted through
+    `ca`, by default the CA of the emulators that have no CA of their own."""
+    if ca is None and server.startswith("https://"):
+        ca = TEST_CA
     cluster: dict[str, Any] = {"server": server}
     if ca is not None:
         cluster["certificate-authority-data"] = b64(ca.cert_pem.bytes())

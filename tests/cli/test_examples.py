@@ -225,7 +225,9 @@ def test_stopped_for_45_days_is_unsupported() -> None:
     assert findings(result, "node-not-ready", "NODE-V-3"), listing(result)
     assert findings(result, "version-patch", "VER-6"), listing(result)
     assert any(
-        "STOP-2" in d.clauses and d.date.isoformat() == "2025-10-31" for d in result.deadlines
+        # Stopped on 2025-08-01: STOP-2's "90 days or more" is reached on day 90.
+        "STOP-2" in d.clauses and d.date.isoformat() == "2025-10-30"
+        for d in result.deadlines
     )
 
 

@@ -148,7 +148,7 @@ def test_rows_are_sorted_by_urgency(arcsupport: Any, dump: Path) -> None:
     assert set(verdicts) == set(URGENCY), "all three verdicts occur"
     # Within a verdict the nearest deadline comes first: contoso-stopped's STOP-2 date.
     assert document["clusters"][0]["cluster"]["name"] == "contoso-stopped"
-    assert document["clusters"][0]["deadlines"][0]["date"] == "2025-10-31"
+    assert document["clusters"][0]["deadlines"][0]["date"] == "2025-10-30"  # STOP-2: day 90
 
 
 def test_the_table_lists_the_same_order(arcsupport: Any) -> None:

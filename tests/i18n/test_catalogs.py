@@ -83,7 +83,7 @@ def test_the_labels_the_reports_print_exist() -> None:
     keys += [f"ui.verdict.{verdict}" for verdict in ("supported", "at-risk", "unsupported")]
     keys += [f"ui.versions.status.{status}" for status in
              ("supported", "deprecated", "removed", "preview", "unreleased")]  # fmt: skip
-    keys += [f"ui.basis.{basis}" for basis in ("published", "removal", "one-year")]
+    keys += [f"ui.basis.{basis}" for basis in ("published", "removal", "one-year", "shipped")]
     for lang in LANGS:
         for key in keys:
             assert has(lang, key), f"{lang}: {key}"

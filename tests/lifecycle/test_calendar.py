@@ -65,17 +65,83 @@ def test_statuses_on_2025_10_15() -> None:
 
 
 def test_end_of_support_without_a_published_date() -> None:
-    # 1.26 left the release train in 2408: removal + 30 days comes before the one-year window.
-    assert CALENDAR.end_of_support("1.26") == (D("2024-08-01") + timedelta(days=30), "removal")
-    assert CALENDAR.end_of_support("1.26")[0] == D("2024-08-31")
-    # 1.27 stayed until 2411: the year from its first release (2402) ends first.
-    assert CALENDAR.end_of_support("1.27") == (D("2024-02-01") + timedelta(days=365), "one-year")
-    assert CALENDAR.end_of_support("1.27")[0] == D("2025-01-31")
-    # A published date wins even where the formula gives an earlier one.
-    assert CALENDAR.end_of_support("1.28") == (D("2025-08-31"), "published")
-    assert CALENDAR.end_of_support("1.99") == (None, None)
+    day = D("2025-09-15")
+    # 1.26 left the release train in 2408: removal + 30 days.
+    assert CALENDAR.end_of_support("1.26", day) == (D("2024-08-01") + timedelta(days=30), "removal")
+    assert CALENDAR.end_of_support("1.26", day)[0] == D("2024-08-31")
+    # 1.27 stayed until 2411 and left with 2503: its end is 30 days after 2503, not the year
+    # from its first release (2025-01-31), which 2411 still shipped it past.
+    assert CALENDAR.end_of_support("1.27", day) == (D("2025-03-31"), "removal")
+    # A published date wins.
+    assert CALENDAR.end_of_support("1.28", day) == (D("2025-08-31"), "published")
+    assert CALENDAR.end_of_support("1.99", day) == (None, None)
     # No release lists 1.33 yet: nothing to count from.
-    assert CALENDAR.end_of_support("1.33") == (None, None)
+    assert CALENDAR.end_of_support("1.33", day) == (None, None)
+
+
+def test_a_minor_still_shipped_ends_no_earlier_than_the_next_release_could_drop_it() -> None:
+    # 1.30 first shipped in 2503 and the newest release (2510) still ships it. Within its year,
+    # the year ends first (VER-1)...
+    assert CALENDAR.end_of_support("1.30", D("2025-09-15")) == (D("2026-03-01"), "one-year")
+    # ...but once a release could not drop it before its year is out, the earliest end is 30
+    # days after the first of the next month (VER-5), and it moves on with the date.
+    assert CALENDAR.end_of_support("1.30", D("2026-02-10")) == (D("2026-03-31"), "shipped")
+    assert CALENDAR.end_of_support("1.30", D("2026-03-01")) == (D("2026-05-01"), "shipped")
+    assert CALENDAR.end_of_support("1.30", D("2026-03-31")) == (D("2026-05-01"), "shipped")
+    assert CALENDAR.end_of_support("1.30", D("2027-06-15")) == (D("2027-07-31"), "shipped")
+    assert status("1.30", "2027-06-15") == "supported"
+
+
+def test_issue_dates_keep_every_minor_the_newest_release_ships() -> None:
+    """`versions --at 2025-02-15` used to drop 1.27 although 2411 shipped it as N-2, and
+    `--at 2026-03-01` dropped 1.30 the same way."""
+    on = {row.minor: row.status for row in CALENDAR.all_minors(D("2025-02-15"))}
+    assert [minor for minor, state in on.items() if state == "supported"] == [
+        "1.27", "1.28", "1.29",
+    ]  # fmt: skip
+    on = {row.minor: row.status for row in CALENDAR.all_minors(D("2026-03-01"))}
+    assert [minor for minor, state in on.items() if state == "supported"] == [
+        "1.30", "1.31", "1.32",
+    ]  # fmt: skip
+    # Once 2503 drops 1.27 it has its 30 days, then it is gone.
+    assert status("1.27", "2025-03-30") == "deprecated"
+    assert status("1.27", "2025-03-31") == "removed"
+
+
+PUBLISHED = {
+    minor: entry.end_of_support
+    for minor, entry in default_pack().calendar.kubernetes.items()
+    if entry.end_of_support is not None
+}
+
+
+def test_the_pack_publishes_the_dates_facts_md_lists() -> None:
+    published = dict(PUBLISHED)
+    assert published == {"1.28": D("2025-08-31"), "1.29": D("2025-10-31")}
+
+
+@given(st.sampled_from(sorted(PUBLISHED)), st.dates(date(2024, 1, 1), date(2028, 12, 31)))
+def test_the_estimate_reproduces_every_published_date(minor: str, day: date) -> None:
+    """Where no date is published the calendar estimates one; asked of a minor that has a
+    published date, the estimate gives exactly that date, on any evaluation date."""
+    assert CALENDAR.estimated_end(minor, day) == (PUBLISHED[minor], "removal")
+
+
+SHIPPING_DAYS = st.dates(min_value=date(2024, 2, 1), max_value=date(2029, 12, 31))
+
+
+@settings(max_examples=400)
+@given(SHIPPING_DAYS)
+def test_no_minor_the_newest_release_ships_is_dropped(day: date) -> None:
+    """VER-1 against VER-5: on any date, every minor the newest Azure Local release of that
+    date ships is supported there, not removed, not deprecated, and its end lies ahead."""
+    newest = CALENDAR.newest_release(day)
+    assert newest is not None
+    for minor in {version.minor_key for version in newest.ga}:
+        state = CALENDAR.minor_status(minor, day)
+        assert state.status != "removed", (minor, day)
+        assert state.status == "supported", (minor, day, state.status)
+        assert state.end_of_support is not None and state.end_of_support > day, (minor, day)
 
 
 def test_minors_outside_the_calendar() -> None:
@@ -296,13 +362,17 @@ def test_a_minor_never_goes_back(minor: str, d1: date, d2: date) -> None:
     before = CALENDAR.minor_status(minor, early)
     after = CALENDAR.minor_status(minor, late)
     assert RANK[before.status] <= RANK[after.status], (minor, early, late)
-    assert before.end_of_support == after.end_of_support
     if before.end_of_support is not None:
-        left_before = before.days_left(early)
-        left_after = after.days_left(late)
-        assert left_before is not None
-        assert left_after is not None
-        assert left_before - left_after == (late - early).days
+        # An end only moves later, and only while the newest release still ships the minor.
+        assert after.end_of_support is not None
+        assert after.end_of_support >= before.end_of_support
+        if before.basis != "shipped" and after.basis != "shipped":
+            assert before.end_of_support == after.end_of_support
+            left_before = before.days_left(early)
+            left_after = after.days_left(late)
+            assert left_before is not None
+            assert left_after is not None
+            assert left_before - left_after == (late - early).days
     if before.status == "removed":
         assert after.status == "removed"
 

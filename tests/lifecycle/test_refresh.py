@@ -142,8 +142,8 @@ def test_new_patches_are_offered_from_the_day_they_were_seen(
 def test_a_minor_no_longer_listed_is_removed_that_day_with_the_grace(
     arcsupport: Any, tmp_path: Path
 ) -> None:
-    """VER-5: a removed minor keeps support for removal_grace_days (30) after its removal,
-    unless its one-year window (2503 + 365 days = 2026-03-01) ends first."""
+    """VER-5: a removed minor keeps support for removal_grace_days (30) after its removal;
+    before that, still shipped, it had its one-year window (2503 + 365 days = 2026-03-01)."""
     before = versions(arcsupport, DAY)["1.30"]
     assert (before["status"], before["end_of_support"], before["basis"]) == (
         "supported", "2026-03-01", "one-year",

@@ -245,6 +245,18 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "is not a regular expression",
     ),
     (
+        "Windows Server host without its end",
+        'platforms:\n  windows_server:\n    "2019": {end_of_support: null}\n',
+        "platforms.windows_server.2019.end_of_support",
+        "a supported host needs its end_of_support date",
+    ),
+    (
+        "an end for a Windows Server version that is no host",
+        'platforms:\n  windows_server:\n    "2025": {end_of_support: 2030-01-01}\n',
+        "platforms.windows_server.2025.end_of_support",
+        "not a supported host has no end_of_support",
+    ),
+    (
         "bad version in deprecated_apis",
         "deprecated_apis:\n  - {api_version: apps/v1beta1, kind: Deployment, deprecated_in: '1.9',"
         " removed_in: soon, replacement: apps/v1}\n",

@@ -20,11 +20,12 @@ def _cluster(
     kubelets: list[str],
     subscription_state: str,
     facts: dict[str, Any] | None = None,
+    not_ready: tuple[int, ...] = (),
 ) -> Assessment:
     parts: dict[str, Any] = {
         "version": {"gitVersion": f"v{version}", "major": "1", "minor": version.split(".")[1]},
         "nodes": [
-            node(f"moc-{name}-{index}", kubelet=f"v{kubelet}")
+            node(f"moc-{name}-{index}", kubelet=f"v{kubelet}", ready=index not in not_ready)
             for index, kubelet in enumerate(kubelets, start=1)
         ],
         "subscription": {**_SUBSCRIPTION, "state": subscription_state},
@@ -41,9 +42,13 @@ def _cluster(
 
 def single() -> Assessment:
     """Unsupported: a kubelet four minors behind (unsupported), one three behind and a minor
-    whose support ends within the horizon (warnings), a warned subscription (info); 1.29 leaves
-    the release train and then support (deadlines); no Azure connectivity data (not evaluated)."""
-    return _cluster("edge-seoul-01", "1.29.12", ["1.29.12", "1.26.10", "1.25.6"], "Warned")
+    whose support ends within the horizon (warnings), those two nodes' own minors long out of
+    support (unsupported), a warned subscription (warning), a NotReady node (info); 1.29 leaves
+    the release train and then support (deadlines); no Azure connectivity data (not
+    evaluated)."""
+    return _cluster(
+        "edge-seoul-01", "1.29.12", ["1.29.12", "1.26.10", "1.25.6"], "Warned", not_ready=(3,)
+    )
 
 
 def fleet() -> list[Assessment]:
@@ -55,7 +60,7 @@ def fleet() -> list[Assessment]:
             "plant-busan-02",
             "1.30.8",
             ["1.30.8", "1.30.8"],
-            "PastDue",
+            "Disabled",
             facts={"subscription_state_since": "2025-08-20"},
         ),
     ]

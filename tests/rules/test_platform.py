@@ -15,6 +15,7 @@ from helpers import (
     gaps,
     make_snapshot,
     node,
+    operations,
     reference_body,
     reference_json,
     run_assess,
@@ -32,11 +33,13 @@ def _host(kind: str, version: str | int) -> Any:
 # host-platform
 
 
-def test_windows_server_host_far_from_its_end_has_only_a_deadline() -> None:
+def test_windows_server_2022_host_far_from_its_end_has_only_a_deadline() -> None:
+    """SVP-3: Microsoft retires AKS Arc on Windows Server 2022 hosts in March 2027; the pack
+    counts March as the last month of support, so 2027-04-01 is the first day without it."""
     outcomes = run_rule("host-platform", _host("windows-server", "2022"), "2025-09-15")
     assert findings(outcomes) == []
     [deadline] = deadlines(outcomes)
-    assert (deadline.date, deadline.clauses) == (date(2028, 4, 1), ("SVP-3",))
+    assert (deadline.date, deadline.clauses) == (date(2027, 4, 1), ("SVP-3",))
     assert deadline.what == Message(
         "host-platform.deadline.end-of-support", {"host": "Windows Server 2022"}
     )
@@ -45,30 +48,84 @@ def test_windows_server_host_far_from_its_end_has_only_a_deadline() -> None:
 @pytest.mark.parametrize(
     ("when", "severity", "key", "days"),
     [
-        ("2028-01-31", None, None, None),  # 61 days left: outside the 60-day horizon
-        ("2028-02-01", "warning", "host-platform.ending", 60),
-        ("2028-03-31", "warning", "host-platform.ending", 1),
-        ("2028-04-01", "unsupported", "host-platform.ended", None),
-        ("2028-04-02", "unsupported", "host-platform.ended", None),
+        ("2026-01-30", None, None, None),  # 61 days left: outside the 60-day horizon
+        ("2026-01-31", "warning", "host-platform.windows-server-ending", 60),
+        ("2026-03-31", "warning", "host-platform.windows-server-ending", 1),  # still March
+        ("2026-04-01", "unsupported", "host-platform.windows-server-ended", None),
+        ("2026-04-02", "unsupported", "host-platform.windows-server-ended", None),
     ],
 )
-def test_windows_server_host_around_its_end(
+def test_windows_server_2019_host_retires_after_march_2026(
     when: str, severity: str | None, key: str | None, days: int | None
 ) -> None:
+    """The retirement page: AKS Arc on Windows Server 2019 hosts retires in March 2026, and
+    "after March 2026" it can no longer be deployed there, so all of March is still inside."""
     outcomes = run_rule("host-platform", _host("windows-server", 2019), when)
     found = findings(outcomes)
     if severity is None:
         assert found == []
+        assert [d.date for d in deadlines(outcomes)] == [date(2026, 4, 1)]
         return
     [finding] = found
     assert (finding.severity, finding.clauses, finding.message.key) == (severity, ("SVP-3",), key)
     assert finding.message.args["host"] == "Windows Server 2019"
-    assert finding.message.args["date"] == "2028-04-01"
+    assert finding.message.args["date"] == "2026-04-01"
+    assert finding.message.args["last_day"] == "2026-03-31"
     assert finding.message.args.get("days") == days
-    assert finding.deadline == date(2028, 4, 1)
+    assert finding.deadline == date(2026, 4, 1)
     assert finding.evidence[0].object == "facts.yaml"
     assert str(finding.evidence[0].provenance) == "declared"
     assert bool(deadlines(outcomes)) == (severity == "warning")
+    for lang in ("en", "ko"):
+        assert "2026-03-31" in render(lang, finding.message, "message")
+
+
+@pytest.mark.parametrize(("when", "blocked"), [("2026-03-31", False), ("2026-04-01", True)])
+def test_a_retired_windows_server_host_blocks_deploy_upgrade_and_scale(
+    when: str, blocked: bool
+) -> None:
+    """After the retirement AKS Arc "can no longer be deployed, upgraded or scaled" there: the
+    gate blocks upgrades, scaling and new node pools under SVP-3; on the last day of March it
+    still allows them."""
+    result = run_assess(_host("windows-server", "2019"), when)
+    for operation in ("upgrade", "scale", "create-nodepool"):
+        decision = result.operations[operation]
+        assert (decision.decision == "block") == blocked, operation
+        assert ("SVP-3" in decision.clauses) == blocked, operation
+    assert result.operations["update-os"].decision != "block"
+    assert (result.verdict == "unsupported") == blocked
+
+
+def test_windows_server_2022_host_retires_after_march_2027() -> None:
+    [finding] = findings(run_rule("host-platform", _host("windows-server", "2022"), "2027-04-01"))
+    assert (finding.severity, finding.message.key) == (
+        "unsupported",
+        "host-platform.windows-server-ended",
+    )
+    assert finding.message.args["last_day"] == "2027-03-31"
+    assert (
+        findings(run_rule("host-platform", _host("windows-server", "2022"), "2027-03-31"))[
+            0
+        ].severity
+        == "warning"
+    )
+
+
+@pytest.mark.parametrize("when", ["2025-01-01", "2025-09-15", "2030-01-01"])
+def test_windows_server_2025_is_plainly_not_a_supported_host(when: str) -> None:
+    """The retirement page names only 2019 and 2022 as Windows Server hosts: 2025 is not a
+    supported AKS Arc host on any date, and the finding says so rather than "unknown"."""
+    outcomes = run_rule("host-platform", _host("windows-server", 2025), when)
+    [finding] = findings(outcomes)
+    assert (finding.severity, finding.clauses) == ("unsupported", ("SVP-3",))
+    assert finding.message == Message(
+        "host-platform.not-a-host", {"host": "Windows Server 2025", "hosts": "2019, 2022"}
+    )
+    assert deadlines(outcomes) == []
+    english = render("en", finding.message, "title")
+    assert english == "Windows Server 2025 is not a supported AKS Arc host"
+    assert "unknown" not in render("en", finding.message, "message").lower()
+    assert "Windows Server 2025" in render("ko", finding.message, "title")
 
 
 def test_unknown_windows_server_version_is_not_a_supported_host() -> None:
@@ -76,7 +133,7 @@ def test_unknown_windows_server_version_is_not_a_supported_host() -> None:
     assert (finding.severity, finding.clauses) == ("unsupported", ("SVP-3",))
     assert finding.message == Message(
         "host-platform.unknown-windows-server",
-        {"host": "Windows Server 2016", "known": "2019, 2022, 2025"},
+        {"host": "Windows Server 2016", "known": "2019, 2022"},
     )
 
 
@@ -380,8 +437,11 @@ def test_assessment_end_to_end() -> None:
 def test_every_message_renders_in_both_languages_with_its_arguments() -> None:
     runs: list[tuple[str, Any, str]] = [
         ("host-platform", _host("windows-server", "2016"), "2025-09-15"),
-        ("host-platform", _host("windows-server", "2022"), "2028-03-01"),
-        ("host-platform", _host("windows-server", "2022"), "2028-05-01"),
+        ("host-platform", _host("windows-server", "2025"), "2025-09-15"),
+        ("host-platform", _host("windows-server", "2022"), "2027-03-01"),
+        ("host-platform", _host("windows-server", "2022"), "2027-05-01"),
+        ("host-platform", _host("azure-local", "22H2"), "2025-05-01"),
+        ("host-platform", _host("azure-local", "22H2"), "2025-07-01"),
         ("host-platform", _host("azure-local", "2508"), "2026-01-15"),
         ("host-platform", _host("azure-local", "2508"), "2026-03-01"),
     ]
@@ -406,4 +466,9 @@ def test_every_message_renders_in_both_languages_with_its_arguments() -> None:
             for lang in ("en", "ko"):
                 assert has(lang, deadline.what.key)
                 assert "{" not in render(lang, deadline.what)
-    assert len(keys) == 11
+        for effect in operations(outcomes):
+            keys.add(effect.reason.key)
+            for lang in ("en", "ko"):
+                assert has(lang, effect.reason.key)
+                assert "{" not in render(lang, effect.reason)
+    assert len(keys) == 15

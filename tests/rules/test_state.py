@@ -117,20 +117,20 @@ def test_stopped_within_30_days_is_a_warning_with_both_deadlines(
     }
 
 
-def test_stopped_deadlines_are_since_plus_30_and_90() -> None:
+def test_stopped_deadlines_are_day_31_and_day_90() -> None:
+    """STOP-3 ("after 30 days") is passed on day 31; STOP-2 ("90 days or more") is reached on
+    day 90 itself."""
     outcomes = run("stopped", facts={"stopped_since": "2026-02-10"})
     assert deadline_dates(outcomes) == {
-        "stopped.deadline.control-plane-unsupported": "2026-03-13",
-        "stopped.deadline.update-blocked": "2026-05-12",
+        "stopped.deadline.control-plane-unsupported": "2026-03-13",  # day 31
+        "stopped.deadline.update-blocked": "2026-05-11",  # day 90
     }
     finding = only(outcomes, "stopped.recent")
     assert finding.message.args["unsupported_on"] == "2026-03-13"
-    assert finding.message.args["blocked_on"] == "2026-05-12"
+    assert finding.message.args["blocked_on"] == "2026-05-11"
 
 
-@pytest.mark.parametrize(
-    ("since", "days"), [("2026-01-29", 31), ("2025-12-02", 89), ("2025-12-01", 90)]
-)
+@pytest.mark.parametrize(("since", "days"), [("2026-01-29", 31), ("2025-12-02", 89)])
 def test_stopped_past_30_days_control_plane_unsupported(since: str, days: int) -> None:
     outcomes = run("stopped", facts={"stopped_since": since})
     finding = only(outcomes, "stopped.control-plane-unsupported")
@@ -142,12 +142,14 @@ def test_stopped_past_30_days_control_plane_unsupported(since: str, days: int) -
     assert list(deadline_dates(outcomes)) == ["stopped.deadline.update-blocked"]
 
 
-def test_stopped_past_90_days_blocks_updates() -> None:
-    outcomes = run("stopped", facts={"stopped_since": "2025-11-30"})  # 91 days
+@pytest.mark.parametrize(("since", "days"), [("2025-12-01", 90), ("2025-11-30", 91)])
+def test_stopped_90_days_or_more_blocks_updates(since: str, days: int) -> None:
+    """STOP-2: the seed's limit is 90 days *or more*, so day 90 blocks (day 89 does not, above)."""
+    outcomes = run("stopped", facts={"stopped_since": since})
     blocked = only(outcomes, "stopped.update-blocked")
     assert blocked.severity == "blocked"
     assert blocked.clauses == ("STOP-2",)
-    assert blocked.message.args == {"since": "2025-11-30", "days": 91, "limit": 90}
+    assert blocked.message.args == {"since": since, "days": days, "limit": 90}
     assert only(outcomes, "stopped.control-plane-unsupported").severity == "unsupported"
     assert decisions(outcomes) == {
         "upgrade": ("block", ("STOP-2",)),
@@ -411,11 +413,12 @@ def test_observed_connection_wins_over_a_declared_disconnection() -> None:
 @pytest.mark.parametrize(
     ("last_sync", "key", "severity"),
     [
-        ("2026-01-30T20:44:32.5625121Z", "connectivity.host-disconnected", "warning"),
-        ("2026-01-29T20:44:32.5625121Z", "connectivity.host-disconnected-long", "blocked"),
+        ("2026-01-30T20:44:32.5625121Z", "connectivity.host-disconnected", "warning"),  # day 30
+        ("2026-01-29T20:44:32.5625121Z", "connectivity.host-disconnected-long", "blocked"),  # 31
     ],
 )
 def test_azure_local_host_sync_window(last_sync: str, key: str, severity: str) -> None:
+    """CONN-3: past 30 days the host refuses new VMs, and with them scale-out and new pools."""
     outcomes = run(
         "connectivity",
         connected_cluster=connected("Connected", "2026-02-28T00:00:00Z"),
@@ -426,12 +429,35 @@ def test_azure_local_host_sync_window(last_sync: str, key: str, severity: str) -
     assert finding.clauses == ("CONN-3",)
     assert finding.evidence[0].object == "clusters/myCluster"
     if severity == "blocked":
-        assert decisions(outcomes) == {"create-vm": ("block", ("CONN-3",))}
+        assert decisions(outcomes) == {
+            "create-vm": ("block", ("CONN-3",)),
+            "scale": ("block", ("CONN-3",)),
+            "create-nodepool": ("block", ("CONN-3",)),
+        }
     else:
         assert operations(outcomes) == []
         assert deadline_dates(outcomes) == {
             "connectivity.deadline.host-new-vms-refused": "2026-03-02"
         }
+
+
+def test_host_out_of_sync_alone_blocks_what_needs_new_vms_end_to_end() -> None:
+    """The cluster's own Arc connection is fine (CONN-1 allows day-2 operations), but the host
+    has not synced for 40 days: the gate refuses scale-out and new node pools under CONN-3,
+    while an upgrade, which replaces VMs in place, stays allowed."""
+    snap = make_snapshot(
+        connected_cluster=connected("Connected", "2026-02-28T00:00:00Z"),
+        azure_local_cluster=azure_local("NotConnectedRecently", "2026-01-20T08:00:00Z"),
+    )
+    ops = run_assess(snap, TODAY).operations
+    for operation in ("create-vm", "scale", "create-nodepool"):
+        assert ops[operation].decision == "block", operation
+        assert "CONN-3" in ops[operation].clauses
+        assert any(
+            reason.key == "connectivity.op.host-disconnected-long"
+            for reason in ops[operation].reasons
+        )
+    assert "CONN-3" not in ops["upgrade"].clauses
 
 
 def test_synced_azure_local_host_alone_leaves_the_arc_connection_a_gap() -> None:
@@ -494,13 +520,20 @@ def test_deleted_subscription_is_unsupported() -> None:
     assert finding.evidence[0].value == "Deleted"
 
 
-@pytest.mark.parametrize(("since", "days_left"), [("2026-01-01", 2), ("2025-12-31", 1)])
-def test_suspended_within_60_days_is_a_warning(since: str, days_left: int) -> None:
+# ARM's documented subscription states (Microsoft.Resources SubscriptionState).
+ARM_STATES = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
+
+
+@pytest.mark.parametrize(
+    ("since", "days_left", "end"),
+    [("2026-01-01", 2, "2026-03-03"), ("2025-12-31", 1, "2026-03-02")],
+)
+def test_suspended_within_60_days_is_a_warning(since: str, days_left: int, end: str) -> None:
     outcomes = run(
         "subscription",
         subscription=subscription("Disabled"),
         facts={"subscription_state_since": since},
-    )  # 59 and 60 days
+    )  # 59 and 60 days: day 60 is the last day inside "after 60 days"
     finding = only(outcomes, "subscription.suspended")
     assert finding.severity == "warning"
     assert finding.clauses == ("SUB-1",)
@@ -509,7 +542,7 @@ def test_suspended_within_60_days_is_a_warning(since: str, days_left: int) -> No
         Provenance.OBSERVED,
         Provenance.DECLARED,
     ]
-    end = finding.message.args["date"]
+    assert finding.message.args["date"] == end  # day 61: since + 61
     assert deadline_dates(outcomes) == {"subscription.deadline.unsupported": end}
     assert finding.deadline is not None and finding.deadline.isoformat() == end
 
@@ -517,19 +550,19 @@ def test_suspended_within_60_days_is_a_warning(since: str, days_left: int) -> No
 def test_suspended_past_60_days_is_unsupported() -> None:
     outcomes = run(
         "subscription",
-        subscription=subscription("PastDue"),
+        subscription=subscription("Disabled"),
         facts={"subscription_state_since": "2025-12-30"},
     )  # 61 days
     finding = only(outcomes, "subscription.suspended-expired")
     assert finding.severity == "unsupported"
     assert finding.message.args == {
-        "state": "PastDue", "since": "2025-12-30", "date": "2026-03-01", "limit": 60,
+        "state": "Disabled", "since": "2025-12-30", "date": "2026-03-01", "limit": 60,
     }  # fmt: skip
     assert deadlines(outcomes) == []
 
 
 def test_suspended_without_a_date_warns_and_names_the_missing_fact() -> None:
-    outcomes = run("subscription", subscription=subscription("PastDue"))
+    outcomes = run("subscription", subscription=subscription("Disabled"))
     finding = only(outcomes, "subscription.suspended-since-unknown")
     assert finding.severity == "warning"
     assert finding.deadline is None
@@ -537,6 +570,38 @@ def test_suspended_without_a_date_warns_and_names_the_missing_fact() -> None:
     assert "facts.yaml subscription_state_since" in gap.needs[0]
 
 
-def test_warned_subscription_is_info() -> None:
-    outcomes = run("subscription", subscription=subscription("Warned"))
-    assert only(outcomes, "subscription.warned").severity == "info"
+@pytest.mark.parametrize("state", ["Warned", "PastDue"])
+def test_warned_and_past_due_are_warnings_that_start_no_clock(state: str) -> None:
+    """SUB-1: a PastDue subscription (payment overdue) and a Warned one still run their
+    services; only Disabled and Deleted start the 60-day clock, so however long ago the state
+    began, the cluster keeps its support and gets no deadline."""
+    outcomes = run(
+        "subscription",
+        subscription=subscription(state),
+        facts={"subscription_state_since": "2025-06-01"},  # 273 days
+    )
+    finding = only(outcomes, "subscription.warned")
+    assert finding.severity == "warning"
+    assert finding.clauses == ("SUB-1",)
+    assert finding.message.args == {"state": state, "limit": 60}
+    assert finding.evidence[0].value == state
+    assert deadlines(outcomes) == [] and gaps(outcomes) == [] and operations(outcomes) == []
+
+
+def test_each_arm_state_gets_its_own_treatment() -> None:
+    """The real GetSubscription body with each of ARM's five states, 61 days after the change:
+    only the two states that start the clock (Disabled) or end support (Deleted) make the
+    cluster unsupported."""
+    verdicts = {}
+    for state in ARM_STATES:
+        snap = make_snapshot(
+            subscription=subscription(state), facts={"subscription_state_since": "2025-12-30"}
+        )
+        verdicts[state] = run_assess(snap, TODAY).verdict
+    assert verdicts == {
+        "Enabled": "supported",
+        "Warned": "at-risk",
+        "PastDue": "at-risk",
+        "Disabled": "unsupported",
+        "Deleted": "unsupported",
+    }

@@ -42,7 +42,7 @@ def advisories_match(
     sources: Annotated[
         list[Path],
         typer.Argument(
-            help="Bundles (directory or .tar.gz) or `kubectl cluster-info dump` folders.",
+            help="Bundles (directory or .tar.gz) or `kubectl cluster-info dump` output.",
             show_default=False,
         ),
     ],

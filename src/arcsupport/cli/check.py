@@ -54,8 +54,8 @@ def check(
     source: Annotated[
         Path | None,
         typer.Argument(
-            help="A bundle (directory or .tar.gz) or a `kubectl cluster-info dump` folder; "
-            "omit it with --live.",
+            help="A bundle (directory or .tar.gz) or a `kubectl cluster-info dump` (its "
+            "folder, that folder as .tar.gz, or the file of what it prints); omit it with --live.",
             show_default=False,
         ),
     ] = None,

@@ -1,9 +1,17 @@
 """The AKS Arc version calendar: what each minor's status is on a given date, and why.
 
-End of support of a minor (VER-1, VER-5):
+End of support of a minor (VER-1, VER-5), on an evaluation date `at`:
   1. a published date in the pack wins;
-  2. otherwise the earlier of its first AKS Arc release + the one-year window (VER-1) and the
-     date it left the Azure Local release train + the removal grace (VER-5).
+  2. a minor some release drops: that release's date + the removal grace (VER-5). This is how
+     Microsoft's published dates came about (1.28 left with 2508 and ended 2025-08-31, 1.29
+     left with 2510 and ended 2025-10-31), 15 to 16 months after each minor's first release;
+  3. a minor the newest release in the calendar still ships: the earliest end both rules
+     allow. VER-1 promises the year from its first AKS Arc release; VER-5 keeps it until the
+     grace after a release drops it, and no release the calendar does not know can come before
+     the first of a month after both `at` and the newest known release. So the end is the later
+     of the one-year window and that day + the grace ("shipped"); it moves on with `at` for as
+     long as the calendar knows no release that drops the minor.
+A minor the newest release on `at` ships is therefore never past its end on `at`.
 Status on date `at`:
   unreleased  no Azure Local release up to `at` ships it (nor as a preview);
   preview     only offered as a preview;
@@ -29,7 +37,7 @@ from arcsupport.timeutil import add_months, yymm_start
 T = TypeVar("T")
 _UNSET = object()  # a remembered answer may be None
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
-EndBasis = Literal["published", "removal", "one-year"]
+EndBasis = Literal["published", "removal", "one-year", "shipped"]
 
 
 class Release(msgspec.Struct, frozen=True, gc=False):
@@ -162,25 +170,31 @@ class VersionCalendar:
         last = listing[-1].released
         return next((release for release in self.releases if release.released > last), None)
 
-    def end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
-        return self._remember(("end", minor), self._end_of_support, minor)
+    def end_of_support(self, minor: str, at: date) -> tuple[date | None, EndBasis | None]:
+        return self._remember(("end", minor, at), self._end_of_support, minor, at)
 
-    def _end_of_support(self, minor: str) -> tuple[date | None, EndBasis | None]:
+    def _end_of_support(self, minor: str, at: date) -> tuple[date | None, EndBasis | None]:
         entry = self._entries.get(minor)
         if entry is None:
             return None, None
         if entry.end_of_support is not None:
             return entry.end_of_support, "published"
-        candidates: list[tuple[date, EndBasis]] = []
+        return self.estimated_end(minor, at)
+
+    def estimated_end(self, minor: str, at: date) -> tuple[date | None, EndBasis | None]:
+        """The end of support the calendar's releases give `minor` where no date is published
+        (rules 2 and 3 of the module docstring)."""
         listing = self._listing_releases(minor)
-        if listing:
-            candidates.append((listing[0].released + self.window, "one-year"))
+        if not listing:
+            return None, None
         removal = self._removal(minor)
         if removal is not None:
-            candidates.append((removal.released + self.grace, "removal"))
-        if not candidates:
-            return None, None
-        return min(candidates)
+            return removal.released + self.grace, "removal"
+        one_year = listing[0].released + self.window
+        latest = max(at, self.releases[-1].released)
+        earliest_drop = add_months(date(latest.year, latest.month, 1), 1)
+        shipped = earliest_drop + self.grace
+        return (one_year, "one-year") if one_year >= shipped else (shipped, "shipped")
 
     def minor_status(self, minor: str, at: date) -> MinorStatus:
         return self._remember(("status", minor, at), self._minor_status, minor, at)
@@ -198,7 +212,7 @@ class VersionCalendar:
         listing = self._listing_releases(minor)
         first = listing[0] if listing else None
         removal = self._removal(minor)
-        end, basis = self.end_of_support(minor)
+        end, basis = self.end_of_support(minor, at)
         offered = bool(newest and newest.offers_minor(minor))
         patches = self._patches_on(minor, at)
         status: MinorState

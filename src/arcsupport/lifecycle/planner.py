@@ -144,7 +144,7 @@ def plan_upgrade(
         ]
         steps.append(
             PlanStep(
-                "kubernetes-upgrade", to, calendar.end_of_support(minor)[0], tuple(due), skipped
+                "kubernetes-upgrade", to, calendar.end_of_support(minor, at)[0], tuple(due), skipped
             )
         )
         skipped = ()
@@ -168,7 +168,7 @@ def plan_upgrade(
         if source.patch is None or (patch_version.patch is not None and patch_version > source):
             steps.append(
                 PlanStep(
-                    "kubernetes-upgrade", patch_to, calendar.end_of_support(source.minor_key)[0]
+                    "kubernetes-upgrade", patch_to, calendar.end_of_support(source.minor_key, at)[0]
                 )
             )
 

@@ -153,6 +153,17 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
 
     _check_calendar(pack, origin)
 
+    for version, host in pack.platforms.windows_server.items():
+        if host.supported_host != (host.end_of_support is not None):
+            reason = (
+                "a supported host needs its end_of_support date"
+                if host.supported_host
+                else "a version that is not a supported host has no end_of_support"
+            )
+            raise _fail(
+                origin, "platforms", f"platforms.windows_server.{version}.end_of_support", reason
+            )
+
     for os_id, node_os in pack.platforms.node_os.items():
         for pattern in node_os.os_image_patterns:
             try:

@@ -105,8 +105,10 @@ class Calendar(Strict):
 
 
 class WindowsServerHost(Strict):
-    end_of_support: date
     source: str
+    # False for a version Microsoft names no AKS Arc host support for at all.
+    supported_host: bool = True
+    end_of_support: date | None = None  # the first day without support; set for a host
 
 
 class AzureLocalPlatform(Strict):

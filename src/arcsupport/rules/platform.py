@@ -11,7 +11,7 @@ from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, 
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
-from arcsupport.types import Arg
+from arcsupport.types import Arg, Operation
 
 _NEEDS_HOST = (
     "facts.yaml host_platform (kind and version), or azure/azure-local-cluster.json with a "
@@ -21,10 +21,16 @@ _NEEDS_OS_IMAGE = "kubernetes/nodes.json (status.nodeInfo.osImage)"
 _NEEDS_KUBELET = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
 
 
+# What a retired Windows Server host no longer allows: AKS Arc "can no longer be deployed,
+# upgraded or scaled" there (retirement page, see platforms.yaml).
+_RETIRED_HOST_BLOCKS: tuple[Operation, ...] = ("upgrade", "scale", "create-nodepool")
+
+
 @rule(
     "host-platform",
     clauses=("SVP-3",),
     needs=(_NEEDS_HOST,),
+    operations=_RETIRED_HOST_BLOCKS,
     inert_without=("facts", "azure_local_cluster"),
 )
 def host_platform(ctx: Context) -> Iterator[Outcome]:
@@ -33,19 +39,32 @@ def host_platform(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(_NEEDS_HOST)
     kind, release, evidence = host
     platforms = ctx.pack.platforms
-    # A YYMM release's end comes from the rolling window, not a published date; say so.
-    prefix = ""
+    # Each kind of end has its own words: a Windows Server host retires by Microsoft's
+    # announcement (key prefix `windows-server-`), a YYMM release leaves with the rolling window
+    # (`release-`), a legacy Azure Stack HCI version on its published date (no prefix).
+    args: dict[str, Arg]
     if kind == "windows-server":
         name = f"Windows Server {release}"
         entry = platforms.windows_server.get(release)
+        hosts = ", ".join(
+            sorted(version for version, known in platforms.windows_server.items()
+                   if known.supported_host)
+        )  # fmt: skip
         if entry is None:
-            known = ", ".join(sorted(platforms.windows_server))
             yield ctx.finding(
                 "unknown-windows-server", "unsupported", ("SVP-3",), (evidence,),
-                host=name, known=known,
+                host=name, known=hosts,
             )  # fmt: skip
             return
+        if not entry.supported_host or entry.end_of_support is None:
+            yield ctx.finding(
+                "not-a-host", "unsupported", ("SVP-3",), (evidence,), host=name, hosts=hosts
+            )
+            return
         end = entry.end_of_support
+        prefix = "windows-server-"
+        # Retired "in March": March is the last month with support (platforms.yaml).
+        args = {"last_day": (end - timedelta(days=1)).isoformat()}
     else:
         fixed = release in platforms.azure_local.fixed_end_of_support
         name = f"Azure Stack HCI {release}" if fixed else f"Azure Local {release}"
@@ -58,13 +77,18 @@ def host_platform(ctx: Context) -> Iterator[Outcome]:
             )
         end = found
         prefix = "" if fixed else "release-"
+        args = {} if fixed else {"months": ctx.pack.thresholds.azure_local_support_months}
 
-    args: dict[str, Arg] = {"host": name, "date": end.isoformat()}
-    if prefix:
-        args["months"] = ctx.pack.thresholds.azure_local_support_months
+    args |= {"host": name, "date": end.isoformat()}
     days_left = (end - ctx.today).days
     if days_left <= 0:
         yield ctx.finding(f"{prefix}ended", "unsupported", ("SVP-3",), (evidence,), end, **args)
+        if kind == "windows-server":
+            for operation in _RETIRED_HOST_BLOCKS:
+                yield ctx.operation(
+                    operation, "block", ("SVP-3",), "windows-server-retired",
+                    host=name, date=end.isoformat(),
+                )  # fmt: skip
         return
     yield ctx.deadline(end, ("SVP-3",), "end-of-support", host=name)
     if days_left <= ctx.pack.thresholds.warning_horizon_days:

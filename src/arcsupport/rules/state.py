@@ -2,8 +2,15 @@
 Azure subscription's state (SUB-1, SUB-2).
 
 Each of these clocks starts at a date: observed where Azure or the nodes tell it, otherwise
-declared in facts.yaml. A window of N days is used up when more than N whole days have passed;
-its deadline is the first day without it (since + N + 1), like every deadline in a report.
+declared in facts.yaml, and counts whole days from it (the day the state began is day 0). The
+seed words its limits two ways, and each boundary follows its wording:
+  "after N days", "longer than N days", "fine within N days" (STOP-3 and CONN-5 at 30 days
+  stopped, CONN-1 and CONN-3 at 30 days without Azure, SUB-1 at 60 days suspended): the limit
+  is passed once more than N days have gone by, so day N is the last day inside it and the
+  deadline is since + N + 1;
+  "N days or more" (STOP-2 at 90 days stopped): the limit is reached on day N itself, and the
+  deadline is since + N.
+A deadline is the first day the limit applies, like every deadline in a report.
 """
 
 from __future__ import annotations
@@ -35,6 +42,11 @@ def _declared(ctx: Context, name: str, day: date) -> _Since:
 def _lost_on(since: date, days: int) -> date:
     """The first day on which more than `days` whole days have passed since `since`."""
     return since + timedelta(days=days + 1)
+
+
+def _reached_on(since: date, days: int) -> date:
+    """The first day on which `days` whole days or more have passed since `since`."""
+    return since + timedelta(days=days)
 
 
 def _moment(moment: datetime) -> str:
@@ -128,15 +140,15 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
     limits = ctx.pack.thresholds
     days = (ctx.today - since.day).days
     unsupported_on = _lost_on(since.day, limits.stopped_unsupported_days)
-    blocked_on = _lost_on(since.day, limits.stopped_update_blocked_days)
+    blocked_on = _reached_on(since.day, limits.stopped_update_blocked_days)
     evidence = [since.evidence, *manual_evidence]
     args = _StopArgs(since=since.day.isoformat(), days=days)
 
     if manual:
-        past_window = days > limits.stopped_unsupported_days
+        past_window = ctx.today >= unsupported_on
         clauses = ("STOP-1", "CONN-5") if past_window else ("STOP-1",)
         yield ctx.finding("manual", "unsupported", clauses, evidence, **args)
-    if days > limits.stopped_update_blocked_days:
+    if ctx.today >= blocked_on:
         yield ctx.finding("control-plane-unsupported", "unsupported", ("STOP-3",), evidence, **args)
         yield ctx.finding(
             "update-blocked", "blocked", ("STOP-2",), evidence,
@@ -144,7 +156,7 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
         )  # fmt: skip
         for operation in _UPDATES:
             yield ctx.operation(operation, "block", ("STOP-2",), "update-blocked", **args)
-    elif days > limits.stopped_unsupported_days:
+    elif ctx.today >= unsupported_on:
         yield ctx.finding(
             "control-plane-unsupported", "unsupported", ("STOP-3",), evidence, blocked_on, **args
         )
@@ -180,6 +192,9 @@ class _ConnArgs(TypedDict):
 # CONN-1: the day-2 operations that need Azure; CONN-2 lets the first two go on with a warning.
 _DAY2: tuple[Operation, ...] = ("upgrade", "scale", "create-nodepool")
 _DAY2_WARNED: tuple[Operation, ...] = ("upgrade", "scale")
+# CONN-3: what a host that refuses new VMs stops. Scaling out and a new node pool each need new
+# VMs (scaling in does not, but the gate's `scale` covers both directions).
+_NEED_NEW_VMS: tuple[Operation, ...] = ("create-vm", "scale", "create-nodepool")
 
 
 def _windows_host(ctx: Context) -> Evidence | None:
@@ -320,7 +335,8 @@ def _host_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     args = _ConnArgs(status=flagged[1], since=since.isoformat(), days=days, limit=limit)
     if days > limit:
         yield ctx.finding("host-disconnected-long", "blocked", ("CONN-3",), evidence, **args)
-        yield ctx.operation("create-vm", "block", ("CONN-3",), "host-disconnected-long", **args)
+        for operation in _NEED_NEW_VMS:
+            yield ctx.operation(operation, "block", ("CONN-3",), "host-disconnected-long", **args)
     else:
         yield ctx.finding(
             "host-disconnected", "warning", ("CONN-3",), evidence, end,
@@ -404,4 +420,9 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
             )  # fmt: skip
             yield ctx.deadline(end, ("SUB-1",), "unsupported", state=state)
     elif state in limits.subscription_warned_states:
-        yield ctx.finding("warned", "info", ("SUB-1",), evidence, state=state)
+        # Warned and PastDue subscriptions still run their services: the 60-day clock of SUB-1
+        # starts only once Azure disables the subscription.
+        yield ctx.finding(
+            "warned", "warning", ("SUB-1",), evidence,
+            state=state, limit=limits.subscription_grace_days,
+        )  # fmt: skip

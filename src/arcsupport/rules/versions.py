@@ -1,11 +1,20 @@
-"""Kubernetes version lifecycle (VER-1..VER-9, SVP-2, PRV-2) and patch level (VER-6)."""
+"""Kubernetes version lifecycle (VER-1..VER-9, SVP-2, PRV-2) and patch level (VER-6).
+
+The cluster's version and every older minor its node pools still run are judged on the same
+calendar; the operations each finding limits come with the finding, from the same facts, so
+that a verdict and a gate decision never disagree: a version out of support, or one the host's
+Azure Local release does not ship, never gets a new node pool (VER-8, VER-9) and never an
+upgrade without a warning."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.rules.outcome import NotEvaluated, Outcome
+from arcsupport.lifecycle.calendar import EndBasis, MinorStatus
+from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
+from arcsupport.semver import KubeVersion
+from arcsupport.types import Arg, Operation
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
@@ -35,6 +44,31 @@ def _preview_in_payload(ctx: Context, minor: str) -> bool:
     )
 
 
+def _end_clauses(basis: EndBasis | None) -> tuple[str, ...]:
+    """The clauses an end of support rests on: the year of VER-1, the removal grace of VER-5,
+    or both for a minor that outlived its year while releases still ship it."""
+    if basis == "one-year":
+        return ("VER-1",)
+    if basis == "shipped":
+        return ("VER-1", "VER-5")
+    return ("VER-5",)
+
+
+def _still_shipped(ctx: Context, status: MinorStatus) -> dict[str, Arg]:
+    """What a message about a minor that releases still ship near or past its year says: when
+    the year from its first AKS Arc release ends, the newest release that ships it, and the
+    grace it keeps once a release drops it. Its end is then the earliest such a drop allows: at
+    most two months away, and moving on with every month the calendar knows no drop, so it is
+    always worth saying (and never flips in and out of the warning horizon)."""
+    first = status.first_release_date
+    newest = ctx.facts.calendar.newest_release(ctx.today)
+    return {
+        "window": (first + ctx.facts.calendar.window).isoformat() if first else "?",
+        "release": newest.name if newest else "?",
+        "grace": ctx.pack.thresholds.removal_grace_days,
+    }
+
+
 @rule(
     "version-lifecycle",
     clauses=("VER-1", "VER-2", "VER-3", "VER-4", "VER-5", "VER-8", "VER-9", "SVP-2", "PRV-2"),
@@ -50,7 +84,7 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
     evidence = (current.evidence,)
     end = status.end_of_support
     end_text = end.isoformat() if end else "?"
-    basis_clause = "VER-1" if status.basis == "one-year" else "VER-5"
+    end_clauses = _end_clauses(status.basis)
     horizon = ctx.pack.thresholds.warning_horizon_days
     days_left = status.days_left(ctx.today)
 
@@ -65,11 +99,18 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
         )  # fmt: skip
         yield ctx.operation("create-nodepool", "warn", ("SVP-2",), "not-in-calendar", minor=minor)
     elif status.status == "supported":
-        if end is not None:
-            yield ctx.deadline(end, (basis_clause, "VER-2"), "end-of-support", minor=minor)
-            if days_left is not None and days_left <= horizon:
+        if end is not None and days_left is not None:
+            shipped = status.basis == "shipped"
+            deadline_key = "earliest-end" if shipped else "end-of-support"
+            yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, minor=minor)
+            if shipped:
                 yield ctx.finding(
-                    "ending", "warning", (basis_clause,), evidence, end,
+                    "may-end", "warning", end_clauses, evidence, end,
+                    minor=minor, date=end_text, days=days_left, **_still_shipped(ctx, status),
+                )  # fmt: skip
+            elif days_left <= horizon:
+                yield ctx.finding(
+                    "ending", "warning", end_clauses, evidence, end,
                     minor=minor, date=end_text, days=days_left,
                 )  # fmt: skip
         if status.removed_on is not None and status.removed_on >= ctx.today:
@@ -83,7 +124,7 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
         yield from _deprecated_operations(ctx, minor)
     else:
         removed = status.status == "removed"
-        clauses = ("VER-2", "SVP-2", basis_clause) + (("VER-4",) if removed else ())
+        clauses = ("VER-2", "SVP-2", *end_clauses) + (("VER-4",) if removed else ())
         yield ctx.finding(
             "removed" if removed else "expired", "unsupported", clauses, evidence, end,
             minor=minor, date=end_text,
@@ -94,15 +135,8 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
             key = "removed-upgrade-redeploy" if _unhealthy(ctx) else "removed-upgrade"
             yield ctx.operation("upgrade", "warn", ("VER-4",), key, minor=minor)
 
-    host = ctx.facts.host_platform
-    if host is not None and host[0] == "azure-local":
-        offered = ctx.facts.calendar.versions_offered(host[1])
-        if offered is not None and not any(v.minor_key == minor for v in offered):
-            choices = ", ".join(str(v) for v in offered) or "-"
-            yield ctx.operation(
-                "create-nodepool", "block", ("VER-9",), "host-release",
-                minor=minor, release=host[1], versions=choices,
-            )  # fmt: skip
+    yield from _host_release(ctx, current.version)
+    yield from _older_pool_minors(ctx, current.version)
 
 
 def _deprecated_operations(ctx: Context, minor: str) -> Iterator[Outcome]:
@@ -111,10 +145,146 @@ def _deprecated_operations(ctx: Context, minor: str) -> Iterator[Outcome]:
     yield ctx.operation("create-nodepool", "block", ("VER-8",), "deprecated", minor=minor)
 
 
+def _host_release(ctx: Context, version: KubeVersion) -> Iterator[Outcome]:
+    """VER-9: a new node pool takes the cluster's version, which the host's Azure Local
+    release must ship: the minor, and the exact patch where the release lists its patches."""
+    host = ctx.facts.host_platform
+    if host is None or host[0] != "azure-local":
+        return
+    release = ctx.facts.calendar.release(host[1])
+    if release is None:
+        return
+    minor = version.minor_key
+    if not release.offers_minor(minor):
+        choices = ", ".join(str(v) for v in release.ga) or "-"
+        yield ctx.operation(
+            "create-nodepool", "block", ("VER-9",), "host-release",
+            minor=minor, release=release.name, versions=choices,
+        )  # fmt: skip
+        return
+    shipped = release.patches(minor)
+    if shipped and version.patch is not None and version not in shipped:
+        yield ctx.operation(
+            "create-nodepool", "block", ("VER-9",), "host-release-patch",
+            version=str(version), release=release.name,
+            versions=", ".join(str(v) for v in sorted(shipped)),
+        )  # fmt: skip
+
+
+# VER-3: every operation on a deprecated version goes on with a warning.
+_POOL_WARNED: tuple[Operation, ...] = ("upgrade", "update-os", "scale")
+
+
+def _older_pool_minors(ctx: Context, cluster: KubeVersion) -> Iterator[Outcome]:
+    """Node pools (and nodes) left on an older minor than the control plane: each such minor is
+    judged on the calendar like the cluster's own, with its own findings and deadline. New
+    node pools take the cluster's version, so an old pool never blocks creating one."""
+    found = _pool_minors(ctx, cluster)
+    horizon = ctx.pack.thresholds.warning_horizon_days
+    for minor in sorted(found, key=KubeVersion.parse):
+        names, evidence = found[minor]
+        status = ctx.facts.calendar.minor_status(minor, ctx.today)
+        end = status.end_of_support
+        end_clauses = _end_clauses(status.basis)
+        args = {
+            "minor": minor,
+            "cluster": cluster.minor_key,
+            "parts": name_list(names),
+            "date": end.isoformat() if end else "?",
+        }
+        days_left = status.days_left(ctx.today)
+        if status.status == "supported":
+            if end is None or days_left is None:
+                continue
+            shipped = status.basis == "shipped"
+            deadline_key = "pool-earliest-end" if shipped else "pool-end-of-support"
+            yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, **args)
+            if shipped:
+                yield ctx.finding(
+                    "pool-may-end", "warning", end_clauses, evidence, end,
+                    days=days_left, **args, **_still_shipped(ctx, status),
+                )  # fmt: skip
+            elif days_left <= horizon:
+                yield ctx.finding(
+                    "pool-ending", "warning", end_clauses, evidence, end, days=days_left, **args
+                )
+        elif status.status == "deprecated" and end is not None and end > ctx.today:
+            yield ctx.finding(
+                "pool-grace", "warning", ("VER-5", "VER-3"), evidence, end,
+                days=(end - ctx.today).days, **args,
+            )  # fmt: skip
+            yield ctx.deadline(end, ("VER-5", "VER-2"), "pool-end-of-support", **args)
+            for operation in _POOL_WARNED:
+                yield ctx.operation(operation, "warn", ("VER-3",), "pool-deprecated", **args)
+        elif status.status in ("deprecated", "removed"):
+            removed = status.status == "removed"
+            clauses = ("VER-2", *end_clauses) + (("VER-4",) if removed else ())
+            key = "pool-removed" if removed else "pool-expired"
+            if not status.in_calendar:
+                # Older than every minor the calendar lists: no date to give, long gone.
+                clauses, key = ("VER-2", "VER-4"), "pool-older-than-calendar"
+            yield ctx.finding(key, "unsupported", clauses, evidence, end, **args)
+            yield ctx.operation("upgrade", "warn", ("VER-2",), "pool-upgrade", **args)
+            yield ctx.operation("scale", "warn", ("VER-3",), "pool-deprecated", **args)
+            if removed:
+                yield ctx.operation("update-os", "block", ("VER-4",), "pool-removed", **args)
+            else:
+                yield ctx.operation("update-os", "warn", ("VER-3",), "pool-deprecated", **args)
+
+
+def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str], list[Evidence]]]:
+    """Minors older than the cluster's that a node pool or a node reports: from the agent
+    pools' ARM `kubernetesVersion` and the versions of their ready replicas, the provisioned
+    cluster's pool profiles, and the nodes' kubelets. By minor: the pools and nodes on it, and
+    the evidence (capped)."""
+    found: dict[str, tuple[list[str], list[Evidence]]] = {}
+
+    def note(text: str, name: str, part: str, obj: str, field: str) -> None:
+        version = KubeVersion.try_parse(text) if text else None
+        if version is None or version.minor_tuple >= cluster.minor_tuple:
+            return
+        names, evidence = found.setdefault(version.minor_key, ([], []))
+        if name not in names:
+            names.append(name)
+        if len(evidence) < EVIDENCE_CAP:
+            evidence.append(ctx.facts.evidence(part, obj, field, text))
+
+    snap = ctx.snapshot
+    for pool in snap.agent_pools or ():
+        name = pool.name or pool.properties.name
+        obj = f"agentPools/{name}"
+        props = pool.properties
+        note(
+            props.kubernetesVersion, name, "azure/agent-pools", obj, "properties.kubernetesVersion"
+        )
+        for index, replicas in enumerate(props.status.readyReplicas if props.status else ()):
+            note(
+                replicas.kubernetesVersion, name, "azure/agent-pools", obj,
+                f"properties.status.readyReplicas[{index}].kubernetesVersion",
+            )  # fmt: skip
+    if snap.provisioned_cluster is not None:
+        for profile in snap.provisioned_cluster.properties.agentPoolProfiles:
+            note(
+                profile.kubernetesVersion, profile.name, "azure/provisioned-cluster",
+                "provisionedClusterInstances/default",
+                f"properties.agentPoolProfiles[{profile.name}].kubernetesVersion",
+            )  # fmt: skip
+    kubelets, _ = ctx.facts.kubelets
+    for members in kubelets.values():
+        for member in members:
+            text = member.status.nodeInfo.kubeletVersion
+            note(
+                text, member.metadata.name, "kubernetes/nodes", f"Node/{member.metadata.name}",
+                "status.nodeInfo.kubeletVersion",
+            )  # fmt: skip
+    return found
+
+
 @rule(
     "version-patch",
-    clauses=("VER-6", "VER-5"),
+    clauses=("VER-6", "VER-5", "VER-8"),
     needs=(_NEEDS_VERSION,),
+    operations=("upgrade", "create-nodepool"),
 )
 def version_patch(ctx: Context) -> Iterator[Outcome]:
     current = ctx.facts.cluster_version
@@ -138,6 +308,12 @@ def version_patch(ctx: Context) -> Iterator[Outcome]:
             days=(patch.end_of_support - ctx.today).days,
         )  # fmt: skip
         yield ctx.deadline(patch.end_of_support, ("VER-6",), "patch", version=str(version))
+        # A patch no release offers any more is deprecated: no new node pool on it (VER-8).
+        yield ctx.operation(
+            "create-nodepool", "block", ("VER-8",), "left-release",
+            version=str(version), newest=newest,
+        )  # fmt: skip
+        yield ctx.operation("upgrade", "warn", ("VER-6",), "upgrade", newest=newest)
     elif not patch.known and patch.newest is not None and version > patch.newest:
         yield ctx.finding(
             "newer-than-calendar", "warning", ("VER-6",), evidence,
@@ -148,3 +324,8 @@ def version_patch(ctx: Context) -> Iterator[Outcome]:
             "unsupported", "unsupported", ("VER-6",), evidence, patch.end_of_support,
             version=str(version), newest=newest,
         )  # fmt: skip
+        yield ctx.operation(
+            "create-nodepool", "block", ("VER-6", "VER-8"), "unsupported",
+            version=str(version), newest=newest,
+        )  # fmt: skip
+        yield ctx.operation("upgrade", "warn", ("VER-6",), "upgrade", newest=newest)

@@ -13,7 +13,7 @@ import re
 import tarfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
@@ -67,6 +67,16 @@ class _Reader:
         return b"".join(self._recent)[offset - first : offset - first + _BLOCK]
 
 
+_TAR_MAGIC_AT = 257
+
+
+def is_archive(head: bytes) -> bool:
+    """A file's first bytes are those of a gzip, bzip2 or xz stream, or of a tar archive."""
+    return head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")) or (
+        head[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar"
+    )
+
+
 def _decompressed(raw: IO[bytes]) -> IO[bytes]:
     """gzip, bzip2 and xz streams verify their checksum and length when read to the end,
     which tarfile's stream mode does not: this is what catches a truncated .tar.gz."""
@@ -92,8 +102,11 @@ def _check_end(reader: _Reader, end: int, where: str) -> None:
             raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
 
 
-def iter_tarball(path: Path) -> Iterator[tuple[str, bytes]]:
-    """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member."""
+def iter_tarball(
+    path: Path, skip: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member;
+    members `skip` names are checked but never read into memory."""
     where = str(path)
     total = 0
     count = 0
@@ -120,6 +133,8 @@ def iter_tarball(path: Path) -> Iterator[tuple[str, bytes]]:
                     total += member.size
                     if total > MAX_TOTAL_BYTES:
                         raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+                    if skip is not None and skip(name):
+                        continue
                     handle = archive.extractfile(member)
                     if handle is None:  # pragma: no cover - isfile() members always have data
                         continue

@@ -34,7 +34,7 @@ from arcsupport.snapshot.kube import (
     Workload,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
-from arcsupport.sources.archive import iter_directory, iter_tarball
+from arcsupport.sources.archive import iter_directory
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
 
@@ -237,12 +237,13 @@ def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
         route(snapshot, name, data, str(root / name))
 
 
-def read_bundle_tarball(path: Path, snapshot: Snapshot) -> None:
-    for name, data in iter_tarball(path):
-        where = f"{path}:{name}"
-        if route(snapshot, name, data, where):
-            continue
-        # `tar czf b.tar.gz bundle/` puts everything under one top-level folder.
-        _, _, inner = name.partition("/")
-        if inner and inner.split("/", 1)[0] in _ROOTS:
-            route(snapshot, inner, data, where)
+def route_tarball_member(snapshot: Snapshot, name: str, data: bytes, where: str) -> str | None:
+    """Hand a tarball member to its reader; the name it was read as, or None if the member is
+    not part of the bundle layout (then it is ignored)."""
+    if route(snapshot, name, data, where):
+        return name
+    # `tar czf b.tar.gz bundle/` puts everything under one top-level folder.
+    _, _, inner = name.partition("/")
+    if inner and inner.split("/", 1)[0] in _ROOTS and route(snapshot, inner, data, where):
+        return inner
+    return None

@@ -61,7 +61,7 @@ def test_unreachable_cluster_is_one_line_and_nothing_is_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = _leftovers()
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:9")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:9")
     kept = tmp_path / "kept"
     code, out, err = run_cli(
         capsys, "check", "--live", "--kubeconfig", str(kubeconfig), "--save-bundle", str(kept)

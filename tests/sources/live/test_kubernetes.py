@@ -579,6 +579,61 @@ def test_in_cluster_service_account(
     assert len(items(out, "nodes")) == emulator.served("nodes").count
 
 
+PLUGIN_THAT_LEAVES_A_MARK = """import pathlib, sys
+pathlib.Path(sys.argv[1]).with_name("plugin-ran").touch()
+"""
+
+
+@pytest.mark.parametrize(
+    ("credential", "named"),
+    [
+        ("token", "a bearer token"),
+        ("tokenFile", "a bearer token (tokenFile)"),
+        ("exec", "the token of a credential plugin (exec)"),
+        ("auth-provider", "the token of an auth provider"),
+        ("password", "a user name and password"),
+    ],
+)
+def test_no_credential_goes_over_plain_http(
+    credential: str, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before the plugin runs and before any request: the server sees nothing."""
+    (tmp_path / "token").write_text(TOKEN)
+    user = {
+        "token": {"token": TOKEN},
+        "tokenFile": {"tokenFile": str(tmp_path / "token")},
+        "exec": exec_plugin(tmp_path, PLUGIN_THAT_LEAVES_A_MARK),
+        "auth-provider": {"auth-provider": {"name": "oidc", "config": {"id-token": TOKEN}}},
+        "password": {"username": "admin", "password": "s3cr3t-password"},
+    }[credential]
+    out = tmp_path / "out"
+    out.mkdir()
+    with from_bundle(EXAMPLES / "healthy", tls=None) as emulator:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emulator.url, user=user)
+        code, stdout, stderr = run_cli(
+            capsys, "collect", "--kubeconfig", str(kubeconfig), "-o", str(out / "b")
+        )
+    assert emulator.url.startswith("http://")
+    assert emulator.requests == []  # so no Authorization header either
+    assert not (tmp_path / "plugin-ran").exists()
+    assert (code, stdout) == (2, "")
+    assert stderr == (
+        f"arcsupport: error: kubeconfig {kubeconfig}: context 'contoso' would send {named} to "
+        f"{emulator.url} over plain HTTP, where anyone on the way can read it; refused (kubectl "
+        "does not send credentials over HTTP either): use the API server's https:// address\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_plain_http_without_credentials_is_still_read(tmp_path: Path) -> None:
+    """`kubectl proxy` holds the credentials and listens on plain HTTP: nothing to protect."""
+    with from_bundle(EXAMPLES / "healthy", tls=None, token=None) as emulator:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emulator.url, user={})
+        bundle = collect(tmp_path, emulator, kubeconfig=kubeconfig)
+    assert all("authorization" not in request.headers for request in emulator.requests)
+    assert len(items(bundle, "pods")) == emulator.served("pods").count
+
+
 def _all_bytes(bundle: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(bundle.rglob("*")) if path.is_file())
 

@@ -343,6 +343,7 @@ def _load_kubeconfig(
     if context not in contexts:
         known = ", ".join(sorted(contexts)) or "none"
         raise InputError(where, f"has no context named {context!r} (it has: {known})")
+    _refuse_credentials_over_http(entries, context, where)
     try:
         loader = kube_config.KubeConfigLoader(
             config_dict=merged, active_context=context, config_base_path=None
@@ -357,6 +358,45 @@ def _load_kubeconfig(
         problem = _first_line(messages.errors[0])
         raise InputError(where, scrub(f"the credential plugin of context {context!r}: {problem}"))
     return str(loader.current_context.get("context", {}).get("cluster", ""))
+
+
+# What a kubeconfig user entry authenticates with, by the Authorization header it ends in.
+_CREDENTIALS = {
+    "token": "a bearer token",
+    "tokenFile": "a bearer token (tokenFile)",
+    "exec": "the token of a credential plugin (exec)",
+    "auth-provider": "the token of an auth provider",
+    "username": "a user name and password",
+    "password": "a user name and password",
+}
+
+
+def _refuse_credentials_over_http(entries: dict[str, list[Any]], context: str, where: str) -> None:
+    """As kubectl, never send credentials to a server over plain HTTP, where anyone on the way
+    reads them: refused before a credential plugin runs or any request is made. kubectl drops
+    them silently and the server then answers 401; one clear line says why instead. A
+    kubeconfig without credentials (`kubectl proxy`'s address) is still fine over HTTP."""
+
+    def named(section: str, name: object) -> dict[str, Any]:
+        for entry in entries[section]:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                value = entry.get(section.removesuffix("s"))
+                return value if isinstance(value, dict) else {}
+        return {}
+
+    selected = named("contexts", context)
+    server = str(named("clusters", selected.get("cluster")).get("server") or "")
+    if urlsplit(server).scheme.lower() != "http":
+        return
+    user = named("users", selected.get("user"))
+    found = [kind for key, kind in _CREDENTIALS.items() if user.get(key)]
+    if found:
+        raise InputError(
+            where,
+            f"context {context!r} would send {found[0]} to {server} over plain HTTP, where "
+            "anyone on the way can read it; refused (kubectl does not send credentials over "
+            "HTTP either): use the API server's https:// address",
+        )
 
 
 def _connect(options: ClusterOptions, messages: _LibraryMessages) -> _Connection:
