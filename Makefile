@@ -7,7 +7,7 @@ DEMO_AT ?= 2025-09-15
 # Every folder of examples/ that is a bundle (examples/advisories/ holds advisory data).
 EXAMPLE_BUNDLES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.json))
 
-.PHONY: demo test lint typecheck unit bench lock clean
+.PHONY: demo test lint typecheck unit bench lock schemas docs clean
 
 # Everything comes from uv.lock (hashes included): pip bootstraps uv at the version the lock
 # pins, then `uv sync --locked` installs exactly the lock and refuses a lock that no longer
@@ -47,6 +47,15 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The JSON Schemas in src/arcsupport/schema/, generated from the document Structs
+# (tests/report/test_schemas.py fails until they are regenerated after a document changes).
+schemas: $(STAMP)
+	$(BIN)/python -m arcsupport.report.schemas src/arcsupport/schema
+
+# docs/rules.md, generated from the rule registry and the catalogs (tests hold it to them too).
+docs: $(STAMP)
+	$(BIN)/python -m arcsupport.report.rules_page docs/rules.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -73,8 +73,8 @@ def main() -> None:
 
     from arcsupport.engine.assess import assess
     from arcsupport.policy.loader import load_pack
+    from arcsupport.report.documents.assessment import assessment_document
     from arcsupport.report.jsonout import dumps
-    from arcsupport.report.model import assessment_data
     from arcsupport.rules.facts import Facts
     from arcsupport.rules.outcome import NotEvaluated
     from arcsupport.rules.registry import load_rules
@@ -136,7 +136,7 @@ def main() -> None:
     assessment = timed(
         "assess() as check runs it (fresh Facts)", lambda: assess(snapshot, pack, at)
     )
-    data = timed("assessment_data (en)", lambda: assessment_data(assessment, "en"))
+    data = timed("assessment_document (en)", lambda: assessment_document(assessment, "en"))
     text = timed("dumps (JSON text)", lambda: dumps(data))
     total = time.perf_counter() - T0
 

@@ -19,7 +19,8 @@ import pytest
 from rich.cells import cell_len
 
 from arcsupport.engine.assess import assess
-from arcsupport.report.model import assessment_data
+from arcsupport.report.documents.assessment import assessment_document
+from arcsupport.report.jsonout import dumps
 from arcsupport.rules.registry import RULES, load_rules
 from arcsupport.rules.rule import Rule
 from arcsupport.schema import load_schema
@@ -120,7 +121,7 @@ def test_every_bundle_and_example_validates_on_many_dates() -> None:
         for day in ["2024-01-15", *DATES, "2027-06-01"]:
             assessment = assess(snapshot, default_pack(), at(day))
             for lang in ("en", "ko"):
-                document = json.loads(json.dumps(assessment_data(assessment, lang)))
+                document = json.loads(dumps(assessment_document(assessment, lang)))
                 errors = [error.message for error in validator.iter_errors(document)]
                 assert errors == [], f"{source.name} on {day} ({lang})"
 

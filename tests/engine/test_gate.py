@@ -15,12 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from rich.cells import cell_len
 
 from arcsupport.engine.assess import assess
 from arcsupport.engine.gate import preflight
-from arcsupport.report.gate import gate_data
+from arcsupport.report.documents.gate import gate_document
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS
 from helpers import GOLDEN, ROOT, assert_golden, at, default_pack
@@ -179,8 +180,8 @@ def test_gate_data_in_korean() -> None:
     assessment = assess(
         read_snapshot(ROOT / EXAMPLES / "deprecated-version"), default_pack(), at(WHEN)
     )
-    english = gate_data(assessment, "create-nodepool", "en")
-    korean = gate_data(assessment, "create-nodepool", "ko")
+    english = msgspec.to_builtins(gate_document(assessment, "create-nodepool", "en"))
+    korean = msgspec.to_builtins(gate_document(assessment, "create-nodepool", "ko"))
     assert {k: v for k, v in english.items() if k != "reasons"} == {
         k: v for k, v in korean.items() if k != "reasons"
     }

@@ -18,7 +18,6 @@ import pytest
 import yaml
 
 from arcsupport.cli.app import main
-from arcsupport.cli.triage import MAX_CASE_BYTES
 from arcsupport.engine.known_issues import match_known_issues
 from arcsupport.engine.triage import (
     Case,
@@ -29,11 +28,13 @@ from arcsupport.engine.triage import (
     triage,
 )
 from arcsupport.errors import PolicyError
-from arcsupport.i18n import LANGS, catalog, render
+from arcsupport.i18n import LANGS, Lang, catalog, render
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
-from arcsupport.report.triage import SCHEMA, render_triage_table, triage_data
+from arcsupport.report.documents.triage import SCHEMA, triage_document
+from arcsupport.report.triage import render_triage_table
 from arcsupport.rules.facts import Facts
+from arcsupport.sources.case import MAX_CASE_BYTES
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
 from helpers import DATA, ROOT, at, default_pack
@@ -57,6 +58,11 @@ JSON_KEYS = [
     "known_issues",
     "assessment",
 ]
+
+
+def triage_data(result: TriageDecision, lang: Lang) -> Any:
+    """The triage document as its JSON reads."""
+    return msgspec.to_builtins(triage_document(result, lang))
 
 
 @cache

@@ -7,11 +7,12 @@ import re
 import string
 from collections.abc import Iterator
 
+import msgspec
 import pytest
 
 from arcsupport.engine.assess import Assessment, assess
 from arcsupport.i18n import LANGS, Lang, Message, catalog, has, render
-from arcsupport.report.model import assessment_data
+from arcsupport.report.documents.assessment import assessment_document
 from arcsupport.report.table import render_assessment
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS, SEVERITY_ORDER
@@ -141,7 +142,7 @@ def test_whole_reports_have_no_leaks(lang: Lang) -> None:
     from rich.console import Console
 
     for name, assessment in assessments():
-        data = assessment_data(assessment, lang)
+        data = msgspec.to_builtins(assessment_document(assessment, lang))
         strings = [data["verdict"], *data["notices"]]
         for finding in data["findings"]:
             strings += [finding["title"], finding["message"], finding["remediation"]]

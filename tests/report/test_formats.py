@@ -31,11 +31,11 @@ from arcsupport.i18n import LANGS, Lang, Message, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
 from arcsupport.report.csvout import render_csv
+from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.html import render_html
 from arcsupport.report.ical import render_ical
 from arcsupport.report.junit import render_junit
 from arcsupport.report.markdown import render_markdown, render_plan_markdown
-from arcsupport.report.model import sort_by_urgency
 from arcsupport.report.sarif import render_sarif
 from arcsupport.rules.outcome import Evidence
 from arcsupport.rules.registry import load_rules

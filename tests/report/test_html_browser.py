@@ -21,8 +21,8 @@ from report_cases import fleet, single
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, text
+from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.html import render_html
-from arcsupport.report.model import sort_by_urgency
 from helpers import default_pack
 
 CHROMIUM = Path("/usr/bin/chromium")

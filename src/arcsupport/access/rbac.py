@@ -1,7 +1,8 @@
 """Kubernetes RBAC for a grant: a Role and a RoleBinding per namespace, holding exactly the
 permissions the granted actions need, labelled and annotated with the grant they come from.
 
-Kubernetes never expires RBAC objects; the header says how to delete them when the grant ends.
+Kubernetes never expires RBAC objects; the YAML `access grant --emit-rbac` prints
+(report/access.py) says how to delete them when the grant ends.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Any
 
 from arcsupport.access.consent import GrantRecord, iso
 from arcsupport.errors import InputError
-from arcsupport.i18n import Lang, text
-from arcsupport.safeyaml import dump_yaml
 
 _RBAC_GROUP = "rbac.authorization.k8s.io"
 _NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
@@ -81,27 +80,3 @@ def manifests(grant: GrantRecord, namespaces: Sequence[str]) -> list[dict[str, A
             }
         )
     return objects
-
-
-def render(grant: GrantRecord, namespaces: Sequence[str], lang: Lang) -> str:
-    """YAML for `kubectl apply -f -`, its comments saying what it is and when to delete it."""
-    comments = [
-        text(
-            lang,
-            "access.rbac.header",
-            id=grant.id,
-            engineer=grant.engineer,
-            cluster=grant.cluster,
-            case=grant.case,
-            approved_by=grant.approved_by,
-            start=iso(grant.starts_at),
-            end=iso(grant.ends_at),
-        ),
-        text(lang, "access.rbac.expiry", end=iso(grant.ends_at)),
-        f"  kubectl delete role,rolebinding -A -l {GRANT_LABEL}={grant.id}",
-    ]
-    if "node-login" in grant.actions:
-        comments.append(text(lang, "access.rbac.node-login"))
-    header = "".join(f"# {line}\n" for line in comments)
-    documents = [dump_yaml(item) for item in manifests(grant, namespaces)]
-    return header + "---\n".join(documents)

@@ -1,26 +1,20 @@
-"""`arcsupport access ...` and `arcsupport audit ...`: consented support access (SHR-2,
-COV-IN-8) and its audit log.
+"""`arcsupport access grant|revoke|list|check`: consented, time-boxed support access to
+clusters (SHR-2, COV-IN-8).
 
 Inputs are validated in full before the database is opened, so bad input never creates or
 touches a database. SQLAlchemy and Alembic are imported inside the commands (through
-`arcsupport.access.store`), so `arcsupport check` does not load them.
+`arcsupport.access.store` and the audit log the documents read), so `--help` does not load them.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import RenderableType
-from rich.padding import Padding
-from rich.text import Text
+from msgspec import UNSET
 
 from arcsupport.access.consent import (
-    Decision,
-    GrantRecord,
-    iso,
     parse_action,
     parse_cluster,
     parse_identity,
@@ -29,6 +23,7 @@ from arcsupport.access.consent import (
 )
 from arcsupport.cli.options import (
     AtOption,
+    DbOption,
     LangChoice,
     LangOption,
     Output,
@@ -37,59 +32,18 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
-from arcsupport.errors import InputError
-from arcsupport.i18n import Lang, has, text
 from arcsupport.report.jsonout import dumps
 from arcsupport.timeutil import parse_at
-
-if TYPE_CHECKING:
-    from arcsupport.access.audit import Anchor, Problem, Verification
-    from arcsupport.access.models import AuditEntry
 
 access_app = typer.Typer(
     help="Consented, time-boxed support access to clusters (SHR-2, COV-IN-8).",
     no_args_is_help=True,
 )
-audit_app = typer.Typer(
-    help="The hash-chained audit log of every grant, revocation and access check.",
-    no_args_is_help=True,
-)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="ARCSUPPORT_DB",
-        help=(
-            "The access database: a SQLite file path or a URL (postgresql+psycopg://...). "
-            "Default: access.db in your data folder."
-        ),
-        show_default=False,
-    ),
-]
-_ANCHOR = re.compile(r"(\d+):([0-9a-f]{64})")
 
 
 def _now() -> datetime:
     """The moment audit entries are recorded at: the real clock, read once at the edge."""
     return datetime.now(UTC)
-
-
-def _grant_line(lang: Lang, record: GrantRecord) -> Text:
-    return Text(
-        text(
-            lang,
-            "access.granted",
-            id=record.id,
-            engineer=record.engineer,
-            actions=", ".join(record.actions),
-            cluster=record.cluster,
-            start=iso(record.starts_at),
-            end=iso(record.ends_at),
-            case=record.case,
-            approved_by=record.approved_by,
-        )
-    )
 
 
 @access_app.command("grant")
@@ -152,6 +106,8 @@ def grant(
 ) -> None:
     """Record the owner's consent for an engineer to act on a cluster, for a limited time."""
     from arcsupport.access import rbac, store
+    from arcsupport.report.access import render_grant, render_grant_rbac
+    from arcsupport.report.documents.access import access_grant_document
 
     request = request_grant(
         cluster=cluster,
@@ -168,14 +124,12 @@ def grant(
         record = store.create_grant(session, request, _now())
     lang_code = language(lang)
     if output is Output.json:
-        data: dict[str, Any] = {"schema": "arcsupport.access-grant/v1", "grant": record.data()}
-        if emit_rbac:
-            data["rbac"] = rbac.manifests(record, rbac_namespaces)
-        emit(dumps(data), None)
+        manifests = rbac.manifests(record, rbac_namespaces) if emit_rbac else UNSET
+        emit(dumps(access_grant_document(record, manifests)), None)
     elif emit_rbac:
-        emit(rbac.render(record, rbac_namespaces, lang_code), None)
+        emit(render_grant_rbac(record, rbac_namespaces, lang_code), None)
     else:
-        emit([_grant_line(lang_code, record)], None)
+        emit(render_grant(record, lang_code), None)
 
 
 @access_app.command("revoke")
@@ -195,6 +149,8 @@ def revoke(
 ) -> None:
     """End a grant before it expires."""
     from arcsupport.access import store
+    from arcsupport.report.access import render_revoked
+    from arcsupport.report.documents.access import access_grant_document
 
     who = parse_identity(by, "--by")
     why = None if reason is None else parse_reason(reason)
@@ -203,15 +159,9 @@ def revoke(
     with store.transaction(url) as session:
         record = store.revoke_grant(session, grant_id, who, why, moment, _now())
     if output is Output.json:
-        emit(dumps({"schema": "arcsupport.access-grant/v1", "grant": record.data()}), None)
-        return
-    line = text(language(lang), "access.revoked", id=record.id, at=iso(moment), by=who)
-    emit([Text(line)], None)
-
-
-def _state_label(lang: Lang, record: GrantRecord, at: datetime) -> str:
-    state, _ = record.state_at(at)
-    return text(lang, f"access.state.{state}")
+        emit(dumps(access_grant_document(record)), None)
+    else:
+        emit(render_revoked(record, who, moment, language(lang)), None)
 
 
 @access_app.command("list")
@@ -234,68 +184,18 @@ def list_(
 ) -> None:
     """List grants, with their state now (or at --active-at)."""
     from arcsupport.access import store
+    from arcsupport.report.access import render_grants
+    from arcsupport.report.documents.access import access_grants_document
 
     wanted = None if cluster is None else parse_cluster(cluster)
     moment = at_moment(None) if active_at is None else parse_at(active_at, "--active-at")
     url = store.database_url(db)
     with store.transaction(url) as session:
         records = store.list_grants(session, wanted, None if active_at is None else moment)
-    lang_code = language(lang)
     if output is Output.json:
-        grants = [{**record.data(), "state": record.state_at(moment)[0]} for record in records]
-        emit(
-            dumps(
-                {
-                    "schema": "arcsupport.access-grants/v1",
-                    "evaluated_at": iso(moment),
-                    "grants": grants,
-                }
-            ),
-            None,
-        )
-        return
-    if not records:
-        emit([Text(text(lang_code, "access.list.none", at=iso(moment)))], None)
-        return
-    # Lines rather than a table: ARM ids and identities are too long for columns at 80
-    # characters, and a shortened id is a wrong id.
-    lines: list[RenderableType] = [
-        Text(text(lang_code, "access.list.title", at=iso(moment)), style="bold")
-    ]
-    for record in records:
-        lines.append(
-            Text(f"{record.id:>6}  ")
-            + Text(_state_label(lang_code, record, moment), style="bold")
-            + Text(f"  {record.engineer}  {', '.join(record.actions)}")
-        )
-        for detail in (
-            record.cluster,
-            text(
-                lang_code,
-                "access.list.terms",
-                start=iso(record.starts_at),
-                end=iso(record.ends_at),
-                case=record.case,
-                approved_by=record.approved_by,
-            ),
-        ):
-            lines.append(Padding(Text(detail), (0, 0, 0, 8)))
-    emit(lines, None)
-
-
-def _decision_message(lang: Lang, decision: Decision, engineer: str, action: str) -> str:
-    if decision.reason is None:
-        return ""
-    grant = decision.grant
-    return text(
-        lang,
-        f"access.reason.{decision.reason}",
-        grant="-" if grant is None else grant.id,
-        when="-" if decision.when is None else iso(decision.when),
-        by="-" if grant is None else grant.revoked_by,
-        engineer=engineer,
-        action=action,
-    )
+        emit(dumps(access_grants_document(records, moment)), None)
+    else:
+        emit(render_grants(records, moment, language(lang)), None)
 
 
 @access_app.command("check")
@@ -318,6 +218,8 @@ def check(
     Exit codes: 0 allowed, 1 denied (with the reason), 2 bad input.
     """
     from arcsupport.access import store
+    from arcsupport.report.access import render_access_check
+    from arcsupport.report.documents.access import access_check_document
 
     where = parse_cluster(cluster)
     who = parse_identity(engineer, "--engineer")
@@ -326,203 +228,13 @@ def check(
     url = store.database_url(db)
     with store.transaction(url) as session:
         decision = store.check_access(session, where, who, what, moment, _now())
-    lang_code = language(lang)
-    reason = _decision_message(lang_code, decision, who, what)
+    document = access_check_document(decision, where, who, what, moment, language(lang))
     if output is Output.json:
-        grant = decision.grant
-        data = {
-            "schema": "arcsupport.access-check/v1",
-            "allowed": decision.allowed,
-            "reason": decision.reason,
-            "message": reason or None,
-            "cluster": where,
-            "engineer": who,
-            "action": what,
-            "at": iso(moment),
-            "grant": None if grant is None else grant.id,
-            "until": iso(decision.when) if decision.allowed and decision.when else None,
-        }
-        emit(dumps(data), None)
-    elif decision.allowed and decision.grant is not None and decision.when is not None:
-        line = text(
-            lang_code,
-            "access.allowed",
-            engineer=who,
-            action=what,
-            cluster=where,
-            at=iso(moment),
-            grant=decision.grant.id,
-            end=iso(decision.when),
-        )
-        emit([Text(line)], None)
+        emit(dumps(document), None)
     else:
-        line = text(
-            lang_code,
-            "access.denied",
-            engineer=who,
-            action=what,
-            cluster=where,
-            at=iso(moment),
-            reason=reason,
-        )
-        emit([Text(line)], None)
+        emit(render_access_check(document, language(lang)), None)
     raise typer.Exit(0 if decision.allowed else 1)
-
-
-def _entry_data(entry: AuditEntry) -> dict[str, Any]:
-    from arcsupport.access.audit import details_of
-
-    return {
-        "seq": entry.seq,
-        "recorded_at": entry.recorded_at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "details": details_of(entry),
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
-
-
-def _summary(lang: Lang, action: str, details: Any) -> str:
-    """One line in words; `--output json` carries every field."""
-    from arcsupport.access.audit import canonical_json
-
-    if not isinstance(details, dict):
-        return str(details)
-    key = "audit.summary." + action.replace(".", "-")
-    if action == "access.check":
-        key += "-allowed" if details.get("allowed") else "-denied"
-    if not has(lang, key):
-        return canonical_json(details)
-    args = {name: "-" if value is None else value for name, value in details.items()}
-    if isinstance(details.get("actions"), list):
-        args["actions"] = ", ".join(str(item) for item in details["actions"])
-    return text(lang, key, **args)
-
-
-def _short_time(stamp: str) -> str:
-    """2025-09-15T08:00:00.123456Z as 2025-09-15 08:00:00Z: seconds are enough to read."""
-    return stamp[:10] + " " + stamp[11:19] + "Z" if len(stamp) >= 19 else stamp
-
-
-@audit_app.command("show")
-def show(
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Only entries recorded at or after this date or time.",
-            show_default=False,
-        ),
-    ] = None,
-    output: OutputOption = Output.table,
-    lang: LangOption = LangChoice.en,
-    db: DbOption = None,
-) -> None:
-    """List the audit log, oldest first."""
-    from arcsupport.access import audit, store
-
-    moment = None if since is None else parse_at(since, "--since")
-    url = store.database_url(db)
-    with store.transaction(url) as session:
-        rows = [_entry_data(entry) for entry in audit.entries(session, moment)]
-    lang_code = language(lang)
-    if output is Output.json:
-        emit(dumps({"schema": "arcsupport.audit/v1", "entries": rows}), None)
-        return
-    if not rows:
-        emit([Text(text(lang_code, "audit.none"))], None)
-        return
-    # Two lines an entry: the summary is too long for a table column at 80 characters.
-    lines: list[RenderableType] = []
-    for row in rows:
-        lines.append(
-            Text(f"{row['seq']:>6}  {_short_time(str(row['recorded_at']))}  ")
-            + Text(str(row["action"]), style="bold")
-            + Text(f"  {row['actor']}")
-        )
-        summary = Text(_summary(lang_code, str(row["action"]), row["details"]))
-        lines.append(Padding(summary, (0, 0, 0, 8)))
-    emit(lines, None)
-
-
-def _anchors(values: list[str] | None) -> tuple[Anchor, ...]:
-    from arcsupport.access.audit import Anchor
-
-    anchors = []
-    for value in values or []:
-        match = _ANCHOR.fullmatch(value.strip().lower())
-        if match is None:
-            raise InputError(
-                "--anchor", f"{value!r} is not SEQ:HASH (a number, a colon, 64 hex digits)"
-            )
-        anchors.append(Anchor(int(match.group(1)), match.group(2)))
-    return tuple(anchors)
-
-
-def _problem_message(lang: Lang, problem: Problem) -> str:
-    return text(
-        lang,
-        f"audit.problem.{problem.kind}",
-        seq=problem.seq,
-        grant=problem.grant,
-        other=problem.other,
-    )
-
-
-def _verification_message(lang: Lang, result: Verification) -> str:
-    if result.problem is not None:
-        return text(lang, "audit.tampered", problem=_problem_message(lang, result.problem))
-    return text(
-        lang, "audit.intact", entries=result.entries, seq=result.head_seq, hash=result.head_hash
-    )
-
-
-@audit_app.command("verify")
-def verify(
-    anchors: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--anchor",
-            metavar="SEQ:HASH",
-            help="An entry's number and hash that you kept elsewhere (repeatable). The log must "
-            "still hold it, which catches a rewrite of that entry or any before it, even with "
-            "every hash recomputed.",
-            show_default=False,
-        ),
-    ] = None,
-    output: OutputOption = Output.table,
-    lang: LangOption = LangChoice.en,
-    db: DbOption = None,
-) -> None:
-    """Prove the audit log intact, or name the first entry changed, deleted or reordered.
-
-    Exit codes: 0 intact, 1 tampered, 2 bad input.
-    """
-    from arcsupport.access import audit, store
-
-    pinned = _anchors(anchors)
-    url = store.database_url(db)
-    with store.transaction(url) as session:
-        result = audit.verify(session, pinned)
-    lang_code = language(lang)
-    if output is Output.json:
-        problem = result.problem
-        data = {
-            "schema": "arcsupport.audit-verify/v1",
-            "intact": problem is None,
-            "entries": result.entries,
-            "head": {"seq": result.head_seq, "hash": result.head_hash},
-            "problem": None
-            if problem is None
-            else {**problem.data(), "message": _problem_message(lang_code, problem)},
-        }
-        emit(dumps(data), None)
-    else:
-        emit([Text(_verification_message(lang_code, result))], None)
-    raise typer.Exit(0 if result.problem is None else 1)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(access_app, name="access")
-    app.add_typer(audit_app, name="audit")

@@ -1,11 +1,9 @@
-"""What every command shares: the common options, the evaluation time, the console, and
-writing a document to stdout or to a file without ever leaving half of it behind."""
+"""What the commands share: the common options, the evaluation time, and writing a document
+to stdout or to a file (drawn by report/terminal.py when it is a table)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
+import inspect
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -14,13 +12,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arcsupport.errors import InputError
+from arcsupport.files import write_atomically
 from arcsupport.timeutil import parse_at
 
-if TYPE_CHECKING:  # rich is imported when a table is drawn, not by every command
-    from rich.console import Console, RenderableType
-
+if TYPE_CHECKING:  # the table views are drawn by rich, imported only to draw one
     from arcsupport.i18n import Lang
+    from arcsupport.report.terminal import Renderables
+    from arcsupport.snapshot.advisory import AdvisorySet
 
 
 class Output(StrEnum):
@@ -57,66 +55,6 @@ PolicyOption = Annotated[
 ]
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="Output format.")]
 LangOption = Annotated[LangChoice, typer.Option("--lang", help="Language of the report.")]
-
-
-def at_moment(value: str | None) -> datetime:
-    return parse_at(value) if value else datetime.now(UTC).replace(microsecond=0)
-
-
-def console() -> Console:
-    from rich.console import Console
-
-    interactive = sys.stdout.isatty()
-    return Console(
-        width=None if interactive else 80,
-        highlight=False,
-        soft_wrap=False,
-        color_system="auto" if interactive else None,
-    )
-
-
-def language(lang: LangChoice) -> Lang:
-    language: Lang = lang.value
-    return language
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write next to the target, then rename: a failure never leaves half a report behind."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(target)
-    except OSError as exc:
-        # Below a file (ENOTDIR) the temporary file cannot exist, and unlink fails the same way.
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise InputError(str(target), exc.strerror or str(exc)) from None
-
-
-def emit(document: str | bytes | list[RenderableType], out: Path | None) -> None:
-    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
-    if isinstance(document, list):
-        from rich.console import Console
-
-        from arcsupport.report.table import print_renderables
-
-        if out is None:
-            print_renderables(console(), document)
-            return
-        buffer = io.StringIO()
-        print_renderables(
-            Console(file=buffer, width=80, color_system=None, highlight=False), document
-        )
-        document = buffer.getvalue()
-    data = document.encode("utf-8") if isinstance(document, str) else document
-    if out is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_atomically(out, data)
-
-
 OutFileOption = Annotated[
     Path | None,
     typer.Option(
@@ -127,8 +65,6 @@ FailOnOption = Annotated[
     FailOn,
     typer.Option("--fail-on", help="Exit 1 when any finding is at or above this severity."),
 ]
-
-
 AdvisoriesOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -137,6 +73,119 @@ AdvisoriesOption = Annotated[
         help=(
             "Security advisories to match (SEC-2): OSV JSON files, folders of them, or the "
             "Kubernetes official CVE feed. Repeat for several."
+        ),
+        show_default=False,
+    ),
+]
+
+# Where `collect` and `check --live` read from.
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="The kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config.",
+        show_default=False,
+    ),
+]
+ContextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        help="The kubeconfig context. Default: its current-context.",
+        show_default=False,
+    ),
+]
+InClusterOption = Annotated[
+    bool,
+    typer.Option(
+        "--in-cluster", help="Use the service account of the pod this runs in (a CronJob)."
+    ),
+]
+HelmSecretsOption = Annotated[
+    bool,
+    typer.Option(
+        "--helm-secrets", help="Also list Helm release Secrets, metadata only (see above)."
+    ),
+]
+AzureResourceIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-resource-id",
+        help="The connected cluster's ARM id: also read its Azure resources (az login first).",
+        show_default=False,
+    ),
+]
+SubscriptionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--subscription",
+        help="With --resource-group and --name: instead of --azure-resource-id.",
+        show_default=False,
+    ),
+]
+ResourceGroupOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resource-group", help="The connected cluster's resource group.", show_default=False
+    ),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="The connected cluster's name.", show_default=False),
+]
+
+
+def at_moment(value: str | None) -> datetime:
+    return parse_at(value) if value else datetime.now(UTC).replace(microsecond=0)
+
+
+def language(lang: LangChoice) -> Lang:
+    language: Lang = lang.value
+    return language
+
+
+def advisories_from(paths: list[Path] | None) -> AdvisorySet | None:
+    """Loaded only when asked for: the matching code is a noticeable part of start-up."""
+    if not paths:
+        return None
+    from arcsupport.sources.advisories import load_advisories
+
+    return load_advisories(paths)
+
+
+def emit(document: str | bytes | Renderables, out: Path | None) -> None:
+    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
+    if isinstance(document, list):
+        from arcsupport.report.terminal import draw, show
+
+        if out is None:
+            show(document)
+            return
+        document = draw(document)
+    data = document.encode("utf-8") if isinstance(document, str) else document
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(out, data)
+
+
+def paragraphs(text: str) -> str:
+    """Help text with one line per paragraph: the help renderer keeps line breaks, so it
+    rewraps only long lines."""
+    text = inspect.cleandoc(text)
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in text.split("\n\n"))
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ARCSUPPORT_DB",
+        help=(
+            "The access database: a SQLite file path or a URL (postgresql+psycopg://...). "
+            "Default: access.db in your data folder."
         ),
         show_default=False,
     ),

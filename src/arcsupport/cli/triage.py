@@ -4,9 +4,8 @@ or has to wait for an upgrade, with the clauses and the scope rule that decided.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import msgspec
 import typer
 
 from arcsupport.cli.options import (
@@ -20,38 +19,14 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
-from arcsupport.engine.triage import Case, cluster_for_triage, parse_case, triage
+from arcsupport.engine.triage import cluster_for_triage, parse_case, triage
 from arcsupport.errors import InputError
 from arcsupport.policy.loader import load_pack
+from arcsupport.report.documents.triage import triage_document
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.triage import render_triage_table, triage_data
-from arcsupport.safeyaml import load_yaml
+from arcsupport.sources.case import read_case_file
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
-
-# A case file is a ticket; anything larger is the wrong file.
-MAX_CASE_BYTES = 256 * 1024
-
-
-def read_case(path: Path) -> Case:
-    """A case from a YAML or JSON file (`.json` is read as JSON, anything else as YAML)."""
-    where = str(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CASE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(where, exc.strerror or str(exc)) from None
-    if len(data) > MAX_CASE_BYTES:
-        raise InputError(where, f"case file larger than {MAX_CASE_BYTES // 1024} KiB refused")
-    document: Any
-    if path.suffix.lower() == ".json":
-        try:
-            document = msgspec.json.decode(data)
-        except msgspec.DecodeError as exc:
-            raise InputError(where, f"malformed JSON: {exc}") from None
-    else:
-        document = load_yaml(data, where)
-    return parse_case(document, where)
 
 
 def triage_command(
@@ -103,7 +78,7 @@ def triage_command(
     if case_file is None and title is None:
         raise InputError("triage", "give a CASE file, or the case's --title (and --description)")
     case = (
-        read_case(case_file)
+        parse_case(read_case_file(case_file), str(case_file))
         if case_file is not None
         else parse_case({"title": title, "description": description or ""}, "--title")
     )
@@ -122,8 +97,10 @@ def triage_command(
         )
     lang_code = language(lang)
     if output is Output.json:
-        emit(dumps(triage_data(result, lang_code)), None)
+        emit(dumps(triage_document(result, lang_code)), None)
     else:
+        from arcsupport.report.triage import render_triage_table
+
         emit(render_triage_table(result, lang_code), None)
 
 

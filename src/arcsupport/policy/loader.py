@@ -21,7 +21,8 @@ from typing import Any
 import msgspec
 import platformdirs
 
-from arcsupport.errors import PolicyError
+from arcsupport.errors import InputError, PolicyError
+from arcsupport.files import write_atomically
 from arcsupport.i18n import LANGS, has
 from arcsupport.policy.model import (
     KUBERNETES_PLACEHOLDER,
@@ -427,6 +428,30 @@ def user_config_dir() -> Path:
 
 def user_overlay_path() -> Path:
     return user_config_dir() / USER_OVERLAY
+
+
+def read_user_overlay() -> dict[str, Any]:
+    """The user's overlay as a mapping; empty when there is none yet."""
+    from arcsupport.safeyaml import load_yaml
+
+    target = user_overlay_path()
+    current = load_yaml(target.read_bytes(), str(target)) if target.is_file() else {}
+    if not isinstance(current, dict):
+        raise InputError(str(target), "the overlay must be a mapping")
+    return current
+
+
+def save_user_overlay(overlay: dict[str, Any]) -> Path:
+    """Write the user's overlay; refused before anything is written if the pack would not
+    load with it."""
+    from arcsupport.safeyaml import dump_yaml
+
+    load_pack(user_overlay={key: value for key, value in overlay.items() if key != "extends"})
+    target = user_overlay_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = "# arcsupport user overlay, written by `arcsupport policy update`.\n"
+    write_atomically(target, (header + dump_yaml(overlay)).encode())
+    return target
 
 
 def _with_overlay(

@@ -1,1 +1,2 @@
-"""Output formats. Each module renders an Assessment (or a versions listing) for one audience."""
+"""What people read: every renderer (one module per format or per command's table) over the
+typed documents of `report/documents/`, and the JSON Schemas generated from those documents."""

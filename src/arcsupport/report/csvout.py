@@ -10,8 +10,13 @@ import io
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
-from arcsupport.report.model import sort_by_urgency, verdict_label
-from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts
+from arcsupport.report.documents.assessment import sort_by_urgency
+from arcsupport.report.summary import (
+    cited_clauses,
+    nearest_deadline,
+    severity_counts,
+    verdict_label,
+)
 from arcsupport.types import SEVERITY_ORDER, VERDICTS
 
 _LEADING = ("cluster", "resource_id", "kubernetes_version", "verdict", "nearest_deadline", "what")

@@ -7,8 +7,8 @@ from enum import StrEnum
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang
 from arcsupport.policy.model import Pack
+from arcsupport.report.documents.assessment import assessment_document, fleet_document
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.model import assessment_data, fleet_data
 
 
 class ReportFormat(StrEnum):
@@ -36,8 +36,8 @@ def render_document(
     Arc-connected clusters a fleet left out (not AKS Arc)."""
     if fmt is ReportFormat.json:
         if fleet:
-            return dumps(fleet_data(assessments, lang, skipped))
-        return dumps(assessment_data(assessments[0], lang))
+            return dumps(fleet_document(assessments, lang, skipped))
+        return dumps(assessment_document(assessments[0], lang))
     if fmt is ReportFormat.sarif:
         from arcsupport.report.sarif import render_sarif
 

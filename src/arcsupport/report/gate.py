@@ -1,27 +1,43 @@
-"""The gate's decision as data (`arcsupport.gate/v1`)."""
+"""The gate's decision for a terminal (the document is report/documents/gate.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
 
-from arcsupport.engine.assess import Assessment
-from arcsupport.engine.gate import preflight
-from arcsupport.i18n import Lang, render
-from arcsupport.timeutil import iso_time
-from arcsupport.types import Operation
-
-SCHEMA = "arcsupport.gate/v1"
+from arcsupport.i18n import Lang, text
+from arcsupport.report.documents.gate import GateDoc
+from arcsupport.report.table import DECISION_STYLE
 
 
-def gate_data(assessment: Assessment, operation: Operation, lang: Lang) -> dict[str, Any]:
-    decision = preflight(assessment, operation)
-    return {
-        "schema": SCHEMA,
-        "cluster": assessment.cluster_name,
-        "evaluated_at": iso_time(assessment.evaluated_at),
-        "operation": operation,
-        "decision": decision.decision,
-        "clauses": list(decision.clauses),
-        "reasons": [render(lang, reason) for reason in decision.reasons],
-        "verdict": assessment.verdict,
-    }
+def render_gate(data: GateDoc, lang: Lang) -> list[RenderableType]:
+    decision = Text(text(lang, f"ui.decision.{data.decision}").upper())
+    decision.stylize(DECISION_STYLE[data.decision])
+    lines: list[RenderableType] = [
+        Text(
+            text(
+                lang,
+                "gate.header",
+                operation=data.operation,
+                cluster=data.cluster,
+                at=data.evaluated_at[:10],
+                decision="",
+            ),
+            style="bold",
+        )
+        + decision
+    ]
+    # A reason that wraps keeps its indent (a grid column, not a leading space).
+    reasons = Table.grid(padding=(0, 1))
+    reasons.add_column(no_wrap=True)
+    reasons.add_column()
+    for reason in data.reasons:
+        reasons.add_row("  -", reason)
+    if data.reasons:
+        lines.append(reasons)
+    if data.clauses:
+        lines.append(Text(f"  {', '.join(data.clauses)}", style="dim"))
+    else:
+        lines.append(Text("  " + text(lang, "gate.no-reasons")))
+    return lines

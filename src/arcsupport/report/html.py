@@ -6,6 +6,7 @@ The Jinja2 templates live in report/templates and escape every value (autoescape
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -16,11 +17,63 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.policy.model import Pack
-from arcsupport.report.model import assessment_data, fleet_data, sort_by_urgency
+from arcsupport.report.documents.assessment import (
+    AssessmentDoc,
+    FindingDoc,
+    FleetTotalsDoc,
+    assessment_document,
+    fleet_totals,
+    sort_by_urgency,
+)
+from arcsupport.report.documents.base import PolicyDoc, policy_doc
 from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
-from arcsupport.report.timeline import build_timeline
-from arcsupport.types import SEVERITY_ORDER
+from arcsupport.report.timeline import Timeline, build_timeline
+from arcsupport.timeutil import iso_time
+from arcsupport.types import SEVERITY_ORDER, Severity, Verdict
 from arcsupport.version import __version__
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    severity: Severity
+    findings: list[FindingDoc]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cluster:
+    """One cluster's section: its document and what the page adds to it."""
+
+    doc: AssessmentDoc
+    lang: Lang
+    today: date
+    groups: list[_Group]
+    counts: dict[Severity, int]
+    rules_total: int
+    timeline: Timeline
+    anchor: str
+
+    def when(self, day: str) -> str:
+        return days_phrase(self.lang, date.fromisoformat(day), self.today)
+
+
+@dataclass(frozen=True, slots=True)
+class _FleetRow:
+    name: str
+    anchor: str
+    version: str
+    verdict: Verdict
+    nearest: str
+    nearest_in: str
+    what: str
+    counts: dict[Severity, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Fleet:
+    evaluated_at: str | None
+    policy: PolicyDoc | None
+    totals: FleetTotalsDoc
+    rows: list[_FleetRow]
 
 
 @cache
@@ -35,52 +88,48 @@ def _environment() -> Environment:
     )
 
 
-def _cluster(assessment: Assessment, calendar: VersionCalendar, lang: Lang) -> dict[str, Any]:
-    data = assessment_data(assessment, lang)
-    today = assessment.evaluated_at.date()
-
-    def when(day: str) -> str:
-        return days_phrase(lang, date.fromisoformat(day), today)
-
-    for item in data["findings"]:
-        item["deadline_in"] = when(item["deadline"]) if item["deadline"] else ""
-    groups = [
-        {"severity": severity, "findings": items}
-        for severity in SEVERITY_ORDER
-        if (items := [item for item in data["findings"] if item["severity"] == severity])
-    ]
-    for deadline in data["deadlines"]:
-        deadline["in"] = when(deadline["date"])
-    coverage = data["coverage"]
-    skipped = [gap for gap in coverage["not_evaluated"] if not gap["partial"]]
-    data.update(
-        groups=groups,
+def _cluster(assessment: Assessment, calendar: VersionCalendar, lang: Lang) -> _Cluster:
+    doc = assessment_document(assessment, lang)
+    skipped = [gap for gap in doc.coverage.not_evaluated if not gap.partial]
+    return _Cluster(
+        doc=doc,
+        lang=lang,
+        today=assessment.evaluated_at.date(),
+        groups=[
+            _Group(severity, items)
+            for severity in SEVERITY_ORDER
+            if (items := [item for item in doc.findings if item.severity == severity])
+        ],
         counts=severity_counts(assessment),
-        rules_total=len(coverage["evaluated"]) + len(skipped),
+        rules_total=len(doc.coverage.evaluated) + len(skipped),
         timeline=build_timeline(assessment, calendar, lang),
         anchor=f"cluster-{assessment.cluster_name}",
     )
-    return data
 
 
-def _fleet_rows(assessments: list[Assessment], lang: Lang) -> list[dict[str, Any]]:
-    rows = []
-    for assessment in assessments:
-        nearest = nearest_deadline(assessment)
-        today = assessment.evaluated_at.date()
-        rows.append(
-            {
-                "name": assessment.cluster_name,
-                "anchor": f"cluster-{assessment.cluster_name}",
-                "version": assessment.kubernetes_version or "?",
-                "verdict": assessment.verdict,
-                "nearest": nearest.date.isoformat() if nearest else "",
-                "nearest_in": days_phrase(lang, nearest.date, today) if nearest else "",
-                "what": render(lang, nearest.what) if nearest else "",
-                "counts": severity_counts(assessment),
-            }
-        )
-    return rows
+def _fleet_row(assessment: Assessment, lang: Lang) -> _FleetRow:
+    nearest = nearest_deadline(assessment)
+    today = assessment.evaluated_at.date()
+    return _FleetRow(
+        name=assessment.cluster_name,
+        anchor=f"cluster-{assessment.cluster_name}",
+        version=assessment.kubernetes_version or "?",
+        verdict=assessment.verdict,
+        nearest=nearest.date.isoformat() if nearest else "",
+        nearest_in=days_phrase(lang, nearest.date, today) if nearest else "",
+        what=render(lang, nearest.what) if nearest else "",
+        counts=severity_counts(assessment),
+    )
+
+
+def _fleet(ordered: list[Assessment], lang: Lang) -> _Fleet:
+    first = ordered[0] if ordered else None
+    return _Fleet(
+        evaluated_at=iso_time(first.evaluated_at) if first else None,
+        policy=policy_doc(first.policy) if first else None,
+        totals=fleet_totals(ordered),
+        rows=[_fleet_row(assessment, lang) for assessment in ordered],
+    )
 
 
 def render_html(assessments: list[Assessment], pack: Pack, lang: Lang) -> str:
@@ -91,10 +140,7 @@ def render_html(assessments: list[Assessment], pack: Pack, lang: Lang) -> str:
     def t(key: str, **args: Any) -> str:
         return text(lang, key, **args)
 
-    fleet = None
-    if len(ordered) != 1:
-        fleet = fleet_data(ordered, lang)
-        fleet["rows"] = _fleet_rows(ordered, lang)
+    fleet = _fleet(ordered, lang) if len(ordered) != 1 else None
     template = _environment().get_template("report.html.j2")
     return template.render(
         lang=lang,

@@ -14,8 +14,8 @@ from icalendar import Alarm, Calendar, Event
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
-from arcsupport.report.model import sort_by_urgency, verdict_label
-from arcsupport.report.summary import days_phrase
+from arcsupport.report.documents.assessment import sort_by_urgency
+from arcsupport.report.summary import days_phrase, verdict_label
 from arcsupport.rules.outcome import Deadline
 from arcsupport.version import __version__
 

@@ -13,8 +13,14 @@ from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
-from arcsupport.report.model import sort_by_urgency, verdict_label
-from arcsupport.report.summary import at_or_above, fail_threshold, partial_gaps, skipped_rules
+from arcsupport.report.documents.assessment import sort_by_urgency
+from arcsupport.report.summary import (
+    at_or_above,
+    fail_threshold,
+    partial_gaps,
+    skipped_rules,
+    verdict_label,
+)
 from arcsupport.rules.outcome import Finding
 from arcsupport.rules.registry import load_rules
 from arcsupport.timeutil import iso_time

@@ -8,14 +8,19 @@ A document is built as a list of blocks (paragraphs, lists, tables) joined by bl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.planner import Plan, PlanStep
-from arcsupport.report.model import assessment_data, fleet_data, sort_by_urgency
+from arcsupport.report.documents.assessment import (
+    FindingDoc,
+    assessment_document,
+    fleet_totals,
+    sort_by_urgency,
+)
+from arcsupport.report.documents.explain import RuleDoc
 from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
 from arcsupport.semver import KubeVersion
 from arcsupport.types import SEVERITY_ORDER
@@ -74,58 +79,58 @@ def _when(lang: Lang, day: date, today: date) -> str:
     return f"{day.isoformat()} ({days_phrase(lang, day, today)})"
 
 
-def _finding(lang: Lang, item: dict[str, Any], today: date) -> str:
+def _finding(lang: Lang, item: FindingDoc, today: date) -> str:
     lines = [
-        f"- **{_text(item['title'])}** — {_code(item['rule'])} · {', '.join(item['clauses'])}",
-        f"  {_text(item['message'])}",
+        f"- **{_text(item.title)}** — {_code(item.rule)} · {', '.join(item.clauses)}",
+        f"  {_text(item.message)}",
     ]
-    if item["deadline"]:
-        when = _when(lang, date.fromisoformat(item["deadline"]), today)
+    if item.deadline:
+        when = _when(lang, date.fromisoformat(item.deadline), today)
         lines.append(f"  - {_label(lang, 'deadline')}: {when}")
-    for evidence in item["evidence"][:_MAX_EVIDENCE]:
+    for evidence in item.evidence[:_MAX_EVIDENCE]:
         lines.append(
-            f"  - {_label(lang, 'evidence')}: {_code(evidence['object'])} "
-            f"{_code(evidence['field'])} = {_code(evidence['value'])} "
-            f"({text(lang, 'report.provenance.' + evidence['provenance'])}, "
-            f"{_code(evidence['source'])})"
+            f"  - {_label(lang, 'evidence')}: {_code(evidence.object)} "
+            f"{_code(evidence.field)} = {_code(evidence.value)} "
+            f"({text(lang, f'report.provenance.{evidence.provenance}')}, "
+            f"{_code(evidence.source)})"
         )
-    hidden = len(item["evidence"]) - _MAX_EVIDENCE
+    hidden = len(item.evidence) - _MAX_EVIDENCE
     if hidden > 0:
         lines.append(f"  - {_text(text(lang, 'ui.more-evidence', count=hidden))}")
-    if item["remediation"]:
-        lines.append(f"  - {_label(lang, 'fix')}: {_text(item['remediation'])}")
+    if item.remediation:
+        lines.append(f"  - {_label(lang, 'fix')}: {_text(item.remediation)}")
     return "\n".join(lines)
 
 
 def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
     """One cluster's report as blocks; `level` is the heading level of its title."""
-    data = assessment_data(assessment, lang)
+    data = assessment_document(assessment, lang)
     today = assessment.evaluated_at.date()
     head, sub = "#" * level, "#" * (level + 1)
-    cluster = data["cluster"]
+    cluster = data.cluster
     header = text(
         lang,
         "ui.header",
-        cluster=cluster["name"],
-        version=cluster["kubernetes_version"] or "?",
-        at=data["evaluated_at"][:10],
-        policy=f"{data['policy']['name']} {data['policy']['version']}",
-        as_of=data["policy"]["data_as_of"],
+        cluster=cluster.name,
+        version=cluster.kubernetes_version or "?",
+        at=data.evaluated_at[:10],
+        policy=f"{data.policy.name} {data.policy.version}",
+        as_of=data.policy.data_as_of,
     )
     blocks = [
-        f"{head} {_text(text(lang, 'report.title', cluster=cluster['name']))}",
+        f"{head} {_text(text(lang, 'report.title', cluster=cluster.name))}",
         _text(header),
-        f"**{text(lang, 'ui.verdict-label')}: {_verdict(lang, data['verdict'])}**",
+        f"**{text(lang, 'ui.verdict-label')}: {_verdict(lang, data.verdict)}**",
     ]
-    if cluster["resource_id"]:
-        blocks.append(f"{_label(lang, 'resource-id')}: {_code(cluster['resource_id'])}")
-    blocks.extend(f"> ⚠️ {_text(notice)}" for notice in data["notices"])
+    if cluster.resource_id:
+        blocks.append(f"{_label(lang, 'resource-id')}: {_code(cluster.resource_id)}")
+    blocks.extend(f"> ⚠️ {_text(notice)}" for notice in data.notices)
 
-    blocks.append(f"{sub} {_label(lang, 'findings')} ({len(data['findings'])})")
-    if not data["findings"]:
+    blocks.append(f"{sub} {_label(lang, 'findings')} ({len(data.findings)})")
+    if not data.findings:
         blocks.append(_text(text(lang, "ui.no-findings")))
     for severity in SEVERITY_ORDER:
-        group = [item for item in data["findings"] if item["severity"] == severity]
+        group = [item for item in data.findings if item.severity == severity]
         if group:
             label = text(lang, f"ui.severity.{severity}")
             blocks.append(f"{sub}# {label[:1].upper()}{label[1:]} ({len(group)})")
@@ -138,12 +143,12 @@ def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
             (
                 [
                     _code(operation),
-                    f"{_DECISION_MARK[decision['decision']]} "
-                    + text(lang, f"ui.decision.{decision['decision']}"),
-                    ", ".join(decision["clauses"]) or "—",
-                    "; ".join(_text(reason) for reason in decision["reasons"]) or "—",
+                    f"{_DECISION_MARK[decision.decision]} "
+                    + text(lang, f"ui.decision.{decision.decision}"),
+                    ", ".join(decision.clauses) or "—",
+                    "; ".join(_text(reason) for reason in decision.reasons) or "—",
                 ]
-                for operation, decision in data["operations"].items()
+                for operation, decision in data.operations.items()
             ),
         )
     )
@@ -166,24 +171,24 @@ def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
     else:
         blocks.append(_text(text(lang, "ui.no-deadlines")))
 
-    coverage = data["coverage"]
-    missing = [gap for gap in coverage["not_evaluated"] if not gap["partial"]]
-    total = len(coverage["evaluated"]) + len(missing)
-    evaluated = len(coverage["evaluated"])
+    coverage = data.coverage
+    missing = [gap for gap in coverage.not_evaluated if not gap.partial]
+    total = len(coverage.evaluated) + len(missing)
+    evaluated = len(coverage.evaluated)
     blocks.append(f"{sub} {text(lang, 'ui.coverage', evaluated=evaluated, total=total)}")
-    if coverage["not_evaluated"]:
+    if coverage.not_evaluated:
         blocks.append(
             "\n".join(
                 "- "
                 + _text(
                     text(
                         lang,
-                        "ui.partially-evaluated" if gap["partial"] else "ui.not-evaluated",
-                        rule=gap["rule"],
-                        needs="; ".join(gap["needs"]),
+                        "ui.partially-evaluated" if gap.partial else "ui.not-evaluated",
+                        rule=gap.rule,
+                        needs="; ".join(gap.needs),
                     )
                 )
-                for gap in coverage["not_evaluated"]
+                for gap in coverage.not_evaluated
             )
         )
     return blocks
@@ -209,27 +214,26 @@ def _fleet_row(lang: Lang, rank: int, assessment: Assessment) -> list[str]:
 
 
 def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
-    data = fleet_data(assessments, lang)
     ordered = sort_by_urgency(assessments)
-    totals = data["totals"]
-    blocks = [f"# {_text(text(lang, 'report.fleet-title', count=totals['clusters']))}"]
-    if data["policy"]:
-        policy = data["policy"]
+    totals = fleet_totals(ordered)
+    blocks = [f"# {_text(text(lang, 'report.fleet-title', count=totals.clusters))}"]
+    if ordered:
+        first = ordered[0]
         blocks.append(
             _text(
                 text(
                     lang,
                     "report.fleet-header",
-                    at=data["evaluated_at"][:10],
-                    policy=f"{policy['name']} {policy['version']}",
-                    as_of=policy["data_as_of"],
+                    at=first.evaluated_at.date().isoformat(),
+                    policy=f"{first.policy.name} {first.policy.version}",
+                    as_of=first.policy.data_as_of.isoformat(),
                 )
             )
         )
     blocks.append(
         f"**{_label(lang, 'totals')}:** "
         + " · ".join(
-            f"{_verdict(lang, verdict)} {count}" for verdict, count in totals["by_verdict"].items()
+            f"{_verdict(lang, verdict)} {count}" for verdict, count in totals.by_verdict.items()
         )
     )
     columns = ("cluster", "kubernetes", "verdict", "nearest-deadline", "what", "findings")
@@ -239,12 +243,12 @@ def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
             (_fleet_row(lang, rank, item) for rank, item in enumerate(ordered, start=1)),
         )
     )
-    if totals["by_clause"]:
+    if totals.by_clause:
         blocks.append(f"## {_label(lang, 'by-clause')}")
         blocks.append(
             _table(
                 [_label(lang, "clause"), _label(lang, "clusters")],
-                ([clause, str(count)] for clause, count in totals["by_clause"].items()),
+                ([clause, str(count)] for clause, count in totals.by_clause.items()),
             )
         )
     for assessment in ordered:
@@ -406,4 +410,44 @@ def render_plan_markdown(plan: Plan, lang: Lang) -> str:
         f"## {_label(lang, 'outcome')}",
         _text(outcome),
     ]
+    return "\n\n".join(blocks) + "\n"
+
+
+# --- the rules page (docs/rules.md) ----------------------------------------------------------
+
+
+def render_rules_page(rules: Sequence[RuleDoc]) -> str:
+    """Every rule with its clauses, what it checks, why, how to fix, the facts it needs and the
+    operations it judges: the repository's docs/rules.md, in English."""
+    blocks = [
+        "# Rules",
+        "<!-- Generated by `make docs` (python -m arcsupport.report.rules_page) from the rule "
+        "registry and the English catalogs: edit those, not this file. -->",
+        "Every rule arcsupport runs, in the order reports list them, with the clauses of the "
+        "support policy it checks. `arcsupport explain RULE` prints one (`--lang ko` in "
+        "Korean), `arcsupport explain --all --output json` prints every rule and clause.",
+        _table(
+            ["Rule", "Title", "Clauses"],
+            (
+                [f"[{_code(rule.id)}](#{rule.id})", _text(rule.title), ", ".join(rule.clauses)]
+                for rule in rules
+            ),
+        ),
+    ]
+    for rule in rules:
+        operations = ", ".join(_code(operation) for operation in rule.operations)
+        details = [
+            ("Clauses", ", ".join(rule.clauses)),
+            ("What it checks", _text(rule.what)),
+            ("Why", _text(rule.why)),
+            ("How to fix", _text(rule.fix)),
+            ("Needs", _text("; ".join(rule.needs))),
+            ("Operations it can warn on or block", operations or "none"),
+            ("Documented in", _code(f"src/arcsupport/i18n/{{en,ko}}/rules/{rule.module}.toml")),
+        ]
+        blocks += [
+            f"## {rule.id}",
+            f"**{_text(rule.title)}**",
+            "\n".join(f"- **{label}:** {value}" for label, value in details),
+        ]
     return "\n\n".join(blocks) + "\n"

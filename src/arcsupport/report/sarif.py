@@ -16,8 +16,8 @@ import msgspec
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.policy.model import Pack
+from arcsupport.report.documents.assessment import assessment_document, sort_by_urgency
 from arcsupport.report.jsonout import dumps
-from arcsupport.report.model import assessment_data, sort_by_urgency
 from arcsupport.rules.outcome import Finding
 from arcsupport.rules.registry import load_rules
 from arcsupport.types import Severity
@@ -205,7 +205,7 @@ def _fingerprint(cluster: str, finding: Finding) -> str:
 
 
 def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
-    data = assessment_data(assessment, lang)
+    data = assessment_document(assessment, lang)
     cluster = assessment.cluster_name
     rule_index = {rule_id: index for index, rule_id in enumerate(load_rules())}
 
@@ -232,7 +232,7 @@ def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
         )
 
     results = []
-    for finding, item in zip(assessment.findings, data["findings"], strict=True):
+    for finding, shown in zip(assessment.findings, data.findings, strict=True):
         locations = [
             Location(
                 logical_locations=[located(object_index[evidence.object])],
@@ -247,15 +247,15 @@ def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
                 rule_index=rule_index[finding.rule],
                 level=_LEVEL[finding.severity],
                 message=SarifMessage(
-                    text(lang, "report.sarif.result", title=item["title"], message=item["message"])
+                    text(lang, "report.sarif.result", title=shown.title, message=shown.message)
                 ),
                 locations=locations,
                 partial_fingerprints={"arcsupportFinding/v1": _fingerprint(cluster, finding)},
                 properties={
                     "severity": finding.severity,
-                    "clauses": item["clauses"],
-                    "deadline": item["deadline"],
-                    "remediation": item["remediation"],
+                    "clauses": shown.clauses,
+                    "deadline": shown.deadline,
+                    "remediation": shown.remediation,
                 },
             )
         )
@@ -288,7 +288,7 @@ def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
     return Run(
         tool=tool,
         # Code-scanning services keep one analysis per category: one per cluster here.
-        automation_details=RunAutomationDetails(f"arcsupport/{cluster}/{data['evaluated_at']}"),
+        automation_details=RunAutomationDetails(f"arcsupport/{cluster}/{data.evaluated_at}"),
         language=lang,
         invocations=[
             Invocation(
@@ -300,12 +300,12 @@ def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
         logical_locations=logical,
         results=results,
         properties={
-            "cluster": data["cluster"],
-            "verdict": data["verdict"],
-            "evaluated_at": data["evaluated_at"],
-            "policy": data["policy"],
-            "deadlines": data["deadlines"],
-            "operations": data["operations"],
+            "cluster": data.cluster,
+            "verdict": data.verdict,
+            "evaluated_at": data.evaluated_at,
+            "policy": data.policy,
+            "deadlines": data.deadlines,
+            "operations": data.operations,
         },
     )
 

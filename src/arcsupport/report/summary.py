@@ -11,6 +11,10 @@ from arcsupport.rules.outcome import Deadline, Finding
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK, Severity
 
 
+def verdict_label(verdict: str, lang: Lang) -> str:
+    return text(lang, f"ui.verdict.{verdict}") or verdict
+
+
 def days_phrase(lang: Lang, day: date, today: date) -> str:
     """ "in 46 days" / "15 days ago", counted from the evaluation date."""
     delta = (day - today).days
@@ -48,6 +52,16 @@ def fail_threshold(fail_on: str) -> int:
 
 def at_or_above(findings: list[Finding], threshold: int) -> list[Finding]:
     return [finding for finding in findings if SEVERITY_RANK[finding.severity] >= threshold]
+
+
+def fails(assessments: list[Assessment], fail_on: str) -> bool:
+    """Whether `--fail-on fail_on` fails: some finding is at or above it."""
+    threshold = fail_threshold(fail_on)
+    return any(
+        SEVERITY_RANK[finding.severity] >= threshold
+        for assessment in assessments
+        for finding in assessment.findings
+    )
 
 
 def skipped_rules(assessment: Assessment) -> dict[str, NotEvaluatedRule]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, text
-from arcsupport.report.model import assessment_data, fleet_totals, sort_by_urgency
+from arcsupport.report.documents.assessment import (
+    FindingDoc,
+    assessment_document,
+    fleet_totals,
+    sort_by_urgency,
+)
 from arcsupport.report.summary import severity_counts
 from arcsupport.types import SEVERITY_ORDER
 
@@ -38,65 +42,65 @@ def _days(lang: Lang, day: str, today: date) -> str:
     )
 
 
-def _finding(lang: Lang, item: dict[str, Any], today: date) -> RenderableType:
+def _finding(lang: Lang, item: FindingDoc, today: date) -> RenderableType:
     head = Text()
-    head.append(f"[{item['rule']}] ", style="bold")
-    head.append(item["title"], style="bold")
-    head.append(f"  ({', '.join(item['clauses'])})", style="dim")
-    body: list[RenderableType] = [Text(item["message"])]
-    if item["deadline"]:
-        when = _days(lang, item["deadline"], today)
-        body.append(Text(f"{text(lang, 'ui.deadline')}: {item['deadline']} ({when})"))
-    for evidence in item["evidence"][:_MAX_EVIDENCE]:
+    head.append(f"[{item.rule}] ", style="bold")
+    head.append(item.title, style="bold")
+    head.append(f"  ({', '.join(item.clauses)})", style="dim")
+    body: list[RenderableType] = [Text(item.message)]
+    if item.deadline:
+        when = _days(lang, item.deadline, today)
+        body.append(Text(f"{text(lang, 'ui.deadline')}: {item.deadline} ({when})"))
+    for evidence in item.evidence[:_MAX_EVIDENCE]:
         body.append(
             Text(
-                f"{text(lang, 'ui.evidence')}: {evidence['object']} {evidence['field']} = "
-                f"{evidence['value']} ({evidence['provenance']}, {evidence['source']})",
+                f"{text(lang, 'ui.evidence')}: {evidence.object} {evidence.field} = "
+                f"{evidence.value} ({evidence.provenance}, {evidence.source})",
                 style="dim",
             )
         )
-    hidden = len(item["evidence"]) - _MAX_EVIDENCE
+    hidden = len(item.evidence) - _MAX_EVIDENCE
     if hidden > 0:
         body.append(Text(text(lang, "ui.more-evidence", count=hidden), style="dim"))
-    if item["remediation"]:
-        body.append(Text(f"{text(lang, 'ui.fix')}: {item['remediation']}", style="green"))
+    if item.remediation:
+        body.append(Text(f"{text(lang, 'ui.fix')}: {item.remediation}", style="green"))
     return Group(head, Padding(Group(*body), (0, 0, 1, 4)))
 
 
 def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType]:
-    data = assessment_data(assessment, lang)
+    data = assessment_document(assessment, lang)
     today = assessment.evaluated_at.date()
     out: list[RenderableType] = []
-    cluster = data["cluster"]
-    version = cluster["kubernetes_version"] or "?"
+    cluster = data.cluster
+    version = cluster.kubernetes_version or "?"
     out.append(
         Text(
             text(
                 lang,
                 "ui.header",
-                cluster=cluster["name"],
+                cluster=cluster.name,
                 version=version,
-                at=data["evaluated_at"][:10],
-                policy=f"{data['policy']['name']} {data['policy']['version']}",
-                as_of=data["policy"]["data_as_of"],
+                at=data.evaluated_at[:10],
+                policy=f"{data.policy.name} {data.policy.version}",
+                as_of=data.policy.data_as_of,
             ),
             style="bold",
         )
     )
     verdict = Text(f"{text(lang, 'ui.verdict-label')}: ")
     verdict.append(
-        text(lang, f"ui.verdict.{data['verdict']}").upper(), style=_VERDICT_STYLE[data["verdict"]]
+        text(lang, f"ui.verdict.{data.verdict}").upper(), style=_VERDICT_STYLE[data.verdict]
     )
     out.append(verdict)
-    for notice in data["notices"]:
+    for notice in data.notices:
         out.append(Text(f"! {notice}", style="bold yellow"))
     out.append(Text(""))
 
-    if not data["findings"]:
+    if not data.findings:
         out.append(Text(text(lang, "ui.no-findings")))
         out.append(Text(""))
     for severity in SEVERITY_ORDER:
-        group = [item for item in data["findings"] if item["severity"] == severity]
+        group = [item for item in data.findings if item.severity == severity]
         if not group:
             continue
         label = text(lang, f"ui.severity.{severity}")
@@ -108,15 +112,15 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     operations.add_column(no_wrap=True)
     operations.add_column(no_wrap=True)
     operations.add_column()
-    for operation, decision in data["operations"].items():
-        why = "; ".join(decision["reasons"])
-        clauses = ", ".join(decision["clauses"])
+    for operation, decision in data.operations.items():
+        why = "; ".join(decision.reasons)
+        clauses = ", ".join(decision.clauses)
         detail = f"{clauses}: {why}" if clauses else why
         operations.add_row(
             f"  {operation}",
             Text(
-                text(lang, f"ui.decision.{decision['decision']}"),
-                style=DECISION_STYLE[decision["decision"]],
+                text(lang, f"ui.decision.{decision.decision}"),
+                style=DECISION_STYLE[decision.decision],
             ),
             detail,
         )
@@ -124,45 +128,36 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     out.append(Text(""))
 
     out.append(Text(text(lang, "ui.deadlines"), style="bold"))
-    if not data["deadlines"]:
+    if not data.deadlines:
         out.append(Text("  " + text(lang, "ui.no-deadlines")))
-    if data["deadlines"]:
+    if data.deadlines:
         dates = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
         dates.add_column(no_wrap=True)
         dates.add_column(no_wrap=True)
         dates.add_column()
-        for deadline in data["deadlines"]:
+        for deadline in data.deadlines:
             dates.add_row(
-                f"  {deadline['date']}",
-                f"({_days(lang, deadline['date'], today)})",
-                f"{deadline['what']} [{', '.join(deadline['clauses'])}]",
+                f"  {deadline.date}",
+                f"({_days(lang, deadline.date, today)})",
+                f"{deadline.what} [{', '.join(deadline.clauses)}]",
             )
         out.append(dates)
     out.append(Text(""))
 
-    coverage = data["coverage"]
-    missing = [gap for gap in coverage["not_evaluated"] if not gap["partial"]]
-    total = len(coverage["evaluated"]) + len(missing)
+    coverage = data.coverage
+    missing = [gap for gap in coverage.not_evaluated if not gap.partial]
+    total = len(coverage.evaluated) + len(missing)
     out.append(
         Text(
-            text(lang, "ui.coverage", evaluated=len(coverage["evaluated"]), total=total),
+            text(lang, "ui.coverage", evaluated=len(coverage.evaluated), total=total),
             style="bold",
         )
     )
-    for gap in coverage["not_evaluated"]:
-        key = "ui.partially-evaluated" if gap["partial"] else "ui.not-evaluated"
-        line = text(lang, key, rule=gap["rule"], needs="; ".join(gap["needs"]))
+    for gap in coverage.not_evaluated:
+        key = "ui.partially-evaluated" if gap.partial else "ui.not-evaluated"
+        line = text(lang, key, rule=gap.rule, needs="; ".join(gap.needs))
         out.append(Padding(Text(line), (0, 0, 0, 2)))
     return out
-
-
-def print_renderables(console: Console, renderables: list[RenderableType]) -> None:
-    """Print, dropping the padding Rich leaves at line ends (it shows up in diffs and pipes)."""
-    with console.capture() as captured:
-        for renderable in renderables:
-            console.print(renderable)
-    lines = [line.rstrip() for line in captured.get().splitlines()]
-    console.file.write("\n".join(lines) + "\n")
 
 
 def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> list[RenderableType]:
@@ -210,11 +205,11 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
     totals = fleet_totals(ordered)
     verdicts = ", ".join(
         f"{text(lang, f'ui.verdict.{verdict}')} {count}"
-        for verdict, count in totals["by_verdict"].items()
+        for verdict, count in totals.by_verdict.items()
     )
     out.append(Text(text(lang, "ui.fleet.by-verdict", verdicts=verdicts), style="bold"))
-    if totals["by_clause"]:
-        clauses = ", ".join(f"{clause} {count}" for clause, count in totals["by_clause"].items())
+    if totals.by_clause:
+        clauses = ", ".join(f"{clause} {count}" for clause, count in totals.by_clause.items())
         out.append(Text(text(lang, "ui.fleet.by-clause", clauses=clauses)))
     if skipped:
         out.append(Text(text(lang, "ui.fleet.skipped", count=skipped), style="dim"))

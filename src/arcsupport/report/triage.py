@@ -1,19 +1,16 @@
-"""The triage decision as JSON (`arcsupport.triage/v1`) and as a table."""
+"""The triage decision as a table (the document is report/documents/triage.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.triage import TriageDecision
-from arcsupport.i18n import Lang, render, text
-from arcsupport.report.model import assessment_data, verdict_label
-from arcsupport.report.plan import plan_data, render_plan_table
-
-SCHEMA = "arcsupport.triage/v1"
+from arcsupport.i18n import Lang, text
+from arcsupport.report.documents.triage import triage_document
+from arcsupport.report.plan import render_plan_table
+from arcsupport.report.summary import verdict_label
 
 _DECISION_STYLE = {
     "in-scope": "bold green",
@@ -23,30 +20,8 @@ _DECISION_STYLE = {
 }
 
 
-def triage_data(result: TriageDecision, lang: Lang) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "schema": SCHEMA,
-        "decision": result.decision,
-        "clauses": list(result.clauses),
-        "reasons": [render(lang, reason) for reason in result.reasons],
-        "rule": result.rule,
-        "business_hours_only": result.business_hours_only,
-        "requires_access_grant": result.requires_access_grant,
-        "known_issues": [
-            {"id": issue.id, "title": issue.title, "workaround": issue.workaround}
-            for issue in result.known_issues
-        ],
-        "assessment": (
-            assessment_data(result.assessment, lang) if result.assessment is not None else None
-        ),
-    }
-    if result.decision == "upgrade-first":
-        data["plan"] = plan_data(result.plan, lang) if result.plan is not None else None
-    return data
-
-
 def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableType]:
-    data = triage_data(result, lang)
+    data = triage_document(result, lang)
     decision = Text(text(lang, f"triage.decision.{result.decision}").upper())
     decision.stylize(_DECISION_STYLE[result.decision])
     rule = (
@@ -66,7 +41,7 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
     reasons = Table.grid(padding=(0, 1))
     reasons.add_column(no_wrap=True)
     reasons.add_column()
-    for reason in data["reasons"]:
+    for reason in data.reasons:
         reasons.add_row("  -", reason)
     out.append(reasons)
 
@@ -80,16 +55,14 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
             f"{yes_no(result.requires_access_grant)}"
         )
     )
-    if data["known_issues"]:
+    if data.known_issues:
         out.append(Text(f"{text(lang, 'triage.table.known-issues')}:", style="bold"))
         issues = Table.grid(padding=(0, 1))
         issues.add_column(no_wrap=True)
         issues.add_column()
-        for issue in data["known_issues"]:
+        for issue in data.known_issues:
             workaround = text(lang, "triage.table.workaround")
-            issues.add_row(
-                f"  {issue['id']}", f"{issue['title']} ({workaround}: {issue['workaround']})"
-            )
+            issues.add_row(f"  {issue.id}", f"{issue.title} ({workaround}: {issue.workaround})")
         out.append(issues)
     if result.assessment is not None:
         out.append(

@@ -1,44 +1,36 @@
-"""The `versions` listing: the calendar's view of every minor on a date."""
+"""The version calendar as a table (the document is report/documents/versions.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
 
-from arcsupport.lifecycle.calendar import VersionCalendar
-from arcsupport.policy.model import Pack
-from arcsupport.timeutil import iso_time
-
-SCHEMA = "arcsupport.versions/v1"
+from arcsupport.i18n import Lang, text
+from arcsupport.report.documents.versions import VersionsDoc
 
 
-def versions_data(pack: Pack, at: datetime) -> dict[str, Any]:
-    calendar = VersionCalendar(pack)
-    today = at.date()
-    newest = calendar.newest_release(today)
-    rows = []
-    for status in reversed(calendar.all_minors(today)):
-        rows.append(
-            {
-                "minor": status.minor,
-                "status": status.status,
-                "end_of_support": status.end_of_support.isoformat()
-                if status.end_of_support
-                else None,
-                "days_left": status.days_left(today),
-                "basis": status.basis,
-                "first_azure_local": status.first_release,
-                "patches": list(status.patches),
-            }
+def render_versions(data: VersionsDoc, lang: Lang) -> list[RenderableType]:
+    title = Text(
+        text(
+            lang,
+            "ui.versions.title",
+            at=data.evaluated_at[:10],
+            policy=f"{data.policy.name} {data.policy.version}",
+            as_of=data.policy.data_as_of,
+        ),
+        style="bold",
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("minor", "status", "end", "days", "basis", "patches"):
+        table.add_column(text(lang, f"ui.versions.column.{column}"))
+    for row in data.versions:
+        table.add_row(
+            row.minor,
+            text(lang, f"ui.versions.status.{row.status}"),
+            row.end_of_support or "-",
+            "-" if row.days_left is None else str(row.days_left),
+            text(lang, f"ui.basis.{row.basis}") if row.basis else "-",
+            ", ".join(row.patches) or "-",
         )
-    return {
-        "schema": SCHEMA,
-        "evaluated_at": iso_time(at),
-        "policy": {
-            "name": pack.pack.name,
-            "version": pack.pack.version,
-            "data_as_of": pack.pack.data_as_of.isoformat(),
-        },
-        "newest_azure_local": newest.name if newest else None,
-        "versions": rows,
-    }
+    return [title, table]

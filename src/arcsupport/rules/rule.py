@@ -79,6 +79,12 @@ class Rule(msgspec.Struct, frozen=True, gc=False):
     # check the claim by recording what each rule reads).
     inert_without: tuple[str, ...] = ()
 
+    @property
+    def module(self) -> str:
+        """`versions` for a rule of arcsupport.rules.versions, `advisories` for one of that
+        package: the name of the catalog that documents it (i18n/<lang>/rules/<module>.toml)."""
+        return self.check.__module__.split(".")[2]
+
 
 def rule(
     id: str,

@@ -27,6 +27,7 @@ import arcsupport.sources.live.kubernetes as collector
 import secret_samples
 from arcsupport.engine.assess import Assessment
 from arcsupport.errors import InputError
+from arcsupport.report.progress import TerminalProgress
 from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.inspection import inspect_bundle
 from arcsupport.sources.live.kinds import KINDS
@@ -38,7 +39,6 @@ from arcsupport.sources.live.kubernetes import (
     ClusterOptions,
     collect_cluster,
 )
-from arcsupport.sources.live.progress import TerminalProgress
 from arcsupport.sources.live.writer import BundleWriter
 from arcsupport.sources.read import read_snapshot
 from helpers import run_assess, run_cli

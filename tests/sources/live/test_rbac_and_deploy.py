@@ -19,7 +19,7 @@ import pytest
 import typer.main
 import yaml
 
-from arcsupport.cli.app import app
+from arcsupport.cli.app import registered
 from arcsupport.rules.registry import load_rules
 from arcsupport.sources.live import rbac
 from arcsupport.sources.live.kinds import HELM_SECRETS, KINDS, NON_RESOURCE_URLS
@@ -404,7 +404,7 @@ def test_the_first_run_on_an_empty_volume(tmp_path: Path) -> None:
 
 def parse_with_the_real_cli(argv: list[str]) -> None:
     """The arguments the CronJob passes must be accepted by `arcsupport collect` itself."""
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(registered())
     assert isinstance(group, typer.core.TyperGroup)
     command = group.commands[argv[0]]
     context = command.make_context(argv[0], argv[1:])

@@ -1,16 +1,12 @@
 """How a collector reports what it is doing: per bundle part, the items and pages read so far,
-then how the part ended. Shown as a live display on a terminal; always tallied for the summary
-line a command prints at the end."""
+then how the part ended. `Tally` counts it for the summary line a command prints at the end;
+report/progress.py adds the live display a terminal shows meanwhile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
-
-from rich.console import Console
-from rich.progress import Progress as RichProgress
-from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 
 class Progress(Protocol):
@@ -31,26 +27,14 @@ class PartTally:
     outcome: str = ""
 
 
-class TerminalProgress:
-    """`with TerminalProgress() as progress:` a rich display on stderr when stderr is a
-    terminal, nothing otherwise; `tally` holds the final counts either way."""
+class Tally:
+    """A Progress that counts and shows nothing. Entered for the length of a collection, so
+    that a subclass can show a display for exactly that long."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self._console = console or Console(stderr=True)
-        self._display = RichProgress(
-            SpinnerColumn(finished_text=" "),
-            TextColumn("{task.description:<34}"),
-            TextColumn("{task.fields[detail]:>28}"),
-            TextColumn("{task.fields[outcome]}", style="dim"),
-            TimeElapsedColumn(),
-            console=self._console,
-            disable=not self._console.is_terminal,
-        )
-        self._tasks: dict[str, TaskID] = {}
+    def __init__(self) -> None:
         self.tally: dict[str, PartTally] = {}
 
-    def __enter__(self) -> TerminalProgress:
-        self._display.start()
+    def __enter__(self) -> Tally:
         return self
 
     def __exit__(
@@ -59,31 +43,18 @@ class TerminalProgress:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._display.stop()
-
-    def _task(self, part: str) -> TaskID:
-        task = self._tasks.get(part)
-        if task is None:
-            task = self._display.add_task(part, total=None, detail="", outcome="")
-            self._tasks[part] = task
-            self.tally[part] = PartTally()
-        return task
+        return None
 
     def update(self, part: str, *, items: int, pages: int, total: int | None = None) -> None:
-        task = self._task(part)
-        tally = self.tally[part]
+        tally = self.tally.setdefault(part, PartTally())
         tally.items, tally.pages = items, pages
-        detail = f"{items:,} items, {pages:,} page" + ("" if pages == 1 else "s")
-        self._display.update(task, completed=items, total=total, detail=detail)
 
     def finish(self, part: str, outcome: str) -> None:
-        task = self._task(part)
-        self.tally[part].outcome = outcome
-        done = self.tally[part].items
-        self._display.update(task, completed=done, total=done, outcome=outcome)
-        self._display.stop_task(task)
+        self.tally.setdefault(part, PartTally()).outcome = outcome
 
     def say(self, message: str) -> None:
-        """A line above the display, for collectors that report steps rather than counts."""
-        if self._console.is_terminal:
-            self._display.console.print(message, style="dim", highlight=False)
+        """A step, from collectors that report steps rather than counts."""
+
+    @property
+    def objects(self) -> int:
+        return sum(part.items for part in self.tally.values())

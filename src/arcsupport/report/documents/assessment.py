@@ -1,0 +1,258 @@
+"""One cluster's assessment (`arcsupport.assessment/v1`) and many clusters' (`arcsupport.fleet/v1`)
+in the reader's language: the documents `--output json` prints and that the table, Markdown,
+HTML and SARIF views read."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from arcsupport.engine.assess import Assessment
+from arcsupport.i18n import Lang, render
+from arcsupport.report.documents.base import (
+    ClauseId,
+    Document,
+    IsoDate,
+    NonEmpty,
+    PolicyDoc,
+    Timestamp,
+    policy_doc,
+)
+from arcsupport.rules.outcome import Deadline, Finding
+from arcsupport.snapshot.model import Provenance
+from arcsupport.timeutil import iso_time
+from arcsupport.types import OPERATIONS, VERDICTS, Decision, Operation, Severity, Verdict
+
+SCHEMA: Final = "arcsupport.assessment/v1"
+FLEET_SCHEMA: Final = "arcsupport.fleet/v1"
+
+Clauses = tuple[ClauseId, ...]
+CitedClauses = Annotated[Clauses, msgspec.Meta(min_length=1)]
+
+
+class ClusterDoc(Document, frozen=True):
+    """The cluster judged: its name, its connected cluster's ARM id and its Kubernetes version
+    (null when the bundle does not show them)."""
+
+    name: str
+    resource_id: str | None
+    kubernetes_version: str | None
+
+
+class EvidenceDoc(Document, frozen=True):
+    """What a finding rests on: an object's field and its value, and where it was read."""
+
+    object: str
+    field: str
+    value: str
+    provenance: Provenance
+    source: str
+
+
+class FindingDoc(Document, frozen=True):
+    """What a rule found, with the clauses it breaks, its evidence and how to fix it;
+    `deadline` is the day support ends because of it."""
+
+    rule: str
+    clauses: CitedClauses
+    severity: Severity
+    title: NonEmpty
+    message: NonEmpty
+    evidence: list[EvidenceDoc]
+    remediation: str
+    deadline: IsoDate | None
+
+
+class OperationDoc(Document, frozen=True):
+    """Whether an operation may run on the cluster now, and why not."""
+
+    decision: Decision
+    clauses: Clauses
+    reasons: list[str]
+
+
+class DeadlineDoc(Document, frozen=True):
+    """A date by which something must be done to stay supported."""
+
+    date: IsoDate
+    clauses: CitedClauses
+    what: NonEmpty
+
+
+class GapDoc(Document, frozen=True):
+    """A rule that could not run (or, `partial`, ran without some of the facts it reads)."""
+
+    rule: str
+    needs: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
+    partial: bool
+
+
+class CoverageDoc(Document, frozen=True):
+    """The rules that ran, and those that could not for want of facts: a missing fact is
+    never a pass."""
+
+    evaluated: tuple[str, ...]
+    not_evaluated: list[GapDoc]
+
+
+Operations = Annotated[
+    dict[Operation, OperationDoc],
+    msgspec.Meta(
+        description="Every operation, in this order: " + ", ".join(OPERATIONS),
+        extra_json_schema={"required": list(OPERATIONS)},
+    ),
+]
+
+
+class AssessmentDoc(Document, frozen=True):
+    """One cluster judged against the support policy (arcsupport.assessment/v1)."""
+
+    schema: Literal["arcsupport.assessment/v1"]
+    cluster: ClusterDoc
+    source: str
+    evaluated_at: Timestamp
+    lang: Lang
+    policy: PolicyDoc
+    verdict: Verdict
+    notices: list[str]
+    findings: list[FindingDoc]
+    operations: Operations
+    deadlines: list[DeadlineDoc]
+    coverage: CoverageDoc
+
+
+def finding_doc(finding: Finding, lang: Lang) -> FindingDoc:
+    return FindingDoc(
+        rule=finding.rule,
+        clauses=finding.clauses,
+        severity=finding.severity,
+        title=render(lang, finding.message, "title"),
+        message=render(lang, finding.message, "message"),
+        evidence=[
+            EvidenceDoc(
+                object=item.object,
+                field=item.field,
+                value=item.value,
+                provenance=item.provenance,
+                source=item.source,
+            )
+            for item in finding.evidence
+        ],
+        remediation=render(lang, finding.message, "fix"),
+        deadline=finding.deadline.isoformat() if finding.deadline else None,
+    )
+
+
+def deadline_doc(deadline: Deadline, lang: Lang) -> DeadlineDoc:
+    return DeadlineDoc(
+        date=deadline.date.isoformat(), clauses=deadline.clauses, what=render(lang, deadline.what)
+    )
+
+
+def assessment_document(assessment: Assessment, lang: Lang) -> AssessmentDoc:
+    return AssessmentDoc(
+        schema=SCHEMA,
+        cluster=ClusterDoc(
+            name=assessment.cluster_name,
+            resource_id=assessment.resource_id or None,
+            kubernetes_version=assessment.kubernetes_version,
+        ),
+        source=assessment.source,
+        evaluated_at=iso_time(assessment.evaluated_at),
+        lang=lang,
+        policy=policy_doc(assessment.policy),
+        verdict=assessment.verdict,
+        notices=[render(lang, notice) for notice in assessment.notices],
+        findings=[finding_doc(finding, lang) for finding in assessment.findings],
+        operations={
+            operation: OperationDoc(
+                decision=decision.decision,
+                clauses=decision.clauses,
+                reasons=[render(lang, reason) for reason in decision.reasons],
+            )
+            for operation, decision in assessment.operations.items()
+        },
+        deadlines=[deadline_doc(deadline, lang) for deadline in assessment.deadlines],
+        coverage=CoverageDoc(
+            evaluated=assessment.coverage.evaluated,
+            not_evaluated=[
+                GapDoc(rule=gap.rule, needs=gap.needs, partial=gap.partial)
+                for gap in assessment.coverage.not_evaluated
+            ],
+        ),
+    )
+
+
+_VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
+
+
+def urgency_key(assessment: Assessment) -> tuple[int, date, str]:
+    """Most urgent first: the verdict, then the nearest deadline, then the name."""
+    nearest = assessment.deadlines[0].date if assessment.deadlines else date.max
+    return (_VERDICT_URGENCY[assessment.verdict], nearest, assessment.cluster_name)
+
+
+def sort_by_urgency(assessments: list[Assessment]) -> list[Assessment]:
+    return sorted(assessments, key=urgency_key)
+
+
+class FleetTotalsDoc(Document, frozen=True):
+    """Clusters by verdict and by the clauses their findings cite."""
+
+    clusters: int
+    by_verdict: Annotated[
+        dict[Verdict, int], msgspec.Meta(extra_json_schema={"required": list(VERDICTS)})
+    ]
+    by_clause: Annotated[
+        dict[ClauseId, int],
+        msgspec.Meta(description="How many clusters cite each clause, most cited first"),
+    ]
+    skipped: Annotated[
+        int, msgspec.Meta(ge=0, description="Arc-connected clusters left out: not AKS Arc")
+    ]
+
+
+class FleetDoc(Document, frozen=True):
+    """Many clusters, most urgent first, with totals (arcsupport.fleet/v1); the time and the
+    policy are null only when no cluster was assessed."""
+
+    schema: Literal["arcsupport.fleet/v1"]
+    evaluated_at: Timestamp | None
+    lang: Lang
+    policy: PolicyDoc | None
+    totals: FleetTotalsDoc
+    clusters: list[AssessmentDoc]
+
+
+def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> FleetTotalsDoc:
+    """Clusters by verdict, and how many clusters cite each clause (most cited first)."""
+    by_verdict: dict[Verdict, int] = {"unsupported": 0, "at-risk": 0, "supported": 0}
+    by_clause: dict[str, int] = {}
+    for assessment in ordered:
+        by_verdict[assessment.verdict] += 1
+        cited = {clause for finding in assessment.findings for clause in finding.clauses}
+        for clause in cited:
+            by_clause[clause] = by_clause.get(clause, 0) + 1
+    return FleetTotalsDoc(
+        clusters=len(ordered),
+        by_verdict=by_verdict,
+        by_clause=dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
+        skipped=skipped,
+    )
+
+
+def fleet_document(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> FleetDoc:
+    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
+    how many Arc-connected clusters were left out because they are not AKS Arc."""
+    ordered = sort_by_urgency(assessments)
+    first = ordered[0] if ordered else None
+    return FleetDoc(
+        schema=FLEET_SCHEMA,
+        evaluated_at=iso_time(first.evaluated_at) if first else None,
+        lang=lang,
+        policy=policy_doc(first.policy) if first else None,
+        totals=fleet_totals(ordered, skipped),
+        clusters=[assessment_document(assessment, lang) for assessment in ordered],
+    )

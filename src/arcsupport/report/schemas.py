@@ -1,0 +1,100 @@
+"""The JSON Schemas of every document arcsupport prints, generated from the Structs of
+report/documents/ and shipped in arcsupport/schema/ (`arcsupport.schema.load_schema`).
+
+    python -m arcsupport.report.schemas [FOLDER]    (`make schemas`)
+
+writes them all (default: the package's schema folder); a test holds the shipped files to
+what this generates, so a document cannot change without its schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+from arcsupport.report.documents.access import (
+    AccessCheckDoc,
+    AccessGrantDoc,
+    AccessGrantsDoc,
+    AuditDoc,
+    AuditVerifyDoc,
+)
+from arcsupport.report.documents.advisories import AdvisoriesDoc
+from arcsupport.report.documents.assessment import AssessmentDoc, FleetDoc
+from arcsupport.report.documents.explain import ExplainDoc
+from arcsupport.report.documents.gate import GateDoc
+from arcsupport.report.documents.inspection import InspectionDoc
+from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc, KnownIssuesDoc
+from arcsupport.report.documents.plan import PlanDoc
+from arcsupport.report.documents.triage import PLAN_WITH_UPGRADE_FIRST, TriageDoc
+from arcsupport.report.documents.versions import VersionsDoc
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+# `arcsupport.<name>/v1` -> the shapes its documents take (known-issues: the list of records,
+# or the records matched to a cluster).
+SCHEMAS: dict[str, tuple[Any, ...]] = {
+    "assessment": (AssessmentDoc,),
+    "fleet": (FleetDoc,),
+    "versions": (VersionsDoc,),
+    "gate": (GateDoc,),
+    "plan": (PlanDoc,),
+    "triage": (Annotated[TriageDoc, PLAN_WITH_UPGRADE_FIRST],),
+    "advisories": (AdvisoriesDoc,),
+    "known-issues": (KnownIssuesDoc, KnownIssueMatchesDoc),
+    "bundle-inspection": (InspectionDoc,),
+    "access-grant": (AccessGrantDoc,),
+    "access-grants": (AccessGrantsDoc,),
+    "access-check": (AccessCheckDoc,),
+    "audit": (AuditDoc,),
+    "audit-verify": (AuditVerifyDoc,),
+    "explain": (ExplainDoc,),
+}
+
+
+def _constants(node: Any) -> Any:
+    """A one-value enum (the `schema` field's Literal) said as what it is: a const."""
+    if isinstance(node, dict):
+        if list(node) == ["enum"] and len(node["enum"]) == 1:
+            return {"const": node["enum"][0]}
+        return {key: _constants(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_constants(item) for item in node]
+    return node
+
+
+def generate(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of `arcsupport.<name>/v1`."""
+    roots, definitions = msgspec.json.schema_components(
+        SCHEMAS[name], ref_template="#/$defs/{name}"
+    )
+    schema: dict[str, Any] = {
+        "$schema": DRAFT,
+        "$id": f"https://arcsupport.invalid/schema/{name}/v1",
+        "title": f"arcsupport.{name}/v1",
+    }
+    if len(roots) == 1:
+        schema.update(roots[0])
+    else:
+        schema["oneOf"] = list(roots)
+    schema["$defs"] = definitions
+    constant: dict[str, Any] = _constants(schema)
+    return constant
+
+
+def render(name: str) -> str:
+    return json.dumps(generate(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    folder = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "schema"
+    for name in SCHEMAS:
+        (folder / f"{name}.schema.json").write_text(render(name), encoding="utf-8")
+    print(f"wrote {len(SCHEMAS)} schemas to {folder}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
