@@ -94,6 +94,19 @@ def with_components(*components: ManagedComponent) -> Pack:
     return msgspec.structs.replace(pack, managed=managed)
 
 
+@cache
+def confirmed_pack() -> Pack:
+    """The shipped pack as if every managed value had been confirmed on a real AKS Arc cluster
+    (an overlay with `confirmed: true` and `confirmed_versions`): differences are then proof."""
+    pack = default_pack()
+    managed = msgspec.structs.replace(
+        pack.managed,
+        components=[msgspec.structs.replace(c, confirmed=True) for c in pack.managed.components],
+        confirmed_versions=list(pack.managed.versions),
+    )
+    return msgspec.structs.replace(pack, managed=managed)
+
+
 def _managed_field(manager: str, fields: dict[str, Any], **extra: str) -> dict[str, Any]:
     return {
         "manager": manager,
@@ -153,9 +166,11 @@ def test_what_was_not_collected_is_not_called_missing() -> None:
 
 
 @pytest.mark.parametrize("manager", ["kubectl-scale", "argocd-controller"])
-def test_coredns_scaled_is_unsupported_whichever_tool_did_it(manager: str) -> None:
+def test_coredns_scaled_against_a_confirmed_pack_is_unsupported_whichever_tool_did_it(
+    manager: str,
+) -> None:
     """`kubectl scale` writes the scale subresource as manager kubectl-scale; a GitOps
-    controller scaling it is just as much a change."""
+    controller scaling it is just as much a change once the pack's count is confirmed."""
     parts = kube_system()
     coredns = named(parts["deployments"], "coredns")
     coredns["spec"]["replicas"] = 5
@@ -163,7 +178,7 @@ def test_coredns_scaled_is_unsupported_whichever_tool_did_it(manager: str) -> No
         _managed_field(manager, {"f:spec": {"f:replicas": {}}}, subresource="scale")
     ]
     parts["deployments"] = typed_workloads(parts["deployments"])
-    finding = only(run(parts))
+    finding = only(run(parts, confirmed_pack()))
     assert (finding.severity, finding.message.key) == (
         "unsupported",
         "managed-components.replicas",
@@ -179,6 +194,30 @@ def test_coredns_scaled_is_unsupported_whichever_tool_did_it(manager: str) -> No
         assert fields == ["spec.replicas", "metadata.managedFields[manager=kubectl-scale]"]
     else:
         assert fields == ["spec.replicas"]
+
+
+@pytest.mark.parametrize(
+    ("manager", "expected"),
+    [
+        ("kubectl-scale", ("unsupported", "managed-components.replicas")),
+        ("argocd-controller", ("warning", "managed-components.replicas-reference")),
+    ],
+)
+def test_against_the_shipped_unconfirmed_reference_only_a_persons_edit_is_proof(
+    manager: str, expected: tuple[str, str]
+) -> None:
+    """The shipped pack's counts and images come from example clusters, not from a confirmed
+    AKS Arc release: a difference alone is a warning that says so; a person's edit in the
+    managedFields (kubectl scale) makes it a change whatever the reference is worth."""
+    parts = kube_system()
+    coredns = named(parts["deployments"], "coredns")
+    coredns["spec"]["replicas"] = 5
+    coredns["metadata"]["managedFields"] = [
+        _managed_field(manager, {"f:spec": {"f:replicas": {}}}, subresource="scale")
+    ]
+    parts["deployments"] = typed_workloads(parts["deployments"])
+    finding = only(run(parts))
+    assert (finding.severity, finding.message.key) == expected
 
 
 def test_absent_replicas_count_as_one() -> None:
@@ -232,7 +271,7 @@ def test_a_container_added_to_the_spec_is_unsupported() -> None:
     spec["containers"].append(
         {"name": "tcpdump", "image": "mcr.microsoft.com/azurelinux/base/core:3.0"}
     )
-    finding = only(run(parts))
+    finding = only(run(parts, confirmed_pack()))
     assert finding.message.key == "managed-components.containers-added"
     assert finding.message.args == {
         "object": "kube-system/DaemonSet/kube-proxy",
@@ -244,7 +283,7 @@ def test_a_container_removed_from_the_spec_is_unsupported() -> None:
     parts = kube_system()
     spec = named(parts["deployments"], "csi-akshcicsi-controller")["spec"]["template"]["spec"]
     spec["containers"] = [c for c in spec["containers"] if c["name"] != "csi-attacher"]
-    finding = only(run(parts))
+    finding = only(run(parts, confirmed_pack()))
     assert finding.message.key == "managed-components.containers-removed"
     assert finding.message.args == {
         "object": "kube-system/Deployment/csi-akshcicsi-controller",
@@ -257,7 +296,7 @@ def test_an_image_swapped_for_another_mcr_image_is_unsupported() -> None:
     parts = kube_system()
     spec = named(parts["deployments"], "coredns")["spec"]["template"]["spec"]
     spec["containers"][0]["image"] = f"{MCR}/coredns:v1.11.1"
-    finding = only(run(parts))
+    finding = only(run(parts, confirmed_pack()))
     assert (finding.severity, finding.message.key) == (
         "unsupported",
         "managed-components.image-changed",
@@ -274,10 +313,35 @@ def test_a_static_pod_on_another_patch_is_a_changed_image() -> None:
     parts = kube_system()
     apiserver = starting(parts["pods"], "kube-apiserver-")[0]
     apiserver["spec"]["containers"][0]["image"] = f"{MCR}/kube-apiserver:v1.31.4"
-    finding = only(run(parts))
+    finding = only(run(parts, confirmed_pack()))
     assert finding.message.key == "managed-components.image-changed"
     assert finding.message.args["expected"] == f"{MCR}/kube-apiserver:v1.31.5"
     assert finding.evidence[0].source == "kubernetes/pods.json"
+
+
+def test_against_the_shipped_reference_a_changed_image_or_container_is_a_warning() -> None:
+    parts = kube_system()
+    spec = named(parts["deployments"], "coredns")["spec"]["template"]["spec"]
+    spec["containers"][0]["image"] = f"{MCR}/coredns:v1.11.1"
+    proxy = named(parts["daemonsets"], "kube-proxy")["spec"]["template"]["spec"]
+    proxy["containers"].append({"name": "tcpdump", "image": f"{MCR}/tcpdump:1"})
+    produced = findings(run(parts))
+    assert {(f.severity, f.message.key) for f in produced} == {
+        ("warning", "managed-components.image-changed-reference"),
+        ("warning", "managed-components.containers-added-reference"),
+    }
+
+
+def test_a_container_only_the_reference_lacks_is_a_warning_when_the_spec_is_not_known() -> None:
+    """Without the Deployments the pods are compared with the pack's reference alone."""
+    parts = kube_system()
+    del parts["deployments"]
+    for item in starting(parts["pods"], "coredns-"):
+        item["spec"]["containers"].append({"name": "agent", "image": "docker.io/agent:1"})
+    keys = {(f.severity, f.message.key) for f in findings(run(parts))}
+    assert ("warning", "managed-components.injected-reference") in keys
+    keys = {(f.severity, f.message.key) for f in findings(run(parts, confirmed_pack()))}
+    assert ("unsupported", "managed-components.injected") in keys
 
 
 def test_an_image_from_another_registry_is_unsupported() -> None:
@@ -507,11 +571,23 @@ def test_every_finding_renders(lang: str) -> None:
     telemetry = named(parts["deployments"], "akshci-telemetry")
     telemetry["metadata"]["managedFields"] = [_managed_field("kubectl-patch", {"f:spec": {}})]
     parts["deployments"] = typed_workloads(parts["deployments"])
-    pack = with_components(ManagedComponent(kind="DaemonSet", name="kube-proxy", args=["--v=9"]))
-    produced = findings(run(parts, pack))
-    keys = {finding.message.key.split(".")[1] for finding in produced}
+    extra = ManagedComponent(kind="DaemonSet", name="kube-proxy", args=["--v=9"])
+    keys: set[str] = set()
+    produced = []
+    for base in (default_pack(), confirmed_pack()):
+        pack = msgspec.structs.replace(
+            base,
+            managed=msgspec.structs.replace(
+                base.managed, components=[*base.managed.components, extra]
+            ),
+        )
+        found = findings(run(parts, pack))
+        produced += found
+        keys |= {finding.message.key.split(".")[1] for finding in found}
     assert keys == {"absent", "image-changed", "containers-added", "containers-removed", "image",
-                    "replicas", "injected", "unrecognised", "hand-edit", "args"}  # fmt: skip
+                    "replicas", "injected", "unrecognised", "hand-edit", "args",
+                    "image-changed-reference", "containers-added-reference",
+                    "containers-removed-reference", "replicas-reference"}  # fmt: skip
     for finding in produced:
         for field in ("title", "message", "fix"):
             rendered = text(lang, finding.message.key, field, **finding.message.args)

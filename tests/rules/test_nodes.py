@@ -6,18 +6,22 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from arcsupport.i18n import text
+from arcsupport.policy.model import Pack
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
     DATA,
+    default_pack,
     findings,
     gaps,
     make_snapshot,
@@ -243,6 +247,18 @@ def test_unreadable_capacity_is_a_gap_not_a_verdict() -> None:
     assert "moc-a" in gap.needs[0]
 
 
+@cache
+def confirmed_images() -> Pack:
+    """The shipped pack as if its node images had been confirmed on real AKS Arc nodes (an
+    overlay with `confirmed: true`): a difference is then proof of a hand change."""
+    pack = default_pack()
+    images = {
+        patch: [msgspec.structs.replace(image, confirmed=True) for image in listed]
+        for patch, listed in pack.node_images.items()
+    }
+    return msgspec.structs.replace(pack, node_images=images)
+
+
 def test_a_hand_patched_kernel_differs_from_the_node_image() -> None:
     """SHR-3 / CUST-1: the pack's node image of 1.31.5 says which kernel the node must run."""
     snap = make_snapshot(
@@ -250,7 +266,7 @@ def test_a_hand_patched_kernel_differs_from_the_node_image() -> None:
         agent_pools=[pool("np1", 3)],
         vm_skus=SKUS,
     )
-    finding = only(run_rule("node-drift", snap, WHEN))
+    finding = only(run_rule("node-drift", snap, WHEN, confirmed_images()))
     assert (finding.severity, finding.message.key) == ("unsupported", "node-drift.image")
     assert finding.clauses == ("SHR-3", "CUST-1", "ACC-1")
     assert finding.message.args == {"count": 1, "nodes": "moc-c"}
@@ -267,7 +283,7 @@ def test_a_one_node_pool_is_judged_against_its_image() -> None:
     snap = make_snapshot(
         nodes=[worker("moc-a", containerd="2.0.5")], agent_pools=[pool("np1", 1)], vm_skus=SKUS
     )
-    finding = only(run_rule("node-drift", snap, WHEN))
+    finding = only(run_rule("node-drift", snap, WHEN, confirmed_images()))
     assert finding.message.key == "node-drift.image"
     assert [(e.field, e.value) for e in finding.evidence] == [
         (
@@ -277,6 +293,28 @@ def test_a_one_node_pool_is_judged_against_its_image() -> None:
     ]
     untouched = make_snapshot(nodes=[worker("moc-a")], agent_pools=[pool("np1", 1)], vm_skus=SKUS)
     assert run_rule("node-drift", untouched, WHEN) == []
+
+
+def test_against_the_shipped_unconfirmed_images_a_difference_is_a_warning() -> None:
+    """The shipped node images come from example clusters: a one-node pool that differs from
+    them draws a warning saying so; in a pool, the comparison with the siblings still proves
+    a hand change."""
+    alone = make_snapshot(
+        nodes=[worker("moc-a", containerd="2.0.5")], agent_pools=[pool("np1", 1)], vm_skus=SKUS
+    )
+    finding = only(run_rule("node-drift", alone, WHEN))
+    assert (finding.severity, finding.message.key) == ("warning", "node-drift.image-reference")
+    assert "containerd://2.0.5" in finding.evidence[0].value
+    pooled = make_snapshot(
+        nodes=[worker("moc-a"), worker("moc-b"), worker("moc-c", kernel="6.6.99-custom")],
+        agent_pools=[pool("np1", 3)],
+        vm_skus=SKUS,
+    )
+    keys = {(f.severity, f.message.key) for f in findings(run_rule("node-drift", pooled, WHEN))}
+    assert keys == {
+        ("warning", "node-drift.image-reference"),
+        ("unsupported", "node-drift.patched"),
+    }
 
 
 def test_a_patch_without_a_known_image_is_compared_with_its_pool_and_said_so() -> None:
@@ -332,7 +370,7 @@ def test_without_pools_the_nodes_are_still_compared_with_their_image() -> None:
     snap = make_snapshot(
         nodes=[worker("moc-a"), worker("moc-b"), worker("moc-c", kernel="5.15.0-custom")]
     )
-    outcomes = run_rule("node-drift", snap, WHEN)
+    outcomes = run_rule("node-drift", snap, WHEN, confirmed_images())
     assert [gap.needs for gap in gaps(outcomes)] == [
         ("the node pools (azure/agent-pools.json or azure/provisioned-cluster.json)",)
     ]

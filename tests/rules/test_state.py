@@ -511,13 +511,31 @@ def test_enabled_subscription_has_no_finding() -> None:
     assert run("subscription", subscription=payload) == []
 
 
-def test_deleted_subscription_is_unsupported() -> None:
-    outcomes = run("subscription", subscription=subscription("Deleted"))
-    finding = only(outcomes, "subscription.deleted")
-    assert finding.severity == "unsupported"
-    assert finding.clauses == ("SUB-2",)
-    assert finding.evidence[0].object == "subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05"
-    assert finding.evidence[0].value == "Deleted"
+def test_a_deleted_subscription_starts_the_60_days_and_cannot_be_restored() -> None:
+    """SUB-1 counts 60 days from a deletion as from a suspension; SUB-2 adds that a deleted
+    subscription cannot be restored, so the warning says only a redeployment keeps support."""
+    within = run(
+        "subscription",
+        subscription=subscription("Deleted"),
+        facts={"subscription_state_since": "2026-01-01"},
+    )
+    deleted = only(within, "subscription.deleted")
+    assert (deleted.severity, deleted.clauses) == ("warning", ("SUB-2",))
+    assert deleted.evidence[0].object == "subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05"
+    assert deleted.evidence[0].value == "Deleted"
+    clock = only(within, "subscription.suspended")
+    assert (clock.severity, clock.clauses) == ("warning", ("SUB-1",))
+    assert [d.date.isoformat() for d in deadlines(within)] == ["2026-03-03"]
+    past = run(
+        "subscription",
+        subscription=subscription("Deleted"),
+        facts={"subscription_state_since": "2025-12-30"},
+    )
+    assert only(past, "subscription.suspended-expired").severity == "unsupported"
+    assert only(past, "subscription.deleted").severity == "warning"
+    unknown = run("subscription", subscription=subscription("Deleted"))
+    assert only(unknown, "subscription.suspended-since-unknown").severity == "warning"
+    assert gaps(unknown)
 
 
 # ARM's documented subscription states (Microsoft.Resources SubscriptionState).
@@ -590,8 +608,8 @@ def test_warned_and_past_due_are_warnings_that_start_no_clock(state: str) -> Non
 
 def test_each_arm_state_gets_its_own_treatment() -> None:
     """The real GetSubscription body with each of ARM's five states, 61 days after the change:
-    only the two states that start the clock (Disabled) or end support (Deleted) make the
-    cluster unsupported."""
+    only the two states that start the clock (Disabled, Deleted) make the cluster
+    unsupported."""
     verdicts = {}
     for state in ARM_STATES:
         snap = make_snapshot(

@@ -139,6 +139,9 @@ class NodeImage(Strict):
     kernel: str  # kernelVersion
     containerd: str  # containerRuntimeVersion without its `containerd://`
     source: str
+    # True only when read from a real AKS Arc node or Microsoft's documentation: a node that
+    # differs from an unconfirmed image draws a warning, not a verdict of unsupported.
+    confirmed: bool = False
 
 
 class Platforms(Strict):
@@ -209,6 +212,10 @@ class ManagedComponent(Strict):
     init_containers: list[ExpectedContainer] = []
     args: list[str] = []  # arguments the pack expects to find unchanged
     source: str = ""
+    # True only when its containers and replicas were read from a real AKS Arc cluster or
+    # Microsoft's documentation; otherwise a difference draws a warning unless a person's edit
+    # shows in managedFields.
+    confirmed: bool = False
 
 
 class ManagedComponents(Strict):
@@ -221,6 +228,9 @@ class ManagedComponents(Strict):
     # Namespaces of the vendor's own agents. The managed namespace (kube-system) is shared
     # with users: there, only the listed components are the vendor's.
     vendor_namespaces: list[str]
+    # The minors whose `versions` were read from a real AKS Arc cluster or Microsoft's
+    # documentation; an image that differs from an unconfirmed value draws a warning.
+    confirmed_versions: list[str] = []
 
     def matching(self, kind: str, name: str) -> list[ManagedComponent]:
         """Every entry for the object: an overlay may pin values in an entry of its own."""

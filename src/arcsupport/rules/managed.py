@@ -35,6 +35,7 @@ class _Release(msgspec.Struct, frozen=True):
 
     values: dict[str, str] | None
     unknown: str = ""  # what is missing, in the words coverage prints
+    confirmed: bool = False  # the values were read from a real cluster or Microsoft's docs
 
 
 @rule(
@@ -116,17 +117,37 @@ def _release(ctx: Context) -> _Release:
             f"the add-on versions AKS Arc ships with Kubernetes {cluster.version.minor_key} "
             "(policy pack: managed.versions)",
         )
-    return _Release({**addons, KUBERNETES_PLACEHOLDER: str(cluster.version)})
+    return _Release(
+        {**addons, KUBERNETES_PLACEHOLDER: str(cluster.version)},
+        confirmed=cluster.version.minor_key in ctx.pack.managed.confirmed_versions,
+    )
 
 
 def _expected(
     components: list[ManagedComponent],
-) -> tuple[list[ExpectedContainer] | None, list[ExpectedContainer] | None]:
-    """The containers and init containers the release ships, None where not pinned; the last
-    entry that pins them wins, so that an overlay's own entry overrides the pack's."""
-    containers = [c.containers for c in components if c.containers]
+) -> tuple[list[ExpectedContainer] | None, list[ExpectedContainer] | None, bool]:
+    """The containers and init containers the release ships, None where not pinned, and
+    whether the entry that pins them is confirmed; the last entry that pins them wins, so that
+    an overlay's own entry overrides the pack's."""
+    pinning = [c for c in components if c.containers]
+    containers = [c.containers for c in pinning]
     init = [c.init_containers for c in components if c.init_containers or c.containers]
-    return (containers[-1] if containers else None), (init[-1] if init else None)
+    confirmed = pinning[-1].confirmed if pinning else False
+    return (containers[-1] if containers else None), (init[-1] if init else None), confirmed
+
+
+def _reference(finding: Finding, confirmed: bool) -> Finding:
+    """A difference from a value no real AKS Arc cluster confirmed is a reference, not proof of
+    a change: a warning that says so (`<key>-reference`), unless the pack's value is confirmed.
+    A person's edit of the same object (managedFields) turns it back into a finding of
+    unsupported (`_with_editors`)."""
+    if confirmed:
+        return finding
+    message = msgspec.structs.replace(finding.message, key=finding.message.key + REFERENCE)
+    return msgspec.structs.replace(finding, severity="warning", message=message)
+
+
+REFERENCE = "-reference"
 
 
 class _Judge:
@@ -146,9 +167,17 @@ class _Judge:
         spec: PodSpec,
         components: list[ManagedComponent],
     ) -> Iterator[Finding]:
-        containers, init = _expected(components)
-        yield from self._containers(part, obj, path, "containers", spec.containers, containers)
-        yield from self._containers(part, obj, path, "initContainers", spec.initContainers, init)
+        containers, init, confirmed = _expected(components)
+        # An image is only as sure as the add-on versions it is written with.
+        images_confirmed = confirmed and self.release.confirmed
+        yield from self._containers(
+            part, obj, path, "containers", spec.containers, containers, confirmed,
+            images_confirmed,
+        )  # fmt: skip
+        yield from self._containers(
+            part, obj, path, "initContainers", spec.initContainers, init, confirmed,
+            images_confirmed,
+        )  # fmt: skip
         yield from self._args(part, obj, path, spec, components)
 
     def _containers(
@@ -159,6 +188,8 @@ class _Judge:
         field_name: str,
         actual: list[Container],
         expected: list[ExpectedContainer] | None,
+        confirmed: bool,
+        images_confirmed: bool,
     ) -> Iterator[Finding]:
         ctx = self.ctx
         wanted = {entry.name: entry for entry in expected or ()}
@@ -166,19 +197,19 @@ class _Judge:
             added = [c for c in actual if c.name not in wanted]
             removed = [name for name in wanted if name not in {c.name for c in actual}]
             if added:
-                yield ctx.finding(
+                yield _reference(ctx.finding(
                     "containers-added", "unsupported", ("MGD-3",),
                     [ctx.facts.evidence(part, obj, f"{path}.{field_name}[{c.name}].image",
                                         c.image) for c in added[:EVIDENCE_CAP]],
                     object=obj, containers=name_list([c.name for c in added]),
-                )  # fmt: skip
+                ), confirmed)  # fmt: skip
             if removed:
-                yield ctx.finding(
+                yield _reference(ctx.finding(
                     "containers-removed", "unsupported", ("MGD-3",),
                     [ctx.facts.evidence(part, obj, f"{path}.{field_name}[{name}]", "<none>")
                      for name in removed[:EVIDENCE_CAP]],
                     object=obj, containers=name_list(removed),
-                )  # fmt: skip
+                ), confirmed)  # fmt: skip
         for container in actual:
             where = f"{path}.{field_name}[{container.name}].image"
             if expected is not None and container.name not in wanted:
@@ -199,11 +230,11 @@ class _Judge:
                 if obj not in self.unjudged_images:
                     self.unjudged_images.append(obj)
             elif container.image != image:
-                yield ctx.finding(
+                yield _reference(ctx.finding(
                     "image-changed", "unsupported", ("MGD-3",),
                     [ctx.facts.evidence(part, obj, where, container.image)],
                     object=obj, container=container.name, image=container.image, expected=image,
-                )  # fmt: skip
+                ), images_confirmed)  # fmt: skip
 
     def _args(
         self, part: str, obj: str, path: str, spec: PodSpec, components: list[ManagedComponent]
@@ -233,17 +264,18 @@ class _Judge:
         workload: Workload,
         components: list[ManagedComponent],
     ) -> Iterator[Finding]:
-        pinned = [c.replicas for c in components if c.replicas is not None]
-        if not pinned or kind != "Deployment":
+        pinning = [c for c in components if c.replicas is not None]
+        if not pinning or kind != "Deployment":
             return
+        expected = pinning[-1].replicas
         # The API server defaults an absent `replicas` of a Deployment to 1.
         actual = 1 if workload.spec.replicas is None else workload.spec.replicas
-        if actual != pinned[-1]:
-            yield self.ctx.finding(
+        if actual != expected:
+            yield _reference(self.ctx.finding(
                 "replicas", "unsupported", ("MGD-3",),
                 [self.ctx.facts.evidence(part, obj, "spec.replicas", actual)],
-                object=obj, replicas=actual, expected=pinned[-1],
-            )  # fmt: skip
+                object=obj, replicas=actual, expected=expected or 0,
+            ), pinning[-1].confirmed)  # fmt: skip
 
 
 def _with_editors(
@@ -259,6 +291,14 @@ def _with_editors(
     editors, evidence = _hand_edits(ctx, part, obj, entries)
     if changes:
         for change in changes:
+            if editors and change.message.key.endswith(REFERENCE):
+                # A person edited the spec: the difference is a change, confirmed or not.
+                key = change.message.key.removesuffix(REFERENCE)
+                change = msgspec.structs.replace(
+                    change,
+                    severity="unsupported",
+                    message=msgspec.structs.replace(change.message, key=key),
+                )
             yield msgspec.structs.replace(change, evidence=(*change.evidence, *evidence))
     elif editors:
         yield ctx.finding(
@@ -312,6 +352,9 @@ def _injected(
     pods of a managed component: the component's spec does not have them, its pods do."""
     managed = ctx.pack.managed
     by_owner: dict[tuple[str, str], tuple[list[Evidence], dict[str, None], set[str]]] = {}
+    # Against the owner's own spec, an extra container is proof of an injection; against the
+    # pack's list alone (the owner was not collected), only as sure as that list.
+    sure: dict[tuple[str, str], bool] = {}
     for pod in pods:
         owner = _owner(pod)
         if owner is None:
@@ -319,9 +362,10 @@ def _injected(
         components = managed.matching(*owner)
         if not components:
             continue
-        containers, init = _expected(components)
+        containers, init, confirmed = _expected(components)
         known: set[str] = {c.name for c in (*(containers or ()), *(init or ()))}
         workload = workloads.get(owner)
+        sure[owner] = workload is not None or confirmed
         if workload is not None:
             template = workload.spec.template.spec
             known |= {c.name for c in (*template.containers, *template.initContainers)}
@@ -344,11 +388,11 @@ def _injected(
                         )
                     )  # fmt: skip
     for (kind, name), (evidence, names, seen) in by_owner.items():
-        yield ctx.finding(
+        yield _reference(ctx.finding(
             "injected", "unsupported", ("MGD-3",), evidence,
             object=f"{managed.namespace}/{kind}/{name}", count=len(seen),
             containers=name_list(list(names)),
-        )  # fmt: skip
+        ), sure[kind, name])  # fmt: skip
 
 
 def _absent(

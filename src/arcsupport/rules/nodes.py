@@ -273,20 +273,22 @@ _CONTAINERD = "containerd://"
 
 def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, set[str]]:
     """Each node against the node images the pack says AKS Arc ships with its Kubernetes
-    patch; returns the names of the nodes this could not judge, which are left to the
-    comparison with their pool."""
+    patch; returns the names of the nodes this could not judge with a confirmed image, which
+    are left to the comparison with their pool."""
     shipped = ctx.pack.node_images
     unjudged: set[str] = set()
     foreign: dict[str, list[str]] = {}  # osImage -> nodes: no OS AKS Arc ships
     unknown: dict[str, list[str]] = {}  # kubelet version -> nodes: no image in the pack
-    changed: list[Node] = []
+    changed: list[Node] = []  # differ from a confirmed node image
+    referenced: list[Node] = []  # differ from an unconfirmed one
     evidence: list[Evidence] = []
     for node in nodes:
         info = node.status.nodeInfo
         name = node.metadata.name
         if ctx.facts.node_os(info.osImage) is None:
+            # Not an image AKS Arc ships: said so in coverage, and compared with nothing (its
+            # AKS Arc siblings would call any such node changed).
             foreign.setdefault(info.osImage or "<none>", []).append(name)
-            unjudged.add(name)
             continue
         kubelet = KubeVersion.try_parse(info.kubeletVersion)
         images = shipped.get(str(kubelet)) if kubelet and kubelet.patch is not None else None
@@ -295,6 +297,11 @@ def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, se
             unknown.setdefault(shown, []).append(name)
             unjudged.add(name)
             continue
+        confirmed = any(image.confirmed for image in images)
+        if not confirmed:
+            # A value no real AKS Arc node confirmed is a reference, not proof: the node is
+            # also left to the comparison with its pool, which is.
+            unjudged.add(name)
         actual = (info.osImage, info.kernelVersion, info.containerRuntimeVersion)
         wanted = [
             (image.os_image, image.kernel, _CONTAINERD + image.containerd) for image in images
@@ -303,7 +310,7 @@ def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, se
             continue
         # The image the node differs least from names what changed.
         closest = max(wanted, key=lambda fields: sum(map(str.__eq__, fields, actual)))
-        changed.append(node)
+        (changed if confirmed else referenced).append(node)
         for field, found, expected in zip(_IMAGE_FIELDS, actual, closest, strict=True):
             if found != expected and len(evidence) < EVIDENCE_CAP:
                 evidence.append(_node_evidence(
@@ -320,9 +327,17 @@ def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, se
                    f"node_images), for {name_list(nodes_without)}: compared only with the rest "
                    "of their pool",))  # fmt: skip
     if changed:
+        mine = [e for e in evidence if e.object in {f"nodes/{n.metadata.name}" for n in changed}]
         yield ctx.finding(
-            "image", "unsupported", ("SHR-3", "CUST-1", "ACC-1"), evidence,
+            "image", "unsupported", ("SHR-3", "CUST-1", "ACC-1"), mine,
             count=len(changed), nodes=name_list([node.metadata.name for node in changed]),
+        )  # fmt: skip
+    if referenced:
+        names = {f"nodes/{node.metadata.name}" for node in referenced}
+        yield ctx.finding(
+            "image-reference", "warning", ("SHR-3", "CUST-1", "ACC-1"),
+            [e for e in evidence if e.object in names],
+            count=len(referenced), nodes=name_list([node.metadata.name for node in referenced]),
         )  # fmt: skip
     return unjudged
 

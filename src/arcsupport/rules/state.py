@@ -391,9 +391,12 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
             "azure/subscription", f"subscriptions/{found.subscriptionId}", "state", state
         )
     ]
-    if state in limits.subscription_deleted_states:
-        yield ctx.finding("deleted", "unsupported", ("SUB-2",), evidence, state=state)
-    elif state in limits.subscription_suspended_states:
+    deleted = state in limits.subscription_deleted_states
+    if deleted:
+        # SUB-1 gives a deleted subscription the same 60 days as a suspended one; SUB-2 adds
+        # that it cannot be restored, so the only way to keep support is to redeploy in time.
+        yield ctx.finding("deleted", "warning", ("SUB-2",), evidence, state=state)
+    if deleted or state in limits.subscription_suspended_states:
         grace = limits.subscription_grace_days
         declared = ctx.snapshot.facts
         # ARM keeps no date for a change of state, so the 60 days can only start from a
