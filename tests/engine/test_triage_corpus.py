@@ -35,6 +35,7 @@ from arcsupport.engine.triage import (
 )
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
+from arcsupport.textanalysis import korean_morphology
 from helpers import DATA, EXAMPLES, at, default_pack
 
 CORPUS = DATA / "triage" / "corpus"
@@ -62,11 +63,13 @@ def decide(entry: dict[str, Any]) -> TriageDecision:
     case = parse_case(fields, entry["id"])
     bundle = entry.get("bundle")
     if bundle is None:
-        return triage(case, default_pack())
+        return triage(case, default_pack(), morphology=korean_morphology(), at=at(DAY))
     context = cluster(bundle)
     return triage(
         case,
         default_pack(),
+        morphology=korean_morphology(),
+        at=at(DAY),
         assessment=context.assessment,
         plan=context.plan,
         known_issues=context.known_issues,
@@ -74,6 +77,8 @@ def decide(entry: dict[str, Any]) -> TriageDecision:
 
 
 def cited(result: TriageDecision) -> set[str]:
+    if result.decision == "needs-review":
+        return {clause for candidate in result.candidates for clause in candidate.clauses}
     return set(result.clauses)
 
 

@@ -28,6 +28,7 @@ from arcsupport.report.triage import render_triage_table, triage_data
 from arcsupport.safeyaml import load_yaml
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
+from arcsupport.textanalysis import korean_morphology
 
 # A case file is a ticket; anything larger is the wrong file.
 MAX_CASE_BYTES = 256 * 1024
@@ -85,6 +86,14 @@ def triage_command(
             show_default=False,
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show the scoring: every scope rule the case touched, its score, the words "
+            "for and against it and how each was read (negated, hedged, planned...).",
+        ),
+    ] = False,
     at: AtOption = None,
     policy: PolicyOption = None,
     output: OutputOption = Output.table,
@@ -92,9 +101,10 @@ def triage_command(
 ) -> None:
     """Triage a support case against the policy's scope rules (COV-*, PRV-3, SHR-2, SVP-2).
 
-    The answer is in-scope, best-effort, out-of-scope or upgrade-first, with the clauses, the
-    reasons, the scope rule that fired (none: a human has to look), whether only business hours
-    apply (preview features) and whether support needs an access grant to proceed.
+    The answer is in-scope, best-effort, out-of-scope, upgrade-first or needs-review (with the
+    candidate clauses and the questions to ask the customer), with its confidence, the clauses
+    and the words that decided them, the reasons, whether only business hours apply (preview
+    features) and whether support needs an access grant to proceed.
 
     Exit codes: 0 decided, 2 bad input.
     """
@@ -109,22 +119,26 @@ def triage_command(
     )
     moment = at_moment(at)
     pack = load_pack(policy)
+    # Built here, not in the engine: the analyser reads its model files when first used.
+    morphology = korean_morphology()
     if bundle is None:
-        result = triage(case, pack)
+        result = triage(case, pack, morphology=morphology, at=moment)
     else:
         context = cluster_for_triage(read_snapshot(bundle), pack, moment, builtin_known_issues())
         result = triage(
             case,
             pack,
+            morphology=morphology,
+            at=moment,
             assessment=context.assessment,
             plan=context.plan,
             known_issues=context.known_issues,
         )
     lang_code = language(lang)
     if output is Output.json:
-        emit(dumps(triage_data(result, lang_code)), None)
+        emit(dumps(triage_data(result, lang_code, explain=explain)), None)
     else:
-        emit(render_triage_table(result, lang_code), None)
+        emit(render_triage_table(result, lang_code, explain=explain), None)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from arcsupport.engine.triage import TriageDecision
+from arcsupport.engine.triage import RuleScore, TriageDecision, Word
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.model import assessment_data, verdict_label
 from arcsupport.report.plan import plan_data, render_plan_table
@@ -20,10 +20,11 @@ _DECISION_STYLE = {
     "best-effort": "bold yellow",
     "out-of-scope": "bold red",
     "upgrade-first": "bold magenta",
+    "needs-review": "bold cyan",
 }
 
 
-def triage_data(result: TriageDecision, lang: Lang) -> dict[str, Any]:
+def triage_data(result: TriageDecision, lang: Lang, *, explain: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "schema": SCHEMA,
         "decision": result.decision,
@@ -40,12 +41,86 @@ def triage_data(result: TriageDecision, lang: Lang) -> dict[str, Any]:
             assessment_data(result.assessment, lang) if result.assessment is not None else None
         ),
     }
+    data["confidence"] = result.confidence
+    data["evidence"] = [
+        {"clauses": list(item.clauses), "source": item.source, "words": list(item.words)}
+        for item in result.evidence
+    ]
+    data["candidates"] = [
+        {
+            "rule": candidate.rule,
+            "decision": candidate.decision,
+            "clauses": list(candidate.clauses),
+            "score": candidate.score,
+        }
+        for candidate in result.candidates
+    ]
+    data["questions"] = [render(lang, question) for question in result.questions]
     if result.decision == "upgrade-first":
         data["plan"] = plan_data(result.plan, lang) if result.plan is not None else None
+    if explain:
+        data["scoring"] = [_score_data(score) for score in result.scoring]
     return data
 
 
-def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableType]:
+def _word_data(word: Word) -> dict[str, Any]:
+    return {"text": word.text, "how": word.how, "cue": word.cue, "focused": word.focused}
+
+
+def _score_data(score: RuleScore) -> dict[str, Any]:
+    return {
+        "rule": score.rule,
+        "kind": score.kind,
+        "decision": score.decision,
+        "clauses": list(score.clauses),
+        "priority": score.priority,
+        "score": score.score,
+        "focused": score.focused,
+        "status": score.status,
+        "for": [_word_data(word) for word in score.words_for],
+        "against": [_word_data(word) for word in score.words_against],
+        "unsure": [_word_data(word) for word in score.words_unsure],
+    }
+
+
+def _word_text(word: Word, lang: Lang) -> str:
+    how = text(lang, f"triage.how.{word.how}")
+    cue = f": {word.cue}" if word.cue else ""
+    focus = "*" if word.focused else ""
+    return f"{word.text}{focus} ({how}{cue})"
+
+
+def _scoring_table(result: TriageDecision, lang: Lang) -> list[RenderableType]:
+    out: list[RenderableType] = [
+        Text(f"{text(lang, 'triage.table.scoring')}:", style="bold"),
+        Text(f"  {text(lang, 'triage.table.score-header')}", style="dim"),
+    ]
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for score in result.scoring:
+        status = text(lang, f"triage.status.{score.status}")
+        focus = text(lang, "triage.table.yes" if score.focused else "triage.table.no")
+        grid.add_row(
+            "  -",
+            f"{score.rule} | {score.decision} {', '.join(score.clauses)} | {score.priority}"
+            f" | {score.score:g} | {focus} | {status}",
+        )
+        for label, words in (
+            ("for", score.words_for),
+            ("against", score.words_against),
+            ("unsure", score.words_unsure),
+        ):
+            if words:
+                listed = "; ".join(_word_text(word, lang) for word in words)
+                grid.add_row("", f"{text(lang, f'triage.table.{label}')}: {listed}")
+    out.append(grid)
+    return out
+
+
+def render_triage_table(
+    result: TriageDecision, lang: Lang, *, explain: bool = False
+) -> list[RenderableType]:
     data = triage_data(result, lang)
     decision = Text(text(lang, f"triage.decision.{result.decision}").upper())
     decision.stylize(_DECISION_STYLE[result.decision])
@@ -54,13 +129,27 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
         if result.rule
         else text(lang, "triage.table.no-rule")
     )
+    confidence = text(lang, "triage.table.confidence", confidence=f"{result.confidence:.0%}")
     out: list[RenderableType] = [
         Text(text(lang, "triage.table.header", decision=""), style="bold")
         + decision
-        + Text(f"  ({rule})", style="dim")
+        + Text(f"  ({rule} · {confidence})", style="dim")
     ]
     if result.clauses:
         out.append(Text(f"{text(lang, 'triage.table.clauses')}: {', '.join(result.clauses)}"))
+    if result.evidence:
+        out.append(Text(f"{text(lang, 'triage.table.evidence')}:", style="bold"))
+        deciding = Table.grid(padding=(0, 1))
+        deciding.add_column(no_wrap=True)
+        deciding.add_column()
+        for item in result.evidence:
+            deciding.add_row(f"  {', '.join(item.clauses)}", f"{', '.join(item.words)}")
+        out.append(deciding)
+    if result.candidates:
+        names = ", ".join(
+            f"{candidate.rule} ({', '.join(candidate.clauses)})" for candidate in result.candidates
+        )
+        out.append(Text(f"{text(lang, 'triage.table.candidates')}: {names}"))
     out.append(Text(f"{text(lang, 'triage.table.reasons')}:", style="bold"))
     # A reason that wraps keeps its indent (a grid column, not a leading space).
     reasons = Table.grid(padding=(0, 1))
@@ -69,6 +158,14 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
     for reason in data["reasons"]:
         reasons.add_row("  -", reason)
     out.append(reasons)
+    if data["questions"]:
+        out.append(Text(f"{text(lang, 'triage.table.questions')}:", style="bold"))
+        questions = Table.grid(padding=(0, 1))
+        questions.add_column(no_wrap=True)
+        questions.add_column()
+        for question in data["questions"]:
+            questions.add_row("  ?", question)
+        out.append(questions)
 
     def yes_no(value: bool) -> str:
         return text(lang, "triage.table.yes" if value else "triage.table.no")
@@ -106,4 +203,6 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
         )
     if result.plan is not None:
         out.extend(render_plan_table(result.plan, lang))
+    if explain:
+        out.extend(_scoring_table(result, lang))
     return out
