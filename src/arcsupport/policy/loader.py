@@ -200,6 +200,7 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
         "triage.upgrade_first.from_text.context": from_text.context,
         "triage.upgrade_first.from_text.other_products": from_text.other_products,
         "triage.upgrade_first.from_text.upgraded": from_text.upgraded,
+        "triage.upgrade_first.from_text.history": from_text.history,
     }
     for index, key in enumerate(triage.needs_review.questions):
         _check_catalog(origin, f"triage.needs_review.questions[{index}]", f"triage.question.{key}")

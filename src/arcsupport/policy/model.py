@@ -267,6 +267,7 @@ class ReadingWords(Strict):
     functioning: list[str]
     action: list[str]
     first_person: list[str]
+    presence: list[str] = []
     clause_breaks: list[str] = []
 
 
@@ -282,6 +283,7 @@ class VersionInText(Strict):
     context: Terms  # words beside a version number that make it the cluster's version
     other_products: Terms  # words just before a number that make it another product's
     upgraded: Terms  # words saying an upgrade was done: its "from" version is history
+    history: Terms  # words just before a version that make it one the cluster ran before
 
 
 class UpgradeFirst(Strict):

@@ -69,9 +69,10 @@ DECIDES = 1.0
 # How a found word counts: for the rule, against it, or only as a doubt.
 Role = Literal["for", "against", "unsure"]
 _ROLES: dict[str, dict[Modality, Role]] = {
+    # A covered area named with doubt ("maybe the API server") is still a covered area.
     "subject": {
         "asserted": "for", "question": "for", "hypothetical": "for", "removed": "for",
-        "uncertain": "unsure", "denied": "against", "cleared": "against",
+        "uncertain": "for", "denied": "against", "cleared": "against",
     },
     # A product decides only while it is there: removing it rules it out.
     "product": {
@@ -232,6 +233,7 @@ class _Scored:
     focused: bool
     ruled_out: bool
     spans: list[tuple[int, int]]  # sentences holding its counted words (for `lasting`)
+    substantive: bool  # a counted word in the case's own sentences, not only in side notes
 
     @classmethod
     def of(
@@ -246,6 +248,7 @@ class _Scored:
         realised = rule.kind == "change"
         required_in_focus = False
         failing_mention = False
+        substantive = False
         for number, entry in enumerate(rule.match):
             finds = _finds(entry, reading)
             listed = _listed(entry, case.components)
@@ -280,6 +283,7 @@ class _Scored:
                     weights[number] = max(weights.get(number, 0.0), entry.weight)
                     spans.append(reading.outer_span(start))
                     failing_mention |= reading.clause_at(start).failure is not None
+                    substantive |= not reading.side_note(start)
                 elif role == "against":
                     against.append(word)
                 else:
@@ -289,9 +293,6 @@ class _Scored:
                     against.append(Word(name, "not-in-bundle", entry.component, False))
                 elif entry.near:
                     continue
-                elif rule.kind == "product" and not finds:
-                    # The customer picked the product but the text never names it: ask.
-                    unsure.append(Word(name, "listed", None, False))
                 else:
                     words_for.append(Word(name, "listed", None, False))
                     weights[number] = max(weights.get(number, 0.0), entry.weight)
@@ -312,7 +313,7 @@ class _Scored:
         )
         return cls(
             rule, words_for, against, unsure, round(sum(weights.values()), 2), focused,
-            ruled_out, spans,
+            ruled_out, spans, substantive or any(word.how == "listed" for word in words_for),
         )  # fmt: skip
 
     @property
@@ -327,6 +328,13 @@ class _Scored:
     def doubtful(self) -> bool:
         """Named, but only with doubt (or, for a change, only asked about or planned)."""
         return not self.ruled_out and not self.fires and bool(self.words_unsure)
+
+    @property
+    def hedged(self) -> bool:
+        """Named with doubt ("maybe someone changed the VMs in Hyper-V"): unlike a change only
+        asked about or planned ("can we resize the VMs in Hyper-V?"), which has not happened,
+        this may be what the case is about."""
+        return self.doubtful and any(word.how == "uncertain" for word in self.words_unsure)
 
     @property
     def status(self) -> Status:
@@ -492,6 +500,15 @@ def _choose(touched: list[_Scored]) -> _Choice:
         )
 
     winner = fired[0]
+    if winner.rule.kind == "product":
+        # Between third-party products the policy's order decides, not which one the failing
+        # sentence names: Istio installed with Helm is an Istio case.
+        winner = max(
+            (entry for entry in fired if entry.rule.kind == "product" and entry.substantive),
+            key=lambda entry: (entry.rule.priority, entry.focused, entry.score),
+            default=winner,
+        )
+        fired = [winner, *(entry for entry in fired if entry is not winner)]
     if winner.rule.kind == "change":
         also = tuple(entry for entry in fired[1:] if entry.rule.kind == "change")
     elif winner.rule.decision == "in-scope" and winner.focused:
@@ -522,7 +539,8 @@ def _choose(touched: list[_Scored]) -> _Choice:
     stopping = [
         entry
         for entry in doubtful
-        if entry.rule.decision != winner.rule.decision
+        if entry.hedged
+        and entry.rule.decision != winner.rule.decision
         and (entry.rule.kind == "change") >= (winner.rule.kind == "change")
         and (entry.rule.kind == "change" or entry.rule.priority > winner.rule.priority)
     ]
@@ -728,13 +746,17 @@ def _clauses_of(findings: Iterable[object]) -> tuple[str, ...]:
 
 
 def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVersion]:
-    """Versions the case states for its cluster whose minor is out of support at `at`."""
+    """The versions the case states for its cluster when all of them are out of support at
+    `at`; a case naming a supported version too does not say the cluster is out of support
+    (two clusters, nodes mid-upgrade)."""
     calendar = for_pack(pack)
-    return [
+    stated = stated_versions(reading, pack.triage.upgrade_first.from_text)
+    old = [
         version
-        for version in stated_versions(reading, pack.triage.upgrade_first.from_text)
+        for version in stated
         if calendar.minor_status(version.minor, at.date()).status in ("deprecated", "removed")
     ]
+    return old if len(old) == len(stated) else []
 
 
 def _questions(state: _State, pack: Pack) -> tuple[Message, ...]:

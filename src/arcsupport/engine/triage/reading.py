@@ -86,6 +86,7 @@ class Clause:
     hypothetical: str | None
     question: str | None  # asked in the clause itself (not only somewhere in its sentence)
     failure: str | None  # reported in the clause itself
+    presence: str | None  # only says something is there ("cert-manager is also installed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +142,21 @@ class Reading:
             return "question", question
         return "asserted", None
 
+    def side_note(self, offset: int) -> bool:
+        """Inside parentheses, or in a clause that only says something is there."""
+        clause = self.clause_at(offset)
+        return self.sentences[clause.sentence].aside or bool(
+            clause.presence and not clause.failure
+        )
+
     def in_focus(self, offset: int) -> bool:
         """Whether the case is about what is found here: the title's own words (not its
         asides), or a sentence that reports a failure, asks, or plans."""
-        sentence = self.sentence_of(offset)
+        clause = self.clause_at(offset)
+        if clause.presence and not clause.failure:
+            # "(cert-manager also installed)": a side note, even in the title.
+            return False
+        sentence = self.sentences[clause.sentence]
         if sentence.in_title and not sentence.aside:
             return True
         return bool(sentence.failure or sentence.question or sentence.intent)
@@ -481,8 +493,9 @@ def _clause(
         hypothetical = _korean_cue(korean.hypothetical, squeezed, morphemes)
     question = _cue(lexicon, "question", body, morphemes)
     failure = failure or _cue(lexicon, "failure", body, morphemes)
+    presence = _cue(lexicon, "presence", body, morphemes)
     return Clause(
-        start, end, sentence, denied, removed, cleared, hypothetical, question, failure
+        start, end, sentence, denied, removed, cleared, hypothetical, question, failure, presence
     )
 
 

@@ -18,8 +18,9 @@ _MINORS = range(10, 41)
 # ASCII classes: a Korean particle right after the number ("1.30에서") still ends it.
 _VERSION = re.compile(r"(?<![0-9a-z_./=-])(v?)1\.(\d{1,2})(?:\.(\d{1,3}))?(?![0-9a-z_]|\.\d)")
 # How far before a number a word still names what the number is the version of.
-_NAMED_WITHIN = 28
+_NAMED_WITHIN = 40
 _CONTEXT_WITHIN = 60
+_WORDS = re.compile(r"[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3._/-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,9 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         minor = int(match.group(2))
         if minor not in _MINORS:
             continue
-        before = text[max(0, match.start() - _NAMED_WITHIN) : match.start()]
+        # The product a number belongs to is named right before it: "Client Version: v1.30",
+        # "Istio 1.24", "cert-manager v1.15".
+        before = " ".join(_WORDS.findall(text[max(0, match.start() - _NAMED_WITHIN) : match.start()])[-2:])
         if _has(words.other_products, before):
             continue
         start, end = reading.outer_span(match.start())
@@ -55,11 +58,14 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
 def _left_behind(
     text: str, match: re.Match[str], start: int, end: int, words: VersionInText
 ) -> bool:
-    """`from 1.28 to 1.29` in a sentence saying the upgrade was done: 1.28 is history."""
-    before = text[max(start, match.start() - 8) : match.start()]
+    """A version the cluster ran before: "we were on 1.27", or the "from" side of an upgrade
+    the sentence says was done ("upgraded from 1.28 to 1.29", "1.28에서 업그레이드했")."""
+    before = text[max(start, match.start() - 24) : match.start()]
+    if _has(words.history, before):
+        return True
     after = text[match.end() : end]
     source = before.rstrip().endswith("from") or after.lstrip().startswith("에서")
-    return source and bool(_VERSION.search(after)) and _has(words.upgraded, text[start:end])
+    return source and _has(words.upgraded, text[start:end])
 
 
 def _has(terms: Terms, window: str) -> bool:
