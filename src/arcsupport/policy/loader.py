@@ -289,6 +289,7 @@ def _check_triage_match(
         *_terms(match.phrases),
         *_terms(match.requires),
         *(word for group in match.near for word in _terms(group)),
+        *_terms(match.unless),
     ]
     if any(not word.strip(" *") for word in words):
         raise _fail(origin, "triage", where, "holds an empty term")
@@ -296,7 +297,9 @@ def _check_triage_match(
         form, slash, tag = word.rpartition("/")
         if slash and form and tag.isalpha() and tag.isupper() and not tag.startswith(_SEJONG_TAGS):
             raise _fail(origin, "triage", where, f"{word!r}: {tag!r} is not a Sejong tag")
-    parts = [("phrases", match.phrases), ("requires", match.requires)]
+    if match.unless is not None and not _terms(match.unless):
+        raise _fail(origin, "triage", f"{where}.unless", "is empty")
+    parts = [("phrases", match.phrases), ("requires", match.requires), ("unless", match.unless)]
     parts += [(f"near[{number}]", group) for number, group in enumerate(match.near)]
     for part, found in parts:
         if found is not None:

@@ -221,6 +221,7 @@ class TriageMatch(Strict):
     phrases: Terms = msgspec.field(default_factory=Terms)
     requires: Terms | None = None  # when given, one of these must be found too
     near: list[Terms] = []  # each group: one of its terms in the same sentence as the find
+    unless: Terms | None = None  # none of these in the same sentence
     weight: float = 1.0  # what this entry adds to its rule's score; 1 decides on its own
     component: str | None = None  # key of `components`: a bundle can tell whether it runs
 
@@ -300,6 +301,7 @@ class ChangedByHand(Strict):
 
 class NeedsReview(Strict):
     questions: list[str]  # entries of [triage.question] asked whenever nothing decides
+    doubt_stops_below: int  # a product named with doubt stops answers of rules below this
 
 
 class KnownIssueCitation(Strict):

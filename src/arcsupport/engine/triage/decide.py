@@ -172,7 +172,7 @@ def triage(
     scored = [_Scored.of(rule, case, reading, bundle) for rule in rules.rules]
     touched = [entry for entry in scored if entry.touched]
 
-    choice = _choose(touched)
+    choice = _choose(touched, rules.needs_review.doubt_stops_below)
     state = _State(choice.decision, list(choice.reasons), choice.winner)
     if choice.winner is not None and choice.decision != "needs-review":
         state.cite(choice.winner, reading, at)
@@ -268,6 +268,8 @@ class _Scored:
             )
             for start, end in finds:
                 if not all(_near(group, reading, start) for group in entry.near):
+                    continue
+                if entry.unless is not None and _near(entry.unless, reading, start):
                     continue
                 text = reading.text[start:end]
                 # A product the bundle does not show counts only where the case is about it.
@@ -477,7 +479,7 @@ def _candidates(entries: Iterable[_Scored]) -> tuple[Candidate, ...]:
     return tuple(map(_candidate, ordered))
 
 
-def _choose(touched: list[_Scored]) -> _Choice:
+def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
     fired = sorted((entry for entry in touched if entry.fires), key=_Scored.rank, reverse=True)
     doubtful = [entry for entry in touched if entry.doubtful]
     ruled_out = [entry for entry in touched if entry.ruled_out]
@@ -542,7 +544,11 @@ def _choose(touched: list[_Scored]) -> _Choice:
         if entry.hedged
         and entry.rule.decision != winner.rule.decision
         and (entry.rule.kind == "change") >= (winner.rule.kind == "change")
-        and (entry.rule.kind == "change" or entry.rule.priority > winner.rule.priority)
+        and (
+            entry.rule.kind == "change"
+            or entry.rule.priority > winner.rule.priority
+            and winner.rule.priority < doubt_stops_below
+        )
     ]
     if stopping:
         words = ", ".join(
