@@ -245,11 +245,8 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
                 field = f"triage.reading.{lang}.{name}"
                 if not entry.strip():
                     raise _fail(origin, "triage", field, "holds an empty word")
-                form, slash, tag = entry.rpartition("/")
-                if lang == "ko" and slash and form and not tag.startswith(_SEJONG_TAGS):
-                    raise _fail(
-                        origin, "triage", field, f"{entry!r}: {tag!r} is not a Sejong tag"
-                    )
+                if lang == "ko":
+                    _check_morphemes(entry, field, origin)
 
 
 # Part-of-speech tags of the Korean analyser (Sejong tag set), by prefix.
@@ -258,6 +255,14 @@ _SEJONG_TAGS = (
     "JC", "EP", "EF", "EC", "ET", "XPN", "XSN", "XSV", "XSA", "XR", "SF", "SP", "SS", "SE",
     "SO", "SW", "SL", "SH", "SN",
 )  # fmt: skip
+
+
+def _check_morphemes(entry: str, where: str, origin: dict[str, str]) -> None:
+    """Korean `form/TAG` morphemes (space-separated for a sequence) name a Sejong tag."""
+    for part in entry.split():
+        form, slash, tag = part.rpartition("/")
+        if slash and form and tag.isalpha() and tag.isupper() and not tag.startswith(_SEJONG_TAGS):
+            raise _fail(origin, "triage", where, f"{entry!r}: {tag!r} is not a Sejong tag")
 
 
 def _check_catalog(origin: dict[str, str], field: str, key: str) -> None:
@@ -293,10 +298,14 @@ def _check_triage_match(
     ]
     if any(not word.strip(" *") for word in words):
         raise _fail(origin, "triage", where, "holds an empty term")
-    for word in [*match.phrases.ko, *(match.requires.ko if match.requires else [])]:
-        form, slash, tag = word.rpartition("/")
-        if slash and form and tag.isalpha() and tag.isupper() and not tag.startswith(_SEJONG_TAGS):
-            raise _fail(origin, "triage", where, f"{word!r}: {tag!r} is not a Sejong tag")
+    korean = [
+        *match.phrases.ko,
+        *(match.requires.ko if match.requires else []),
+        *(match.unless.ko if match.unless else []),
+        *(word for group in match.near for word in group.ko),
+    ]
+    for word in korean:
+        _check_morphemes(word, where, origin)
     if match.unless is not None and not _terms(match.unless):
         raise _fail(origin, "triage", f"{where}.unless", "is empty")
     parts = [("phrases", match.phrases), ("requires", match.requires), ("unless", match.unless)]

@@ -99,15 +99,11 @@ class Reading:
     morphemes: tuple[Morpheme, ...]
 
     def find_morpheme(self, entry: str) -> list[tuple[int, int]]:
-        """Where a `form/TAG` term stands as a morpheme of its own: 메시/NN is "mesh", and
-        not the start of 메시지 ("message")."""
-        cue = _morpheme_cue(entry)
-        if cue is None:
-            return []
-        form, tag = cue
-        return [
-            (m.start, m.end) for m in self.morphemes if m.form == form and m.tag.startswith(tag)
-        ]
+        """Where a `form/TAG` term (or several, space-separated and consecutive) stands as
+        morphemes of their own: 메시/NN is "mesh", not the start of 메시지 ("message");
+        "설정/NN 하/XSV" is the verb "to set" in any form (설정했습니다, 설정하였고), not the
+        noun "setting"."""
+        return _morpheme_spans(_morpheme_sequence(entry) or [], self.morphemes)
 
     def clause_at(self, offset: int) -> Clause:
         index = max(bisect.bisect_right(self._starts, offset) - 1, 0)
@@ -218,7 +214,7 @@ def compact(text: str) -> tuple[str, list[int]]:
 
 
 def is_morpheme_term(term: str) -> bool:
-    return _morpheme_cue(term) is not None
+    return _morpheme_sequence(term) is not None
 
 
 def find_korean(term: str, squeezed: str, offsets: list[int]) -> list[tuple[int, int]]:
@@ -241,6 +237,27 @@ def _morpheme_cue(entry: str) -> tuple[str, str] | None:
     return None
 
 
+def _morpheme_sequence(entry: str) -> list[tuple[str, str]] | None:
+    """`form/TAG form/TAG...`: consecutive morphemes; None when `entry` is a substring."""
+    parts = [_morpheme_cue(part) for part in entry.split()]
+    if not parts or any(part is None for part in parts):
+        return None
+    return [part for part in parts if part is not None]
+
+
+def _morpheme_spans(
+    sequence: Sequence[tuple[str, str]], morphemes: Sequence[Morpheme]
+) -> list[tuple[int, int]]:
+    if not sequence:
+        return []
+    found = []
+    for index in range(len(morphemes) - len(sequence) + 1):
+        window = morphemes[index : index + len(sequence)]
+        if all(m.form == form and m.tag.startswith(tag) for m, (form, tag) in zip(window, sequence, strict=True)):
+            found.append((window[0].start, window[-1].end))
+    return found
+
+
 def _korean_cue(
     entries: Sequence[str],
     squeezed: str,
@@ -251,10 +268,9 @@ def _korean_cue(
     """The first entry found: a morpheme among `morphemes` or a substring of `squeezed`; a
     substring right after one of the characters of `unless_after` does not count."""
     for entry in entries:
-        cue = _morpheme_cue(entry)
-        if cue is not None:
-            form, tag = cue
-            if any(m.form == form and m.tag.startswith(tag) for m in morphemes):
+        sequence = _morpheme_sequence(entry)
+        if sequence is not None:
+            if _morpheme_spans(sequence, morphemes):
                 return entry
             continue
         needle = "".join(entry.split())
