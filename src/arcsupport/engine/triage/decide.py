@@ -489,6 +489,24 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
             dict.fromkeys(word.text for entry in ruled_out for word in entry.words_against)
         )
         notes.append(Message("triage.note.ruled-out", {"words": words}))
+    products = [entry for entry in doubtful if entry.hedged and entry.rule.kind == "product"]
+    if not fired and products and not any(e.rule.kind == "change" for e in doubtful):
+        # Nothing but a product, named with doubt ("the issue might be in our Istio
+        # config"): the case is about that product; the doubt lowers the confidence.
+        winner = max(products, key=lambda entry: (entry.rule.priority, len(entry.words_unsure)))
+        reason = Message(
+            f"triage.reason.{winner.rule.reason}",
+            {"matched": ", ".join(dict.fromkeys(word.text for word in winner.words_unsure))},
+        )
+        words = ", ".join(dict.fromkeys(word.text for word in winner.words_unsure))
+        return _Choice(
+            winner.rule.decision,
+            winner,
+            (),
+            (),
+            (reason, Message("triage.note.named-with-doubt", {"words": words}), *notes),
+            (winner,),
+        )
     if not fired:
         weak = [entry for entry in touched if not entry.ruled_out and entry.score > 0]
         candidates = [*doubtful, *(entry for entry in weak if entry not in doubtful)]
@@ -610,7 +628,8 @@ class _State:
             days = stated_days(reading.text, entry.spans, at.date())
             if days is not None and days > lasting.over_days:
                 clauses += lasting.clauses
-        words = tuple(dict.fromkeys(word.text for word in entry.words_for))
+        found = entry.words_for or entry.words_unsure
+        words = tuple(dict.fromkeys(word.text for word in found))
         self.add(tuple(clauses), entry.rule.id, words)
 
     def add(self, clauses: tuple[str, ...], source: str, words: tuple[str, ...]) -> None:
