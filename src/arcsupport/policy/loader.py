@@ -199,6 +199,7 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
     terms = {
         "triage.upgrade_first.from_text.context": from_text.context,
         "triage.upgrade_first.from_text.other_products": from_text.other_products,
+        "triage.upgrade_first.from_text.other_in_clause": from_text.other_in_clause,
         "triage.upgrade_first.from_text.upgraded": from_text.upgraded,
         "triage.upgrade_first.from_text.history": from_text.history,
     }

@@ -283,6 +283,7 @@ class VersionInText(Strict):
     clauses: list[str]
     context: Terms  # words beside a version number that make it the cluster's version
     other_products: Terms  # words just before a number that make it another product's
+    other_in_clause: Terms  # words in the number's clause that make it another product's
     upgraded: Terms  # words saying an upgrade was done: its "from" version is history
     history: Terms  # words just before a version that make it one the cluster ran before
 

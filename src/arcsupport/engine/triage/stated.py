@@ -45,6 +45,9 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         before = " ".join(_WORDS.findall(text[max(0, match.start() - _NAMED_WITHIN) : match.start()])[-2:])
         if _has(words.other_products, before):
             continue
+        clause = reading.clause_at(match.start())
+        if _has(words.other_in_clause, text[clause.start : match.start()]):
+            continue
         start, end = reading.outer_span(match.start())
         window = text[max(start, match.start() - _CONTEXT_WITHIN) : min(end, match.end() + 12)]
         if not (match.group(1) or _has(words.context, window)):
