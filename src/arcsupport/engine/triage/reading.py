@@ -538,7 +538,7 @@ def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str |
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
         before = body[: match.start()]
-        meaning = _english_meaning(cue, predicate, before, words)
+        meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
         if meaning == "failure":
             failure = failure or said
@@ -559,19 +559,25 @@ def _next_content_word(body: str, at: int) -> str:
     return ""
 
 
-def _english_meaning(cue: str, predicate: str, before: str, words: ReadingWords) -> str:
+def _english_meaning(
+    cue: str, predicate: str, before: str, after: str, words: ReadingWords
+) -> str:
     if cue in _ABILITY:
         return "failure"
     if not _WORD.search(before):
         # A clause that opens with the negation sets one thing against another: ", not
         # HashiCorp Vault", "no custom DaemonSets".
-        return "denied" if not find_english(words.functioning, predicate) else "failure"
+        working = find_english(words.functioning, predicate) or (
+            cue in _DETERMINER_NEGATION and find_english(words.functioning, after)
+        )
+        return "failure" if working else "denied"
     if predicate and find_english(words.functioning, predicate):
         return "failure"
     if predicate and find_english(words.action, predicate):
         return "denied"
     if cue in _DETERMINER_NEGATION:
-        return "denied"
+        # "No CoreDNS pods are running", "none of the nodes is ready": nothing works.
+        return "failure" if find_english(words.functioning, after) else "denied"
     preceding = _WORD.findall(before)[-1:]
     if preceding and preceding[0] in _COPULAS:
         return "denied"
