@@ -273,9 +273,7 @@ def _check_catalog(origin: dict[str, str], field: str, key: str) -> None:
         )
 
 
-def _check_triage_match(
-    match: TriageMatch, where: str, pack: Pack, origin: dict[str, str]
-) -> None:
+def _check_triage_match(match: TriageMatch, where: str, pack: Pack, origin: dict[str, str]) -> None:
     if not match.components and not _terms(match.phrases):
         raise _fail(origin, "triage", where, "finds nothing: give components or phrases")
     if match.requires is not None and not _terms(match.requires):

@@ -143,7 +143,7 @@ def render_triage_table(
         deciding.add_column(no_wrap=True)
         deciding.add_column()
         for item in result.evidence:
-            deciding.add_row(f"  {', '.join(item.clauses)}", f"{', '.join(item.words)}")
+            deciding.add_row(f"  {', '.join(item.clauses)}:", ", ".join(item.words))
         out.append(deciding)
     if result.candidates:
         names = ", ".join(

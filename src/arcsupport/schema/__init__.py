@@ -8,7 +8,8 @@ from typing import Any
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """`assessment` or `versions`: the JSON Schema (draft 2020-12) of that output."""
+    """`assessment`, `advisories`, `triage` or `versions`: the JSON Schema (draft 2020-12) of
+    that output."""
     text = (resources.files("arcsupport.schema") / f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

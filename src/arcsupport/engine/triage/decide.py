@@ -54,6 +54,7 @@ from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import for_pack
 from arcsupport.lifecycle.planner import Plan
 from arcsupport.policy.model import Pack, Terms, TriageMatch, TriageRule
+from arcsupport.rules.outcome import Finding
 
 Decision = Literal["in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-review"]
 DECISIONS: tuple[Decision, ...] = (
@@ -401,7 +402,9 @@ def _listed(entry: TriageMatch, components: Iterable[str]) -> list[str]:
     ]
 
 
-def _term_spans(terms: Terms, reading: Reading, start: int = 0, end: int | None = None) -> list[int]:
+def _term_spans(
+    terms: Terms, reading: Reading, start: int = 0, end: int | None = None
+) -> list[int]:
     text = reading.text
     stop = len(text) if end is None else end
     found = [
@@ -431,9 +434,7 @@ def _korean_spans(
         if is_morpheme_term(term):
             found += [(a, b) for a, b in reading.find_morpheme(term) if start <= a < stop]
         else:
-            found += [
-                (start + a, start + b) for a, b in find_korean(term, squeezed, offsets)
-            ]
+            found += [(start + a, start + b) for a, b in find_korean(term, squeezed, offsets)]
     return found
 
 
@@ -466,6 +467,7 @@ class _Choice:
     candidates: tuple[Candidate, ...]
     reasons: tuple[Message, ...]
     doubts: tuple[_Scored, ...]  # named with doubt, but not enough to stop the decision
+    rivals: int = 0  # rules that matched below the winner with another answer
 
 
 def _candidate(entry: _Scored) -> Candidate:
@@ -564,8 +566,10 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         and (entry.rule.kind == "change") >= (winner.rule.kind == "change")
         and (
             entry.rule.kind == "change"
-            or entry.rule.priority > winner.rule.priority
-            and winner.rule.priority < doubt_stops_below
+            or (
+                entry.rule.priority > winner.rule.priority
+                and winner.rule.priority < doubt_stops_below
+            )
         )
     ]
     if stopping:
@@ -593,6 +597,7 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         (),
         (*reasons, *notes),
         tuple(doubtful),
+        sum(entry.rule.decision != winner.rule.decision for entry in below),
     )
 
 
@@ -657,9 +662,7 @@ def _access(state: _State, reading: Reading, pack: Pack) -> None:
         state.reasons.append(Message("triage.note.access-grant", {"matched": found}))
 
 
-def _known_issues(
-    state: _State, known_issues: Sequence[KnownIssue] | None, pack: Pack
-) -> None:
+def _known_issues(state: _State, known_issues: Sequence[KnownIssue] | None, pack: Pack) -> None:
     issues = tuple(known_issues or ())
     state.known_issues = issues
     if not issues:
@@ -714,8 +717,8 @@ def _cluster(
         # Out of scope stays out of scope: upgrading would not bring the request into scope.
         if assessment is not None and assessment.verdict == "unsupported":
             unsupported = [f for f in assessment.findings if f.severity == "unsupported"]
-            clauses = ", ".join(_clauses_of(unsupported))
-            state.reasons.append(Message("triage.note.cluster-unsupported", {"clauses": clauses}))
+            listed = ", ".join(_clauses_of(unsupported))
+            state.reasons.append(Message("triage.note.cluster-unsupported", {"clauses": listed}))
         return
     if other:
         clauses = _clauses_of(other)
@@ -764,10 +767,8 @@ def _cluster(
     state.reasons.insert(0, note)
 
 
-def _clauses_of(findings: Iterable[object]) -> tuple[str, ...]:
-    return tuple(
-        dict.fromkeys(clause for finding in findings for clause in getattr(finding, "clauses"))
-    )
+def _clauses_of(findings: Iterable[Finding]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(clause for finding in findings for clause in finding.clauses))
 
 
 def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVersion]:
@@ -798,7 +799,9 @@ def _questions(state: _State, pack: Pack) -> tuple[Message, ...]:
             for c in candidate.clauses
         )  # fmt: skip
         messages.append(Message("triage.question.cluster-unsupported", {"clauses": clauses}))
-    messages += [Message(f"triage.question.{key}", {}) for key in pack.triage.needs_review.questions]
+    messages += [
+        Message(f"triage.question.{key}", {}) for key in pack.triage.needs_review.questions
+    ]
     return tuple(messages)
 
 
@@ -826,4 +829,5 @@ def _confidence(state: _State, choice: _Choice) -> float:
         value += 0.1
     if any(word.how not in ("listed", "flag", "bundle") for word in winner.words_for):
         value += 0.1
-    return round(max(0.5, min(0.95, value - 0.1 * len(choice.doubts))), 2)
+    value -= 0.1 * (len(choice.doubts) + choice.rivals)
+    return round(max(0.5, min(0.95, value)), 2)

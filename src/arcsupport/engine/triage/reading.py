@@ -17,6 +17,8 @@ Pure: the analyser is handed in; nothing here reads files.
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -141,9 +143,7 @@ class Reading:
     def side_note(self, offset: int) -> bool:
         """Inside parentheses, or in a clause that only says something is there."""
         clause = self.clause_at(offset)
-        return self.sentences[clause.sentence].aside or bool(
-            clause.presence and not clause.failure
-        )
+        return self.sentences[clause.sentence].aside or bool(clause.presence and not clause.failure)
 
     def in_focus(self, offset: int) -> bool:
         """Whether the case is about what is found here: the title's own words (not its
@@ -197,9 +197,9 @@ def _alternation(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{english_pattern(term).pattern})" for term in terms))
 
 
-def find_english(terms: Sequence[str], text: str, start: int = 0, end: int | None = None) -> (
-    re.Match[str] | None
-):
+def find_english(
+    terms: Sequence[str], text: str, start: int = 0, end: int | None = None
+) -> re.Match[str] | None:
     pattern = _alternation(tuple(terms))
     if pattern is None:
         return None
@@ -253,7 +253,10 @@ def _morpheme_spans(
     found = []
     for index in range(len(morphemes) - len(sequence) + 1):
         window = morphemes[index : index + len(sequence)]
-        if all(m.form == form and m.tag.startswith(tag) for m, (form, tag) in zip(window, sequence, strict=True)):
+        if all(
+            m.form == form and m.tag.startswith(tag)
+            for m, (form, tag) in zip(window, sequence, strict=True)
+        ):
             found.append((window[0].start, window[-1].end))
     return found
 
@@ -289,9 +292,47 @@ _CLAUSE_PUNCTUATION = re.compile(r"[,;:](?=\s|$)|\s[-–—]\s|=>|->")
 _BRACKETS = {"(": ")", "[": "]"}
 _LONGEST_ASIDE = 200
 _FILLERS = frozenset(
-    "be been being is are was were am have has had do does did yet even really ever actually "
-    "any anything to get got the a an at all also so too properly correctly always currently "
-    "been able it".split()
+    [
+        "be",
+        "been",
+        "being",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "yet",
+        "even",
+        "really",
+        "ever",
+        "actually",
+        "any",
+        "anything",
+        "to",
+        "get",
+        "got",
+        "the",
+        "a",
+        "an",
+        "at",
+        "all",
+        "also",
+        "so",
+        "too",
+        "properly",
+        "correctly",
+        "always",
+        "currently",
+        "been",
+        "able",
+        "it",
+    ]
 )
 _DETERMINER_NEGATION = frozenset({"no", "none", "nothing", "without", "never", "neither", "nor"})
 _COPULAS = frozenset({"is", "are", "was", "were", "it's", "that's", "be", "'s"})
@@ -322,6 +363,7 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
         clauses.append(clause)
         if clause.failure and sentence not in failures:
             failures[sentence] = clause.failure
+    clauses = _across_asides(clauses, sentence_spans)
 
     sentences: list[Sentence] = []
     for index, (start, end, outer, aside) in enumerate(sentence_spans):
@@ -360,6 +402,53 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
         tuple(c.start for c in ordered),
         tuple(morphemes),
     )
+
+
+def _across_asides(
+    clauses: list[Clause], sentences: list[tuple[int, int, int, bool]]
+) -> list[Clause]:
+    """A parenthesis belongs to the clause around it: "서비스 메시(Istio 등)도 설치 안
+    했습니다" denies Istio and the mesh alike, "Istio (istiod, sidecars) runs fine" clears
+    Istio. The clause's denial, removal, clearing and condition cover the parenthesis and
+    the parts on either side of it; what the parenthesis itself says stays inside it."""
+    group = list(range(len(clauses)))
+
+    def root(index: int) -> int:
+        while group[index] != index:
+            index = group[index]
+        return index
+
+    for start, end, _, aside in sentences:
+        if not aside:
+            continue
+        members = [
+            index
+            for index, clause in enumerate(clauses)
+            if start <= clause.start < end
+            or clause.end in (start, start - 1)
+            or clause.start in (end, end + 1)
+        ]
+        for index in members[1:]:
+            group[root(index)] = root(members[0])
+    merged: dict[int, dict[str, str]] = {}
+    for index, clause in enumerate(clauses):
+        said = merged.setdefault(root(index), {})
+        if sentences[clause.sentence][3]:
+            continue  # what a parenthesis says stays inside it: "(CoreDNS not touched)"
+        for name in ("denied", "removed", "cleared", "hypothetical"):
+            value = getattr(clause, name)
+            if value and name not in said:
+                said[name] = value
+    return [
+        dataclasses.replace(
+            clause,
+            **{
+                name: getattr(clause, name) or merged[root(index)].get(name)
+                for name in ("denied", "removed", "cleared", "hypothetical")
+            },
+        )
+        for index, clause in enumerate(clauses)
+    ]
 
 
 def _sentence_spans(text: str, morphemes: Sequence[Morpheme]) -> list[tuple[int, int]]:
@@ -435,8 +524,7 @@ def _clause_spans(
             continue
         cuts.add(morpheme.end)
     spans = []
-    ordered = sorted(cuts)
-    for start, end in zip(ordered, ordered[1:], strict=False):
+    for start, end in itertools.pairwise(sorted(cuts)):
         if not text[start:end].strip():
             continue
         holders = [
@@ -522,9 +610,7 @@ def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str |
     pattern = _alternation(tuple(words.negation))
     if pattern is None:
         return None, None
-    failure_spans = [
-        match.span() for match in _alternation_iter(tuple(words.failure), body)
-    ]
+    failure_spans = [match.span() for match in _alternation_iter(tuple(words.failure), body)]
     # "not sure", "don't know" hedge; they deny nothing.
     hedges = [match.span() for match in _alternation_iter(tuple(words.uncertainty), body)]
     denial: str | None = None
@@ -553,15 +639,13 @@ def _alternation_iter(terms: tuple[str, ...], body: str) -> list[re.Match[str]]:
 
 
 def _next_content_word(body: str, at: int) -> str:
-    for word in _WORD.findall(body, at)[:4]:
-        if word not in _FILLERS:
-            return word
+    for match in itertools.islice(_WORD.finditer(body, at), 4):
+        if match.group() not in _FILLERS:
+            return match.group()
     return ""
 
 
-def _english_meaning(
-    cue: str, predicate: str, before: str, after: str, words: ReadingWords
-) -> str:
+def _english_meaning(cue: str, predicate: str, before: str, after: str, words: ReadingWords) -> str:
     if cue in _ABILITY:
         return "failure"
     if not _WORD.search(before):
@@ -601,7 +685,9 @@ def _korean_negation(
     squeezed, _ = compact(body)
     first_person = _korean_cue(words.first_person, squeezed, morphemes) is not None
     for index, morpheme in enumerate(morphemes):
-        if not any(morpheme.form == form and morpheme.tag.startswith(tag) for form, tag in negations):
+        if not any(
+            morpheme.form == form and morpheme.tag.startswith(tag) for form, tag in negations
+        ):
             continue
         said = f"{morpheme.form}/{morpheme.tag}"
         tag = morpheme.tag

@@ -42,7 +42,9 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
             continue
         # The product a number belongs to is named right before it: "Client Version: v1.30",
         # "Istio 1.24", "cert-manager v1.15".
-        before = " ".join(_WORDS.findall(text[max(0, match.start() - _NAMED_WITHIN) : match.start()])[-2:])
+        before = " ".join(
+            _WORDS.findall(text[max(0, match.start() - _NAMED_WITHIN) : match.start()])[-2:]
+        )
         if _has(words.other_products, before):
             continue
         clause = reading.clause_at(match.start())
@@ -95,7 +97,9 @@ _ENGLISH_SPAN = re.compile(
     r"\b(\d{1,3}|a couple of|couple of|a few|few|several|an?|one|two|three|four|five|six|"
     r"seven|eight|nine|ten|eleven|twelve)\s*(day|week|month)s?\b"
 )
-_KOREAN_SPAN = re.compile(r"(?<![\d월])(\d{1,3}|한|두|세|네|다섯|여섯|일곱|여덟|몇)\s*(주일|개월|일|주|달)")
+_KOREAN_SPAN = re.compile(
+    r"(?<![\d월])(\d{1,3}|한|두|세|네|다섯|여섯|일곱|여덟|몇)\s*(주일|개월|일|주|달)"
+)
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -176,7 +180,12 @@ def _dates_in(part: str, today: date) -> list[tuple[int, date]]:
     for match in _ENGLISH_MONTH.finditer(part):
         add(match.start(), match.span(), _MONTHS[match.group(1)], 31)
     for match in _KOREAN_MONTH.finditer(part):
-        add(match.start(), match.span(), int(match.group(1)), _PART_OF_MONTH.get(match.group(2) or "말", 31))
+        add(
+            match.start(),
+            match.span(),
+            int(match.group(1)),
+            _PART_OF_MONTH.get(match.group(2) or "말", 31),
+        )
     return found
 
 
@@ -190,4 +199,3 @@ def _on_or_before(today: date, month: int, day: int, year: int | None) -> date |
         return candidate if candidate <= today else date(today.year - 1, month, day)
     except ValueError:
         return None
-
