@@ -734,7 +734,8 @@ def test_bad_arguments_exit_2_with_one_line(
         ),
         (
             "Hyper-V에서 워커 VM 메모리 증설",
-            "Hyper-V 관리자에서 워커 VM 메모리를 16GB에서 32GB로 변경하였습니다. 노드 하나가 NotReady입니다.",
+            "Hyper-V 관리자에서 워커 VM 메모리를 16GB에서 32GB로 변경하였습니다. "
+            "노드 하나가 NotReady입니다.",
             ("SHR-3", "CUST-1"),
         ),
         (

@@ -442,10 +442,10 @@ def _across_asides(
     return [
         dataclasses.replace(
             clause,
-            **{
-                name: getattr(clause, name) or merged[root(index)].get(name)
-                for name in ("denied", "removed", "cleared", "hypothetical")
-            },
+            denied=clause.denied or merged[root(index)].get("denied"),
+            removed=clause.removed or merged[root(index)].get("removed"),
+            cleared=clause.cleared or merged[root(index)].get("cleared"),
+            hypothetical=clause.hypothetical or merged[root(index)].get("hypothetical"),
         )
         for index, clause in enumerate(clauses)
     ]
