@@ -268,7 +268,10 @@ class _Scored:
                 and bundle.shows_absent(entry.component)
             )
             for start, end in finds:
-                if not all(_near(group, reading, start) for group in entry.near):
+                # A denied find keeps the words around it that are denied with it, so that
+                # --explain shows "바꾼 적 없습니다" against the rule instead of nothing.
+                denied = reading.modality(start)[0] in ("denied", "cleared")
+                if not all(_near(group, reading, start, denied) for group in entry.near):
                     continue
                 if entry.unless is not None and _near(entry.unless, reading, start):
                     continue
@@ -447,11 +450,12 @@ def _plain_spans(terms: Terms, reading: Reading) -> list[int]:
     ]
 
 
-def _near(terms: Terms, reading: Reading, offset: int) -> bool:
-    """One of `terms` in the sentence around `offset`, outside a clause that denies it."""
+def _near(terms: Terms, reading: Reading, offset: int, denied: bool = False) -> bool:
+    """One of `terms` in the sentence around `offset`, outside a clause that denies it
+    (unless the find at `offset` is itself denied)."""
     start, end = reading.outer_span(offset)
     return any(
-        reading.modality(at)[0] not in ("denied", "cleared")
+        denied or reading.modality(at)[0] not in ("denied", "cleared")
         for at in _term_spans(terms, reading, start, end)
     )
 
