@@ -1,5 +1,5 @@
-"""Case triage: the labelled case set (accuracy printed, at least 90%), each decision, Korean
-and English matching, precedence, business hours, access grants, upgrade-first with its plan,
+"""Case triage: the labelled case set's shape (its score: test_triage_corpus.py), each decision,
+Korean and English matching, precedence, business hours, access grants, upgrade-first with its plan,
 known issues, the pack's own checks, and the command's output and bad input."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,12 +36,13 @@ from arcsupport.rules.facts import Facts
 from arcsupport.sources.case import MAX_CASE_BYTES
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
+from arcsupport.textanalysis import korean_morphology
 from helpers import DATA, ROOT, at, default_pack
 
 CASES = DATA / "triage" / "cases.yaml"
 EXAMPLES = ROOT / "examples"
 DAY = "2025-09-15"
-DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first")
+DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-review")
 FLAGS = ("business_hours_only", "requires_access_grant")
 MIN_ACCURACY = 0.9
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -57,12 +57,16 @@ JSON_KEYS = [
     "requires_access_grant",
     "known_issues",
     "assessment",
+    "confidence",
+    "evidence",
+    "candidates",
+    "questions",
 ]
 
 
 def triage_data(result: TriageDecision, lang: Lang) -> Any:
     """The triage document as its JSON reads."""
-    return msgspec.to_builtins(triage_document(result, lang))
+    return msgspec.json.decode(msgspec.json.encode(triage_document(result, lang)))
 
 
 @cache
@@ -95,14 +99,23 @@ def decide(
 def on_cluster(case: Case, bundle: str | None, pack: Pack) -> TriageDecision:
     """Triage as the command does: with --bundle, the cluster's context is attached."""
     if bundle is None:
-        return triage(case, pack)
+        return triage(case, pack, morphology=korean_morphology(), at=at(DAY))
     context = cluster(bundle)
     return triage(
         case,
         pack,
+        morphology=korean_morphology(),
+        at=at(DAY),
         assessment=context.assessment,
         plan=context.plan,
         known_issues=context.known_issues,
+    )
+
+
+def plain(case: Case, pack: Pack | None = None, **context: Any) -> TriageDecision:
+    """Triage without a bundle, with the known issues or other context given."""
+    return triage(
+        case, pack or default_pack(), morphology=korean_morphology(), at=at(DAY), **context
     )
 
 
@@ -111,27 +124,6 @@ def keys(result: TriageDecision) -> list[str]:
 
 
 # --- the labelled set ------------------------------------------------------------------------
-
-
-def decide_labelled(entry: dict[str, Any]) -> TriageDecision:
-    fields = {name: entry[name] for name in CASE_FIELDS if name in entry}
-    return on_cluster(parse_case(fields, entry["id"]), entry.get("bundle"), default_pack())
-
-
-def problems(entry: dict[str, Any], result: TriageDecision) -> list[str]:
-    expect = entry["expect"]
-    found = []
-    if result.decision != expect["decision"]:
-        found.append(f"decided {result.decision}")
-    missing = [clause for clause in expect.get("clauses", []) if clause not in result.clauses]
-    if missing:
-        found.append(f"does not cite {', '.join(missing)}")
-    if "rule" in expect and result.rule != expect["rule"]:
-        found.append(f"rule {result.rule}")
-    for flag in FLAGS:
-        if flag in expect and getattr(result, flag) != expect[flag]:
-            found.append(f"{flag} {getattr(result, flag)}")
-    return found
 
 
 def test_the_case_set_is_large_bilingual_and_covers_every_decision() -> None:
@@ -147,32 +139,6 @@ def test_the_case_set_is_large_bilingual_and_covers_every_decision() -> None:
         assert set(entry) <= {"id", "bundle", "expect", *CASE_FIELDS}, entry["id"]
         assert set(entry["expect"]) <= {"decision", "clauses", "rule", *FLAGS}, entry["id"]
         assert entry["expect"]["decision"] in DECISIONS, entry["id"]
-
-
-def test_triage_accuracy_on_the_labelled_cases(record_property: Any) -> None:
-    cases = labelled()
-    confusion: Counter[tuple[str, str]] = Counter()
-    wrong: dict[str, list[str]] = {}
-    for entry in cases:
-        result = decide_labelled(entry)
-        confusion[(entry["expect"]["decision"], result.decision)] += 1
-        found = problems(entry, result)
-        if found:
-            wrong[entry["id"]] = found
-    right = len(cases) - len(wrong)
-    width = max(map(len, DECISIONS)) + 2
-    report = [
-        f"triage accuracy: {right}/{len(cases)} ({right / len(cases):.0%})",
-        f"{'  expected / decided':<22}" + "".join(f"{name:>{width}}" for name in DECISIONS),
-    ]
-    for expected in DECISIONS:
-        counts = "".join(f"{confusion[(expected, got)]:>{width}}" for got in DECISIONS)
-        report.append(f"  {expected:<20}{counts}")
-    report += [f"  miss {case_id}: {'; '.join(found)}" for case_id, found in wrong.items()]
-    print("\n".join(report))
-    # conftest.py prints it after the run, where `make test` shows it.
-    record_property("summary", "\n".join(report))
-    assert right / len(cases) >= MIN_ACCURACY, wrong
 
 
 # --- one decision each -------------------------------------------------------------------------
@@ -216,11 +182,17 @@ def test_out_of_scope(title: str, rule: str, clause: str) -> None:
     assert (result.decision, result.rule, result.clauses) == ("out-of-scope", rule, (clause,))
 
 
-def test_a_case_that_matches_nothing_needs_a_human_look() -> None:
+def test_a_case_that_matches_nothing_needs_review_with_the_questions_to_ask() -> None:
     result = decide("Weird behaviour", "Something is off since Tuesday, please have a look.")
-    assert (result.decision, result.rule, result.clauses) == ("in-scope", None, ())
-    assert keys(result) == ["triage.note.needs-human-look"]
-    assert "human look" in render("en", result.reasons[0])
+    assert (result.decision, result.rule, result.clauses) == ("needs-review", None, ())
+    assert result.candidates == ()
+    assert keys(result) == ["triage.note.needs-review"]
+    assert [q.key for q in result.questions] == [
+        "triage.question.what-fails",
+        "triage.question.version-and-bundle",
+    ]
+    assert result.confidence < 0.5
+    assert "needs review" in render("en", result.reasons[0])
 
 
 def test_a_named_product_outranks_the_symptom_it_shows() -> None:
@@ -243,9 +215,14 @@ def test_rules_of_equal_priority_that_disagree_leave_it_to_a_human() -> None:
     ]
     tied = msgspec.structs.replace(pack, triage=msgspec.structs.replace(pack.triage, rules=rules))
     result = decide("Istio installed with Helm does not start", pack=tied)
-    assert (result.decision, result.rule, result.clauses) == ("in-scope", None, ())
+    assert (result.decision, result.rule, result.clauses) == ("needs-review", None, ())
     assert keys(result) == ["triage.note.disagree"]
     assert "helm (best-effort)" in render("en", result.reasons[0])
+    assert {candidate.rule for candidate in result.candidates} == {
+        "third-party-open-source",
+        "helm",
+    }
+    assert "triage.question.third-party-software" in [q.key for q in result.questions]
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -284,9 +261,16 @@ def test_english_terms_are_whole_words() -> None:
     assert decide("AKS Arc question about quotas").rule is None
 
 
-def test_the_case_components_list_counts() -> None:
-    result = decide("Traffic between services fails", components=["istio"])
-    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+def test_the_case_components_list_counts_but_never_outranks_what_fails() -> None:
+    # Named nowhere else, the product the customer picked decides...
+    listed = decide("Weird behaviour since Tuesday", components=["istio"])
+    assert (listed.decision, listed.rule) == ("out-of-scope", "third-party-open-source")
+    assert "listed" in {word.how for score in listed.scoring for word in score.words_for}
+    # ...but customers pick the product they suspect first: what the text says fails wins.
+    failing = decide("Traffic between services fails", components=["istio"])
+    assert (failing.decision, failing.rule) == ("in-scope", "networking")
+    statuses = {score.rule: score.status for score in failing.scoring}
+    assert statuses["third-party-open-source"] == "fired"
 
 
 # --- business hours (PRV-3) ------------------------------------------------------------------
@@ -348,6 +332,12 @@ def test_an_unsupported_version_turns_the_case_into_upgrade_first_with_the_plan(
     assert result.plan is not None and result.plan.reaches_supported
     data = triage_data(result, "en")
     assert list(data) == [*JSON_KEYS, "plan"]
+    assert data["evidence"][0] == {
+        "clauses": ["SVP-2", "VER-2", "VER-5", "VER-4"],
+        "source": "bundle",
+        "words": ["version-lifecycle"],
+    }
+    assert data["confidence"] == 0.95
     assert data["plan"]["schema"] == "arcsupport.plan/v1"
     assert data["plan"]["from"] == "1.28.14"
     assert data["assessment"]["verdict"] == "unsupported"
@@ -362,21 +352,31 @@ def test_out_of_scope_is_not_turned_into_upgrade_first() -> None:
     assert "plan" not in triage_data(result, "en")
 
 
-def test_upgrade_first_names_what_an_upgrade_does_not_fix() -> None:
-    # Stopped for 45 days (STOP-3) on a dropped patch (VER-6).
+def test_a_cluster_also_unsupported_for_what_an_upgrade_does_not_fix_needs_review() -> None:
+    # Stopped for 45 days (STOP-3: its control plane cannot even be updated) on a dropped
+    # patch (VER-6): upgrade-first would send the customer where the cluster cannot go.
     result = decide("Cannot scale the node pool", bundle="stopped")
-    assert result.decision == "upgrade-first"
-    assert "VER-6" in result.clauses
-    assert keys(result)[-1] == "triage.note.also-unsupported"
-    assert "STOP-3" in result.reasons[-1].args["clauses"]
-
-
-def test_unsupported_for_reasons_an_upgrade_does_not_fix_keeps_the_scope_decision() -> None:
-    result = decide("DNS lookups fail", bundle="changed-system-labels")
-    assert (result.decision, result.rule) == ("in-scope", "networking")
+    assert result.decision == "needs-review"
+    assert keys(result)[0] == "triage.note.upgrade-blocked"
+    assert "STOP-3" in result.reasons[0].args["clauses"]
+    assert ("cluster-unsupported", ("STOP-3",)) in [
+        (candidate.rule, candidate.clauses) for candidate in result.candidates
+    ]
+    assert "triage.question.cluster-unsupported" in [q.key for q in result.questions]
     assert result.plan is None
-    assert keys(result)[-1] == "triage.note.cluster-unsupported"
-    assert "SHR-4" in result.reasons[-1].args["clauses"]
+
+
+def test_a_cluster_changed_by_hand_is_out_of_scope_whatever_the_symptom() -> None:
+    # The bundle shows kubernetes.io/os overwritten with kubectl label (SHR-4).
+    result = decide("DNS lookups fail", bundle="changed-system-labels")
+    assert (result.decision, result.rule) == ("out-of-scope", "networking")
+    assert result.clauses[0] == "SHR-4"
+    assert keys(result)[0] == "triage.note.changed-by-hand"
+    assert result.evidence[0].source == "bundle"
+    assert result.plan is None
+    # The same symptom on a healthy cluster is an ordinary networking case.
+    healthy = decide("DNS lookups fail", bundle="healthy")
+    assert (healthy.decision, healthy.clauses) == ("in-scope", ("COV-IN-6",))
 
 
 def test_a_supported_cluster_changes_nothing_but_is_attached() -> None:
@@ -395,7 +395,7 @@ class Issue:
 
 def test_known_issues_are_attached_and_cite_ups_2() -> None:
     issues = [Issue("KI-7", "CoreDNS restarts after a host update", "Restart the pods.")]
-    result = triage(make_case("CoreDNS pods restart"), default_pack(), known_issues=list(issues))
+    result = plain(make_case("CoreDNS pods restart"), known_issues=list(issues))
     assert result.known_issues == tuple(issues)
     assert "UPS-2" in result.clauses
     assert keys(result)[-1] == "triage.note.known-issues"
@@ -415,12 +415,22 @@ def test_known_issues_are_attached_and_cite_ups_2() -> None:
 
 def test_every_triage_message_renders_in_both_languages() -> None:
     english, korean = catalog("en"), catalog("ko")
-    for table in ("triage.reason", "triage.note", "triage.decision", "triage.table"):
+    tables = (
+        "triage.reason",
+        "triage.note",
+        "triage.decision",
+        "triage.table",
+        "triage.question",
+        "triage.how",
+        "triage.status",
+    )
+    for table in tables:
         assert set(english[table]) == set(korean[table]), table
         for name, template in korean[table].items():
             assert HANGUL.search(template), f"{table}.{name} is not Korean"
     for rule in default_pack().triage.rules:
         assert rule.reason in english["triage.reason"], rule.id
+        assert rule.question is None or rule.question in english["triage.question"], rule.id
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -431,11 +441,13 @@ def test_tables_render_without_raw_keys(lang: Any) -> None:
     for result in (
         decide("DNS lookups fail", bundle="deprecated-version"),
         decide("Nothing recognisable"),
-        triage(make_case("CoreDNS", preview_feature=True), default_pack(), known_issues=issues),
+        decide("Cannot scale the node pool", bundle="stopped"),
+        decide("Calls time out", "There is possibly a service mesh in one namespace."),
+        plain(make_case("CoreDNS", preview_feature=True), known_issues=issues),
     ):
         console = Console(width=80, color_system=None, record=True)
         with console.capture() as captured:
-            for renderable in render_triage_table(result, lang):
+            for renderable in render_triage_table(result, lang, explain=True):
                 console.print(renderable)
         shown = captured.get()
         assert "triage." not in shown
@@ -471,7 +483,7 @@ def rule(
 
 def test_a_support_team_can_replace_the_rules_with_an_overlay(tmp_path: Path) -> None:
     pack = load_pack(rules_overlay(tmp_path, rule(term="wobbly")))
-    result = triage(make_case("The wobbly thing"), pack)
+    result = plain(make_case("The wobbly thing"), pack=pack)
     assert (result.rule, result.clauses) == ("mine", ("COV-IN-6",))
 
 
@@ -493,6 +505,41 @@ def test_a_support_team_can_replace_the_rules_with_an_overlay(tmp_path: Path) ->
             "finds nothing",
         ),
         ((rule().replace("priority:", "priorty:"),), "triage.rules[0]", "unknown field"),
+        (
+            (rule().replace("match:", "question: nope\n      match:"),),
+            "triage.rules[0].question",
+            "triage.question.nope is missing",
+        ),
+        (
+            (rule().replace("{en: [dns]}", "{en: [dns]}\n          component: nope"),),
+            "triage.rules[0].match[0].component",
+            "unknown component 'nope'",
+        ),
+        (
+            (rule().replace("phrases: {en: [dns]}", "phrases: {ko: [메시/XYZ]}"),),
+            "triage.rules[0].match[0]",
+            "'XYZ' is not a Sejong tag",
+        ),
+        (
+            (rule().replace("{en: [dns]}", "{en: [dns]}\n          weight: 0"),),
+            "triage.rules[0].match[0].weight",
+            "must be positive",
+        ),
+        (
+            (rule().replace("{en: [dns]}", "{en: [dns]}\n          near: [{}]"),),
+            "triage.rules[0].match[0].near[0]",
+            "is empty",
+        ),
+        (
+            (rule().replace("match:", "lasting: {over_days: 0, clauses: [CONN-5]}\n      match:"),),
+            "triage.rules[0].lasting.over_days",
+            "must be positive",
+        ),
+        (
+            (rule().replace("match:", "bundle: {findings: [NOPE-1]}\n      match:"),),
+            "triage.rules[0].bundle.findings",
+            "unknown clause NOPE-1",
+        ),
         (
             (rule().replace("decision: in-scope", "decision: maybe"),),
             "triage.rules[0].decision",
@@ -536,7 +583,9 @@ def test_the_command_reads_a_yaml_case_and_prints_the_contract(
     data = json.loads(out)
     assert list(data) == JSON_KEYS
     assert data["schema"] == SCHEMA
-    assert (data["decision"], data["rule"]) == ("in-scope", "coredns")
+    # The failing lookups decide; the CoreDNS the customer picked is cited only as a word.
+    assert (data["decision"], data["rule"]) == ("in-scope", "networking")
+    assert "COV-IN-6" in data["clauses"]
     assert data["requires_access_grant"] is True
     assert data["assessment"] is None and data["known_issues"] == []
     assert HANGUL.search(data["reasons"][0])
@@ -558,7 +607,7 @@ def test_the_command_takes_the_case_from_the_command_line(
         capsys, "--title", "Istio sidecar breaks DNS", "--description", "istio-proxy injected"
     )
     assert (code, err) == (0, "")
-    assert out.startswith("Triage: OUT OF SCOPE  (rule: third-party-open-source)")
+    assert out.startswith("Triage: OUT OF SCOPE  (rule: third-party-open-source · confidence 70%)")
     assert "COV-OUT-2" in out
 
 
@@ -675,3 +724,425 @@ def test_bad_arguments_exit_2_with_one_line(
     assert len(err.splitlines()) == 1
     assert reason in err
     assert sorted(item.name for item in tmp_path.iterdir()) == ["case.yaml"]  # nothing written
+
+
+# --- changes made by hand (out of scope, whatever the symptom) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clauses"),
+    [
+        (
+            "Worker VMs resized in Hyper-V",
+            "We changed the worker VMs directly in Hyper-V Manager from 4 to 8 vCPU. One node "
+            "stays NotReady.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
+            "Hyper-V에서 워커 VM 메모리 증설",
+            "Hyper-V 관리자에서 워커 VM 메모리를 16GB에서 32GB로 변경하였습니다. "
+            "노드 하나가 NotReady입니다.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
+            "VLAN on the node VMs",
+            "We tagged the worker VMs' network adapters directly with VLAN 212. Two nodes are "
+            "NotReady.",
+            ("CUST-2", "NET-1"),
+        ),
+        (
+            "노드 MTU 변경",
+            "ssh로 워커 노드에 접속해서 eth0 MTU를 9000으로 바꿨습니다. 큰 패킷이 유실됩니다.",
+            ("CUST-2", "NET-1"),
+        ),
+        (
+            "Taint removed from the control plane",
+            "We removed the node-role.kubernetes.io/control-plane taint with kubectl taint.",
+            ("SHR-4",),
+        ),
+        (
+            "노드 라벨 수정",
+            "kubectl edit node로 msft.microsoft/nodepool-name 라벨을 바꿨습니다.",
+            ("SHR-4",),
+        ),
+        (
+            "Feature gate on the API server",
+            "We enabled --feature-gates=ClusterTrustBundle=true on kube-apiserver over ssh.",
+            ("PRV-1",),
+        ),
+        (
+            "기능 게이트 활성화",
+            "API 서버 매니페스트에 알파 기능 게이트를 활성화하였습니다.",
+            ("PRV-1",),
+        ),
+        (
+            "All VMs stopped in Hyper-V for two weeks",
+            "We stopped all cluster VMs with Stop-VM, not through az aksarc, for two weeks.",
+            ("STOP-1",),
+        ),
+        (
+            "모든 VM 6주간 꺼둠",
+            "장애조치 클러스터 관리자에서 클러스터 VM을 모두 껐고 6주 동안 꺼져 있었습니다.",
+            ("STOP-1", "CONN-5"),
+        ),
+        (
+            "Packages installed on the nodes",
+            "We logged into each worker over ssh and ran tdnf install to add our agent.",
+            ("CUST-1",),
+        ),
+    ],
+)
+def test_a_change_made_by_hand_is_out_of_scope_citing_its_clauses(
+    title: str, description: str, clauses: tuple[str, ...]
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "out-of-scope"
+    assert result.clauses[: len(clauses)] == clauses
+    assert not result.requires_access_grant  # support does not take the case
+    assert result.evidence[0].clauses[: len(clauses)] == clauses
+    assert result.evidence[0].words
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        # Denied...
+        ("Node NotReady", "Nobody changed the VMs: we did not touch anything in Hyper-V."),
+        ("노드 NotReady", "Hyper-V에서 VM 설정을 바꾼 적이 없습니다."),
+        # ...a user's own label (SHR-4 covers system metadata only)...
+        ("Pods pending", "We added our own label team=payments with kubectl label."),
+        # ...the hosts changed, not the node VMs...
+        ("etcd slow", "We added memory to both Hyper-V hosts. etcd logs slow fdatasync."),
+        # ...VMs stopped by a host update, which is maintenance.
+        (
+            "API unreachable",
+            "All VMs were shut down in Hyper-V maintenance mode during the update.",
+        ),
+    ],
+)
+def test_no_change_made_by_hand_when_the_case_does_not_say_one_was_done(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision != "out-of-scope"
+    by_hand = {"SHR-3", "SHR-4", "CUST-1", "CUST-2", "NET-1", "PRV-1", "STOP-1", "CONN-5"}
+    assert not by_hand.intersection(result.clauses)
+
+
+def test_a_change_only_asked_about_is_not_a_change() -> None:
+    asked = decide(
+        "API server slow",
+        "The API server answers in ten seconds. Can we restart the control plane VM from Hyper-V?",
+    )
+    assert (asked.decision, asked.rule) == ("in-scope", "control-plane")
+    alone = decide("Memory", "Can we change the memory of the worker VMs in Hyper-V directly?")
+    assert alone.decision == "needs-review"
+    assert ("SHR-3", "CUST-1") in [candidate.clauses for candidate in alone.candidates]
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "node settings lost",
+            "Infra adjusted some things; not sure if through az or directly on the VMs.",
+        ),
+        ("노드 설정 변경", "인프라팀이 VM에서 직접 조정했는지 모르겠습니다."),
+    ],
+)
+def test_a_change_named_with_doubt_needs_review_and_asks(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert result.candidates[0].clauses == ("SHR-3", "CUST-1")
+    assert result.questions[0].key == "triage.question.hyper-v-changes"
+    assert "hyper-v" in render("en", result.questions[0]).casefold()
+    assert "hyper-v" in render("ko", result.questions[0]).casefold()
+
+
+# --- vendor-managed components (in scope) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clause"),
+    [
+        (
+            "CSI controller crashloops",
+            "kube-system/csi-akshcicsi-controller restarts; PVCs Pending.",
+            "MGD-1",
+        ),
+        (
+            "csi-smb-node 파드 재시작",
+            "kube-system의 csi-smb-node가 CrashLoopBackOff 입니다.",
+            "MGD-1",
+        ),
+        (
+            "Volume never attaches",
+            "FailedAttachVolume: AttachVolume.Attach failed for volume.",
+            "MGD-1",
+        ),
+        ("kube-proxy crashloops", "kube-proxy pods restart on two nodes.", "NODE-V-2"),
+        ("containerd 재시작 반복", "워커 노드에서 containerd가 계속 재시작됩니다.", "NODE-V-2"),
+        ("kubelet PLEG not healthy", "Nodes flap NotReady: PLEG is not healthy.", "NODE-V-2"),
+    ],
+)
+def test_vendor_managed_components_are_in_scope(title: str, description: str, clause: str) -> None:
+    result = decide(title, description)
+    assert result.decision == "in-scope"
+    assert clause in result.clauses
+
+
+# --- what fails outranks what is named -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "rule"),
+    [
+        # A product said to work, removed or denied does not decide...
+        (
+            "CoreDNS crashloops (Helm)",
+            "The Helm release is fine. CoreDNS pods crashloop.",
+            "coredns",
+        ),
+        (
+            "Pods can't reach storage",
+            "Linkerd was fully removed. Pods time out to storage.",
+            "networking",
+        ),
+        (
+            "파드 간 통신 장애",
+            "저희는 Istio를 사용하지 않습니다. 다른 노드의 파드끼리 통신이 안 됩니다.",
+            "networking",
+        ),
+        (
+            "ArgoCD 설치 후 CoreDNS 재시작",
+            "ArgoCD 자체는 정상 동작합니다. CoreDNS가 계속 죽습니다.",
+            "coredns",
+        ),
+        # ...nor one merely installed beside a failing component...
+        (
+            "containerd dead on 2 nodes (Istio installed)",
+            "containerd.service exits on two nodes.",
+            "node-components",
+        ),
+        # ...nor Azure Key Vault read as HashiCorp Vault.
+        (
+            "Key Vault secrets not mounted",
+            "This is Azure Key Vault, NOT HashiCorp Vault. Lookups time out.",
+            "networking",
+        ),
+    ],
+)
+def test_the_failing_component_outranks_a_product_merely_named(
+    title: str, description: str, rule: str
+) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("in-scope", rule)
+
+
+def test_a_product_that_is_itself_the_subject_still_decides() -> None:
+    result = decide("Istio gateway returns 502", "How do we debug the Envoy config of our mesh?")
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+    helm = decide("helm install of Istio fails", "The istio-base chart fails with a CRD conflict.")
+    assert helm.rule == "third-party-open-source"  # Istio, not the tool that installs it
+
+
+def test_a_preview_feature_that_fails_outranks_a_product_installed_beside_it() -> None:
+    result = decide(
+        "Preview feature fails (cert-manager also installed)",
+        "The Arc gateway public preview certificate rotation fails. cert-manager is also "
+        "installed, only for our ingress, and it does not touch azure-arc.",
+    )
+    assert (result.decision, result.business_hours_only) == ("best-effort", True)
+    assert "PRV-3" in result.clauses
+
+
+def test_a_name_or_namespace_called_preview_is_not_a_preview_feature() -> None:
+    result = decide(
+        "ingress 404 in the preview namespace",
+        "Our namespace is named preview (not a preview feature, a GA cluster). The ingress "
+        "returns 404.",
+    )
+    assert (result.decision, result.business_hours_only) == ("in-scope", False)
+
+
+# --- needs review --------------------------------------------------------------------------------
+
+
+def test_a_symptom_with_a_product_named_with_doubt_needs_review() -> None:
+    result = decide(
+        "network weirdness",
+        "Some calls time out between services. There is possibly a mesh in one namespace and "
+        "a third-party firewall between zones.",
+    )
+    assert result.decision == "needs-review"
+    assert [c.rule for c in result.candidates] == [
+        "closed-source-third-party",
+        "third-party-open-source",
+        "networking",
+    ]
+    assert keys(result)[0] == "triage.note.unsure"
+    keys_asked = [question.key for question in result.questions]
+    assert keys_asked[:2] == [
+        "triage.question.third-party-software",
+        "triage.question.network-path",
+    ]
+    assert result.clauses == ()
+    assert result.confidence == 0.3
+
+
+def test_a_component_named_outright_is_not_stopped_by_a_suspected_product() -> None:
+    result = decide("CoreDNS crashloops", "Maybe the service mesh plays a part, we are not sure.")
+    assert (result.decision, result.rule) == ("in-scope", "coredns")
+
+
+def test_a_bare_upgrade_question_needs_review_but_one_with_versions_does_not() -> None:
+    bare = decide("upgrade question", "We want to upgrade. What should we do?")
+    assert bare.decision == "needs-review"
+    assert [c.rule for c in bare.candidates] == ["upgrade"]
+    assert "triage.question.upgrade-details" in [q.key for q in bare.questions]
+    versioned = decide("Upgrade path from 1.30 to 1.31", "Is there downtime?")
+    assert (versioned.decision, versioned.rule) == ("in-scope", "upgrade")
+
+
+# --- a version the case states --------------------------------------------------------------
+
+
+def test_a_version_out_of_support_stated_in_the_case_is_upgrade_first() -> None:
+    result = decide("kubelet certificates expired", "Our cluster runs Kubernetes 1.27.9.")
+    assert result.decision == "upgrade-first"
+    assert result.clauses[:2] == ("SVP-2", "VER-2")
+    assert keys(result)[0] == "triage.note.version-stated"
+    assert result.evidence[0].source == "version" and result.evidence[0].words == ("1.27.9",)
+    assert result.confidence == 0.85
+    assert result.plan is None  # no bundle to plan from: the reason points to `plan`
+    supported = decide("kubelet certificates expired", "Our cluster runs Kubernetes 1.31.4.")
+    assert supported.decision == "in-scope"
+    korean = decide("API 느림", "클러스터는 아직 1.24.9 입니다.")
+    assert korean.decision == "upgrade-first"
+
+
+def test_a_version_the_bundle_gives_wins_over_the_text() -> None:
+    result = decide("DNS fails", "We are on 1.31.4.", bundle="deprecated-version")
+    assert result.decision == "upgrade-first"
+    assert result.evidence[0].source == "bundle"
+
+
+# --- the bundle grounds the decision ---------------------------------------------------------
+
+
+def test_a_product_the_bundle_does_not_show_counts_only_where_the_case_is_about_it() -> None:
+    # Istio named in passing, and the bundle shows no Istio: the failing DNS decides.
+    passing = decide("DNS lookups fail", "We also have Istio.", bundle="healthy")
+    assert (passing.decision, passing.rule) == ("in-scope", "networking")
+    words = [w for s in passing.scoring for w in s.words_against if w.how == "not-in-bundle"]
+    assert [w.text for w in words] == ["istio"]
+    # The same words with a bundle that runs Istio: Istio counts (and is not in focus).
+    installed = decide("DNS lookups fail", "We also have Istio.", bundle="istio-custom-cni")
+    assert not [w for s in installed.scoring for w in s.words_against]
+
+
+def test_bundle_findings_speak_for_a_rule() -> None:
+    # No word of the case names Arc; the bundle shows the cluster disconnected (CONN-1).
+    result = decide(
+        "Node pool scaling fails", "It fails with a validation error.", bundle="disconnected-40d"
+    )
+    assert (result.decision, result.rule) == ("in-scope", "arc-integration")
+    assert "COV-IN-4" in result.clauses
+    support = [w for s in result.scoring if s.rule == "arc-integration" for w in s.words_for]
+    assert {w.text for w in support} == {"CONN-1", "CONN-3"}
+
+
+def test_an_alpha_gate_in_the_bundle_makes_the_case_out_of_scope() -> None:
+    result = decide("Pod resize stuck", "Bundle attached.", bundle="alpha-gates")
+    assert (result.decision, result.clauses[0]) == ("out-of-scope", "PRV-1")
+    assert result.confidence == 0.95
+
+
+# --- explain -------------------------------------------------------------------------------------
+
+
+def test_explain_shows_every_rule_its_score_and_the_words_for_and_against(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "--title", "Istio sidecar breaks DNS",
+        "--description", "We did not change CoreDNS. Lookups fail in pods with istio-proxy.",
+        "-o", "json", "--explain",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    scoring = {entry["rule"]: entry for entry in data["scoring"]}
+    assert scoring["third-party-open-source"]["status"] == "decided"
+    assert scoring["networking"]["status"] == "fired"
+    coredns = scoring["coredns"]
+    assert coredns["status"] == "weak" and coredns["score"] == 0
+    assert coredns["against"] == [
+        {"text": "coredns", "how": "denied", "cue": "not change", "focused": False}
+    ]
+    code, table, _ = run(
+        capsys,
+        "--title", "Istio sidecar breaks DNS",
+        "--description", "We did not change CoreDNS.",
+        "--explain", "--lang", "ko",
+    )  # fmt: skip
+    assert code == 0
+    assert "점수:" in table and "coredns (부정: not change)" in table
+    code, plain_json, _ = run(capsys, "--title", "Istio sidecar breaks DNS", "-o", "json")
+    assert "scoring" not in json.loads(plain_json)
+
+
+def test_every_answer_validates_against_the_published_schema(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import jsonschema
+
+    from arcsupport.schema import load_schema
+
+    validator = jsonschema.Draft202012Validator(load_schema("triage"))
+    bundles = {"deprecated-version": "DNS fails", "stopped": "Scaling fails"}
+    for bundle, title in bundles.items():
+        code, out, _ = run(
+            capsys, "--title", title, "--bundle", str(EXAMPLES / bundle), "--at", DAY, "-o", "json"
+        )
+        assert code == 0
+        validator.validate(json.loads(out))
+    for title in ("Istio breaks DNS", "Nothing recognisable", "Calico BGP peering tuning"):
+        code, out, _ = run(capsys, "--title", title, "-o", "json", "--explain")
+        assert code == 0
+        validator.validate(json.loads(out))
+
+
+# --- the Korean analyser is loaded only for triage -------------------------------------------
+
+_LOADED = """
+import sys
+from arcsupport.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("kiwipiepy" in sys.modules, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [
+        (["check", str(EXAMPLES / "healthy"), "--at", DAY], False),
+        (["triage", "--title", "Istio breaks DNS", "--description", "sidecar"], False),
+        (["triage", "--title", "이스티오 사이드카 때문에 DNS 조회가 실패합니다"], True),
+    ],
+)
+def test_the_korean_analyser_is_imported_only_to_read_korean(args: list[str], loaded: bool) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.stderr.strip().splitlines()[-1] == str(loaded), result.stderr

@@ -557,11 +557,11 @@ def test_the_engine_refuses_a_pack_missing_clauses_rules_cite(
     folder = user_pack(tmp_path)
     clauses_file = folder / "clauses.yaml"
     document = yaml.safe_load(clauses_file.read_text())
-    del document["clauses"]["VER-2"]
+    del document["clauses"]["VER-4"]
     clauses_file.write_text(yaml.safe_dump(document, allow_unicode=True))
-    pack = load_pack(folder)  # consistent in itself: no component cites VER-2
+    pack = load_pack(folder)  # consistent in itself: no component or triage rule cites VER-4
     snapshot = read_snapshot(BUNDLES / "version-only")
-    with pytest.raises(PolicyError, match="VER-2") as refused:
+    with pytest.raises(PolicyError, match="VER-4") as refused:
         assess(snapshot, pack, at("2025-09-15"))
     assert "version-lifecycle" in refused.value.problem
     code, out, err = run_cli(
@@ -575,4 +575,4 @@ def test_the_engine_refuses_a_pack_missing_clauses_rules_cite(
     )
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1
-    assert "VER-2" in err
+    assert "VER-4" in err

@@ -27,6 +27,7 @@ from arcsupport.report.jsonout import dumps
 from arcsupport.sources.case import read_case_file
 from arcsupport.sources.known_issues import builtin_known_issues
 from arcsupport.sources.read import read_snapshot
+from arcsupport.textanalysis import korean_morphology
 
 
 def triage_command(
@@ -60,6 +61,14 @@ def triage_command(
             show_default=False,
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show the scoring: every scope rule the case touched, its score, the words "
+            "for and against it and how each was read (negated, hedged, planned...).",
+        ),
+    ] = False,
     at: AtOption = None,
     policy: PolicyOption = None,
     output: OutputOption = Output.table,
@@ -67,9 +76,10 @@ def triage_command(
 ) -> None:
     """Triage a support case against the policy's scope rules (COV-*, PRV-3, SHR-2, SVP-2).
 
-    The answer is in-scope, best-effort, out-of-scope or upgrade-first, with the clauses, the
-    reasons, the scope rule that fired (none: a human has to look), whether only business hours
-    apply (preview features) and whether support needs an access grant to proceed.
+    The answer is in-scope, best-effort, out-of-scope, upgrade-first or needs-review (with the
+    candidate clauses and the questions to ask the customer), with its confidence, the clauses
+    and the words that decided them, the reasons, whether only business hours apply (preview
+    features) and whether support needs an access grant to proceed.
 
     Exit codes: 0 decided, 2 bad input.
     """
@@ -84,24 +94,28 @@ def triage_command(
     )
     moment = at_moment(at)
     pack = load_pack(policy)
+    # Built here, not in the engine: the analyser reads its model files when first used.
+    morphology = korean_morphology()
     if bundle is None:
-        result = triage(case, pack)
+        result = triage(case, pack, morphology=morphology, at=moment)
     else:
         context = cluster_for_triage(read_snapshot(bundle), pack, moment, builtin_known_issues())
         result = triage(
             case,
             pack,
+            morphology=morphology,
+            at=moment,
             assessment=context.assessment,
             plan=context.plan,
             known_issues=context.known_issues,
         )
     lang_code = language(lang)
     if output is Output.json:
-        emit(dumps(triage_document(result, lang_code)), None)
+        emit(dumps(triage_document(result, lang_code, explain=explain)), None)
     else:
         from arcsupport.report.triage import render_triage_table
 
-        emit(render_triage_table(result, lang_code), None)
+        emit(render_triage_table(result, lang_code, explain=explain), None)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ from arcsupport.policy.model import (
     TAINT_EFFECTS,
     Calendar,
     Pack,
+    ReadingWords,
     Terms,
     TriageMatch,
     parse_taint,
@@ -281,12 +282,16 @@ def _check_checked_by(pack: Pack, origin: dict[str, str]) -> None:
 
 
 def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
-    """Scope rules cite clauses the pack has, have unique ids, find something, compile, and
-    have their reason in both message catalogs."""
+    """Scope rules cite clauses the pack has, have unique ids, find something, compile, name
+    components the pack knows, and have their reason and question in both message catalogs;
+    the reading lists' Korean morphemes are written form/TAG with a Sejong tag."""
     triage = pack.triage
+    from_text = triage.upgrade_first.from_text
     cited = {
         "triage.upgrade_first.clauses": triage.upgrade_first.clauses,
         "triage.upgrade_first.when_unsupported_under": triage.upgrade_first.when_unsupported_under,
+        "triage.upgrade_first.from_text.clauses": from_text.clauses,
+        "triage.changed_by_hand.clauses": triage.changed_by_hand.clauses,
         "triage.known_issues.clauses": triage.known_issues.clauses,
         "triage.access_grant.clauses": triage.access_grant.clauses,
     }
@@ -294,6 +299,15 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
         f"triage.access_grant.when[{index}]": match
         for index, match in enumerate(triage.access_grant.when)
     }
+    terms = {
+        "triage.upgrade_first.from_text.context": from_text.context,
+        "triage.upgrade_first.from_text.other_products": from_text.other_products,
+        "triage.upgrade_first.from_text.other_in_clause": from_text.other_in_clause,
+        "triage.upgrade_first.from_text.upgraded": from_text.upgraded,
+        "triage.upgrade_first.from_text.history": from_text.history,
+    }
+    for index, key in enumerate(triage.needs_review.questions):
+        _check_catalog(origin, f"triage.needs_review.questions[{index}]", f"triage.question.{key}")
     first_index: dict[str, int] = {}
     for index, rule in enumerate(triage.rules):
         where = f"triage.rules[{index}]"
@@ -308,43 +322,112 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
         cited[f"{where}.clauses"] = rule.clauses
         if not rule.match:
             raise _fail(origin, "triage", f"{where}.match", "needs at least one entry")
-        key = f"triage.reason.{rule.reason}"
-        if not all(has(lang, key) for lang in LANGS):
-            raise _fail(
-                origin,
-                "triage",
-                f"{where}.reason",
-                f"{key} is missing from the message catalogs (en and ko)",
-            )
+        _check_catalog(origin, f"{where}.reason", f"triage.reason.{rule.reason}")
+        if rule.question is not None:
+            _check_catalog(origin, f"{where}.question", f"triage.question.{rule.question}")
+        if rule.bundle is not None:
+            cited[f"{where}.bundle.findings"] = rule.bundle.findings
+            if rule.bundle.weight <= 0:
+                raise _fail(origin, "triage", f"{where}.bundle.weight", "must be positive")
+        if rule.lasting is not None:
+            cited[f"{where}.lasting.clauses"] = rule.lasting.clauses
+            if rule.lasting.over_days <= 0:
+                raise _fail(origin, "triage", f"{where}.lasting.over_days", "must be positive")
         matches.update({f"{where}.match[{number}]": m for number, m in enumerate(rule.match)})
     for field, clauses in cited.items():
         for clause_id in clauses:
             if clause_id not in pack.clauses:
                 raise _fail(origin, "triage", field, f"unknown clause {clause_id}")
     for where, match in matches.items():
-        _check_triage_match(match, where, origin)
+        _check_triage_match(match, where, pack, origin)
+    for where, found in terms.items():
+        _check_patterns(found, where, origin)
+    for lang in ("en", "ko"):
+        words = getattr(triage.reading, lang)
+        for name in ReadingWords.__struct_fields__:
+            for entry in getattr(words, name):
+                field = f"triage.reading.{lang}.{name}"
+                if not entry.strip():
+                    raise _fail(origin, "triage", field, "holds an empty word")
+                if lang == "ko":
+                    _check_morphemes(entry, field, origin)
 
 
-def _check_triage_match(match: TriageMatch, where: str, origin: dict[str, str]) -> None:
+# Part-of-speech tags of the Korean analyser (Sejong tag set), by prefix.
+_SEJONG_TAGS = (
+    "NN", "NR", "NP", "VV", "VA", "VX", "VCP", "VCN", "MM", "MAG", "MAJ", "IC", "JK", "JX",
+    "JC", "EP", "EF", "EC", "ET", "XPN", "XSN", "XSV", "XSA", "XR", "SF", "SP", "SS", "SE",
+    "SO", "SW", "SL", "SH", "SN",
+)  # fmt: skip
+
+
+def _check_morphemes(entry: str, where: str, origin: dict[str, str]) -> None:
+    """Korean `form/TAG` morphemes (space-separated for a sequence) name a Sejong tag."""
+    for part in entry.split():
+        form, slash, tag = part.rpartition("/")
+        if slash and form and tag.isalpha() and tag.isupper() and not tag.startswith(_SEJONG_TAGS):
+            raise _fail(origin, "triage", where, f"{entry!r}: {tag!r} is not a Sejong tag")
+
+
+def _check_catalog(origin: dict[str, str], field: str, key: str) -> None:
+    if not all(has(lang, key) for lang in LANGS):
+        raise _fail(
+            origin, "triage", field, f"{key} is missing from the message catalogs (en and ko)"
+        )
+
+
+def _check_triage_match(match: TriageMatch, where: str, pack: Pack, origin: dict[str, str]) -> None:
     if not match.components and not _terms(match.phrases):
         raise _fail(origin, "triage", where, "finds nothing: give components or phrases")
     if match.requires is not None and not _terms(match.requires):
         raise _fail(origin, "triage", f"{where}.requires", "is empty")
+    for number, group in enumerate(match.near):
+        if not _terms(group):
+            raise _fail(origin, "triage", f"{where}.near[{number}]", "is empty")
+    if match.weight <= 0:
+        raise _fail(origin, "triage", f"{where}.weight", "must be positive")
+    if match.component is not None and match.component not in pack.components:
+        raise _fail(
+            origin, "triage", f"{where}.component", f"unknown component {match.component!r}"
+        )
     # An empty term would be found in every case.
-    words = [*match.components, *_terms(match.phrases), *_terms(match.requires)]
+    words = [
+        *match.components,
+        *_terms(match.phrases),
+        *_terms(match.requires),
+        *(word for group in match.near for word in _terms(group)),
+        *_terms(match.unless),
+    ]
     if any(not word.strip(" *") for word in words):
         raise _fail(origin, "triage", where, "holds an empty term")
-    for part, terms in (("phrases", match.phrases), ("requires", match.requires)):
-        for pattern in terms.patterns if terms else []:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise _fail(
-                    origin,
-                    "triage",
-                    f"{where}.{part}.patterns",
-                    f"{pattern!r} is not a regular expression ({exc})",
-                ) from None
+    korean = [
+        *match.phrases.ko,
+        *(match.requires.ko if match.requires else []),
+        *(match.unless.ko if match.unless else []),
+        *(word for group in match.near for word in group.ko),
+    ]
+    for word in korean:
+        _check_morphemes(word, where, origin)
+    if match.unless is not None and not _terms(match.unless):
+        raise _fail(origin, "triage", f"{where}.unless", "is empty")
+    parts = [("phrases", match.phrases), ("requires", match.requires), ("unless", match.unless)]
+    parts += [(f"near[{number}]", group) for number, group in enumerate(match.near)]
+    for part, found in parts:
+        if found is not None:
+            _check_patterns(found, f"{where}.{part}", origin)
+
+
+def _check_patterns(terms: Terms, where: str, origin: dict[str, str]) -> None:
+    for pattern in terms.patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(
+                origin,
+                "triage",
+                f"{where}.patterns",
+                f"{pattern!r} is not a regular expression ({exc})",
+            ) from None
 
 
 def _terms(terms: Terms | None) -> list[str]:

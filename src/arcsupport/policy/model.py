@@ -291,6 +291,12 @@ class Preview(Strict):
 
 
 TriageDecisionName = Literal["in-scope", "best-effort", "out-of-scope"]
+# subject: a covered area or component (what fails or is asked about);
+# product: third-party software named in the case: it decides only while present, so a denial,
+#   a removal or "X is fine" rules it out;
+# change: a change made by hand that leaves the cluster unsupported: it decides whatever the
+#   symptom, but only once done (not asked about, planned or merely suspected).
+TriageRuleKind = Literal["subject", "product", "change"]
 
 
 class Terms(Strict):
@@ -305,6 +311,24 @@ class TriageMatch(Strict):
     components: list[str] = []
     phrases: Terms = msgspec.field(default_factory=Terms)
     requires: Terms | None = None  # when given, one of these must be found too
+    near: list[Terms] = []  # each group: one of its terms in the same sentence as the find
+    unless: Terms | None = None  # none of these in the same sentence
+    weight: float = 1.0  # what this entry adds to its rule's score; 1 decides on its own
+    component: str | None = None  # key of `components`: a bundle can tell whether it runs
+
+
+class BundleSupport(Strict):
+    """A finding of the attached bundle that speaks for the rule."""
+
+    findings: list[str]  # clauses of the finding
+    weight: float = 1.0
+
+
+class Lasting(Strict):
+    """Clauses that also apply when the case says the state lasted longer than `over_days`."""
+
+    over_days: int
+    clauses: list[str]
 
 
 class TriageRule(Strict):
@@ -315,11 +339,61 @@ class TriageRule(Strict):
     reason: str  # entry of [triage.reason] in the message catalogs
     match: list[TriageMatch]
     preview: bool = False  # PRV-3: fires on `preview_feature: true`; business hours only
+    kind: TriageRuleKind = "subject"
+    question: str | None = None  # entry of [triage.question]: what to ask when it is a candidate
+    bundle: BundleSupport | None = None
+    lasting: Lasting | None = None
+
+
+class ReadingWords(Strict):
+    """One language's words for reading a case (triage.yaml documents each list)."""
+
+    negation: list[str]
+    absence: list[str]
+    removal: list[str]
+    exoneration: list[str]
+    uncertainty: list[str]
+    hypothetical: list[str]
+    question: list[str]
+    failure: list[str]
+    functioning: list[str]
+    action: list[str]
+    first_person: list[str]
+    presence: list[str] = []
+    clause_breaks: list[str] = []
+
+
+class Reading(Strict):
+    en: ReadingWords
+    ko: ReadingWords
+
+
+class VersionInText(Strict):
+    """A Kubernetes version the case states, when no bundle says which one the cluster runs."""
+
+    clauses: list[str]
+    context: Terms  # words beside a version number that make it the cluster's version
+    other_products: Terms  # words just before a number that make it another product's
+    other_in_clause: Terms  # words in the number's clause that make it another product's
+    upgraded: Terms  # words saying an upgrade was done: its "from" version is history
+    history: Terms  # words just before a version that make it one the cluster ran before
 
 
 class UpgradeFirst(Strict):
     clauses: list[str]
     when_unsupported_under: list[str]  # clauses of unsupported findings an upgrade resolves
+    from_text: VersionInText
+
+
+class ChangedByHand(Strict):
+    """Unsupported findings of the attached bundle that come from changes made by hand."""
+
+    clauses: list[str]
+
+
+class NeedsReview(Strict):
+    questions: list[str]  # entries of [triage.question] asked whenever nothing decides
+    doubt_stops_below: int  # a product named with doubt stops answers of rules below this
 
 
 class KnownIssueCitation(Strict):
@@ -332,7 +406,10 @@ class AccessGrant(Strict):
 
 
 class Triage(Strict):
+    reading: Reading
     upgrade_first: UpgradeFirst
+    changed_by_hand: ChangedByHand
+    needs_review: NeedsReview
     known_issues: KnownIssueCitation
     access_grant: AccessGrant
     rules: list[TriageRule]

@@ -1,6 +1,6 @@
-"""A support case's triage (`arcsupport.triage/v1`): in scope, best effort, out of scope or
-upgrade first, with the clauses and reasons, and the cluster's assessment when a bundle was
-given."""
+"""A support case's triage (`arcsupport.triage/v1`): in scope, best effort, out of scope,
+upgrade first or needs review, with the clauses, reasons, deciding words and confidence, and
+the cluster's assessment when a bundle was given."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Final, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from arcsupport.engine.triage import Decision, TriageDecision
+from arcsupport.engine.triage import Decision, RuleScore, TriageDecision, Word
 from arcsupport.i18n import Lang, render
 from arcsupport.report.documents.assessment import AssessmentDoc, assessment_document
 from arcsupport.report.documents.base import ClauseId, Document
@@ -24,10 +24,53 @@ class TriageKnownIssueDoc(Document, frozen=True):
     workaround: str
 
 
+class TriageEvidenceDoc(Document, frozen=True):
+    """Clauses cited and the words that brought them: a scope rule's (its id), the bundle's
+    (`bundle`), a stated version's (`version`), the access grant's, the known issues'."""
+
+    clauses: tuple[ClauseId, ...]
+    source: str
+    words: tuple[str, ...]
+
+
+class TriageCandidateDoc(Document, frozen=True):
+    rule: str
+    decision: str
+    clauses: tuple[ClauseId, ...]
+    score: float
+
+
+class TriageWordDoc(Document, frozen=True):
+    """A word a scope rule found, and how it was read (`how`: asserted, denied, hypothetical,
+    asked...; `cue`: the words that gave that reading; `focused`: in the title or a failing or
+    asking sentence)."""
+
+    text: str
+    how: str
+    cue: str | None
+    focused: bool
+
+
+class TriageScoreDoc(Document, frozen=True, rename={"words_for": "for"}):
+    """One scope rule's standing on the case, as `triage --explain` shows it."""
+
+    rule: str
+    kind: str
+    decision: str
+    clauses: tuple[ClauseId, ...]
+    priority: int
+    score: float
+    focused: bool
+    status: Literal["decided", "also", "fired", "candidate", "ruled-out", "weak"]
+    words_for: list[TriageWordDoc]
+    against: list[TriageWordDoc]
+    unsure: list[TriageWordDoc]
+
+
 class TriageDoc(Document, frozen=True):
     """The answer to a support case (arcsupport.triage/v1). `rule` is the scope rule that
     decided, null when a human has to look; `plan` is present only with upgrade-first (null
-    when no bundle gave a version to plan from)."""
+    when no bundle gave a version to plan from); `scoring` only with `--explain`."""
 
     schema: Literal["arcsupport.triage/v1"]
     decision: Decision
@@ -38,7 +81,13 @@ class TriageDoc(Document, frozen=True):
     requires_access_grant: bool
     known_issues: list[TriageKnownIssueDoc]
     assessment: AssessmentDoc | None
+    # 0..1: how safely the answer can be given without a second look.
+    confidence: float
+    evidence: list[TriageEvidenceDoc]
+    candidates: list[TriageCandidateDoc]  # with needs-review: what the case may be
+    questions: list[str]  # with needs-review: what to ask the customer
     plan: PlanDoc | UnsetType | None = UNSET
+    scoring: list[TriageScoreDoc] | UnsetType = UNSET  # with --explain
 
 
 # What the schema adds to the Struct: `plan` is there with upgrade-first, and only then.
@@ -51,7 +100,27 @@ PLAN_WITH_UPGRADE_FIRST = msgspec.Meta(
 )
 
 
-def triage_document(result: TriageDecision, lang: Lang) -> TriageDoc:
+def _word(word: Word) -> TriageWordDoc:
+    return TriageWordDoc(text=word.text, how=word.how, cue=word.cue, focused=word.focused)
+
+
+def _score(score: RuleScore) -> TriageScoreDoc:
+    return TriageScoreDoc(
+        rule=score.rule,
+        kind=score.kind,
+        decision=score.decision,
+        clauses=score.clauses,
+        priority=score.priority,
+        score=score.score,
+        focused=score.focused,
+        status=score.status,
+        words_for=[_word(word) for word in score.words_for],
+        against=[_word(word) for word in score.words_against],
+        unsure=[_word(word) for word in score.words_unsure],
+    )
+
+
+def triage_document(result: TriageDecision, lang: Lang, *, explain: bool = False) -> TriageDoc:
     plan: PlanDoc | UnsetType | None = UNSET
     if result.decision == "upgrade-first":
         plan = plan_document(result.plan, lang) if result.plan is not None else None
@@ -70,5 +139,21 @@ def triage_document(result: TriageDecision, lang: Lang) -> TriageDoc:
         assessment=(
             assessment_document(result.assessment, lang) if result.assessment is not None else None
         ),
+        confidence=result.confidence,
+        evidence=[
+            TriageEvidenceDoc(clauses=item.clauses, source=item.source, words=item.words)
+            for item in result.evidence
+        ],
+        candidates=[
+            TriageCandidateDoc(
+                rule=candidate.rule,
+                decision=candidate.decision,
+                clauses=candidate.clauses,
+                score=candidate.score,
+            )
+            for candidate in result.candidates
+        ],
+        questions=[render(lang, question) for question in result.questions],
         plan=plan,
+        scoring=[_score(score) for score in result.scoring] if explain else UNSET,
     )

@@ -1,0 +1,218 @@
+"""How well triage decides: the independent corpus (tests/data/triage/corpus: `tune` may be read
+while tuning, `holdout` is frozen and only ever run here) and the regression cases of
+tests/data/triage/cases.yaml, each scored by the one definition of a correct answer below.
+
+A case is CORRECT when
+  - the decision equals `expect.decision`;
+  - every clause of `expect.clauses` is cited: among the decision's clauses or, for a
+    `needs-review` answer, among its candidate clauses (citing more is not an error);
+  - `business_hours_only` and `requires_access_grant` equal the expectation where the case
+    states them (an absent flag is not checked);
+  - (regression cases only) `expect.rule`, where given, names the scope rule that decided.
+
+`make test` prints, for each part: accuracy, accuracy per language and per expected decision,
+the confusion matrix of the five decisions, and the ids of the cases missed with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from arcsupport.engine.triage import (
+    ClusterContext,
+    TriageDecision,
+    cluster_for_triage,
+    parse_case,
+    triage,
+)
+from arcsupport.sources.known_issues import builtin_known_issues
+from arcsupport.sources.read import read_snapshot
+from arcsupport.textanalysis import korean_morphology
+from helpers import DATA, EXAMPLES, at, default_pack
+
+CORPUS = DATA / "triage" / "corpus"
+PARTS: dict[str, Path] = {
+    "tune": CORPUS / "tune.yaml",
+    "holdout": CORPUS / "holdout.yaml",
+    "regression": DATA / "triage" / "cases.yaml",
+}
+DAY = "2025-09-15"  # the corpus states every case as of this day
+DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-review")
+FLAGS = ("business_hours_only", "requires_access_grant")
+CASE_FIELDS = ("title", "description", "components", "preview_feature")
+MIN_HOLDOUT_ACCURACY = 0.9
+
+
+@cache
+def cluster(name: str) -> ClusterContext:
+    return cluster_for_triage(
+        read_snapshot(EXAMPLES / name), default_pack(), at(DAY), builtin_known_issues()
+    )
+
+
+def decide(entry: dict[str, Any]) -> TriageDecision:
+    fields = {name: entry[name] for name in CASE_FIELDS if name in entry}
+    case = parse_case(fields, entry["id"])
+    bundle = entry.get("bundle")
+    if bundle is None:
+        return triage(case, default_pack(), morphology=korean_morphology(), at=at(DAY))
+    context = cluster(bundle)
+    return triage(
+        case,
+        default_pack(),
+        morphology=korean_morphology(),
+        at=at(DAY),
+        assessment=context.assessment,
+        plan=context.plan,
+        known_issues=context.known_issues,
+    )
+
+
+def cited(result: TriageDecision) -> set[str]:
+    if result.decision == "needs-review":
+        return {clause for candidate in result.candidates for clause in candidate.clauses}
+    return set(result.clauses)
+
+
+def problems(entry: dict[str, Any], result: TriageDecision) -> list[str]:
+    """Why the answer is not correct (the definition in this module's docstring); [] when it is."""
+    expect = entry["expect"]
+    found = []
+    if result.decision != expect["decision"]:
+        found.append(f"decided {result.decision}")
+    missing = [clause for clause in expect.get("clauses", []) if clause not in cited(result)]
+    if missing:
+        found.append(f"does not cite {', '.join(missing)}")
+    if "rule" in expect and result.rule != expect["rule"]:
+        found.append(f"rule {result.rule}")
+    for flag in FLAGS:
+        if flag in expect and getattr(result, flag) != expect[flag]:
+            found.append(f"{flag} {getattr(result, flag)}")
+    return found
+
+
+@dataclass(frozen=True)
+class Score:
+    part: str
+    cases: int
+    wrong: dict[str, list[str]]  # case id -> what is wrong
+    confusion: Counter[tuple[str, str]]  # (expected, decided)
+    by_language: dict[str, tuple[int, int]]  # language -> (right, total)
+    by_decision: dict[str, tuple[int, int]]  # expected decision -> (right, total)
+
+    @property
+    def right(self) -> int:
+        return self.cases - len(self.wrong)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.cases
+
+    def report(self) -> str:
+        def ratio(right: int, total: int) -> str:
+            return f"{right}/{total} ({right / total:.0%})" if total else "0/0"
+
+        languages = " · ".join(
+            f"{language} {ratio(*counts)}" for language, counts in self.by_language.items()
+        )
+        lines = [
+            f"triage {self.part}: {ratio(self.right, self.cases)} correct · {languages}",
+            "  per expected decision: "
+            + " · ".join(
+                f"{decision} {ratio(*self.by_decision[decision])}"
+                for decision in DECISIONS
+                if self.by_decision[decision][1]
+            ),
+        ]
+        width = max(map(len, DECISIONS)) + 2
+        header = "expected / decided"
+        lines.append(f"  {header:<20}" + "".join(f"{name:>{width}}" for name in DECISIONS))
+        for expected in DECISIONS:
+            counts = "".join(f"{self.confusion[(expected, got)]:>{width}}" for got in DECISIONS)
+            lines.append(f"  {expected:<20}{counts}")
+        lines += [f"  miss {case_id}: {'; '.join(why)}" for case_id, why in self.wrong.items()]
+        return "\n".join(lines)
+
+
+def cases(part: str) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = yaml.safe_load(PARTS[part].read_text(encoding="utf-8"))["cases"]
+    return loaded
+
+
+@cache
+def score(part: str) -> Score:
+    entries = cases(part)
+    wrong: dict[str, list[str]] = {}
+    confusion: Counter[tuple[str, str]] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    rights: Counter[tuple[str, str]] = Counter()
+    for entry in entries:
+        result = decide(entry)
+        expected = entry["expect"]["decision"]
+        confusion[(expected, result.decision)] += 1
+        language = entry["id"][:2]
+        found = problems(entry, result)
+        if found:
+            wrong[entry["id"]] = found
+        for key in (("language", language), ("decision", expected)):
+            totals[key] += 1
+            rights[key] += not found
+    languages = sorted({key for kind, key in totals if kind == "language"})
+    return Score(
+        part,
+        len(entries),
+        wrong,
+        confusion,
+        {lang: (rights[("language", lang)], totals[("language", lang)]) for lang in languages},
+        {d: (rights[("decision", d)], totals[("decision", d)]) for d in DECISIONS},
+    )
+
+
+def test_the_holdout_is_the_frozen_file() -> None:
+    digest, name = (CORPUS / "holdout.sha256").read_text().split()
+    assert name == "holdout.yaml"
+    assert hashlib.sha256((CORPUS / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_corpus_is_labelled_with_known_decisions_and_clauses() -> None:
+    clauses = default_pack().clauses
+    ids: list[str] = []
+    for part in ("tune", "holdout"):
+        for entry in cases(part):
+            ids.append(entry["id"])
+            assert entry["id"][:3] in ("en-", "ko-"), entry["id"]
+            assert entry["expect"]["decision"] in DECISIONS, entry["id"]
+            assert set(entry["expect"].get("clauses", [])) <= set(clauses), entry["id"]
+            assert entry.get("bundle") is None or (EXAMPLES / entry["bundle"]).is_dir()
+    assert len(ids) == len(set(ids)) >= 200
+    english = sum(case_id.startswith("en-") for case_id in ids)
+    assert english * 2 == len(ids)
+
+
+def test_tune_score(record_property: Any) -> None:
+    result = score("tune")
+    # conftest.py prints it after the run, where `make test` shows it.
+    record_property("summary", result.report())
+
+
+# The bar is not reached: 47% before issue 11, 88% (83/94) after it. Strict, so that the day
+# the held-out part reaches 90% this marker fails and has to go.
+@pytest.mark.xfail(reason="held-out accuracy 83/94 (88%) is below the 90% bar", strict=True)
+def test_holdout_score(record_property: Any) -> None:
+    result = score("holdout")
+    record_property("summary", result.report())
+    assert result.accuracy >= MIN_HOLDOUT_ACCURACY
+
+
+def test_regression_cases_all_pass(record_property: Any) -> None:
+    result = score("regression")
+    record_property("summary", result.report())
+    assert not result.wrong
