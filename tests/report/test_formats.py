@@ -243,7 +243,7 @@ def _expected_failures(assessment: Assessment, fail_on: str) -> set[str]:
 @pytest.mark.parametrize("fail_on", ["unsupported", "warning", "info"])
 def test_junit_reads_back_with_failures_and_skips_per_rule(fail_on: str) -> None:
     assessments = fleet()
-    xml = JUnitXml.fromstring(render_junit(assessments, "en", fail_on))
+    xml = JUnitXml.fromstring(render_junit(assessments, "en", fail_on).encode("utf-8"))
     suites = list(xml)
     assert [suite.name for suite in suites] == [
         a.cluster_name for a in sort_by_urgency(assessments)
@@ -272,7 +272,7 @@ def test_junit_reads_back_with_failures_and_skips_per_rule(fail_on: str) -> None
 
 
 def test_junit_findings_below_the_threshold_go_to_system_out() -> None:
-    xml = JUnitXml.fromstring(render_junit([single()], "ko", "unsupported"))
+    xml = JUnitXml.fromstring(render_junit([single()], "ko", "unsupported").encode("utf-8"))
     (suite,) = list(xml)
     cases = {case.name: case for case in suite}
     assert cases["node-image-age"].is_passed
