@@ -643,3 +643,24 @@ def test_a_declared_fact_is_the_line_of_its_key(tmp_path: Path) -> None:
     assert spans["stopped_since"] == Span(4, 1, 4, 26)
     whole = Span(1, 1, 6, 22)  # a key twice, or not there: the whole file
     assert spans["node_subnets"] == spans["absent"] == whole
+
+
+def test_what_cannot_be_placed_exactly_is_not_placed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first item's text also stands before the list: the walk from there does not end on
+    the list's `]`, so the item gets the whole file rather than the wrong lines. A file over
+    MAX_SEARCHED_BYTES is not read again at all."""
+    from arcsupport.report import evidence_files
+
+    tricky = tmp_path / "tricky.json"
+    tricky.write_text('{"metadata": {"name": "a"},\n "items": [{"name": "a"}]}\n')
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"items": [{"metadata": {"name": "a"}}]}, indent=2))
+    monkeypatch.setattr(evidence_files, "MAX_SEARCHED_BYTES", big.stat().st_size - 1)
+    files = EvidenceFiles(tmp_path)
+    asked = [Evidence("Thing/a", "f", "v", Provenance.OBSERVED, str(p)) for p in (tricky, big)]
+    for item in asked:
+        files.add(str(tmp_path), item)
+    assert files.locate(str(tmp_path), asked[0]).span == Span(1, 1, 2, 27)  # the whole file
+    assert files.locate(str(tmp_path), asked[1]).span is None

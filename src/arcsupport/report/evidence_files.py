@@ -11,17 +11,17 @@ after the fact, in the files the evidence cites and only those, each read once:
 - a row of an export, an item of a Kubernetes list (`items`), an ARM list (`value`) or a bare
   JSON array: the exact extent of that JSON value. One pass of msgspec over the file gives each
   value's bytes; JSON allows only whitespace and commas between the values of an array, so
-  walking them from the array's start gives each one's offset without parsing anything twice.
-  An item is the object the evidence names when its name (and namespace, when the object names
-  one) is that of exactly one item.
+  walking them from the first one (found by its opening bytes) gives each one's offset, and
+  the walk must end on the list's `]`. An item is the object the evidence names when its name
+  (and namespace, when the object names one) is that of exactly one item.
 - a top-level key of facts.yaml that the evidence's field names: that line.
 - anything else (a single resource such as `azure/connected-cluster.json`, the whole node list,
   metrics, a YAML dump): the whole file, which is true if not precise.
-- a tarball has no lines: its member is named, without a region; so is a file that is no longer
-  there (or never was, as in tests).
+- a tarball has no lines: its member is named, without a region; a file that is no longer there
+  (or never was, as in tests), or is over MAX_SEARCHED_BYTES, is named without a region too.
 
-Lines and columns are counted in one pass over each file, in Unicode code points, as SARIF's
-default `columnKind` says.
+Lines and columns are counted in one pass over each file, columns in Unicode code points (the
+run says so in `columnKind`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,13 @@ from arcsupport.sources.archive import is_archive
 _ROW = re.compile(r": row (\d+)$")
 _BETWEEN_VALUES = re.compile(rb"[ \t\r\n,]*")
 _UTF8_BOM = b"\xef\xbb\xbf"
-# The keys under which a JSON document holds its list: Kubernetes, ARM, Resource Graph.
-_LIST_KEYS = ("items", "value", "data")
+_TAIL = bytes(range(0x80, 0xC0))  # the continuation bytes of UTF-8
+_CHUNK = 1 << 24
+_PROBE = 4096
+# Bigger files are not searched: GitHub keeps no file over 100 MiB in a repository, so code
+# scanning could not show their lines, and reading a 1.5 GB pods.json again costs more than the
+# whole assessment. Their results name the file without a region.
+MAX_SEARCHED_BYTES = 100 * 1024 * 1024
 
 
 class Span(msgspec.Struct, frozen=True, gc=False):
@@ -75,6 +80,17 @@ class _Named(msgspec.Struct, gc=False):
 # What is wanted of a file: ("row", index), ("item", namespace, name), ("key", key), ("whole",).
 Want = tuple[str | int, ...]
 _WHOLE: Want = ("whole",)
+
+
+class _ListDocument(msgspec.Struct, gc=False):
+    """Where a document holds its list: Kubernetes, ARM, Resource Graph."""
+
+    items: list[msgspec.Raw] | None = None
+    value: list[msgspec.Raw] | None = None
+    data: list[msgspec.Raw] | None = None
+
+
+_NAMED = msgspec.json.Decoder(_Named)
 
 
 class _Artifact(msgspec.Struct, gc=False):
@@ -204,7 +220,9 @@ def _find_spans(artifact: _Artifact) -> None:
     """Fill `artifact.wants` from the file; whatever cannot be found stays None."""
     path = Path(artifact.path)
     try:
-        if not path.is_file() or _is_archive(artifact.path):
+        if not path.is_file() or path.stat().st_size > MAX_SEARCHED_BYTES:
+            return
+        if _is_archive(artifact.path):
             return
         with path.open("rb") as handle:
             try:
@@ -213,22 +231,22 @@ def _find_spans(artifact: _Artifact) -> None:
                 data = handle.read()
     except OSError:
         return
-    extents: dict[Want, tuple[int, int]] = {}
     whole = _whole(data)
     if whole is None:
         return
+    extents: dict[Want, tuple[int, int]] = {}
     rows = [want for want in artifact.wants if want[0] == "row"]
     items = [want for want in artifact.wants if want[0] == "item"]
     if rows or items:
         values = _list_values(data)
         if values is not None:
-            raw_list, starts, raws = values
+            starts, raws = values
             for want in rows:
                 index = int(want[1])
                 if 0 <= index < len(starts):
                     extents[want] = (starts[index], starts[index] + len(raws[index]))
             if items:
-                extents.update(_items(items, raw_list, starts, raws))
+                extents.update(_items(items, starts, raws))
     for want in artifact.wants:
         if want[0] == "key":
             found = _yaml_key(data, str(want[1]))
@@ -242,53 +260,55 @@ def _find_spans(artifact: _Artifact) -> None:
 
 
 def _whole(data: bytes | mmap.mmap) -> tuple[int, int] | None:
-    start = len(_UTF8_BOM) if data[:3] == _UTF8_BOM else 0
+    start = _skip(data, len(_UTF8_BOM) if data[:3] == _UTF8_BOM else 0)
     end = len(data)
     while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
         end -= 1
     return (start, end) if end > start else None
 
 
-def _list_values(
-    data: bytes | mmap.mmap,
-) -> tuple[msgspec.Raw, list[int], list[msgspec.Raw]] | None:
-    """The document's list, and the offset and bytes of each of its values; None if the
-    document holds no list."""
-    body = memoryview(data)[len(_UTF8_BOM) :] if data[:3] == _UTF8_BOM else data
+def _skip(data: bytes | mmap.mmap, position: int) -> int:
+    """Past the whitespace (and commas) JSON allows between values."""
+    between = _BETWEEN_VALUES.match(data, position)
+    return between.end() if between else position
+
+
+def _list_values(data: bytes | mmap.mmap) -> tuple[list[int], list[msgspec.Raw]] | None:
+    """The offset and bytes of each value of the document's list, or None if it has none."""
+    first = _skip(data, len(_UTF8_BOM) if data[:3] == _UTF8_BOM else 0)
+    body = memoryview(data)[first:]
     try:
-        top = msgspec.json.decode(body, type=msgspec.Raw)
-        opening = bytes(memoryview(top)[:1])
-        raw_list: msgspec.Raw | None = None
-        if opening == b"[":
-            raw_list = top
-        elif opening == b"{":
-            fields = msgspec.json.decode(top, type=dict[str, msgspec.Raw])
-            raw_list = next((fields[key] for key in _LIST_KEYS if key in fields), None)
-        if raw_list is None or bytes(memoryview(raw_list)[:1]) != b"[":
-            return None
-        values = msgspec.json.decode(raw_list, type=list[msgspec.Raw])
+        if data[first : first + 1] == b"[":
+            values = msgspec.json.decode(body, type=list[msgspec.Raw])
+        else:
+            document = msgspec.json.decode(body, type=_ListDocument)
+            found = (document.items, document.value, document.data)
+            values = next((value for value in found if value is not None), [])
     except msgspec.MsgspecError:
         return None
-    # The list's own bytes first occur where the list is: nothing before it can hold them.
-    at = data.find(raw_list)
-    if at < 0:
+    if not values:
+        return None
+    # The first value's opening bytes occur first where it is: before it stand only a few keys
+    # (apiVersion, kind, metadata, count) that cannot hold them. The walk below must then end
+    # on the list's `]`, or nothing is claimed.
+    position = data.find(bytes(memoryview(values[0])[:_PROBE]))
+    if position < 0:
         return None
     starts = []
-    position = at + 1  # past the `[`
     for value in values:
-        between = _BETWEEN_VALUES.match(data, position)
-        position = between.end() if between else position
+        position = _skip(data, position)
         starts.append(position)
         position += len(value)
-    return raw_list, starts, values
+    closing = _skip(data, position)
+    return (starts, values) if data[closing : closing + 1] == b"]" else None
 
 
 def _items(
-    wants: Iterable[Want], raw_list: msgspec.Raw, starts: list[int], raws: list[msgspec.Raw]
+    wants: Iterable[Want], starts: list[int], raws: list[msgspec.Raw]
 ) -> dict[Want, tuple[int, int]]:
     """Each wanted item's extent, when exactly one item has its name (and namespace)."""
     try:
-        named = msgspec.json.decode(raw_list, type=list[_Named])
+        named = [_NAMED.decode(raw) for raw in raws]
     except msgspec.MsgspecError:
         return {}
     by_name: dict[str, list[int]] = {}
@@ -322,20 +342,23 @@ def _yaml_key(data: bytes | mmap.mmap, key: str) -> tuple[int, int] | None:
 def _spans(
     data: bytes | mmap.mmap, extents: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], Span]:
-    """Line and column of every extent's ends, counted in one pass over the file."""
+    """Line and column of every extent's ends, counted in one pass over the file, a chunk at a
+    time (a minified export is one line)."""
     extents = list(extents)
-    offsets = sorted({offset for extent in extents for offset in extent})
     where: dict[int, tuple[int, int]] = {}
     position = len(_UTF8_BOM) if data[:3] == _UTF8_BOM else 0
     line, column = 1, 1
-    for offset in offsets:
-        segment = data[position:offset]
-        newlines = segment.count(b"\n")
-        if newlines:
-            line += newlines
-            segment = segment[segment.rfind(b"\n") + 1 :]
-            column = 1
-        column += len(segment) if segment.isascii() else len(segment.decode("utf-8", "replace"))
+    for offset in sorted({offset for extent in extents for offset in extent}):
+        while position < offset:
+            end = min(offset, position + _CHUNK)
+            segment = data[position:end]
+            newlines = segment.count(b"\n")
+            if newlines:
+                line += newlines
+                segment = segment[segment.rfind(b"\n") + 1 :]
+                column = 1
+            # A code point is a byte that does not continue a UTF-8 sequence.
+            column += len(segment) if segment.isascii() else len(segment.translate(None, _TAIL))
+            position = end
         where[offset] = (line, column)
-        position = offset
     return {(start, end): Span(*where[start], *where[end]) for start, end in extents}

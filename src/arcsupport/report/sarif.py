@@ -33,7 +33,8 @@ Every result has a `physicalLocation`: the file its evidence was read from, rela
 directory arcsupport ran in (`%SRCROOT%`; run it from the repository's root) when it is inside
 it, else as an absolute file URI, and the lines of the object in it (report/evidence_files.py).
 GitHub requires a region; SARIF gives none to a tarball, which has no lines: such results name
-the tarball and, in their properties, the member.
+the tarball and, in their properties, the member. Nor does a file over 100 MiB get one: GitHub
+keeps no such file in a repository, and finding the lines would cost more than the assessment.
 
 `partialFingerprints.primaryLocationLineHash`, the only fingerprint GitHub reads, is derived
 from the rule, the cluster's identity (its ARM resource id, else its name), the message's
