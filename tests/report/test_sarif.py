@@ -664,3 +664,23 @@ def test_what_cannot_be_placed_exactly_is_not_placed(
         files.add(str(tmp_path), item)
     assert files.locate(str(tmp_path), asked[0]).span == Span(1, 1, 2, 27)  # the whole file
     assert files.locate(str(tmp_path), asked[1]).span is None
+
+
+def test_a_finding_without_evidence_points_at_its_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arcsupport.sources.read import read_sources
+
+    monkeypatch.chdir(ROOT)
+    (first, *_) = read_sources([Path(EXPORT)]).snapshots
+    assessment = run_assess(first, WHEN)
+    bare = replace(assessment.findings[0], evidence=())
+    log = json.loads(render_sarif([replace(assessment, findings=(bare,))], default_pack(), "en"))
+    (location,) = log["runs"][0]["results"][0]["locations"]
+    assert location["logicalLocations"] == [
+        {"name": assessment.cluster_name, "fullyQualifiedName": assessment.resource_id, "index": 0}
+    ]
+    physical = location["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == EXPORT
+    lines = (ROOT / EXPORT).read_text().rstrip().split("\n")
+    assert physical["region"] == {
+        "startLine": 1, "startColumn": 1, "endLine": len(lines), "endColumn": len(lines[-1]) + 1
+    }  # fmt: skip

@@ -294,7 +294,7 @@ def _notification_descriptors(lang: Lang) -> list[ReportingDescriptor]:
     ]
 
 
-def cluster_identity(assessment: Assessment) -> str:
+def _cluster_identity(assessment: Assessment) -> str:
     """ARM ids are case-insensitive, and Resource Graph may write them in lower case."""
     return assessment.resource_id.lower() or assessment.cluster_name
 
@@ -335,7 +335,7 @@ class _LogicalLocations:
         self._index: dict[tuple[str, str], int] = {}
 
     def cluster(self, assessment: Assessment, properties: dict[str, Any]) -> int:
-        identity = cluster_identity(assessment)
+        identity = _cluster_identity(assessment)
         self._index[(identity, "")] = len(self.entries)
         self.entries.append(
             LogicalLocation(
@@ -347,7 +347,7 @@ class _LogicalLocations:
         return len(self.entries) - 1
 
     def object(self, assessment: Assessment, cluster: int, name: str) -> int:
-        key = (cluster_identity(assessment), name)
+        key = (_cluster_identity(assessment), name)
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(self.entries)
@@ -400,6 +400,54 @@ def _cluster_properties(assessment: Assessment, lang: Lang) -> dict[str, Any]:
     }
 
 
+def _result(
+    files: EvidenceFiles,
+    logical: _LogicalLocations,
+    assessment: Assessment,
+    cluster: int,
+    finding: Finding,
+    rule_index: int,
+    lang: Lang,
+) -> Result:
+    shown = finding_doc(finding, lang)
+    locations = [
+        _evidence_location(
+            files,
+            assessment.source,
+            evidence,
+            logical.ref(logical.object(assessment, cluster, evidence.object)),
+        )
+        for evidence in finding.evidence[:MAX_LOCATIONS_PER_RESULT]
+    ] or [
+        Location(
+            logical_locations=[logical.ref(cluster)],
+            physical_location=_physical(files.locate_source(assessment.source)),
+        )
+    ]
+    message = text(
+        lang,
+        "report.sarif.result",
+        cluster=assessment.cluster_name,
+        title=shown.title,
+        message=shown.message,
+    )
+    return Result(
+        rule_id=finding.rule,
+        rule_index=rule_index,
+        level=_LEVEL[finding.severity],
+        message=SarifMessage(message),
+        locations=locations,
+        partial_fingerprints={FINGERPRINT: _fingerprint(_cluster_identity(assessment), finding)},
+        properties={
+            "cluster": {"name": assessment.cluster_name, "resource_id": assessment.resource_id},
+            "severity": finding.severity,
+            "clauses": shown.clauses,
+            "deadline": shown.deadline,
+            "remediation": shown.remediation,
+        },
+    )
+
+
 def _run(assessments: list[Assessment], tool: Tool, lang: Lang) -> Run:
     files = EvidenceFiles(Path.cwd())
     for assessment in assessments:
@@ -417,49 +465,10 @@ def _run(assessments: list[Assessment], tool: Tool, lang: Lang) -> Run:
     notices: dict[str, list[int]] = {}
     for assessment in assessments:
         cluster = logical.cluster(assessment, _cluster_properties(assessment, lang))
-        identity = cluster_identity(assessment)
-        cluster_ref = {"name": assessment.cluster_name, "resource_id": assessment.resource_id}
-        for finding in assessment.findings:
-            shown = finding_doc(finding, lang)
-            locations = [
-                _evidence_location(
-                    files,
-                    assessment.source,
-                    evidence,
-                    logical.ref(logical.object(assessment, cluster, evidence.object)),
-                )
-                for evidence in finding.evidence[:MAX_LOCATIONS_PER_RESULT]
-            ] or [
-                Location(
-                    logical_locations=[logical.ref(cluster)],
-                    physical_location=_physical(files.locate_source(assessment.source)),
-                )
-            ]
-            results.append(
-                Result(
-                    rule_id=finding.rule,
-                    rule_index=rule_index[finding.rule],
-                    level=_LEVEL[finding.severity],
-                    message=SarifMessage(
-                        text(
-                            lang,
-                            "report.sarif.result",
-                            cluster=assessment.cluster_name,
-                            title=shown.title,
-                            message=shown.message,
-                        )
-                    ),
-                    locations=locations,
-                    partial_fingerprints={FINGERPRINT: _fingerprint(identity, finding)},
-                    properties={
-                        "cluster": cluster_ref,
-                        "severity": finding.severity,
-                        "clauses": shown.clauses,
-                        "deadline": shown.deadline,
-                        "remediation": shown.remediation,
-                    },
-                )
-            )
+        results.extend(
+            _result(files, logical, assessment, cluster, finding, rule_index[finding.rule], lang)
+            for finding in assessment.findings
+        )
         for gap in assessment.coverage.not_evaluated:
             kind = _PARTLY_EVALUATED if gap.partial else _NOT_EVALUATED
             gaps.setdefault((kind, gap.rule, gap.needs), []).append(cluster)
