@@ -92,7 +92,8 @@ def main() -> int:
     parser.add_argument("--at", default="2025-09-15")
     # CSV is the format made for fleets (one row per cluster); JSON carries every cluster's
     # whole assessment (about 8 KiB each), so writing it is a cost of its own.
-    parser.add_argument("--output", choices=("csv", "json"), default="csv")
+    # SARIF is one run for the fleet, with the lines of each row found in the export again.
+    parser.add_argument("--output", choices=("csv", "json", "sarif"), default="csv")
     parser.add_argument(
         "--advisories",
         type=Path,
@@ -145,6 +146,8 @@ def main() -> int:
         sys.exit(f"bench: arcsupport fleet exited {code}")
     if args.output == "json":
         assessed = json.loads(report.read_text())["totals"]["clusters"]
+    elif args.output == "sarif":
+        assessed = json.loads(report.read_text())["runs"][0]["properties"]["clusters"]
     else:
         assessed = len(report.read_text().splitlines()) - 1  # less the header
     ratio = min(fleet) / min(baseline)
