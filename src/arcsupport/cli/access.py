@@ -164,7 +164,7 @@ def grant(
     )
     rbac_namespaces = rbac.parse_namespaces(namespaces or ["kube-system"])
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         record = store.create_grant(session, request, _now())
     lang_code = language(lang)
     if output is Output.json:
@@ -200,7 +200,7 @@ def revoke(
     why = None if reason is None else parse_reason(reason)
     moment = at_moment(at)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         record = store.revoke_grant(session, grant_id, who, why, moment, _now())
     if output is Output.json:
         emit(dumps({"schema": "arcsupport.access-grant/v1", "grant": record.data()}), None)
@@ -238,7 +238,7 @@ def list_(
     wanted = None if cluster is None else parse_cluster(cluster)
     moment = at_moment(None) if active_at is None else parse_at(active_at, "--active-at")
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         records = store.list_grants(session, wanted, None if active_at is None else moment)
     lang_code = language(lang)
     if output is Output.json:
@@ -324,7 +324,7 @@ def check(
     what = parse_action(action)
     moment = at_moment(at)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         decision = store.check_access(session, where, who, what, moment, _now())
     lang_code = language(lang)
     reason = _decision_message(lang_code, decision, who, what)
@@ -424,7 +424,7 @@ def show(
 
     moment = None if since is None else parse_at(since, "--since")
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         rows = [_entry_data(entry) for entry in audit.entries(session, moment)]
     lang_code = language(lang)
     if output is Output.json:
@@ -503,7 +503,7 @@ def verify(
 
     pinned = _anchors(anchors)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         result = audit.verify(session, pinned)
     lang_code = language(lang)
     if output is Output.json:
