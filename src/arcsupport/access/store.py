@@ -147,9 +147,10 @@ def _postgresql_engine(url: URL) -> Engine:
         return create_engine(
             url,
             poolclass=NullPool,
-            # Pinned whatever the server's default: the head row lock orders appends only under
-            # READ COMMITTED (see audit.lock_head); under REPEATABLE READ or SERIALIZABLE a
-            # waiting append would fail instead of following the one it waited for.
+            # Pinned whatever the server's default: under REPEATABLE READ or SERIALIZABLE, a
+            # transaction that waited for a lock still reads from before its wait, so a first
+            # command would not see the schema the one before it created, and an append that
+            # waited for the head would fail instead of extending it (see audit.lock_head).
             isolation_level="READ COMMITTED",
             connect_args={"options": f"-c lock_timeout={milliseconds}", "connect_timeout": 10},
         )
