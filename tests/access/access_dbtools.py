@@ -1,16 +1,25 @@
-"""Direct access to the test databases, as someone with write access to them would have it.
+"""Direct access to the test databases, as someone with write access to them would have it,
+and commands run in parallel processes.
 
-Plain functions, imported by the tests; the fixtures are in `access_db` (a pytest plugin).
+Plain functions, imported by the tests and by bench/access_concurrency.py; the fixtures are in
+`access_db` (a pytest plugin).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import importlib
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
+
+from arcsupport.cli.app import main
 
 # What the `cli` fixture returns: (exit code, stdout, stderr) of `arcsupport ARGS`.
 Run = Callable[..., tuple[int, str, str]]
@@ -64,3 +73,58 @@ def held_write_lock(db: str) -> Iterator[None]:
     finally:
         connection.close()
         engine.dispose()
+
+
+_COMMAND_MODULES = (
+    "arcsupport.cli.access",
+    "arcsupport.access.store",
+    "arcsupport.access.rbac",
+    "alembic.command",
+    "alembic.config",
+    "alembic.runtime.migration",
+    "alembic.script",
+)
+
+
+def _forked_command(argv: list[str], start: Any, err_path: Path, timeout: float) -> None:
+    # Closed by os._exit below, like everything else the child holds.
+    sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115
+    sys.stderr = err_path.open("w")
+    start.wait(timeout=timeout)
+    code: Any = 0
+    try:
+        main(argv)
+    except SystemExit as exited:
+        code = exited.code
+    except BaseException as error:  # a traceback would go unseen: say what it was
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        code = 99
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)
+
+
+def run_forked(
+    commands: Sequence[list[str]], folder: Path, timeout: float = 120
+) -> list[tuple[int, str]]:
+    """Fork one process per command; a barrier releases them to call the CLI's main at the
+    same moment. (exit code, stderr) of each; a child still running after `timeout` seconds is
+    killed and counted as -1. The children start with everything the access commands import
+    already loaded (Alembic too), so what they spend their time on is the command."""
+    for module in _COMMAND_MODULES:
+        importlib.import_module(module)
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(commands))
+    children = []
+    for number, command in enumerate(commands):
+        err_path = folder / f"stderr-{number}.txt"
+        child = context.Process(target=_forked_command, args=(command, start, err_path, timeout))
+        child.start()
+        children.append((child, err_path))
+    results = []
+    for child, err_path in children:
+        child.join(timeout)
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+        results.append((-1 if child.exitcode is None else child.exitcode, err_path.read_text()))
+    return results

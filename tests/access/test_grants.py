@@ -29,7 +29,7 @@ from arcsupport.access.consent import (
     parse_duration,
     request_grant,
 )
-from arcsupport.access.models import VERSION_TABLE, Base
+from arcsupport.access.models import SCHEMA_REVISION, VERSION_TABLE, Base
 from helpers import at
 
 pytest_plugins = ["access_db"]
@@ -537,6 +537,17 @@ def test_the_migrations_create_exactly_the_models(cli: Run, db_url: str) -> None
     engine.dispose()
 
 
+def test_the_schema_revision_the_commands_expect_is_the_migrations_head() -> None:
+    """Commands compare the database with SCHEMA_REVISION instead of asking Alembic; a new
+    migration must move it too, or no command would find the schema it expects."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(store.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_REVISION]
+
+
 def test_the_migrations_go_down_and_up_again(db_url: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -550,7 +561,7 @@ def test_the_migrations_go_down_and_up_again(db_url: str) -> None:
             config.attributes["connection"] = connection
             (command.upgrade if target == "head" else command.downgrade)(config, target)
     engine.dispose()
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         assert audit.verify(session).problem is None
 
 
@@ -563,7 +574,7 @@ def test_concurrent_commands_keep_one_unbroken_chain(db_url: str) -> None:
     def worker(number: int) -> None:
         try:
             for round_ in range(4):
-                with store.transaction(url) as session:
+                with store.write_transaction(url) as session:
                     store.check_access(
                         session, "edge-07", f"eng{number}", "view-logs",
                         at("2025-09-15"), at(f"2025-09-15T10:0{round_}:0{number}Z"),
@@ -577,7 +588,7 @@ def test_concurrent_commands_keep_one_unbroken_chain(db_url: str) -> None:
     for thread in threads:
         thread.join()
     assert failures == []
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         result = audit.verify(session)
     assert (result.problem, result.entries) == (None, 24)
 

@@ -62,11 +62,14 @@ class HeadMissing(Exception):
     """The head row is gone: only an edit outside arcsupport removes it."""
 
 
-def _head(session: Session) -> AuditHead:
-    """The head, locked until the transaction ends. On PostgreSQL, FOR UPDATE makes appenders
-    wait for each other, and makes them wait for `verify`, which therefore reads one consistent
-    state. SQLite's BEGIN IMMEDIATE (see store) has already serialised all of that, and
-    SQLAlchemy leaves the clause out there."""
+def lock_head(session: Session) -> AuditHead:
+    """The head, locked until the transaction ends; every write transaction takes it first.
+
+    On PostgreSQL, FOR UPDATE makes a second appender wait until the first commits; under READ
+    COMMITTED (which store pins) its wait ends by reading the head as the first left it, so it
+    extends that head and no two appends ever extend the same one (a fork). The primary key on
+    `seq` is the backstop. On SQLite, BEGIN IMMEDIATE (see store) has already serialised every
+    writer, and SQLAlchemy leaves the clause out there."""
     query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
     head = session.scalars(query).one_or_none()
     if head is None:
@@ -77,7 +80,7 @@ def _head(session: Session) -> AuditHead:
 def append(session: Session, now: datetime, actor: str, action: str, details: Any) -> None:
     """The only way an entry is written. It extends the head, not the last row found: after a
     tampered tail, the gap stays visible to `verify`."""
-    head = _head(session)
+    head = lock_head(session)
     seq = head.seq + 1
     recorded_at = stamp(now)
     digest = entry_hash(seq, recorded_at, actor, action, details, head.hash)
@@ -253,11 +256,10 @@ def _check_grants(
 
 
 def verify(session: Session, anchors: tuple[Anchor, ...] = ()) -> Verification:
-    """Walk the chain; stop at the first problem, naming the entry it concerns."""
-    try:
-        head: AuditHead | None = _head(session)
-    except HeadMissing:
-        head = None
+    """Walk the chain; stop at the first problem, naming the entry it concerns. It locks
+    nothing: run it in a transaction that reads one snapshot (store.read_transaction), so that
+    the head, the entries and the grants it compares are of one moment."""
+    head = session.get(AuditHead, 1)
     head_seq = None if head is None else head.seq
     head_hash = None if head is None else head.hash
     pinned = {anchor.seq: anchor.hash for anchor in anchors}

@@ -16,6 +16,10 @@ GENESIS_HASH = "0" * 64
 # Alembic's bookkeeping under arcsupport's own name: a shared PostgreSQL database may hold other
 # applications that use Alembic's default `alembic_version`.
 VERSION_TABLE = "arcsupport_schema_version"
+# The newest migration's revision. Every command compares the database's revision with it, which
+# needs no Alembic; only a database at another revision loads Alembic to migrate. A test holds it
+# equal to the migrations' head.
+SCHEMA_REVISION = "0001"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -101,7 +105,7 @@ class AuditEntry(Base):
 class AuditHead(Base):
     """The last entry's sequence number and hash, updated in the same transaction as every
     append: truncating the log's tail leaves the head pointing past the end. On PostgreSQL its
-    one row is also the lock that puts concurrent appends in order."""
+    one row is also the lock that puts concurrent write transactions in order."""
 
     __tablename__ = "audit_head"
     __table_args__ = (CheckConstraint("id = 1", name="ck_audit_head_single_row"),)

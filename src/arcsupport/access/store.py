@@ -1,21 +1,30 @@
-"""The access database: where it is, opening it (migrated to the current schema), and the
-operations on grants. Every command runs in one transaction, together with the migration that
-opening may apply and the audit entries it appends: it is all written, or nothing is.
+"""The access database: where it is, opening it, and the operations on grants.
+
+Commands run in one of two kinds of transaction (docs/support-access.md, "Concurrency"):
+
+- `write_transaction` (grant, revoke, check): one short transaction that holds the write lock
+  (SQLite's BEGIN IMMEDIATE; on PostgreSQL the audit head row) only around the command's rows
+  and audit entry. Imports, connecting and the schema check all come before it.
+- `read_transaction` (list, audit show, audit verify): a snapshot that takes no write lock and
+  needs no write access to the database.
+
+Either checks the schema revision with one small query. Alembic is loaded, and a migration run
+in a transaction of its own, only when the database is new or older than this arcsupport.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import Engine, String, column, create_engine, event, inspect, select, table
+from sqlalchemy.engine import URL, Connection, RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.pool import NullPool
 
 from arcsupport.access import audit
@@ -28,15 +37,20 @@ from arcsupport.access.consent import (
     identity_key,
     iso,
 )
-from arcsupport.access.models import VERSION_TABLE, Grant
+from arcsupport.access.models import SCHEMA_REVISION, VERSION_TABLE, Grant
 from arcsupport.errors import InputError
 
-# How long a command waits for another writer before giving up with one line: long enough for
-# another arcsupport command to finish, short enough that a stuck process is reported, not hung.
-BUSY_TIMEOUT_SECONDS = 5.0
+# How long a command waits for the write lock (on PostgreSQL, for any lock) before giving up with
+# one line. A write transaction holds the lock for milliseconds of work, but on a loaded machine
+# (two cores, dozens of runnable processes) those take half a second of wall time, and twenty
+# commands queued behind one another need ten: the wait is sized for such a queue. A stuck
+# process is still reported, not waited for without end.
+BUSY_TIMEOUT_SECONDS = 30.0
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _BACKENDS = ("sqlite", "postgresql")
+# Execution option of a SQLite connection whose next transaction takes the write lock at BEGIN.
+_WRITE = "arcsupport_write"
 
 
 def default_database_path() -> Path:
@@ -80,19 +94,49 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _sqlite_engine(url: URL) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+def _connect_sqlite(path: str, *, read_only: bool) -> sqlite3.Connection:
+    """A driver connection in autocommit mode: transactions are begun by `_sqlite_engine`'s hook,
+    which decides whether they take the write lock at BEGIN."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    try:
+        if not read_only:
+            # Write-ahead logging: readers never wait for the writer, nor the writer for them.
+            # The mode is kept in the file; once set, this is a no-op.
+            connection.execute("PRAGMA journal_mode=WAL")
+            return connection
+        # SQLite itself refuses any write on this connection.
+        connection.execute("PRAGMA query_only=ON")
+        # Opened lazily: this read is where a WAL reader finds out whether it can create its
+        # shared-memory file beside the database.
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError as error:
+        connection.close()
+        # What SQLite says when the shared-memory file does not exist and the folder is
+        # read-only to this user, so that it cannot be created.
+        if not read_only or error.sqlite_errorname != "SQLITE_READONLY_DIRECTORY":
+            raise
+    # No process has the database open (its shared-memory file would exist), and the last one
+    # to close it moved all it had committed into the file: the file alone is the database.
+    uri = Path(path).as_uri() + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+
+
+def _sqlite_engine(path: str, *, read_only: bool) -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: _connect_sqlite(path, read_only=read_only),
+        poolclass=NullPool,
+    )
 
     # pysqlite would begin transactions itself, lazily and deferred; a deferred transaction that
-    # later needs to write fails at once instead of waiting. Taking the write lock at BEGIN makes
-    # concurrent commands queue (up to the busy timeout) and keeps DDL inside the transaction.
-    @event.listens_for(engine, "connect")
-    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
+    # later needs to write fails at once instead of waiting. A write transaction takes the lock
+    # at BEGIN, so concurrent writers queue (up to the busy timeout); a read stays deferred and,
+    # in WAL mode, reads one snapshot without locking anyone out.
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -103,12 +147,23 @@ def _postgresql_engine(url: URL) -> Engine:
         return create_engine(
             url,
             poolclass=NullPool,
+            # Pinned whatever the server's default: under REPEATABLE READ or SERIALIZABLE, a
+            # transaction that waited for a lock still reads from before its wait, so a first
+            # command would not see the schema the one before it created, and an append that
+            # waited for the head would fail instead of extending it (see audit.lock_head).
+            isolation_level="READ COMMITTED",
             connect_args={"options": f"-c lock_timeout={milliseconds}", "connect_timeout": 10},
         )
     except ModuleNotFoundError:
         raise InputError(
             describe(url), "PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'"
         ) from None
+
+
+def _engine(url: URL, *, read_only: bool) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(str(url.database), read_only=read_only)
+    return _postgresql_engine(url)
 
 
 def _explain(error: DBAPIError, backend: str) -> str:
@@ -124,12 +179,28 @@ def _explain(error: DBAPIError, backend: str) -> str:
         )
     if backend == "sqlite" and ("not a database" in lowered or "malformed" in lowered):
         return f"is not a usable SQLite database ({first}); nothing was written"
+    if backend == "sqlite" and "readonly database" in lowered:
+        return (
+            "cannot be written (a read-only file or folder); grant, revoke and check write to "
+            "it (every check is audited), as does creating or upgrading its schema; nothing "
+            "was written"
+        )
     return f"database error: {first}; nothing was written"
 
 
-def _migrate(connection: Connection, where: str) -> None:
-    """Bring the schema to the newest revision this arcsupport knows, inside the transaction."""
-    # Alembic is imported here: only commands that open the database pay for it.
+def _schema_revisions(connection: Connection) -> set[str] | None:
+    """The revisions the database is at, or None when it has no arcsupport schema yet. Two
+    small queries: this runs at the start of every command."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    version = column("version_num", String)
+    return set(connection.scalars(select(version).select_from(table(VERSION_TABLE))))
+
+
+def _migrate(url: URL, where: str) -> None:
+    """Bring the schema to the newest revision this arcsupport knows, in a transaction of its
+    own. Alembic is loaded and its scripts read before the write lock is taken; under the lock
+    the revision is read again, because another command may have migrated in the meantime."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -138,58 +209,131 @@ def _migrate(connection: Connection, where: str) -> None:
     config = Config()
     # The option is interpolated by configparser: a `%` in an install path must be doubled.
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    config.attributes["connection"] = connection
     script = ScriptDirectory.from_config(config)
-    if connection.dialect.name == "sqlite":
-        # A file is arcsupport's alone; a PostgreSQL database may be shared with other schemas.
-        tables = inspect(connection).get_table_names()
-        if tables and VERSION_TABLE not in tables:
-            raise InputError(where, "holds another application's tables; choose another file")
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    current = set(context.get_current_heads())
+    heads = set(script.get_heads())
     known = {revision.revision for revision in script.walk_revisions()}
-    newer = sorted(current - known)
-    if newer:
-        raise InputError(
-            where,
-            f"was written by a newer arcsupport (schema revision {', '.join(newer)}; this one "
-            f"knows up to {script.get_current_head()}); upgrade arcsupport to use it",
-        )
-    if current == set(script.get_heads()):
-        return
-    if connection.dialect.name == "postgresql":
-        # Two first commands on a new database would both create the tables and one would fail:
-        # the second waits here for the first to commit, then finds nothing left to do. (SQLite's
-        # BEGIN IMMEDIATE has already serialised them.)
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('arcsupport-schema'))")
-        if set(context.get_current_heads()) == set(script.get_heads()):
-            return
-    command.upgrade(config, "head")
+
+    def current_heads(connection: Connection) -> set[str]:
+        """Also refuses what this arcsupport must not migrate."""
+        if connection.dialect.name == "sqlite":
+            # A file is arcsupport's alone; a PostgreSQL database may hold other schemas.
+            tables = inspect(connection).get_table_names()
+            if tables and VERSION_TABLE not in tables:
+                raise InputError(where, "holds another application's tables; choose another file")
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        current = set(context.get_current_heads())
+        newer = sorted(current - known)
+        if newer:
+            raise InputError(
+                where,
+                f"was written by a newer arcsupport (schema revision {', '.join(newer)}; this "
+                f"one knows up to {script.get_current_head()}); upgrade arcsupport to use it",
+            )
+        return current
+
+    engine = _engine(url, read_only=False)
+    try:
+        with engine.connect() as connection:
+            # Refused without the write lock: a database that cannot be migrated stops nobody.
+            with connection.begin():
+                if current_heads(connection) == heads:
+                    return
+            connection.execution_options(**{_WRITE: True})
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # The row locks of a schema that does not exist yet cannot order two first
+                    # commands on a new database; this lock does, until the first commits.
+                    connection.exec_driver_sql(
+                        "SELECT pg_advisory_xact_lock(hashtext('arcsupport-schema'))"
+                    )
+                # The cheap check first: commands that queued here behind the one that migrated
+                # hold the lock for two small queries.
+                if _schema_revisions(connection) == heads:
+                    return
+                if current_heads(connection) != heads:
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def _begin_on_current_schema(
+    connection: Connection, url: URL, where: str, *, write: bool
+) -> RootTransaction:
+    """A transaction on a database at SCHEMA_REVISION: migrated first if it is not."""
+    if connection.dialect.name == "sqlite":
+        connection.execution_options(**{_WRITE: write})
+    transaction = connection.begin()
+    if _schema_revisions(connection) == {SCHEMA_REVISION}:
+        return transaction
+    transaction.rollback()
+    _migrate(url, where)
+    transaction = connection.begin()
+    if _schema_revisions(connection) != {SCHEMA_REVISION}:
+        # Only another arcsupport, migrating this very moment, gets here.
+        raise InputError(where, "its schema changed while this command started; try again")
+    return transaction
 
 
 @contextmanager
-def transaction(url: URL) -> Iterator[Session]:
-    """A session on the migrated database, in one transaction committed when the block ends
-    without an exception and rolled back otherwise. Database failures become InputError."""
-    where = describe(url)
-    backend = url.get_backend_name()
-    engine = _sqlite_engine(url) if backend == "sqlite" else _postgresql_engine(url)
+def _explained(url: URL) -> Iterator[None]:
+    """Database failures and a missing audit head become one-line InputErrors."""
     try:
-        with engine.connect() as connection, connection.begin():
-            _migrate(connection, where)
-            with Session(bind=connection) as session:
-                yield session
-                session.flush()
+        yield
     except DBAPIError as error:
-        raise InputError(where, _explain(error, backend)) from None
+        raise InputError(describe(url), _explain(error, url.get_backend_name())) from None
     except audit.HeadMissing:
         raise InputError(
-            where,
+            describe(url),
             "the audit log's head record is missing: the database was edited outside "
             "arcsupport (run `arcsupport audit verify`); nothing was written",
         ) from None
+
+
+@contextmanager
+def _connected(url: URL, *, read_only: bool) -> Iterator[Connection]:
+    engine = _engine(url, read_only=read_only)
+    try:
+        # Before the first transaction: none of SQLAlchemy's set-up happens under a lock.
+        configure_mappers()
+        with engine.connect() as connection:
+            yield connection
     finally:
         engine.dispose()
+
+
+@contextmanager
+def write_transaction(url: URL) -> Iterator[Session]:
+    """A session in one write transaction, committed when the block ends without an exception
+    and rolled back otherwise. It begins by locking the audit head, so write transactions
+    follow one another in the audit chain's order and each sees all that came before it. The
+    block should do nothing but the command's reads and writes: the lock lasts as long."""
+    where = describe(url)
+    with _explained(url), _connected(url, read_only=False) as connection:
+        transaction = _begin_on_current_schema(connection, url, where, write=True)
+        with transaction, Session(bind=connection) as session:
+            audit.lock_head(session)
+            yield session
+            session.flush()
+
+
+@contextmanager
+def read_transaction(url: URL) -> Iterator[Session]:
+    """A session on one consistent snapshot of the database that takes no write lock and needs
+    no write access. A database that does not exist yet, or has an older schema, is migrated
+    first (that part writes)."""
+    where = describe(url)
+    with _explained(url):
+        if url.get_backend_name() == "sqlite" and not Path(str(url.database)).exists():
+            _migrate(url, where)
+        with _connected(url, read_only=True) as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            transaction = _begin_on_current_schema(connection, url, where, write=False)
+            with transaction, Session(bind=connection) as session:
+                yield session
 
 
 def create_grant(session: Session, request: GrantRequest, now: datetime) -> GrantRecord:

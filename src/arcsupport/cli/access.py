@@ -120,7 +120,7 @@ def grant(
     )
     rbac_namespaces = rbac.parse_namespaces(namespaces or ["kube-system"])
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         record = store.create_grant(session, request, _now())
     lang_code = language(lang)
     if output is Output.json:
@@ -156,7 +156,7 @@ def revoke(
     why = None if reason is None else parse_reason(reason)
     moment = at_moment(at)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         record = store.revoke_grant(session, grant_id, who, why, moment, _now())
     if output is Output.json:
         emit(dumps(access_grant_document(record)), None)
@@ -190,7 +190,7 @@ def list_(
     wanted = None if cluster is None else parse_cluster(cluster)
     moment = at_moment(None) if active_at is None else parse_at(active_at, "--active-at")
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         records = store.list_grants(session, wanted, None if active_at is None else moment)
     if output is Output.json:
         emit(dumps(access_grants_document(records, moment)), None)
@@ -226,7 +226,7 @@ def check(
     what = parse_action(action)
     moment = at_moment(at)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.write_transaction(url) as session:
         decision = store.check_access(session, where, who, what, moment, _now())
     document = access_check_document(decision, where, who, what, moment, language(lang))
     if output is Output.json:

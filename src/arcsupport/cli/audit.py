@@ -52,7 +52,7 @@ def show(
 
     moment = None if since is None else parse_at(since, "--since")
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         document = audit_document(audit.entries(session, moment))
     if output is Output.json:
         emit(dumps(document), None)
@@ -101,7 +101,7 @@ def verify(
 
     pinned = _anchors(anchors)
     url = store.database_url(db)
-    with store.transaction(url) as session:
+    with store.read_transaction(url) as session:
         result = audit.verify(session, pinned)
     lang_code = language(lang)
     if output is Output.json:

@@ -1,9 +1,10 @@
 """Alembic's entry point for the access database.
 
-arcsupport runs it itself (`store.open_database`) on a connection that is already inside the
-command's transaction, so a migration and the command that triggered it commit or roll back
-together. `render_as_batch` makes ALTERs on SQLite copy-and-rename tables, which is the only way
-SQLite can change most of a table's shape.
+arcsupport runs it itself (`store._migrate`), in a transaction of its own that already holds
+the write lock (SQLite's BEGIN IMMEDIATE, an advisory lock on PostgreSQL), so that of several
+commands reaching a new database at once exactly one migrates. `render_as_batch` makes ALTERs
+on SQLite copy-and-rename tables, which is the only way SQLite can change most of a table's
+shape.
 """
 
 from alembic import context
