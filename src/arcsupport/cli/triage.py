@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import msgspec
 import typer
 
 from arcsupport.cli.options import (
@@ -20,6 +19,7 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
+from arcsupport.decoding import decode_json
 from arcsupport.engine.triage import Case, cluster_for_triage, parse_case, triage
 from arcsupport.errors import InputError
 from arcsupport.policy.loader import load_pack
@@ -45,10 +45,7 @@ def read_case(path: Path) -> Case:
         raise InputError(where, f"case file larger than {MAX_CASE_BYTES // 1024} KiB refused")
     document: Any
     if path.suffix.lower() == ".json":
-        try:
-            document = msgspec.json.decode(data)
-        except msgspec.DecodeError as exc:
-            raise InputError(where, f"malformed JSON: {exc}") from None
+        document = decode_json(data, object, where)
     else:
         document = load_yaml(data, where)
     return parse_case(document, where)
