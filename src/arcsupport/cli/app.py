@@ -625,8 +625,8 @@ def policy_update(
     (default today); versions it no longer lists count as removed that day.
     """
     from arcsupport.lifecycle.refresh import merge_endoflife, merge_kubernetes_versions
-    from arcsupport.policy.loader import user_overlay_path
-    from arcsupport.safeyaml import dump_yaml, load_yaml
+    from arcsupport.policy.loader import read_user_overlay, user_overlay_path
+    from arcsupport.safeyaml import dump_yaml
 
     if (from_kubernetes_versions is None) == (from_endoflife is None):
         raise InputError(
@@ -634,9 +634,7 @@ def policy_update(
         )
     moment = at_moment(at)
     target = user_overlay_path()
-    current = load_yaml(target.read_bytes(), str(target)) if target.is_file() else {}
-    if not isinstance(current, dict):
-        raise InputError(str(target), "the overlay must be a mapping")
+    current = read_user_overlay()
     pack = load_pack()
     source = from_kubernetes_versions or from_endoflife
     assert source is not None
@@ -650,7 +648,10 @@ def policy_update(
         merged, changes = merge_endoflife(current, pack, data, str(source))
     # Refused before anything is written if the result would not load.
     load_pack(user_overlay={key: value for key, value in merged.items() if key != "extends"})
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(target.parent), exc.strerror or str(exc)) from None
     text_out = dump_yaml(merged)
     write_atomically(
         target,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from arcsupport.errors import InputError
-from arcsupport.timeutil import parse_at
+from arcsupport.timeutil import parse_evaluation_time
 
 if TYPE_CHECKING:  # rich is imported when a table is drawn, not by every command
     from rich.console import Console, RenderableType
@@ -60,7 +60,7 @@ LangOption = Annotated[LangChoice, typer.Option("--lang", help="Language of the 
 
 
 def at_moment(value: str | None) -> datetime:
-    return parse_at(value) if value else datetime.now(UTC).replace(microsecond=0)
+    return parse_evaluation_time(value) if value else datetime.now(UTC).replace(microsecond=0)
 
 
 def console() -> Console:
@@ -82,6 +82,8 @@ def language(lang: LangChoice) -> Lang:
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write next to the target, then rename: a failure never leaves half a report behind."""
+    if not target.name:  # `--out ''` arrives as Path("."), the current folder
+        raise InputError("--out", f"{str(target)!r} names a folder, not a file (so does '')")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(data)
