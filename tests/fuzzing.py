@@ -134,6 +134,8 @@ EDGE_VALUES: list[Any] = [
     "1." * 200,
     "x" * 5000,
     "é🔥",
+    '{"a":' * 3000 + "1" + "}" * 3000,  # JSON in a string, as annotations hold it
+    "[" * 3000,
     [],
     {},
 ]

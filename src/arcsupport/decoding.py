@@ -45,7 +45,9 @@ def _decode(data: Document, typ: Any, where: str) -> Any:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(where, explain_msgspec_error(exc)) from None
     except RecursionError:
-        raise InputError(where, "JSON nested too deeply; refused") from None
+        raise InputError(
+            where, "JSON nested too deeply (past about 1,000 levels); refused"
+        ) from None
     except MemoryError:
         raise InputError(where, "does not fit in the memory available") from None
 

@@ -197,7 +197,7 @@ def test_the_ratio_refuses_and_its_variable_raises_it(
     code, out, err = run_cli(capsys, "check", str(tarball), "--at", "2025-09-15")
     assert (code, out) == (2, "")
     assert err.startswith(f"arcsupport: error: {tarball}: ")
-    assert "the compression ratio limit (ARCSUPPORT_MAX_COMPRESSION_RATIO raises it)" in err
+    assert "over the compression ratio limit (ARCSUPPORT_MAX_COMPRESSION_RATIO raises it)" in err
     monkeypatch.setenv("ARCSUPPORT_MAX_COMPRESSION_RATIO", "1000")
     assert len(read_snapshot(tarball).nodes) == 30_001
 
@@ -322,3 +322,22 @@ def test_members_are_read_whole_and_in_order(tmp_path: Path) -> None:
     assert _names(target) == expected
     for name, data in iter_tarball(target):
         assert data == (HEALTHY / name).read_bytes()
+
+
+def test_memory_running_out_while_reading_names_the_file(tmp_path: Path) -> None:
+    """Five million empty pods (15 MB) decode to about 2 GB: with 400 MiB of address space
+    the reader runs out of memory, and says so about the file, in one line."""
+    bundle = tmp_path / "bundle"
+    (bundle / "kubernetes").mkdir(parents=True)
+    pods = bundle / "kubernetes" / "pods.json"
+    pods.write_bytes(b'{"kind":"PodList","items":[' + b"{}," * 5_000_000 + b"{}]}")
+    measured = hostile.measure(
+        ["check", str(bundle), "--at", "2025-09-15"],
+        tmp_path,
+        _environment(tmp_path),
+        limit_mib=400,
+    )
+    assert measured.exit_code == 2, measured.stderr[-2000:]
+    assert measured.stderr.splitlines() == [
+        f"arcsupport: error: {pods}: does not fit in the memory available"
+    ]

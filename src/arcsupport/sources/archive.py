@@ -23,7 +23,7 @@ import tarfile
 import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
@@ -90,7 +90,6 @@ class ArchiveLimits:
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] = os.environ) -> ArchiveLimits:
-        defaults = cls()
         values: dict[str, int] = {}
         for field, (variable, is_size) in _VARIABLES.items():
             text = environment.get(variable)
@@ -101,7 +100,7 @@ class ArchiveLimits:
                 example = "a size such as 8GiB or 500MiB" if is_size else "a positive whole number"
                 raise InputError(variable, f"{text!r} is not {example}")
             values[field] = value
-        return cls(**{**{f: getattr(defaults, f) for f in _VARIABLES}, **values})
+        return replace(cls(), **values)
 
     def allowed(self, compressed: int) -> int:
         """The most an archive of `compressed` bytes may unpack to."""
@@ -121,14 +120,14 @@ def _whole_number(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
-def variable(field: str) -> str:
+def _variable(field: str) -> str:
     return _VARIABLES[field][0]
 
 
 def _over_total(limits: ArchiveLimits) -> str:
     return (
         f"unpacks to more than {format_size(limits.total_bytes)}, the limit "
-        f"({variable('total_bytes')} raises it); refused"
+        f"({_variable('total_bytes')} raises it); refused"
     )
 
 
@@ -187,8 +186,8 @@ class _Reader:
             raise InputError(
                 self.where,
                 f"expands more than {limits.ratio}-fold ({self.count} bytes from the first "
-                f"{consumed} compressed), the compression ratio limit "
-                f"({variable('ratio')} raises it); refused",
+                f"{consumed} compressed), over the compression ratio limit "
+                f"({_variable('ratio')} raises it); refused",
             )
 
     def block_at(self, offset: int) -> bytes | None:
@@ -239,15 +238,17 @@ def _check_member(
         raise InputError(
             where,
             f"member {member.name!r} is {member.size} bytes, over the "
-            f"{format_size(limits.member_bytes)} member limit ({variable('member_bytes')} "
+            f"{format_size(limits.member_bytes)} member limit ({_variable('member_bytes')} "
             "raises it); refused",
         )
-    if member.size > limits.allowed(archive_size):
+    allowed = limits.allowed(archive_size)
+    if member.size > allowed:
         raise InputError(
             where,
-            f"member {member.name!r} says it holds {member.size} bytes, more than "
-            f"{limits.ratio} times the {archive_size}-byte archive, the compression ratio "
-            f"limit ({variable('ratio')} raises it); refused",
+            f"member {member.name!r} says it holds {member.size} bytes, more than a "
+            f"{archive_size}-byte archive may unpack to ({allowed}: 16 MiB, then "
+            f"{limits.ratio}-fold), over the compression ratio limit "
+            f"({_variable('ratio')} raises it); refused",
         )
 
 
@@ -284,7 +285,7 @@ def iter_tarball(path: Path, limits: ArchiveLimits | None = None) -> Iterator[tu
                         raise InputError(
                             where,
                             f"holds more than {limits.members} members, the limit "
-                            f"({variable('members')} raises it); refused",
+                            f"({_variable('members')} raises it); refused",
                         )
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
@@ -299,7 +300,7 @@ def iter_tarball(path: Path, limits: ArchiveLimits | None = None) -> Iterator[tu
         if isinstance(exc, FileNotFoundError):
             raise InputError(where, "no such file") from None
         if isinstance(exc, PermissionError):
-            raise InputError(where, "permission denied") from None
+            raise InputError(where, exc.strerror or str(exc)) from None
         raise InputError(where, f"not a readable .tar.gz bundle ({exc or 'truncated'})") from None
     except MemoryError:
         raise InputError(where, "does not fit in the memory available") from None
@@ -321,7 +322,7 @@ def iter_directory(root: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
                 raise InputError(
                     str(file),
                     f"is {size} bytes, over the {format_size(member_bytes)} limit "
-                    f"({variable('member_bytes')} raises it)",
+                    f"({_variable('member_bytes')} raises it)",
                 )
             data = file.read_bytes()
         except OSError as exc:

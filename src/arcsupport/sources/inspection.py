@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from arcsupport.decoding import decode_collection, decode_json
+from arcsupport.decoding import decode_collection, decode_json, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
 from arcsupport.sources.archive import iter_directory, iter_tarball
@@ -118,6 +118,8 @@ def _scan_items(
             hits = scan_item(raw, name, item, triggers)
         except RecursionError:  # msgspec's guard: the List itself is not scanned for depth
             raise InputError(where, f"{item} is nested too deeply; refused") from None
+        except msgspec.DecodeError as exc:  # the List's decoding skipped over its strings
+            raise InputError(where, f"{item}: {explain_msgspec_error(exc)}") from None
         yield from hits
 
 

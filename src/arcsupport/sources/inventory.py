@@ -116,7 +116,9 @@ def _resources(data: Document, where: str) -> list[Resource]:
         ]
     except RecursionError:
         # msgspec's own guard, in C; the rows read one by one below are checked for depth.
-        raise InputError(where, "JSON nested too deeply; refused") from None
+        raise InputError(
+            where, "JSON nested too deeply (past about 1,000 levels); refused"
+        ) from None
     resources: list[Resource] = []
     for index, row in enumerate(typed):
         if not row.id:
