@@ -119,5 +119,7 @@ def test_broken_utf16_says_utf16_and_how_to_fix_it() -> None:
 
 
 def test_utf32_is_not_taken_for_utf16() -> None:
-    data = codecs.BOM_UTF32_LE + "{}".encode("utf-32-le")
-    assert as_utf8(data, "x.json") is data  # left to the decoder, which refuses it
+    """Its BOM (FF FE 00 00) starts with UTF-16's: refused with the way out, not misread."""
+    for data in ("{}".encode("utf-32"), codecs.BOM_UTF32_BE + "{}".encode("utf-32-be")):
+        with pytest.raises(InputError, match=r"is UTF-32, .*Set-Content -Encoding utf8"):
+            as_utf8(data, "x.json")

@@ -39,8 +39,6 @@ _TRANSCODE_CHUNK = 16 * 1024 * 1024
 
 
 def _utf16_encoding(head: bytes) -> str | None:
-    if head.startswith(codecs.BOM_UTF32_LE):
-        return None  # UTF-32 (FF FE 00 00) would read as UTF-16 (FF FE) otherwise
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # the BOM says which byte order; the codec drops it
     # Without a BOM, text that starts with two ASCII characters has a zero byte beside each
@@ -59,6 +57,9 @@ def as_utf8(data: Document, where: str) -> Document:
     head = bytes(view[:4])
     if head.startswith(codecs.BOM_UTF8):
         return view[3:]
+    # Checked first: UTF-32's little-endian BOM (FF FE 00 00) begins with UTF-16's.
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise InputError(where, f"is UTF-32, which arcsupport does not read; {SAVE_AS_UTF8}")
     encoding = _utf16_encoding(head)
     if encoding is None:
         return data

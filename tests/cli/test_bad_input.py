@@ -626,8 +626,18 @@ def unprivileged(
     )
 
 
-@pytest.mark.parametrize("unreadable", ["bundle", "bundle/kubernetes", "config"])
-def test_unreadable_folders(unreadable: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("unreadable", "command"),
+    [
+        ("bundle", ["check"]),
+        ("bundle/kubernetes", ["check"]),
+        ("config", ["check"]),
+        ("bundle", ["bundle", "inspect"]),
+        ("bundle/kubernetes", ["bundle", "inspect"]),
+    ],
+)
+def test_unreadable_folders(unreadable: str, command: list[str], tmp_path: Path) -> None:
+    """Never a traceback, and never a privacy check that calls unread files clean."""
     shutil.copytree(EXAMPLES / "healthy", tmp_path / "bundle")
     (tmp_path / "config").mkdir()
     environment = {
@@ -637,7 +647,7 @@ def test_unreadable_folders(unreadable: str, tmp_path: Path) -> None:
     }
     (tmp_path / unreadable).chmod(0)
     try:
-        result = unprivileged(check_args(tmp_path / "bundle"), tmp_path, environment)
+        result = unprivileged([*command, str(tmp_path / "bundle")], tmp_path, environment)
     finally:
         (tmp_path / unreadable).chmod(0o755)
     assert result.returncode == 2, result.stderr

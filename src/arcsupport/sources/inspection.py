@@ -6,9 +6,10 @@ counted and scanned, so a big bundle never has all its files in memory at once."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import msgspec
@@ -139,14 +140,25 @@ def _scan_file(
     return None, scan_text(text, name)
 
 
+def _listing(root: Path) -> list[str]:
+    """Every file under `root` (links to folders are not followed), in path order. A folder
+    that cannot be listed is an error, not a gap: its files would go unchecked while the
+    privacy check called the bundle clean."""
+
+    def refuse(error: OSError) -> None:
+        raise InputError(str(error.filename or root), error.strerror or str(error))
+
+    names = [
+        PurePosixPath(folder, name).relative_to(root.as_posix())
+        for folder, _, files in os.walk(root, onerror=refuse)
+        for name in files
+    ]
+    return [str(name) for name in sorted(names)]
+
+
 def _files(path: Path) -> Iterator[tuple[str, bytes]]:
     if path.is_dir():
-        names = [
-            str(file.relative_to(path))
-            for file in sorted(path.rglob("*"))
-            if file.is_file() or file.is_symlink()
-        ]
-        return iter_directory(path, names)
+        return iter_directory(path, _listing(path))
     if path.is_file():
         return iter_tarball(path)
     raise InputError(str(path), "no such bundle, tarball or directory")
