@@ -656,3 +656,20 @@ def test_unreadable_folders(unreadable: str, command: list[str], tmp_path: Path)
     assert result.stderr.startswith("arcsupport: error: ")
     assert "Permission denied" in result.stderr or "is not readable" in result.stderr
     assert str(tmp_path / unreadable) in result.stderr
+
+
+def test_an_unreadable_folder_of_advisories(tmp_path: Path) -> None:
+    """Its advisories would go unmatched while the cluster looked unaffected."""
+    folder = Path(shutil.copytree(EXAMPLES / "advisories", tmp_path / "advisories"))
+    hidden = folder / "more"
+    hidden.mkdir()
+    shutil.copy(folder / "CVE-2024-3744.json", hidden / "CVE-2024-3744.json")
+    environment = {**os.environ, "ARCSUPPORT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["advisories", "match", str(EXAMPLES / "healthy"), "--advisories", str(folder)]
+    hidden.chmod(0)
+    try:
+        result = unprivileged(args, tmp_path, environment)
+    finally:
+        hidden.chmod(0o755)
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert result.stderr == f"arcsupport: error: {hidden}: Permission denied\n"

@@ -3,6 +3,7 @@ Kubernetes official CVE feed, decoded into the advisory model."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -463,11 +464,26 @@ def parse_document(data: bytes, source: str) -> tuple[list[Advisory], list[Skipp
     )
 
 
+def _json_files(root: Path) -> list[Path]:
+    """The *.json files under `root`. A folder that cannot be listed is an error: its
+    advisories would go unmatched while the clusters looked unaffected."""
+
+    def refuse(error: OSError) -> None:
+        raise InputError(str(error.filename or root), error.strerror or str(error))
+
+    return sorted(
+        Path(folder, name)
+        for folder, _, names in os.walk(root, onerror=refuse)
+        for name in names
+        if name.endswith(".json") and Path(folder, name).is_file()
+    )
+
+
 def _advisory_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(item for item in path.rglob("*.json") if item.is_file())
+            found = _json_files(path)
             if not found:
                 raise InputError(str(path), "holds no .json advisory files")
             files.extend(found)
