@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from arcsupport.decoding import decode_json
+from arcsupport.decoding import decode_json, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.snapshot.advisory import (
     Advisory,
@@ -214,7 +214,7 @@ def _database_severity(raw: msgspec.Raw) -> str:
         return ""
     try:
         return msgspec.json.decode(raw, type=_DatabaseSeverity).severity
-    except msgspec.ValidationError:
+    except msgspec.DecodeError:  # kept raw, so not even checked to be UTF-8 until now
         return ""
 
 
@@ -225,6 +225,10 @@ def _go_specific(raw: msgspec.Raw, where: str, source: str) -> _GoSpecific:
         return msgspec.json.decode(raw, type=_GoSpecific)
     except msgspec.ValidationError as exc:
         raise InputError(source, f"{where}.ecosystem_specific: {exc}") from None
+    except msgspec.DecodeError as exc:  # kept raw, so not even checked to be UTF-8 until now
+        raise InputError(
+            source, f"{where}.ecosystem_specific: {explain_msgspec_error(exc)}"
+        ) from None
 
 
 def _package(entry: _Affected, index: int, source: str) -> AffectedPackage | None:

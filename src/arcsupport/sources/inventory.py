@@ -162,6 +162,8 @@ def _rows(data: Document, as_list: bool, where: str) -> list[Row]:
             rows.append(_ROW.decode(row))
         except msgspec.ValidationError as exc:
             raise InputError(f"{where}: row {index}", str(exc)) from None
+        except msgspec.DecodeError as exc:  # kept raw above, so its strings were not checked
+            raise InputError(f"{where}: row {index}", explain_msgspec_error(exc)) from None
     return rows
 
 
