@@ -24,9 +24,8 @@ def parse_at(text: str, where: str = "--at") -> datetime:
     value = text.strip()
     try:
         if _DATE_ONLY.match(value):
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-        else:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise InputError(
             where, f"{text!r} is not a date (2025-09-15) or an ISO-8601 time (2025-09-15T00:00:00Z)"
