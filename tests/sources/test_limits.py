@@ -89,14 +89,20 @@ def test_gzip_bomb(tmp_path: Path) -> None:
 def test_zeros_after_the_end_of_the_archive(tmp_path: Path) -> None:
     """The ratio is checked on everything decompressed, whatever tarfile thinks it is."""
     tarball = hostile.trailing_bomb(tmp_path / "bomb.tar.gz", size=100_000_000)
-    assert_refused_within_bounds(tmp_path, tarball, "expands more than 50-fold")
+    assert_refused_within_bounds(
+        tmp_path,
+        tarball,
+        "after the end-of-archive marker: the archive expands more than 50-fold",
+    )
 
 
 @pytest.mark.slow
 def test_a_long_name_header_full_of_zeros(tmp_path: Path) -> None:
     """tarfile reads a GNU long name whole, whatever size its header declares."""
     tarball = hostile.name_bomb(tmp_path / "bomb.tar.gz", size=100_000_000)
-    assert_refused_within_bounds(tmp_path, tarball, "expands more than 50-fold")
+    assert_refused_within_bounds(
+        tmp_path, tarball, "a member's header: the archive expands more than 50-fold"
+    )
 
 
 @pytest.mark.slow
@@ -178,16 +184,23 @@ def test_a_generated_bundle_of_kubectl_json_passes(tmp_path: Path) -> None:
 # --- the limits and their variables ------------------------------------------------------------
 
 
-def _repetitive(tmp_path: Path, nodes: int = 30_000) -> Path:
+def _dense_nodes(nodes: int = 30_000) -> bytes:
     """About 30 MB of identical nodes: a List that gzip squeezes some 300-fold."""
     node = b'{"kind":"Node","metadata":{"name":"moc-node"},"notes":"' + b"x" * 1000 + b'"},'
-    body = b'{"kind":"NodeList","items":[' + node * nodes + b'{"kind":"Node"}]}'
-    target = tmp_path / "dense.tar.gz"
+    return b'{"kind":"NodeList","items":[' + node * nodes + b'{"kind":"Node"}]}'
+
+
+def _tarball_of(target: Path, members: dict[str, bytes]) -> Path:
     with tarfile.open(target, "w:gz") as archive:
-        info = tarfile.TarInfo("kubernetes/nodes.json")
-        info.size = len(body)
-        archive.addfile(info, io.BytesIO(body))
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
     return target
+
+
+def _repetitive(tmp_path: Path) -> Path:
+    return _tarball_of(tmp_path / "dense.tar.gz", {"kubernetes/nodes.json": _dense_nodes()})
 
 
 def test_the_ratio_refuses_and_its_variable_raises_it(
@@ -200,6 +213,20 @@ def test_the_ratio_refuses_and_its_variable_raises_it(
     assert "over the compression ratio limit (ARCSUPPORT_MAX_COMPRESSION_RATIO raises it)" in err
     monkeypatch.setenv("ARCSUPPORT_MAX_COMPRESSION_RATIO", "1000")
     assert len(read_snapshot(tarball).nodes) == 30_001
+
+
+def test_a_dense_member_is_stopped_while_it_is_read(tmp_path: Path) -> None:
+    """The archive as a whole is within the ratio (random bytes follow), so the header
+    passes; the member itself is stopped once what it unpacks to outruns what was read."""
+    tarball = _tarball_of(
+        tmp_path / "mixed.tar.gz",
+        {"kubernetes/nodes.json": _dense_nodes(), "notes.bin": os.urandom(3_000_000)},
+    )
+    with pytest.raises(InputError) as refused:
+        read_snapshot(tarball)
+    assert "member 'kubernetes/nodes.json': the archive expands more than 50-fold" in str(
+        refused.value
+    )
 
 
 def test_the_total_and_member_limits_come_from_the_environment(

@@ -163,6 +163,7 @@ class _Reader:
         self.limits = limits
         self.where = where
         self.count = 0
+        self.part = "a member's header"  # what is being read, for the message that stops it
         self._recent: deque[bytes] = deque()
         self._recent_bytes = 0
 
@@ -180,14 +181,14 @@ class _Reader:
     def _check(self) -> None:
         limits = self.limits
         if self.count > limits.total_bytes:
-            raise InputError(self.where, _over_total(limits))
+            raise InputError(self.where, f"{self.part}: {_over_total(limits)}")
         consumed = self.raw.tell()
         if self.count > RATIO_ALLOWANCE + limits.ratio * consumed:
             raise InputError(
                 self.where,
-                f"expands more than {limits.ratio}-fold ({self.count} bytes from the first "
-                f"{consumed} compressed), over the compression ratio limit "
-                f"({_variable('ratio')} raises it); refused",
+                f"{self.part}: the archive expands more than {limits.ratio}-fold "
+                f"({self.count} bytes from the first {consumed} compressed), over the "
+                f"compression ratio limit ({_variable('ratio')} raises it); refused",
             )
 
     def block_at(self, offset: int) -> bytes | None:
@@ -219,6 +220,7 @@ def _check_end(reader: _Reader, end: int, where: str) -> None:
     block = reader.block_at(end)
     if block is not None and block != bytes(_BLOCK):
         raise InputError(where, "truncated archive: it ends without the end-of-archive marker")
+    reader.part = "after the end-of-archive marker"
     while reader.read(_READ_CHUNK):
         pass
 
@@ -293,8 +295,11 @@ def iter_tarball(path: Path, limits: ArchiveLimits | None = None) -> Iterator[tu
                     _check_member(member, limits, archive_size, where)
                     declared += member.size
                     if declared > limits.total_bytes:
-                        raise InputError(where, _over_total(limits))
-                    yield name, _read_member(archive, member, where)
+                        raise InputError(where, f"member {member.name!r}: {_over_total(limits)}")
+                    reader.part = f"member {member.name!r}"
+                    data = _read_member(archive, member, where)
+                    reader.part = "a member's header"
+                    yield name, data
                 _check_end(reader, archive.offset, where)
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
