@@ -480,9 +480,27 @@ def measure(
     limit_mib: int = 4096,
     timeout: float = 120,
     unprivileged: bool = False,
+    from_a_small_process: bool = False,
 ) -> Measured:
     """`python -m arcsupport ARGUMENTS` in a fresh process: its exit code, its own peak RSS
-    (os.wait4 reports exactly this child's rusage), its wall time and its stderr."""
+    (os.wait4 reports exactly this child's rusage), its wall time and its stderr.
+
+    A child counts, in its peak, the pages of the process it was forked from: measured from a
+    big one (a test run), even `--help` peaks at that size. `from_a_small_process` starts a
+    fresh launcher (this script, `--measure`) that forks the child instead."""
+    if from_a_small_process:
+        request = {
+            "arguments": arguments, "cwd": str(cwd), "environment": environment,
+            "limit_mib": limit_mib, "timeout": timeout, "unprivileged": unprivileged,
+        }  # fmt: skip
+        launched = subprocess.run(
+            [sys.executable, __file__, "--measure"],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return Measured(**json.loads(launched.stdout))
     command = [sys.executable, "-m", "arcsupport", *arguments]
     if unprivileged and os.geteuid() == 0:
         command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *command]
@@ -538,7 +556,18 @@ def _readable_again(folder: Path) -> None:
             path.chmod(0o755)
 
 
+def _measure_as_asked() -> None:
+    """The launcher of `measure(from_a_small_process=True)`: the request on stdin, the
+    result on stdout, both as JSON."""
+    request = json.loads(sys.stdin.read())
+    request["cwd"] = Path(request["cwd"])
+    print(json.dumps(asdict(measure(**request))))
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--measure"]:
+        _measure_as_asked()
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
