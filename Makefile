@@ -7,7 +7,7 @@ DEMO_AT ?= 2025-09-15
 # Every folder of examples/ that is a bundle (examples/advisories/ holds advisory data).
 EXAMPLE_BUNDLES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.json))
 
-.PHONY: demo test lint typecheck unit bench lock schemas docs clean
+.PHONY: demo test lint typecheck unit bench fuzz lock schemas docs clean
 
 # Everything comes from uv.lock (hashes included): pip bootstraps uv at the version the lock
 # pins, then `uv sync --locked` installs exactly the lock and refuses a lock that no longer
@@ -59,6 +59,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The readers' fuzz tests (tests/fuzz/) with 50 times the examples `make test` runs; a failing
+# input is printed (and kept in .hypothesis/): add it to tests/data/fuzz/.
+fuzz: $(STAMP)
+	ARCSUPPORT_FUZZ=long $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,4 +1,11 @@
-"""Decoding bytes into typed facts, turning every failure into one clear InputError."""
+"""Decoding bytes into typed facts, turning every failure into one clear InputError.
+
+Every document goes through untrusted.py first: its encoding (UTF-8, UTF-16) and its nesting
+depth. Kubernetes Lists (`decode_list`, `decode_collection`) are not scanned for depth: they
+are the only inputs of gigabytes, where the scan would cost more than decoding them, and they
+are decoded straight into narrow Structs (or items kept raw), where msgspec's own guard, in C,
+stops runaway nesting; what the readers then walk in Python comes from the scanned documents.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from arcsupport.errors import InputError
+from arcsupport.untrusted import Document, as_utf8, check_depth
 
 T = TypeVar("T")
 
@@ -31,13 +39,32 @@ def explain_msgspec_error(exc: Exception) -> str:
     return f"unexpected content: {text}"
 
 
-def decode_json(data: bytes | memoryview, typ: type[T], where: str) -> T:
+def _decode(data: Document, typ: Any, where: str) -> Any:
     try:
         return msgspec.json.decode(data, type=typ)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(where, explain_msgspec_error(exc)) from None
     except RecursionError:
-        raise InputError(where, "JSON nested too deeply; refused") from None
+        raise InputError(
+            where, "JSON nested too deeply (past about 1,000 levels); refused"
+        ) from None
+    except MemoryError:
+        raise InputError(where, "does not fit in the memory available") from None
+
+
+def decode_json(data: Document, typ: type[T], where: str) -> T:
+    """A JSON document (UTF-8, UTF-16), checked for depth, decoded into `typ`."""
+    data = as_utf8(data, where)
+    check_depth(data, where)
+    decoded: T = _decode(data, typ, where)
+    return decoded
+
+
+def decode_collection(data: Document, typ: type[T], where: str) -> T:
+    """A List or an ARM collection, decoded for its items to be read one by one: not scanned
+    for depth (see the module's docstring)."""
+    decoded: T = _decode(as_utf8(data, where), typ, where)
+    return decoded
 
 
 def convert(obj: Any, typ: type[T], where: str) -> T:
@@ -47,11 +74,11 @@ def convert(obj: Any, typ: type[T], where: str) -> T:
         raise InputError(where, f"unexpected content: {exc}") from None
 
 
-def decode_list(
-    data: bytes | memoryview, item: type[T], expected_kind: str | None, where: str
-) -> list[T]:
-    """Decode a List; with `expected_kind`, refuse items of another kind (a misplaced file)."""
-    decoded = decode_json(data, KubeList[item], where)  # type: ignore[valid-type]
+def decode_list(data: Document, item: type[T], expected_kind: str | None, where: str) -> list[T]:
+    """Decode a List; with `expected_kind`, refuse items of another kind (a misplaced file).
+
+    Not scanned for depth (see the module's docstring)."""
+    decoded = decode_collection(data, KubeList[item], where)  # type: ignore[valid-type]
     if decoded.kind and not decoded.kind.endswith("List"):
         raise InputError(
             where,
@@ -85,11 +112,9 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def decode_json_nulls_absent(data: bytes | memoryview, typ: type[T], where: str) -> T:
+def decode_json_nulls_absent(data: Document, typ: type[T], where: str) -> T:
     """For ARM payloads, which write `null` for anything unset (`"errorMessage": null`): a null
-    reads as an absent field. They are small, so the detour through plain objects is cheap."""
-    try:
-        plain = msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
-        raise InputError(where, explain_msgspec_error(exc)) from None
+    reads as an absent field. They are small, so the detour through plain objects is cheap;
+    the depth check keeps the recursive walk within the stack."""
+    plain = decode_json(data, object, where)
     return convert(_without_nulls(plain), typ, where)

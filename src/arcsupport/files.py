@@ -19,6 +19,8 @@ def read_bytes(path: Path) -> bytes:
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write next to the target, then rename: a failure never leaves half a report behind."""
+    if not target.name:  # `--out ''` arrives as Path("."), the current folder
+        raise InputError("--out", f"{str(target)!r} names a folder, not a file (so does '')")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(data)

@@ -10,6 +10,14 @@ from arcsupport.errors import InputError
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# The moments arcsupport evaluates at. Nothing it judges predates 1970 (Kubernetes appeared in
+# 2014, AKS Arc in 2023), and Unix time, which timestamps count from, starts there. The pack's
+# dates reach into the 2030s; 2200 leaves room for any "what if", while every date computed
+# from it (policy terms are at most ten years, policy/model.py) stays far from year 9999, the
+# last one Python's dates can hold.
+EARLIEST_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_AT = datetime(2200, 12, 31, 23, 59, 59, tzinfo=UTC)
+
 
 def parse_at(text: str, where: str = "--at") -> datetime:
     """A date (midnight UTC) or an ISO-8601 time with a zone, as an aware UTC datetime."""
@@ -24,7 +32,22 @@ def parse_at(text: str, where: str = "--at") -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise InputError(where, f"{text!r} has no time zone; add Z or an offset such as +09:00")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable time
+        raise InputError(where, f"{text!r} is not a time Python can represent in UTC") from None
+
+
+def parse_evaluation_time(text: str, where: str = "--at") -> datetime:
+    """The moment to evaluate at, as `parse_at` reads it, between EARLIEST_AT and LATEST_AT."""
+    moment = parse_at(text, where)
+    if not EARLIEST_AT <= moment <= LATEST_AT:
+        raise InputError(
+            where,
+            f"{text!r} is outside {EARLIEST_AT.date()}..{LATEST_AT.date()}, "
+            "the range arcsupport evaluates",
+        )
+    return moment
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -4,6 +4,9 @@ traceback, nothing on stdout and nothing written."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -14,9 +17,17 @@ from typing import Any
 import pytest
 
 from arcsupport.errors import InputError
-from arcsupport.sources import archive
 from arcsupport.sources.read import read_snapshot
-from helpers import DATA, REFERENCE, kube_list, node, reference_body, run_cli, write_bundle
+from helpers import (
+    DATA,
+    EXAMPLES,
+    REFERENCE,
+    kube_list,
+    node,
+    reference_body,
+    run_cli,
+    write_bundle,
+)
 
 BUNDLES = DATA / "bundles"
 VERSION = (REFERENCE / "k8s" / "examples" / "sonobuoy-serverversion.json").read_bytes()
@@ -240,9 +251,11 @@ def test_link_out_of_a_bundle_directory(tmp_path: Path, cli: Any) -> None:
 def test_oversized_file_in_a_directory(
     tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "MAX_MEMBER_BYTES", 100)
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "100")
     root = write_bundle(tmp_path / "b", {"kubernetes/version.json": VERSION})
-    assert_refused(cli(*check_args(root)), "version.json: ", "over the 100 byte limit")
+    assert_refused(
+        cli(*check_args(root)), "version.json: ", "over the 100 bytes limit", "MAX_MEMBER_SIZE"
+    )
 
 
 # --- tarballs ------------------------------------------------------------------------------
@@ -301,21 +314,28 @@ def test_hostile_tarball(
 def test_tarball_member_over_the_size_limit(
     tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "1000")
     tarball = build_tar(
         tmp_path / "b.tar.gz", [("kubernetes/version.json", VERSION), ("facts.yaml", b"#" * 1001)]
     )
-    assert_refused(cli(*check_args(tarball)), "'facts.yaml' is 1001 bytes", "1000 byte limit")
+    assert_refused(
+        cli(*check_args(tarball)),
+        "'facts.yaml' is 1001 bytes",
+        "1000 bytes member limit",
+        "ARCSUPPORT_MAX_MEMBER_SIZE raises it",
+    )
 
 
 def test_tarball_over_the_total_limit(
     tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setenv("ARCSUPPORT_MAX_BUNDLE_SIZE", "1000")
     tarball = build_tar(
         tmp_path / "b.tar.gz", [("kubernetes/version.json", VERSION), ("facts.yaml", b"#" * 900)]
     )
-    assert_refused(cli(*check_args(tarball)), f"{tarball}: ", "more than 1000 bytes")
+    assert_refused(
+        cli(*check_args(tarball)), f"{tarball}: ", "more than 1000 bytes", "MAX_BUNDLE_SIZE"
+    )
 
 
 def _bundle_tarball(target: Path, mode: str = "w:gz") -> bytes:
@@ -433,3 +453,223 @@ def test_the_error_stays_on_one_line(tmp_path: Path, cli: Any) -> None:
     root = write_bundle(tmp_path / "b", {"kubernetes/odd\nname.json": "{"})
     line = assert_refused(cli(*check_args(root)), "odd\\nname.json", "truncated JSON")
     assert "\n" not in line
+
+
+# --- nesting -----------------------------------------------------------------------------------
+
+DEEP = 490  # where recursive code used to run out of stack (RecursionError, exit 1)
+TOO_DEEP = "nested more than 128 levels deep; refused"
+
+
+def nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def nested_bundle(
+    root: Path, file: str = "azure/provisioned-cluster.json", depth: int = DEEP
+) -> Path:
+    """The healthy example with `depth` more levels inside one of its ARM payloads."""
+    shutil.copytree(EXAMPLES / "healthy", root)
+    document = json.loads((root / file).read_text())
+    target = document[0] if isinstance(document, list) else document
+    target.setdefault("properties", {})["extra"] = nested(depth)
+    (root / file).write_text(json.dumps(document))
+    return root
+
+
+@pytest.mark.parametrize(
+    "file", ["azure/provisioned-cluster.json", "azure/agent-pools.json", "azure/subscription.json"]
+)
+def test_deeply_nested_azure_payload(file: str, tmp_path: Path, cli: Any) -> None:
+    bundle = nested_bundle(tmp_path / "bundle", file)
+    line = assert_refused(cli(*check_args(bundle)), f"{bundle / file}: {TOO_DEEP}")
+    for args in (
+        ["triage", "--title", "pods restart", "--bundle", str(bundle), "--at", "2025-09-15"],
+        ["advisories", "match", str(bundle), "--advisories", str(EXAMPLES / "advisories")],
+        ["fleet", str(bundle), "--at", "2025-09-15"],
+        ["bundle", "inspect", str(bundle)],
+    ):
+        assert assert_refused(cli(*args)) == line
+
+
+def test_nesting_up_to_the_cap_is_read(tmp_path: Path, cli: Any) -> None:
+    """The provisioned cluster is an object with `properties`: two levels before `extra`."""
+    bundle = nested_bundle(tmp_path / "ok", depth=126)
+    code, _, err = cli(*check_args(bundle))
+    assert code in (0, 1), err
+    bundle = nested_bundle(tmp_path / "over", depth=127)
+    assert_refused(cli(*check_args(bundle)), TOO_DEEP)
+
+
+def test_deeply_nested_resource_graph_properties(tmp_path: Path, cli: Any) -> None:
+    """A null (as real rows hold) sends the row to the reading that treats nulls as absent."""
+    export = json.loads((EXAMPLES / "resource-graph-export.json").read_text())
+    export["data"][0]["properties"].update(agentVersion=None, extra=nested(DEEP))
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    assert_refused(
+        cli("fleet", str(path), "--at", "2025-09-15"), f"{path}: row 0: properties: ", TOO_DEEP
+    )
+
+
+def block_nested(depth: int) -> str:
+    return "\n".join(" " * level + f"k{level}:" for level in range(depth)) + " 1\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("case.json", json.dumps({"title": "x", "extra": nested(DEEP)})),
+        ("case.yaml", "title: x\nextra: " + json.dumps(nested(DEEP)) + "\n"),
+        ("case.yml", "title: x\nextra:\n" + block_nested(DEEP)),
+    ],
+)
+def test_deeply_nested_triage_case(name: str, content: str, tmp_path: Path, cli: Any) -> None:
+    case = tmp_path / name
+    case.write_text(content)
+    assert_refused(cli("triage", str(case)), f"{case}: {TOO_DEEP}")
+
+
+@pytest.mark.parametrize("content", [json.dumps(nested(DEEP)), "\n" + block_nested(DEEP)])
+def test_deeply_nested_yaml_documents(content: str, tmp_path: Path, cli: Any) -> None:
+    bundle = write_bundle(
+        tmp_path / "b", {"kubernetes/version.json": VERSION, "facts.yaml": "x: " + content}
+    )
+    assert_refused(cli(*check_args(bundle)), f"{bundle}/facts.yaml: {TOO_DEEP}")
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("extends: aks-arc\nx: " + content)
+    assert_refused(cli("policy", "show", "--policy", str(overlay)), f"{overlay}: {TOO_DEEP}")
+    issues = tmp_path / "issues.yaml"
+    issues.write_text("schema: arcsupport.known-issues/v1\nrecords: " + content)
+    assert_refused(
+        cli("known-issues", "list", "--known-issues", str(issues)), f"{issues}: {TOO_DEEP}"
+    )
+
+
+def test_deeply_nested_advisory_and_policy_update_inputs(tmp_path: Path, cli: Any) -> None:
+    advisory = tmp_path / "GO-0000-0000.json"
+    advisory.write_text(json.dumps({"id": "GO-0000-0000", "database_specific": nested(DEEP)}))
+    assert_refused(
+        cli("advisories", "match", str(EXAMPLES / "healthy"), "--advisories", str(advisory)),
+        f"{advisory}: {TOO_DEEP}",
+    )
+    payload = tmp_path / "versions.json"
+    payload.write_text(json.dumps({"properties": {"values": nested(DEEP)}}))
+    assert_refused(
+        cli("policy", "update", "--from-kubernetes-versions", str(payload)),
+        f"{payload}: {TOO_DEEP}",
+    )
+
+
+# --- edges of --at, --out and folders ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01", "9999-12-31", "1969-12-31", "2201-01-01"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "SRC"],
+        ["fleet", "SRC"],
+        ["gate", "upgrade", "SRC"],
+        ["plan", "--from", "1.30.4"],
+        ["versions"],
+        ["triage", "--title", "x", "--bundle", "SRC"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_at_outside_the_evaluated_range(moment: str, command: list[str], cli: Any) -> None:
+    source = str(EXAMPLES / "healthy")
+    args = [source if arg == "SRC" else arg for arg in command]
+    assert_refused(
+        cli(*args, "--at", moment),
+        f"--at: '{moment}' is outside 1970-01-01..2200-12-31, the range arcsupport evaluates",
+    )
+
+
+@pytest.mark.parametrize("moment", ["1970-01-01", "2200-12-31T23:59:59Z"])
+def test_at_the_ends_of_the_range_everything_is_computed(moment: str, cli: Any) -> None:
+    """The range's ends with every policy term at its longest still compute every date."""
+    overlay = EXAMPLES.parent / "tests" / "data" / "policy-longest-terms.yaml"
+    for example in sorted(EXAMPLES.glob("*/manifest.json")):
+        for output in ("json", "ical", "sarif"):
+            code, _, err = cli(
+                "check", str(example.parent), "--at", moment, "--output", output,
+                "--policy", str(overlay), "--advisories", str(EXAMPLES / "advisories"),
+            )  # fmt: skip
+            assert code in (0, 1), err
+    code, _, err = cli("versions", "--at", moment, "--policy", str(overlay))
+    assert code == 0, err
+
+
+def test_out_empty(cli: Any) -> None:
+    assert_refused(
+        cli(*check_args(EXAMPLES / "healthy"), "--out", ""),
+        "--out: '.' names a folder, not a file (so does '')",
+    )
+
+
+def unprivileged(
+    args: list[str], cwd: Path, environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Root reads every folder: without the capabilities that override file permissions (as
+    util-linux's setpriv drops them), mode 000 stops it too."""
+    command = [sys.executable, "-m", "arcsupport", *args]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv")
+        command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *command]
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=cwd, env=environment, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("unreadable", "command"),
+    [
+        ("bundle", ["check"]),
+        ("bundle/kubernetes", ["check"]),
+        ("config", ["check"]),
+        ("bundle", ["bundle", "inspect"]),
+        ("bundle/kubernetes", ["bundle", "inspect"]),
+    ],
+)
+def test_unreadable_folders(unreadable: str, command: list[str], tmp_path: Path) -> None:
+    """Never a traceback, and never a privacy check that calls unread files clean."""
+    shutil.copytree(EXAMPLES / "healthy", tmp_path / "bundle")
+    (tmp_path / "config").mkdir()
+    environment = {
+        **os.environ,
+        "ARCSUPPORT_CONFIG_DIR": str(tmp_path / "config"),
+        "ARCSUPPORT_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    (tmp_path / unreadable).chmod(0)
+    try:
+        result = unprivileged([*command, str(tmp_path / "bundle")], tmp_path, environment)
+    finally:
+        (tmp_path / unreadable).chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("arcsupport: error: ")
+    assert "Permission denied" in result.stderr or "is not readable" in result.stderr
+    assert str(tmp_path / unreadable) in result.stderr
+
+
+def test_an_unreadable_folder_of_advisories(tmp_path: Path) -> None:
+    """Its advisories would go unmatched while the cluster looked unaffected."""
+    folder = Path(shutil.copytree(EXAMPLES / "advisories", tmp_path / "advisories"))
+    hidden = folder / "more"
+    hidden.mkdir()
+    shutil.copy(folder / "CVE-2024-3744.json", hidden / "CVE-2024-3744.json")
+    environment = {**os.environ, "ARCSUPPORT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["advisories", "match", str(EXAMPLES / "healthy"), "--advisories", str(folder)]
+    hidden.chmod(0)
+    try:
+        result = unprivileged(args, tmp_path, environment)
+    finally:
+        hidden.chmod(0o755)
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert result.stderr == f"arcsupport: error: {hidden}: Permission denied\n"

@@ -691,7 +691,7 @@ def test_bad_json_and_oversized_files_exit_2(
     broken.write_text('{"title": ')
     big = tmp_path / "big.yaml"
     big.write_text("title: x\ndescription: " + "y" * MAX_CASE_BYTES + "\n")
-    for path, reason in ((broken, "malformed JSON"), (big, "larger than 256 KiB")):
+    for path, reason in ((broken, "truncated JSON"), (big, "larger than 256 KiB")):
         code, out, err = run(capsys, str(path))
         assert (code, out) == (2, "")
         assert len(err.splitlines()) == 1

@@ -273,13 +273,38 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "zero threshold",
         "thresholds:\n  warning_horizon_days: 0\n",
         "thresholds.warning_horizon_days",
-        "must be a positive number",
+        "Expected `int` >= 1",
     ),
     (
         "negative threshold",
         "thresholds:\n  removal_grace_days: -30\n",
         "thresholds.removal_grace_days",
-        "must be a positive number",
+        "Expected `int` >= 1",
+    ),
+    # Huge values once overflowed the date arithmetic (OverflowError, year out of range).
+    (
+        "support window of more than ten years",
+        "thresholds:\n  support_window_days: 1000000000000000\n",
+        "thresholds.support_window_days",
+        "Expected `int` <= 3650",
+    ),
+    (
+        "Azure Local support of more than ten years",
+        "thresholds:\n  azure_local_support_months: 1000000000\n",
+        "thresholds.azure_local_support_months",
+        "Expected `int` <= 120",
+    ),
+    (
+        "N-100 minors",
+        "thresholds:\n  supported_minors: 101\n",
+        "thresholds.supported_minors",
+        "Expected `int` <= 100",
+    ),
+    (
+        "negative skew",
+        "skew:\n  kubelet: {max_newer: -1}\n",
+        "skew.kubelet.max_newer",
+        "Expected `int` >= 0",
     ),
     (
         "boolean threshold",
@@ -381,8 +406,7 @@ def test_a_bad_pack_is_refused_by_the_cli(
         assert code == 2
         assert out == ""
         assert err.splitlines() == [
-            f"arcsupport: error: {path}: field thresholds.warning_horizon_days: "
-            "must be a positive number"
+            f"arcsupport: error: {path}: field thresholds.warning_horizon_days: Expected `int` >= 1"
         ]
 
 

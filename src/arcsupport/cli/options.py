@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from arcsupport.files import write_atomically
-from arcsupport.timeutil import parse_at
+from arcsupport.timeutil import parse_evaluation_time
 
 if TYPE_CHECKING:  # the table views are drawn by rich, imported only to draw one
     from arcsupport.i18n import Lang
@@ -136,7 +136,7 @@ NameOption = Annotated[
 
 
 def at_moment(value: str | None) -> datetime:
-    return parse_at(value) if value else datetime.now(UTC).replace(microsecond=0)
+    return parse_evaluation_time(value) if value else datetime.now(UTC).replace(microsecond=0)
 
 
 def language(lang: LangChoice) -> Lang:

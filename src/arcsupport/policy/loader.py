@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,7 @@ from arcsupport.policy.model import (
     parse_taint,
 )
 from arcsupport.semver import KubeVersion
-from arcsupport.timeutil import yymm_start
+from arcsupport.timeutil import EARLIEST_AT, LATEST_AT, yymm_start
 from arcsupport.version import __version__
 
 DEFAULT_PACK = "aks-arc"
@@ -155,12 +156,8 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
                     f"unknown clause {clause_id}",
                 )
 
-    thresholds = msgspec.structs.asdict(pack.thresholds)
-    for key, value in thresholds.items():
-        if isinstance(value, int) and value <= 0:
-            raise _fail(origin, "thresholds", f"thresholds.{key}", "must be a positive number")
-
     _check_calendar(pack, origin)
+    _check_dates(pack, origin)
 
     for version, host in pack.platforms.windows_server.items():
         if host.supported_host != (host.end_of_support is not None):
@@ -434,6 +431,35 @@ def _terms(terms: Terms | None) -> list[str]:
     return [*terms.en, *terms.ko, *terms.patterns] if terms else []
 
 
+def _dates(value: Any, path: str) -> Iterator[tuple[str, date]]:
+    """Every date in the pack, with its field; iterative, as deep as the model goes."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, date):
+            yield where, item
+        elif isinstance(item, msgspec.Struct):
+            names = item.__struct_fields__
+            stack.extend((getattr(item, name), f"{where}.{name}".lstrip(".")) for name in names)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, date):
+                    yield f"{where}.{key}", key
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+
+
+def _check_dates(pack: Pack, origin: dict[str, str]) -> None:
+    """Dates outside the range `--at` accepts would overflow the arithmetic on them."""
+    earliest, latest = EARLIEST_AT.date(), LATEST_AT.date()
+    for field, day in _dates(pack, ""):
+        if not earliest <= day <= latest:
+            raise _fail(
+                origin, field.split(".", 1)[0], field, f"{day} is outside {earliest}..{latest}"
+            )
+
+
 def _check_calendar(pack: Pack, origin: dict[str, str]) -> None:
     calendar = pack.calendar
     for minor, entry in calendar.kubernetes.items():
@@ -514,13 +540,19 @@ def user_overlay_path() -> Path:
 
 
 def read_user_overlay() -> dict[str, Any]:
-    """The user's overlay as a mapping; empty when there is none yet."""
+    """The user's overlay as written (for `policy update` to merge into); {} when none."""
     from arcsupport.safeyaml import load_yaml
 
     target = user_overlay_path()
-    current = load_yaml(target.read_bytes(), str(target)) if target.is_file() else {}
+    try:
+        data = target.read_bytes() if target.is_file() else None
+    except OSError as exc:
+        raise PolicyError(str(target), exc.strerror or str(exc)) from None
+    if data is None:
+        return {}
+    current = load_yaml(data, str(target))
     if not isinstance(current, dict):
-        raise InputError(str(target), "the overlay must be a mapping")
+        raise PolicyError(str(target), "the overlay must be a mapping")
     return current
 
 
@@ -531,7 +563,10 @@ def save_user_overlay(overlay: dict[str, Any]) -> Path:
 
     load_pack(user_overlay={key: value for key, value in overlay.items() if key != "extends"})
     target = user_overlay_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(target.parent), exc.strerror or str(exc)) from None
     header = "# arcsupport user overlay, written by `arcsupport policy update`.\n"
     write_atomically(target, (header + dump_yaml(overlay)).encode())
     return target
@@ -556,11 +591,14 @@ class _Inputs(msgspec.Struct, frozen=True):
     @classmethod
     def read(cls, path: Path | None) -> _Inputs:
         overlay = user_overlay_path()
-        return cls(
-            _user_files(path) if path is not None else None,
-            _user_files(overlay) if overlay.is_file() else None,
-            [file for entry in _PACKS.iterdir() for file in _shipped_files(entry.name)],
-        )
+        try:
+            return cls(
+                _user_files(path) if path is not None else None,
+                _user_files(overlay) if overlay.is_file() else None,
+                [file for entry in _PACKS.iterdir() for file in _shipped_files(entry.name)],
+            )
+        except OSError as exc:  # a folder on the way that cannot be read
+            raise PolicyError(str(exc.filename or path), exc.strerror or str(exc)) from None
 
     def shipped_pack(self, name: str) -> list[tuple[str, bytes]]:
         files = [(where, data) for where, data in self.shipped if where.startswith(f"{name}/")]

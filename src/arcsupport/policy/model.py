@@ -7,7 +7,7 @@ import string
 from collections.abc import Mapping
 from datetime import date
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -43,36 +43,47 @@ class Clause(Strict):
     fix: Text
 
 
+# Sane ranges for what an overlay may set. The policy's terms run from days to a year (the
+# shipped pack's longest is 365 days); ten years is ten times that, and keeps every date the
+# rules compute from them (up to the latest `--at`, 2200) far inside what dates can hold.
+Days = Annotated[int, msgspec.Meta(ge=1, le=3650)]
+Months = Annotated[int, msgspec.Meta(ge=1, le=120)]
+# Minors and patches supported side by side: a handful (N-2, two patches per minor).
+Count = Annotated[int, msgspec.Meta(ge=1, le=100)]
+# Minors of version skew: upstream allows at most three.
+Minors = Annotated[int, msgspec.Meta(ge=0, le=100)]
+
+
 class Thresholds(Strict):
-    support_window_days: int  # VER-1
-    supported_minors: int  # VER-5 (N-2)
-    supported_patches_per_minor: int  # VER-6
-    removal_grace_days: int  # VER-5: time left to upgrade once a version leaves the release
-    stopped_unsupported_days: int  # STOP-3, CONN-5
-    stopped_update_blocked_days: int  # STOP-2
-    disconnected_days: int  # CONN-1, CONN-3
+    support_window_days: Days  # VER-1
+    supported_minors: Count  # VER-5 (N-2)
+    supported_patches_per_minor: Count  # VER-6
+    removal_grace_days: Days  # VER-5: time left to upgrade once a version leaves the release
+    stopped_unsupported_days: Days  # STOP-3, CONN-5
+    stopped_update_blocked_days: Days  # STOP-2
+    disconnected_days: Days  # CONN-1, CONN-3
     arc_disconnected_states: list[str]  # connectedClusters connectivityStatus values
     arc_certificate_expired_states: list[str]
     # Microsoft.AzureStackHCI/clusters `status` / `connectivityStatus` values (CONN-3)
     azure_local_disconnected_states: list[str]
-    subscription_grace_days: int  # SUB-1
+    subscription_grace_days: Days  # SUB-1
     subscription_suspended_states: list[str]
     subscription_deleted_states: list[str]
     subscription_warned_states: list[str]
-    warning_horizon_days: int
-    stale_data_days: int
-    node_image_patch_tolerance_days: int  # NODE-C-1
-    azure_local_support_months: int  # SVP-3: releases behind the newest that stay supported
+    warning_horizon_days: Days
+    stale_data_days: Days
+    node_image_patch_tolerance_days: Days  # NODE-C-1
+    azure_local_support_months: Months  # SVP-3: releases behind the newest that stay supported
 
 
 class SkewLimit(Strict):
     """How far a node component may trail the API server (SVP-1, upstream skew policy)."""
 
-    max_older: int
-    max_newer: int
+    max_older: Minors
+    max_newer: Minors
     # Before this API server minor, the older limit applied (kubelet < 1.25: two minors).
     legacy_before: str
-    legacy_max_older: int
+    legacy_max_older: Minors
 
 
 class Skew(Strict):

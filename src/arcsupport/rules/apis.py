@@ -21,6 +21,7 @@ from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import LAST_APPLIED, GenericMeta, ObjectMeta, Workload
 from arcsupport.types import Severity
+from arcsupport.untrusted import MAX_DEPTH, nesting_depth
 
 _NEEDS_VERSION = (
     "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
@@ -80,7 +81,8 @@ def _plural(kind: str) -> str:
 
 def _applied(annotations: dict[str, str]) -> _TypeMeta | None:
     text = annotations.get(LAST_APPLIED)
-    if not text:
+    # JSON in a string escapes the scan of its file: one nested past the cap is no manifest.
+    if not text or nesting_depth(text.encode()) > MAX_DEPTH:
         return None
     try:
         return _TYPE_META.decode(text)

@@ -318,7 +318,12 @@ def _hand_edits(
             continue
         # Only a person's entries are decoded; a label added with kubectl touches metadata,
         # which is not a change of the component (SHR-4 covers system metadata).
-        fields = msgspec.json.decode(entry.fieldsV1)
+        try:
+            fields = msgspec.json.decode(entry.fieldsV1)
+        except msgspec.DecodeError:
+            # Kept raw when the List was read, so never checked: bytes that are not JSON (or
+            # not UTF-8) say nothing about what was edited.
+            continue
         if not isinstance(fields, dict) or "f:spec" not in fields:
             continue
         if entry.manager not in editors:

@@ -3,6 +3,7 @@ Kubernetes official CVE feed, decoded into the advisory model."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from arcsupport.decoding import decode_json
+from arcsupport.decoding import decode_json, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.snapshot.advisory import (
     Advisory,
@@ -213,7 +214,7 @@ def _database_severity(raw: msgspec.Raw) -> str:
         return ""
     try:
         return msgspec.json.decode(raw, type=_DatabaseSeverity).severity
-    except msgspec.ValidationError:
+    except msgspec.DecodeError:  # kept raw, so not even checked to be UTF-8 until now
         return ""
 
 
@@ -224,6 +225,10 @@ def _go_specific(raw: msgspec.Raw, where: str, source: str) -> _GoSpecific:
         return msgspec.json.decode(raw, type=_GoSpecific)
     except msgspec.ValidationError as exc:
         raise InputError(source, f"{where}.ecosystem_specific: {exc}") from None
+    except msgspec.DecodeError as exc:  # kept raw, so not even checked to be UTF-8 until now
+        raise InputError(
+            source, f"{where}.ecosystem_specific: {explain_msgspec_error(exc)}"
+        ) from None
 
 
 def _package(entry: _Affected, index: int, source: str) -> AffectedPackage | None:
@@ -463,11 +468,26 @@ def parse_document(data: bytes, source: str) -> tuple[list[Advisory], list[Skipp
     )
 
 
+def _json_files(root: Path) -> list[Path]:
+    """The *.json files under `root`. A folder that cannot be listed is an error: its
+    advisories would go unmatched while the clusters looked unaffected."""
+
+    def refuse(error: OSError) -> None:
+        raise InputError(str(error.filename or root), error.strerror or str(error))
+
+    return sorted(
+        Path(folder, name)
+        for folder, _, names in os.walk(root, onerror=refuse)
+        for name in names
+        if name.endswith(".json") and Path(folder, name).is_file()
+    )
+
+
 def _advisory_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(item for item in path.rglob("*.json") if item.is_file())
+            found = _json_files(path)
             if not found:
                 raise InputError(str(path), "holds no .json advisory files")
             files.extend(found)

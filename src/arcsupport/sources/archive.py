@@ -2,30 +2,142 @@
 
 A tarball is streamed member by member, so a member is decoded and dropped before the next
 is read: peak memory stays near the largest member, not the whole bundle.
+
+What a tarball may unpack to is limited (ArchiveLimits): its total size, each member's size,
+the number of members and the compression ratio. The ratio is what bounds memory for a small
+archive: whatever its headers say, a tarball of C compressed bytes never yields more than
+16 MiB + ratio x C bytes, and a member is refused before it is read when its declared size
+already breaks that. Each limit can be raised through an environment variable, named in the
+message that refuses an archive.
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
+import os
 import re
 import tarfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
 from arcsupport.errors import InputError
 
-MAX_MEMBER_BYTES = 4 * 1024**3
-MAX_TOTAL_BYTES = 16 * 1024**3
-MAX_MEMBERS = 100_000
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# Linux's PATH_MAX: nothing can extract a longer name, and a bundle's names are short.
+MAX_NAME_CHARS = 4096
+# The first bytes of any archive may expand more than the ratio allows (headers and padding
+# are mostly zeros); this much is always let through before the ratio applies.
+RATIO_ALLOWANCE = 16 * 1024**2
+_READ_CHUNK = 1024**2
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+    "t": 1024**4,
+    "tb": 1000**4,
+    "tib": 1024**4,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int | None:
+    """`8GiB`, `500 MiB`, `2G` (binary), `1.5GB` (decimal) or a number of bytes."""
+    match = _SIZE.fullmatch(text)
+    if match is None or match.group(2).lower() not in _UNITS:
+        return None
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def format_size(count: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= size:
+            value = count / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{count} bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """What one tarball may unpack to. The defaults fit the largest cluster Kubernetes
+    supports (5,000 nodes, 150,000 pods: a bundle of about 1.7 GiB whose pods.json is about
+    1.3 GiB, compressing 23-27-fold with gzip), with room to spare."""
+
+    # 4.7x the largest real bundle; it also bounds the time spent unpacking.
+    total_bytes: int = 8 * 1024**3
+    # The size a single file is refused at when read from a folder as well.
+    member_bytes: int = 4 * 1024**3
+    # A bundle holds about 30 files; tarfile keeps every header it has read (about 1 KiB each).
+    members: int = 10_000
+    # Twice what gzip reaches on real bundles; 16 MiB + 50 x a 4.6 MB archive stays under
+    # 300 MB of memory. xz and bzip2 squeeze indented JSON further (up to 72-fold): raise it.
+    ratio: int = 50
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str] = os.environ) -> ArchiveLimits:
+        values: dict[str, int] = {}
+        for field, (variable, is_size) in _VARIABLES.items():
+            text = environment.get(variable)
+            if text is None or not text.strip():
+                continue
+            value = parse_size(text) if is_size else _whole_number(text)
+            if value is None or value <= 0:
+                example = "a size such as 8GiB or 500MiB" if is_size else "a positive whole number"
+                raise InputError(variable, f"{text!r} is not {example}")
+            values[field] = value
+        return replace(cls(), **values)
+
+    def allowed(self, compressed: int) -> int:
+        """The most an archive of `compressed` bytes may unpack to."""
+        return min(self.total_bytes, RATIO_ALLOWANCE + self.ratio * compressed)
+
+
+# ArchiveLimits field -> (environment variable, whether it is a size)
+_VARIABLES = {
+    "total_bytes": ("ARCSUPPORT_MAX_BUNDLE_SIZE", True),
+    "member_bytes": ("ARCSUPPORT_MAX_MEMBER_SIZE", True),
+    "members": ("ARCSUPPORT_MAX_MEMBERS", False),
+    "ratio": ("ARCSUPPORT_MAX_COMPRESSION_RATIO", False),
+}
+
+
+def _whole_number(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def _variable(field: str) -> str:
+    return _VARIABLES[field][0]
+
+
+def _over_total(limits: ArchiveLimits) -> str:
+    return (
+        f"unpacks to more than {format_size(limits.total_bytes)}, the limit "
+        f"({_variable('total_bytes')} raises it); refused"
+    )
 
 
 def _clean_member_name(name: str, where: str) -> str:
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(
+            where,
+            f"member {name[:60]!r}... has a name of {len(name)} characters, over the "
+            f"{MAX_NAME_CHARS} a path may have; refused",
+        )
     path = PurePosixPath(name)
     if path.is_absolute() or name.startswith(("/", "\\")) or _DRIVE.match(name):
         raise InputError(where, f"member {name!r} has an absolute path; refused")
@@ -40,12 +152,18 @@ _RECENT_BYTES = 32 * 1024  # more than tarfile ever reads ahead (its 10 KiB reco
 
 
 class _Reader:
-    """The decompressed stream as tarfile reads it: counts the bytes and holds on to the last
-    few chunks, so that the end of the archive can be checked once tarfile stops."""
+    """The decompressed stream as tarfile reads it: counts the bytes, refuses to go past the
+    limits (tarfile itself reads headers, long names and PAX records whole, whatever size
+    they declare), and holds on to the last few chunks, so that the end of the archive can be
+    checked once tarfile stops."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], raw: IO[bytes], limits: ArchiveLimits, where: str):
         self.stream = stream
+        self.raw = raw  # the file on disk, to know how much of it was consumed
+        self.limits = limits
+        self.where = where
         self.count = 0
+        self.part = "a member's header"  # what is being read, for the message that stops it
         self._recent: deque[bytes] = deque()
         self._recent_bytes = 0
 
@@ -53,11 +171,25 @@ class _Reader:
         data = self.stream.read(size)
         if data:
             self.count += len(data)
+            self._check()
             self._recent.append(data)
             self._recent_bytes += len(data)
             while self._recent_bytes - len(self._recent[0]) >= _RECENT_BYTES:
                 self._recent_bytes -= len(self._recent.popleft())
         return data
+
+    def _check(self) -> None:
+        limits = self.limits
+        if self.count > limits.total_bytes:
+            raise InputError(self.where, f"{self.part}: {_over_total(limits)}")
+        consumed = self.raw.tell()
+        if self.count > RATIO_ALLOWANCE + limits.ratio * consumed:
+            raise InputError(
+                self.where,
+                f"{self.part}: the archive expands more than {limits.ratio}-fold "
+                f"({self.count} bytes from the first {consumed} compressed), over the "
+                f"compression ratio limit ({_variable('ratio')} raises it); refused",
+            )
 
     def block_at(self, offset: int) -> bytes | None:
         """The block at `offset` (short at the end of the stream); None if no longer held."""
@@ -93,75 +225,130 @@ def _decompressed(raw: IO[bytes]) -> IO[bytes]:
 
 def _check_end(reader: _Reader, end: int, where: str) -> None:
     """tarfile stops quietly at a cut-off or garbled header, but a complete archive has a
-    block of zeros there. Then read the rest, so a compressed stream checks its trailer."""
+    block of zeros there. Then read the rest (within the limits), so a compressed stream
+    checks its trailer."""
     block = reader.block_at(end)
     if block is not None and block != bytes(_BLOCK):
         raise InputError(where, "truncated archive: it ends without the end-of-archive marker")
-    while reader.read(1024 * 1024):
-        if reader.count > MAX_TOTAL_BYTES:
-            raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+    reader.part = "after the end-of-archive marker"
+    while reader.read(_READ_CHUNK):
+        pass
+
+
+def _check_member(
+    member: tarfile.TarInfo, limits: ArchiveLimits, archive_size: int, where: str
+) -> None:
+    """Refuse, from its header alone, a member that cannot be part of a bundle or that would
+    unpack to more than the limits allow."""
+    if member.issparse():
+        # A sparse member unpacks its holes as zeros: gigabytes from a few bytes.
+        raise InputError(where, f"member {member.name!r} is a sparse file; refused")
+    if not member.isfile():
+        kind = "link" if (member.issym() or member.islnk()) else "special file"
+        raise InputError(where, f"member {member.name!r} is a {kind}; refused")
+    if member.size > limits.member_bytes:
+        raise InputError(
+            where,
+            f"member {member.name!r} is {member.size} bytes, over the "
+            f"{format_size(limits.member_bytes)} member limit ({_variable('member_bytes')} "
+            "raises it); refused",
+        )
+    allowed = limits.allowed(archive_size)
+    if member.size > allowed:
+        raise InputError(
+            where,
+            f"member {member.name!r} says it holds {member.size} bytes, more than a "
+            f"{archive_size}-byte archive may unpack to ({allowed}: 16 MiB, then "
+            f"{limits.ratio}-fold), over the compression ratio limit "
+            f"({_variable('ratio')} raises it); refused",
+        )
+
+
+def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, where: str) -> bytes:
+    """The member's bytes, collected in one growing buffer: reading it whole through tarfile
+    would hold three copies at once."""
+    handle = archive.extractfile(member)
+    if handle is None:  # pragma: no cover - isfile() members always have data
+        return b""
+    buffer = io.BytesIO()
+    while chunk := handle.read(_READ_CHUNK):
+        buffer.write(chunk)
+    if buffer.tell() != member.size:
+        raise InputError(where, f"truncated archive: {member.name!r} is cut short")
+    return buffer.getvalue()  # the buffer's own bytes, not a copy
 
 
 def iter_tarball(
-    path: Path, skip: Callable[[str], bool] | None = None
+    path: Path,
+    limits: ArchiveLimits | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member;
-    members `skip` names are checked but never read into memory."""
+    members `skip` names are checked but never read into memory.
+
+    `limits` defaults to ArchiveLimits.from_environment()."""
     where = str(path)
-    total = 0
+    limits = limits if limits is not None else ArchiveLimits.from_environment()
     count = 0
+    declared = 0
     try:
         with path.open("rb") as raw, _decompressed(raw) as stream:
-            reader = _Reader(stream)
+            archive_size = os.fstat(raw.fileno()).st_size
+            reader = _Reader(stream, raw, limits, where)
             with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as archive:
                 for member in archive:
                     count += 1
-                    if count > MAX_MEMBERS:
-                        raise InputError(where, f"more than {MAX_MEMBERS} members; refused")
+                    if count > limits.members:
+                        raise InputError(
+                            where,
+                            f"holds more than {limits.members} members, the limit "
+                            f"({_variable('members')} raises it); refused",
+                        )
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
                         continue
-                    if not member.isfile():
-                        kind = "link" if (member.issym() or member.islnk()) else "special file"
-                        raise InputError(where, f"member {member.name!r} is a {kind}; refused")
-                    if member.size > MAX_MEMBER_BYTES:
-                        raise InputError(
-                            where,
-                            f"member {member.name!r} is {member.size} bytes, over the "
-                            f"{MAX_MEMBER_BYTES} byte limit; refused",
-                        )
-                    total += member.size
-                    if total > MAX_TOTAL_BYTES:
-                        raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+                    _check_member(member, limits, archive_size, where)
+                    declared += member.size
+                    if declared > limits.total_bytes:
+                        raise InputError(where, f"member {member.name!r}: {_over_total(limits)}")
                     if skip is not None and skip(name):
-                        continue
-                    handle = archive.extractfile(member)
-                    if handle is None:  # pragma: no cover - isfile() members always have data
-                        continue
-                    data = handle.read()
-                    if len(data) != member.size:
-                        raise InputError(where, f"truncated archive: {member.name!r} is cut short")
+                        continue  # tarfile reads past its data, through the same checks
+                    reader.part = f"member {member.name!r}"
+                    data = _read_member(archive, member, where)
+                    reader.part = "a member's header"
                     yield name, data
                 _check_end(reader, archive.offset, where)
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(where, "no such file") from None
+        if isinstance(exc, PermissionError):
+            raise InputError(where, exc.strerror or str(exc)) from None
         raise InputError(where, f"not a readable .tar.gz bundle ({exc or 'truncated'})") from None
+    except MemoryError:
+        raise InputError(where, "does not fit in the memory available") from None
 
 
 def iter_directory(root: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
     """Yield (name, bytes) for the given relative names that exist under `root`."""
     resolved_root = root.resolve()
+    member_bytes = ArchiveLimits.from_environment().member_bytes
     for name in names:
         file = root / name
-        if not file.is_file():
-            continue
-        if not file.resolve().is_relative_to(resolved_root):
-            raise InputError(str(file), "is a link that points outside the bundle; refused")
-        size = file.stat().st_size
-        if size > MAX_MEMBER_BYTES:
-            raise InputError(str(file), f"is {size} bytes, over the {MAX_MEMBER_BYTES} byte limit")
         try:
-            yield name, file.read_bytes()
+            if not file.is_file():
+                continue
+            if not file.resolve().is_relative_to(resolved_root):
+                raise InputError(str(file), "is a link that points outside the bundle; refused")
+            size = file.stat().st_size
+            if size > member_bytes:
+                raise InputError(
+                    str(file),
+                    f"is {size} bytes, over the {format_size(member_bytes)} limit "
+                    f"({_variable('member_bytes')} raises it)",
+                )
+            data = file.read_bytes()
         except OSError as exc:
             raise InputError(str(file), exc.strerror or str(exc)) from None
+        except MemoryError:
+            raise InputError(str(file), "does not fit in the memory available") from None
+        yield name, data

@@ -7,6 +7,7 @@ remembers the file it came from and its provenance.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from arcsupport.snapshot.kube import (
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 from arcsupport.sources.archive import iter_directory
+from arcsupport.untrusted import as_utf8
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
 
@@ -108,10 +110,12 @@ def _check_resource_type(found: str, expected: str, where: str) -> None:
         raise InputError(where, f"is a {found} resource, expected {expected}")
 
 
+_STARTS_AS_LIST = re.compile(rb"\s*\[")
+
+
 def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
     if name == "agent-pools.json":
-        stripped = data.lstrip()
-        if stripped.startswith(b"["):
+        if _STARTS_AS_LIST.match(as_utf8(data, where)):
             pools = decode_json_nulls_absent(data, list[az.AgentPool], where)
         else:
             pools = decode_json_nulls_absent(data, az.AgentPoolList, where).value
@@ -237,13 +241,44 @@ def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
         route(snapshot, name, data, str(root / name))
 
 
-def route_tarball_member(snapshot: Snapshot, name: str, data: bytes, where: str) -> str | None:
-    """Hand a tarball member to its reader; the name it was read as, or None if the member is
-    not part of the bundle layout (then it is ignored)."""
-    if route(snapshot, name, data, where):
-        return name
-    # `tar czf b.tar.gz bundle/` puts everything under one top-level folder.
-    _, _, inner = name.partition("/")
-    if inner and inner.split("/", 1)[0] in _ROOTS and route(snapshot, inner, data, where):
-        return inner
+def split_root(name: str) -> tuple[str, str] | None:
+    """(the folder the bundle sits in, or "" at the top; the name inside the bundle) for a
+    member of the layout, None for anything else. `tar czf b.tar.gz bundle/` puts everything
+    under one top-level folder."""
+    if name.split("/", 1)[0] in _ROOTS:
+        return "", name
+    top, _, inner = name.partition("/")
+    if inner and inner.split("/", 1)[0] in _ROOTS:
+        return top, inner
+    return None
+
+
+class OneRoot:
+    """A tarball holds one bundle: files of two (`a/manifest.json`, `b/manifest.json`) would
+    be merged file by file into a cluster that does not exist."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.root: str | None = None
+
+    def see(self, root: str) -> None:
+        if self.root is None:
+            self.root = root
+        elif root != self.root:
+            first, second = sorted((self.root, root))
+            if first:
+                named = f"one under {first + '/'!r} and one under {second + '/'!r}"
+            else:
+                named = f"one at the top level and one under {second + '/'!r}"
+            raise InputError(self.where, f"holds two bundles, {named}; give each bundle on its own")
+
+
+def route_tarball_member(
+    snapshot: Snapshot, name: str, data: bytes, where: str
+) -> tuple[str, str] | None:
+    """Hand a tarball member to its reader: (the folder the bundle sits in, the name it was
+    read as), or None if the member is not part of the bundle layout (then it is ignored)."""
+    placed = split_root(name)
+    if placed is not None and route(snapshot, placed[1], data, where):
+        return placed
     return None

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
+from arcsupport.decoding import decode_json
 from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
 
@@ -25,8 +24,5 @@ def read_case_file(path: Path) -> Any:
     if len(data) > MAX_CASE_BYTES:
         raise InputError(where, f"case file larger than {MAX_CASE_BYTES // 1024} KiB refused")
     if path.suffix.lower() == ".json":
-        try:
-            return msgspec.json.decode(data)
-        except msgspec.DecodeError as exc:
-            raise InputError(where, f"malformed JSON: {exc}") from None
+        return decode_json(data, object, where)
     return load_yaml(data, where)

@@ -30,7 +30,7 @@ from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
 from arcsupport.snapshot.kube import GenericMeta, Namespace, ObjectMeta
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
-from arcsupport.sources.archive import MAX_MEMBER_BYTES, iter_directory
+from arcsupport.sources.archive import ArchiveLimits, format_size, iter_directory
 from arcsupport.sources.bundle import (
     AZURE_FILES,
     KUBE_LISTS,
@@ -316,6 +316,7 @@ def _documents(handle: BinaryIO, form: Form, where: str) -> Iterator[tuple[int, 
 
     kubectl's JSON documents open with a `{` line and close with a `}` line; a document that
     opens on a longer line (`jq -c` output) is that line. YAML documents end at `---`."""
+    limit = ArchiveLimits.from_environment().member_bytes  # as one file of a bundle
     document = bytearray()
     first = 0
     one_line = False
@@ -351,9 +352,9 @@ def _documents(handle: BinaryIO, form: Form, where: str) -> Iterator[tuple[int, 
             first = number
             one_line = text != b"{"
         document += chunk
-        if len(document) > MAX_MEMBER_BYTES:
+        if len(document) > limit:
             raise InputError(
-                where, f"the document at line {first} is over the {MAX_MEMBER_BYTES} byte limit"
+                where, f"the document at line {first} is over the {format_size(limit)} limit"
             )
         if form == "json" and (text == b"}" if not one_line else chunk.endswith(b"\n")):
             yield first, bytes(document)

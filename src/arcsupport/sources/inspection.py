@@ -6,18 +6,19 @@ counted and scanned, so a big bundle never has all its files in memory at once."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import msgspec
 
-from arcsupport.decoding import decode_json
+from arcsupport.decoding import decode_collection, decode_json, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.safeyaml import load_yaml
 from arcsupport.sources.archive import iter_directory, iter_tarball
-from arcsupport.sources.bundle import AZURE_FILES, BUNDLE_FORMAT, Manifest
+from arcsupport.sources.bundle import AZURE_FILES, BUNDLE_FORMAT, Manifest, OneRoot, split_root
 from arcsupport.sources.live.kinds import KINDS
 from arcsupport.sources.privacy import (
     Hit,
@@ -27,12 +28,12 @@ from arcsupport.sources.privacy import (
     scan_text,
     triggers_in,
 )
+from arcsupport.untrusted import as_utf8, check_depth
 
 # Every hit is counted; this many are kept to be listed (a bundle with an env value in each of
 # 150,000 pods must not hold 150,000 hits in memory to say so).
 MAX_LISTED_HITS = 1000
 
-_ROOTS = ("manifest.json", "facts.yaml", "facts.yml", "kubernetes", "azure")
 # Lists are counted by their items; ARM collections by their value.
 _COLLECTION_KEYS = ("items", "value")
 OTHER_PARTS = (
@@ -74,17 +75,6 @@ class Inspection:
         return self.hits_total == 0
 
 
-def _bundle_name(name: str) -> str | None:
-    """The name inside the bundle layout: `tar czf b.tar.gz bundle/` puts everything under
-    one top-level folder. None when the file is not part of the layout."""
-    if name.split("/", 1)[0] in _ROOTS:
-        return name
-    _, _, inner = name.partition("/")
-    if inner and inner.split("/", 1)[0] in _ROOTS:
-        return inner
-    return None
-
-
 def _part(bundle_name: str) -> str | None:
     """`kubernetes/pods.json` -> `kubernetes/pods`; None for a file outside the two folders."""
     folder, _, file = bundle_name.partition("/")
@@ -98,19 +88,19 @@ def _scan_json(data: bytes, name: str, where: str) -> tuple[int | None, Iterable
     start = data.lstrip()[:1]
     fallback = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if start == b"[":
-        items = decode_json(data, list[msgspec.Raw], where)
-        return len(items), _scan_items(data, items, name, fallback, "")
+        items = decode_collection(data, list[msgspec.Raw], where)
+        return len(items), _scan_items(data, items, name, fallback, "", where)
     if start != b"{":
         return None, scan_object(decode_json(data, object, where), name, "-")
-    envelope = decode_json(data, dict[str, msgspec.Raw], where)
+    envelope = decode_collection(data, dict[str, msgspec.Raw], where)
     count: int | None = None
     scans: list[Iterable[Hit]] = []
     rest: dict[str, Any] = {}
     for key, raw in envelope.items():
         if key in _COLLECTION_KEYS and count is None and memoryview(raw)[:1].tobytes() == b"[":
-            items = decode_json(raw, list[msgspec.Raw], where)
+            items = decode_collection(raw, list[msgspec.Raw], where)
             count = len(items)
-            scans.append(_scan_items(data, items, name, fallback, key))
+            scans.append(_scan_items(data, items, name, fallback, key, where))
         else:
             rest[key] = decode_json(raw, object, where)
     scans.insert(0, scan_object(rest, name, describe(rest, "-")))
@@ -118,34 +108,57 @@ def _scan_json(data: bytes, name: str, where: str) -> tuple[int | None, Iterable
 
 
 def _scan_items(
-    data: bytes, items: list[msgspec.Raw], name: str, fallback: str, key: str
+    data: bytes, items: list[msgspec.Raw], name: str, fallback: str, key: str, where: str
 ) -> Iterator[Hit]:
     triggers = triggers_in(data)
     if not triggers:
         return
     for index, raw in enumerate(items):
-        yield from scan_item(raw, name, f"{key or fallback}[{index}]", triggers)
+        item = f"{key or fallback}[{index}]"
+        try:
+            hits = scan_item(raw, name, item, triggers)
+        except RecursionError:  # msgspec's guard: the List itself is not scanned for depth
+            raise InputError(where, f"{item} is nested too deeply; refused") from None
+        except msgspec.DecodeError as exc:  # the List's decoding skipped over its strings
+            raise InputError(where, f"{item}: {explain_msgspec_error(exc)}") from None
+        yield from hits
 
 
 def _scan_file(
     name: str, bundle_name: str, data: bytes, where: str
 ) -> tuple[int | None, Iterable[Hit]]:
-    if bundle_name.endswith(".json"):
-        return _scan_json(data, name, where)
     if bundle_name.endswith((".yaml", ".yml")):
         document = load_yaml(data, where)
         return None, scan_object(document, name, describe(document, "-"))
-    return None, scan_text(data, name)
+    # The patterns are searched in UTF-8: a file saved as UTF-16 must not pass for clean.
+    text = as_utf8(data, where)
+    text = text if isinstance(text, bytes) else bytes(text)
+    if bundle_name.endswith(".json"):
+        if not bundle_name.startswith("kubernetes/"):
+            check_depth(text, where)  # as `check` reads it; Lists are not scanned there either
+        return _scan_json(text, name, where)
+    return None, scan_text(text, name)
+
+
+def _listing(root: Path) -> list[str]:
+    """Every file under `root` (links to folders are not followed), in path order. A folder
+    that cannot be listed is an error, not a gap: its files would go unchecked while the
+    privacy check called the bundle clean."""
+
+    def refuse(error: OSError) -> None:
+        raise InputError(str(error.filename or root), error.strerror or str(error))
+
+    names = [
+        PurePosixPath(folder, name).relative_to(root.as_posix())
+        for folder, _, files in os.walk(root, onerror=refuse)
+        for name in files
+    ]
+    return [str(name) for name in sorted(names)]
 
 
 def _files(path: Path) -> Iterator[tuple[str, bytes]]:
     if path.is_dir():
-        names = [
-            str(file.relative_to(path))
-            for file in sorted(path.rglob("*"))
-            if file.is_file() or file.is_symlink()
-        ]
-        return iter_directory(path, names)
+        return iter_directory(path, _listing(path))
     if path.is_file():
         return iter_tarball(path)
     raise InputError(str(path), "no such bundle, tarball or directory")
@@ -164,11 +177,17 @@ def inspect_bundle(source: str | Path) -> Inspection:
     result = Inspection(source=str(path))
     parts: dict[str, int | None] = {}
     laid_out = False
+    # A folder is read as it is laid out; a tarball is refused when it holds two bundles, as
+    # `check` refuses it.
+    roots = OneRoot(str(path)) if path.is_file() else None
     for name, data in _files(path):
         # Errors name the file as the readers of `check` do: path/name or archive:member.
         where = f"{path}:{name}" if path.is_file() else str(path / name)
-        bundle_name = _bundle_name(name)
-        laid_out = laid_out or bundle_name is not None
+        placed = split_root(name)
+        bundle_name = placed[1] if placed else None
+        laid_out = laid_out or placed is not None
+        if placed is not None and roots is not None:
+            roots.see(placed[0])
         items, hits = _scan_file(name, bundle_name or name, data, where)
         result.files.append(BundleFile(name, len(data), items))
         for hit in hits:

@@ -18,6 +18,7 @@ from arcsupport.decoding import decode_json_nulls_absent, explain_msgspec_error
 from arcsupport.errors import InputError
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
+from arcsupport.untrusted import Document, as_utf8
 
 _CONNECTED = "microsoft.kubernetes/connectedclusters"
 _PROVISIONED = "microsoft.hybridcontainerservice/provisionedclusterinstances"
@@ -104,7 +105,7 @@ _SUBSCRIPTION_PROPERTIES = _PropertiesReader(_SubscriptionProperties)
 Resource = az.ConnectedCluster | az.ProvisionedCluster | az.Subscription
 
 
-def _resources(data: bytes | mmap.mmap, where: str) -> list[Resource]:
+def _resources(data: Document, where: str) -> list[Resource]:
     """The export's rows as the resources they describe, in the export's order."""
     as_list = _STARTS_AS_LIST.match(data) is not None
     try:
@@ -113,6 +114,11 @@ def _resources(data: bytes | mmap.mmap, where: str) -> list[Resource]:
         return [
             _resource(row, where, index) for index, row in enumerate(_rows(data, as_list, where))
         ]
+    except RecursionError:
+        # msgspec's own guard, in C; the rows read one by one below are checked for depth.
+        raise InputError(
+            where, "JSON nested too deeply (past about 1,000 levels); refused"
+        ) from None
     resources: list[Resource] = []
     for index, row in enumerate(typed):
         if not row.id:
@@ -139,7 +145,7 @@ def _resources(data: bytes | mmap.mmap, where: str) -> list[Resource]:
     return resources
 
 
-def _rows(data: bytes | mmap.mmap, as_list: bool, where: str) -> list[Row]:
+def _rows(data: Document, as_list: bool, where: str) -> list[Row]:
     """Row by row, for an error that names the row."""
     try:
         if as_list:
@@ -156,6 +162,8 @@ def _rows(data: bytes | mmap.mmap, as_list: bool, where: str) -> list[Row]:
             rows.append(_ROW.decode(row))
         except msgspec.ValidationError as exc:
             raise InputError(f"{where}: row {index}", str(exc)) from None
+        except msgspec.DecodeError as exc:  # kept raw above, so its strings were not checked
+            raise InputError(f"{where}: row {index}", explain_msgspec_error(exc)) from None
     return rows
 
 
@@ -208,7 +216,7 @@ def _map(path: Path) -> bytes | mmap.mmap:
 def read_inventory(path: Path) -> Inventory:
     where = str(path)
     try:
-        data = _map(path)
+        data = as_utf8(memoryview(_map(path)), where)
     except OSError as exc:
         raise InputError(where, exc.strerror or str(exc)) from None
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}

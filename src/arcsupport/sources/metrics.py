@@ -6,12 +6,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import DeprecatedApiRequest, FeatureGateState, MetricsFacts
+from arcsupport.untrusted import as_utf8
 
 _WANTED = ("kubernetes_feature_enabled", "apiserver_requested_deprecated_apis")
 
 
 def parse_metrics(data: bytes, where: str) -> MetricsFacts:
-    text = data.decode("utf-8", errors="replace")
+    text = bytes(as_utf8(data, where)).decode("utf-8", errors="replace")
     # An API server exposes thousands of series; parse only the two families used.
     lines = [line for line in text.splitlines() if line.startswith(_WANTED)]
     gates: list[FeatureGateState] = []

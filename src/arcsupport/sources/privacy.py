@@ -20,6 +20,7 @@ import msgspec
 
 from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.sources.secrets import BYTES_ANCHORS, SHORTEST, base64_pem_heads, secret_kind
+from arcsupport.untrusted import MAX_DEPTH, nesting_depth
 
 # The collector keeps apiVersion and kind of the last-applied configuration (the API version
 # a manifest was written for), nothing else.
@@ -143,6 +144,9 @@ def describe(obj: Any, fallback: str) -> str:
 def _last_applied_is_stub(value: Any) -> bool:
     if not isinstance(value, str) or not value.strip():
         return True
+    # JSON in a string escapes the scan of its file: one nested past the cap is no stub.
+    if nesting_depth(value.encode()) > MAX_DEPTH:
+        return False
     try:
         applied = msgspec.json.decode(value)
     except msgspec.DecodeError:

@@ -17,6 +17,16 @@ from arcsupport.sources.inventory import is_inventory, read_inventory
 
 
 @contextmanager
+def os_errors_named(path: Path) -> Iterator[None]:
+    """A folder that cannot be listed or a file that cannot be read, wherever in a source it
+    is, ends in one line naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(str(exc.filename or path), exc.strerror or str(exc)) from None
+
+
+@contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cyclic GC rescans every new container during bulk decoding (3-5x slower on
     big inputs); decoded facts hold no cycles, so pause it and freeze what was built."""
@@ -43,14 +53,16 @@ def read_snapshot(source: str | Path) -> Snapshot:
     path = Path(source)
     snapshot = Snapshot(source=str(path))
     reader: Callable[[Path, Snapshot], None]
-    if path.is_dir():
-        reader = read_cluster_info_dump if is_cluster_info_dump(path) else read_bundle_directory
-    elif path.is_file():
-        reader = _file_reader(path)
-    else:
-        raise InputError(str(path), "no such bundle, tarball or directory")
-    with collector_paused():
-        reader(path, snapshot)
+    with os_errors_named(path):
+        if path.is_dir():
+            dump = is_cluster_info_dump(path)
+            reader = read_cluster_info_dump if dump else read_bundle_directory
+        elif path.is_file():
+            reader = _file_reader(path)
+        else:
+            raise InputError(str(path), "no such bundle, tarball or directory")
+        with collector_paused():
+            reader(path, snapshot)
     if not snapshot.parts:
         raise InputError(
             str(path),
@@ -95,18 +107,22 @@ def _read_tarball(path: Path, snapshot: Snapshot) -> None:
     """A bundle or a dump folder, tarred: every member goes to the reader it belongs to; the
     dump's container logs are never read."""
     from arcsupport.sources.archive import iter_tarball
-    from arcsupport.sources.bundle import route_tarball_member
+    from arcsupport.sources.bundle import OneRoot, route_tarball_member
     from arcsupport.sources.dump import ClusterInfoDump, DumpMembers, is_container_log
 
     dump = ClusterInfoDump(snapshot, str(path))
     members = DumpMembers(dump)
+    roots = OneRoot(str(path))
     bundle_member = ""
     for name, data in iter_tarball(path, skip=is_container_log):
         where = f"{path}:{name}"
         if members.offer(name, data, where):
             continue
-        routed = route_tarball_member(snapshot, name, data, where)
-        if routed is not None and routed.startswith(("manifest.json", "kubernetes/")):
+        placed = route_tarball_member(snapshot, name, data, where)
+        if placed is None:
+            continue
+        roots.see(placed[0])
+        if placed[1].startswith(("manifest.json", "kubernetes/")):
             bundle_member = bundle_member or name
     if not dump.found:
         return
@@ -139,10 +155,12 @@ def read_sources(paths: list[Path]) -> Sources:
     skipped = 0
     with collector_paused():
         for path in paths:
-            if is_inventory(path) and not looks_like_dump_stream(path):
-                inventory = read_inventory(path)
-                snapshots.extend(inventory.clusters)
-                skipped += inventory.skipped
+            with os_errors_named(path):
+                inventory = is_inventory(path) and not looks_like_dump_stream(path)
+            if inventory:
+                export = read_inventory(path)
+                snapshots.extend(export.clusters)
+                skipped += export.skipped
             else:
                 snapshots.append(read_snapshot(path))
     return Sources(snapshots, skipped)
