@@ -302,6 +302,9 @@ def _run(assessment: Assessment, tool: Tool, lang: Lang) -> Run:
         properties={
             "cluster": data.cluster,
             "verdict": data.verdict,
+            "complete": data.complete,
+            "missing": data.missing,
+            "identity": data.identity,
             "evaluated_at": data.evaluated_at,
             "policy": data.policy,
             "deadlines": data.deadlines,

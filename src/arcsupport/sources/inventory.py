@@ -1,8 +1,10 @@
 """Clusters known only from Azure Resource Graph rows (`az graph query ... -o json`).
 
 An export holds `connectedClusters`, `provisionedClusterInstances` and, optionally,
-subscription rows (`resourcecontainers`). Each AKS Arc cluster becomes a Snapshot carrying just
-what its rows say; the engine's coverage then names everything the rows could not tell.
+subscription rows (`resourcecontainers`). Each cluster becomes a Snapshot carrying just what its
+rows say: whether it is AKS Arc (a `kind: ProvisionedCluster`, a provisioned cluster instance)
+is the engine's to decide, as for every source, and its coverage names everything the rows
+could not tell.
 """
 
 from __future__ import annotations
@@ -74,11 +76,6 @@ _AnyRow = _ConnectedRow | _ProvisionedRow | _SubscriptionRow
 
 class _TypedExport(msgspec.Struct, gc=False):
     data: list[_AnyRow]
-
-
-class Inventory(msgspec.Struct, frozen=True, gc=False):
-    clusters: list[Snapshot]
-    skipped: int  # connected clusters that are not AKS Arc (no provisioned cluster instance)
 
 
 _ROW = msgspec.json.Decoder(Row)
@@ -205,7 +202,7 @@ def _map(path: Path) -> bytes | mmap.mmap:
             return file.read()
 
 
-def read_inventory(path: Path) -> Inventory:
+def read_inventory(path: Path) -> list[Snapshot]:
     where = str(path)
     try:
         data = _map(path)
@@ -224,14 +221,10 @@ def read_inventory(path: Path) -> Inventory:
             subscriptions[resource.subscriptionId.lower()] = (index, resource)
 
     clusters: list[Snapshot] = []
-    skipped = 0
     owners = sorted(set(connected) | set(provisioned))
     for owner in owners:
         arc = connected.get(owner)
         aks = provisioned.get(owner)
-        if aks is None and (arc is None or arc[1].kind != "ProvisionedCluster"):
-            skipped += 1
-            continue
         snapshot = Snapshot(source=where)
         if arc is not None:
             snapshot.connected_cluster = arc[1]
@@ -258,7 +251,7 @@ def read_inventory(path: Path) -> Inventory:
                 "azure/subscription", f"{where}: row {found[0]}", Provenance.OBSERVED
             )
         clusters.append(snapshot)
-    return Inventory(clusters, skipped)
+    return clusters
 
 
 def is_inventory(path: Path) -> bool:
