@@ -15,6 +15,9 @@ nothing leaves no diff.
     .venv/bin/python examples/build.py              # rewrite every examples/<name>/
     .venv/bin/python examples/build.py healthy      # just one
     .venv/bin/python examples/build.py --out DIR    # write the bundles under DIR instead
+
+The `kubectl cluster-info dump` examples (DUMPS) are written by the real kubectl (`--kubectl`,
+default the one on PATH) from a bundle served by the tests' loopback API server.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import random
 import shutil
 import string
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +74,7 @@ BUILDS = {
     "1.30.4": ("2024-08-14T18:27:38Z", "go1.22.5"),
     "1.30.9": ("2025-01-15T14:33:52Z", "go1.22.10"),
     "1.31.5": ("2025-01-15T14:31:55Z", "go1.22.10"),
+    "1.31.10": ("2025-06-17T18:27:25Z", "go1.23.10"),
 }
 # kubeadm's CoreDNS, etcd and pause versions for each minor.
 ADDONS = {
@@ -240,6 +248,7 @@ class Cluster:
     host_release: str = "2508"  # the host's Azure Local release
     nodes_since: datetime = UPGRADED  # when the node VMs were created (the last upgrade)
     created: datetime = CREATED  # when the cluster was first created
+    collected: datetime = COLLECTED_AT  # when the bundle was collected
     kernel: str = "6.6.96.1-1.azl3"
     containerd: str = "1.7.27"
     cni: str = "calico"
@@ -442,7 +451,7 @@ def build_nodes(cluster: Cluster) -> list[Json]:
         if cluster.cni == "calico":
             annotations["projectcalico.org/IPv4Address"] = f"{node.ip}/24"
             annotations["projectcalico.org/IPv4VXLANTunnelAddr"] = f"10.244.{node.block}.0"
-        heartbeat = COLLECTED_AT - cluster.names.seconds(20, 280)
+        heartbeat = cluster.collected - cluster.names.seconds(20, 280)
         meta["managedFields"] = _node_managed_fields(cluster, node, kubelet_labels, heartbeat)
 
         cidr = f"10.244.{node.block}.0/24"
@@ -1376,12 +1385,12 @@ def bundle(
     for workload, item in zip(workloads, built, strict=True):
         pods += build_workload_pods(cluster, workload, item)
     pods.sort(key=lambda pod: (pod["metadata"]["namespace"], pod["metadata"]["name"]))
-    arc_seen = arc_last_seen or COLLECTED_AT - timedelta(minutes=3, seconds=41)
-    host_sync = host_last_sync or COLLECTED_AT - timedelta(minutes=56)
+    arc_seen = arc_last_seen or cluster.collected - timedelta(minutes=3, seconds=41)
+    host_sync = host_last_sync or cluster.collected - timedelta(minutes=56)
     files: dict[str, Any] = {
         "manifest.json": {
             "format": "arcsupport-bundle/v1",
-            "collected_at": k8s_time(COLLECTED_AT),
+            "collected_at": k8s_time(cluster.collected),
             "cluster": {"name": cluster.name, "resource_id": cluster.resource_id},
         },
         "kubernetes/version.json": build_version(cluster),
@@ -1669,6 +1678,173 @@ def alpha_gates() -> dict[str, Any]:
     return bundle(cluster, extras=Extras(feature_gates=("InPlacePodVerticalScaling",)))
 
 
+def empty() -> dict[str, Any]:
+    # A bundle reduced to its manifest: its kubernetes/ and azure/ folders were left out when
+    # it was packed to be shared. Nothing in it says which version the cluster runs or whether
+    # it is AKS Arc at all.
+    cluster = Cluster("contoso-empty", "1.31.5")
+    return {
+        "manifest.json": {
+            "format": "arcsupport-bundle/v1",
+            "collected_at": k8s_time(cluster.collected),
+            "cluster": {"name": cluster.name, "resource_id": cluster.resource_id},
+        }
+    }
+
+
+# k3s v1.31.5+k3s1 (released January 2025) on Ubuntu 22.04: what its nodes report.
+K3S_VERSION = "1.31.5+k3s1"
+K3S_NODES = ("lab-k3s-server-1", "lab-k3s-agent-1", "lab-k3s-agent-2")
+
+
+def k3s() -> dict[str, Any]:
+    # A k3s lab cluster someone connected to Azure Arc by hand (`az connectedk8s connect
+    # --distribution k3s`): Arc-enabled Kubernetes, but not AKS Arc, so the AKS Arc policy has
+    # nothing to say about it. The kind NodeList and /version, and the newest connectedClusters
+    # example (no `kind`), in the shapes k3s and the az CLI give them.
+    names = Names("contoso-k3s")
+    templates = reference_json("sonobuoy-core_v1_nodes.json")["items"]
+    created = at("2025-02-03T09:41:12Z")
+    collected = COLLECTED_AT
+    nodes = []
+    for index, name in enumerate(K3S_NODES):
+        server = index == 0
+        item = copy.deepcopy(templates[0 if server else 2])  # kind-control-plane, kind-worker2
+        ip = f"192.168.50.{11 + index}"
+        labels = {
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/instance-type": "k3s",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+            "node.kubernetes.io/instance-type": "k3s",
+        }
+        if server:
+            labels |= {
+                "node-role.kubernetes.io/control-plane": "true",
+                "node-role.kubernetes.io/master": "true",
+            }
+        joined = created + timedelta(minutes=4 * index) + names.seconds(5, 50)
+        item["metadata"] = {
+            "annotations": {
+                "alpha.kubernetes.io/provided-node-ip": ip,
+                "flannel.alpha.coreos.com/backend-type": "vxlan",
+                "flannel.alpha.coreos.com/public-ip": ip,
+                "k3s.io/hostname": name,
+                "k3s.io/internal-ip": ip,
+                "k3s.io/node-args": json.dumps(["server" if server else "agent"]),
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+            "creationTimestamp": k8s_time(joined),
+            "labels": labels,
+            "name": name,
+            "resourceVersion": names.resource_version(),
+            "uid": names.uid(),
+        }
+        cidr = f"10.42.{index}.0/24"
+        item["spec"] = {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": f"k3s://{name}"}
+        status = item["status"]
+        status["addresses"] = [
+            {"address": ip, "type": "InternalIP"},
+            {"address": name, "type": "Hostname"},
+        ]
+        heartbeat = collected - names.seconds(20, 280)
+        for condition in status["conditions"]:
+            condition.update(
+                lastHeartbeatTime=k8s_time(heartbeat),
+                lastTransitionTime=k8s_time(joined + timedelta(seconds=30)),
+            )
+        status["nodeInfo"].update(
+            bootID=names.uid(),
+            containerRuntimeVersion="containerd://1.7.23-k3s2",
+            kernelVersion="5.15.0-131-generic",
+            kubeProxyVersion=f"v{K3S_VERSION}",
+            kubeletVersion=f"v{K3S_VERSION}",
+            machineID=names.hex(32),
+            osImage="Ubuntu 22.04.5 LTS",
+            systemUUID=names.uid(),
+        )
+        nodes.append(item)
+
+    version = reference_json("sonobuoy-serverversion.json")
+    version.update(
+        minor="31",
+        gitVersion=f"v{K3S_VERSION}",
+        gitCommit=hashlib.sha1(K3S_VERSION.encode()).hexdigest(),
+        buildDate="2025-01-18T00:15:08Z",
+        goVersion="go1.22.10",
+    )
+
+    resource_id = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-lab/providers/"
+        "Microsoft.Kubernetes/connectedClusters/contoso-k3s"
+    )
+    connected = reference_body("connectedClusters-2026-05-01-GetClusterExample.json")
+    connected.update(id=resource_id, name="contoso-k3s", location=LOCATION)
+    assert "kind" not in connected  # a plain Arc-connected cluster has none
+    last_seen = collected - timedelta(minutes=2, seconds=17)
+    connected["properties"].update(
+        agentVersion=ARC_AGENTS,
+        kubernetesVersion=K3S_VERSION,
+        distribution="k3s",
+        distributionVersion=None,
+        infrastructure="generic",
+        totalNodeCount=len(nodes),
+        totalCoreCount=2 * len(nodes),
+        connectivityStatus="Connected",
+        lastConnectivityTime=cli_time(last_seen),
+    )
+    connected["properties"]["arcAgentProfile"].update(
+        agentState="Succeeded", agentErrors=[], desiredAgentVersion=ARC_AGENTS, systemComponents=[]
+    )
+    connected["systemData"].update(
+        createdAt=arm_time(created + timedelta(hours=2)),
+        lastModifiedAt=arm_time(last_seen - timedelta(hours=3)),
+    )
+    return {
+        "manifest.json": {
+            "format": "arcsupport-bundle/v1",
+            "collected_at": k8s_time(collected),
+            "cluster": {"name": "contoso-k3s", "resource_id": resource_id},
+        },
+        "kubernetes/version.json": version,
+        "kubernetes/nodes.json": kube_list(nodes),
+        "azure/connected-cluster.json": connected,
+    }
+
+
+def windows_server_2019() -> dict[str, Any]:
+    # AKS Arc deployed straight on a Windows Server 2019 host (the architecture before Azure
+    # Local), kept current on 1.31.10, collected in April 2026: the month after Windows Server
+    # 2019 hosts were retired (SVP-3). Nothing in Azure describes such a host, so the bundle
+    # holds the cluster's own lists and the host declared in facts.yaml.
+    cluster = Cluster(
+        "contoso-ws2019", "1.31.10", nodes_since=at("2025-11-04T10:17:33Z"),
+        collected=at("2026-04-14T08:12:47Z"),
+    )  # fmt: skip
+    files = bundle(cluster)
+    for name in list(files):
+        if name.startswith("azure/"):
+            del files[name]
+    files["facts.yaml"] = (
+        "# Declared by the operator: nothing in the collected payloads records these.\n"
+        "# AKS Arc runs straight on a Windows Server 2019 host, not on Azure Local.\n"
+        'host_platform:\n  kind: windows-server\n  version: "2019"\n'
+        "# The subnet the node VMs take their addresses from (CUST-2, NET-1).\n"
+        f'node_subnets: ["{NODE_SUBNET}"]\n'
+    )
+    return files
+
+
+def dumped_deprecated_version() -> dict[str, Any]:
+    # What `kubectl cluster-info dump` gives of the deprecated-version cluster: its nodes and,
+    # per namespace, its pods, workloads and services; no /version, no Azure data, no facts.
+    # The bundle is served to the real kubectl (write_dump below), which writes the dump.
+    return deprecated_version()
+
+
 EXAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "healthy": healthy,
     "deprecated-version": deprecated_version,
@@ -1677,6 +1853,14 @@ EXAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "changed-system-labels": changed_system_labels,
     "istio-custom-cni": istio_custom_cni,
     "alpha-gates": alpha_gates,
+    "empty": empty,
+    "k3s": k3s,
+    "windows-server-2019": windows_server_2019,
+}
+# Written by the real kubectl from the bundle the function builds, served by the loopback API
+# server of the tests (tests/kube_emulator.py), as tests/data/dumps/regenerate.py does.
+DUMPS: dict[str, Callable[[], dict[str, Any]]] = {
+    "cluster-info-dump": dumped_deprecated_version,
 }
 
 
@@ -1704,26 +1888,72 @@ def render(name: str, content: Any) -> bytes:
     return (json.dumps(content, indent=2) + "\n").encode()
 
 
-def write(out: Path, names: list[str]) -> None:
-    for name in names:
-        target = out / name
+def write_files(target: Path, files: dict[str, Any]) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    for relative, content in sorted(files.items()):
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render(relative, content))
+
+
+def write_dump(target: Path, files: dict[str, Any], kubectl: str) -> None:
+    """`kubectl cluster-info dump --all-namespaces --output-directory TARGET` against the
+    loopback API server serving the bundle `files`; KUBECTL_VERSION names the kubectl that
+    wrote it (another release may write other bytes)."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from kube_emulator import from_bundle, write_kubeconfig
+
+    with tempfile.TemporaryDirectory(prefix="arcsupport-dump-") as scratch:
+        bundle_folder = Path(scratch) / "bundle"
+        write_files(bundle_folder, files)
+        home = Path(scratch) / "home"
+        home.mkdir()
         if target.exists():
             shutil.rmtree(target)
-        for relative, content in sorted(EXAMPLES[name]().items()):
-            path = target / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(render(relative, content))
+        with from_bundle(bundle_folder) as emulator:
+            env = {
+                "PATH": os.environ.get("PATH", ""),
+                "HOME": str(home),
+                "KUBECONFIG": str(write_kubeconfig(home / "kubeconfig", emulator.url)),
+            }
+            command = [kubectl, "cluster-info", "dump", "--all-namespaces"]
+            # kubectl says where it wrote on stdout.
+            subprocess.run(
+                [*command, "--output-directory", str(target)],
+                env=env, stdout=subprocess.DEVNULL, check=True,
+            )  # fmt: skip
+            client = subprocess.run(
+                [kubectl, "version", "--client", "-o", "json"],
+                env=env, capture_output=True, check=True, text=True,
+            )  # fmt: skip
+    version = json.loads(client.stdout)["clientVersion"]["gitVersion"]
+    (target / "KUBECTL_VERSION").write_text(version + "\n")
+
+
+def write(out: Path, names: list[str], kubectl: str | None) -> None:
+    for name in names:
+        if name in DUMPS:
+            if kubectl is None:
+                sys.exit(f"build.py: {name} is written by kubectl, which is not on PATH")
+            write_dump(out / name, DUMPS[name](), kubectl)
+        else:
+            write_files(out / name, EXAMPLES[name]())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the bundles")
-    parser.add_argument("names", nargs="*", help=f"examples to build: {', '.join(EXAMPLES)}")
+    parser.add_argument(
+        "--kubectl", default=shutil.which("kubectl"), help="the kubectl that writes the dumps"
+    )
+    every = [*EXAMPLES, *DUMPS]
+    parser.add_argument("names", nargs="*", help=f"examples to build: {', '.join(every)}")
     args = parser.parse_args()
-    unknown = [name for name in args.names if name not in EXAMPLES]
+    unknown = [name for name in args.names if name not in every]
     if unknown:
         parser.error(f"unknown example(s): {', '.join(unknown)}")
-    write(args.out, args.names or list(EXAMPLES))
+    write(args.out, args.names or every, args.kubectl)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,13 @@ def reference_body(name: str, status: str = "200") -> dict[str, Any]:
     return body
 
 
+def aks_arc_connected() -> dict[str, Any]:
+    """The real connectedCluster of an AKS Arc cluster (`kind: ProvisionedCluster`): the one
+    mark of AKS Arc a test snapshot can carry without bringing nodes or pools of its own. Its
+    body holds no connectivity fields, so the connectivity rule cannot run on it."""
+    return reference_body("connectedClusters-2024-01-01-CreateCluster_KindExample.json")
+
+
 def reference_json(relative: str) -> Any:
     return json.loads((REFERENCE / relative).read_text())
 

@@ -41,11 +41,10 @@ def load_snapshot(path: str | Path) -> Snapshot:
     return read_snapshot(path)
 
 
-def load_snapshots(paths: Iterable[str | Path]) -> tuple[list[Snapshot], int]:
-    """Every cluster the paths hold (bundles, dumps and Azure Resource Graph exports), and how
-    many Arc-connected clusters of the exports were left out because they are not AKS Arc."""
-    read = read_sources([Path(path) for path in paths])
-    return read.snapshots, read.skipped
+def load_snapshots(paths: Iterable[str | Path]) -> list[Snapshot]:
+    """Every cluster the paths hold (bundles, dumps and Azure Resource Graph exports), AKS Arc
+    or not: `assess` gives a cluster that is not AKS Arc the verdict `not-applicable`."""
+    return read_sources([Path(path) for path in paths])
 
 
 def load_pack(policy: str | Path | None = None) -> Pack:

@@ -36,8 +36,18 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 Decision = Literal["allow", "warn", "block"]
 
-Verdict = Literal["supported", "at-risk", "unsupported"]
-VERDICTS: tuple[Verdict, ...] = ("unsupported", "at-risk", "supported")
+# DESIGN.md "Core contracts": `not-applicable` when the cluster is not AKS Arc, else
+# `unsupported` on any unsupported finding, else `undetermined` when a fact that decides
+# support is missing, else `at-risk`, else `supported`. VERDICTS is the order of urgency in
+# which reports list them; a cluster the policy does not judge comes last.
+Verdict = Literal["unsupported", "undetermined", "at-risk", "supported", "not-applicable"]
+VERDICTS: tuple[Verdict, ...] = (
+    "unsupported",
+    "undetermined",
+    "at-risk",
+    "supported",
+    "not-applicable",
+)
 
 Lang = Literal["en", "ko"]
 LANGS: tuple[Lang, ...] = ("en", "ko")

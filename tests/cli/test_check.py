@@ -68,28 +68,40 @@ def check(arcsupport: Any, bundle: str, day: str, *extra: str) -> tuple[int, str
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
-        ("2025-09-15", {"unsupported": 0, "warning": 0, "info": 0}),  # nothing to report
-        ("2025-10-15", {"unsupported": 0, "warning": 1, "info": 1}),  # a patch in its grace
+        ("2025-09-15", {"unsupported": 0, "warning": 0, "info": 1}),  # Calico: best effort
+        ("2025-10-15", {"unsupported": 0, "warning": 1, "info": 1}),  # the host's release ends
         ("2026-01-15", {"unsupported": 1, "warning": 1, "info": 1}),  # the patch is out
     ],
 )
 def test_exit_codes_by_fail_on(arcsupport: Any, day: str, expected: dict[str, int]) -> None:
-    codes = {
-        level: check(arcsupport, "version-only", day, "--fail-on", level)[0] for level in expected
-    }
+    codes = {level: check(arcsupport, "current", day, "--fail-on", level)[0] for level in expected}
     assert codes == expected
-    assert check(arcsupport, "version-only", day)[0] == expected["unsupported"]
+    assert check(arcsupport, "current", day)[0] == expected["unsupported"]
+
+
+@pytest.mark.parametrize("day", DATES)
+@pytest.mark.parametrize("level", SEVERITIES_AT_OR_ABOVE)
+def test_undetermined_fails_closed_whatever_fail_on(arcsupport: Any, day: str, level: str) -> None:
+    """GET /version alone: nothing says whether the cluster is AKS Arc. Once its patch is out
+    of support (2026-01-15) that finding decides: unsupported comes before undetermined."""
+    code, out = check(arcsupport, "version-only", day, "-o", "json", "--fail-on", level)
+    document = json.loads(out)
+    verdict = "unsupported" if day == "2026-01-15" else "undetermined"
+    assert (code, document["verdict"]) == (1, verdict)
+    assert [item["fact"] for item in document["missing"]] == ["aks-arc-identity"]
 
 
 @pytest.mark.parametrize("bundle", bundle_names())
 @pytest.mark.parametrize("day", DATES)
 def test_exit_code_follows_the_findings(arcsupport: Any, bundle: str, day: str) -> None:
     code, out = check(arcsupport, bundle, day, "-o", "json")
-    severities = {finding["severity"] for finding in json.loads(out)["findings"]}
-    assert code == (1 if severities & SEVERITIES_AT_OR_ABOVE["unsupported"] else 0)
+    document = json.loads(out)
+    severities = {finding["severity"] for finding in document["findings"]}
+    undetermined = document["verdict"] == "undetermined"
+    assert code == (1 if severities & SEVERITIES_AT_OR_ABOVE["unsupported"] or undetermined else 0)
     for level, failing in SEVERITIES_AT_OR_ABOVE.items():
         code, _ = check(arcsupport, bundle, day, "-o", "json", "--fail-on", level)
-        assert code == (1 if severities & failing else 0), (level, severities)
+        assert code == (1 if severities & failing or undetermined else 0), (level, severities)
 
 
 # --- JSON contracts --------------------------------------------------------------------------

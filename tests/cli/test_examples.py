@@ -1,9 +1,12 @@
-"""The shipped example bundles (examples/, see its README): each one, assessed at 2025-09-15,
-gives the verdict and the key finding its README paragraph promises; the bundles agree with
-themselves (nodes, pools, VM sizes, versions); and build.py rebuilds them byte for byte."""
+"""The shipped examples (examples/, see its README): each one, assessed on its date (2025-09-15
+but for windows-server-2019), gives the verdict and the key finding its README paragraph
+promises; the full AKS Arc bundles agree with themselves (nodes, pools, VM sizes, versions); and
+build.py rebuilds them byte for byte (the kubectl-written dump when the same kubectl writes
+it)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -20,7 +23,8 @@ from arcsupport.sources.read import read_snapshot
 from arcsupport.types import Operation
 from helpers import EXAMPLES, at, default_pack
 
-NAMES = (
+# The full AKS Arc bundles, each a four-node cluster with its Azure resources.
+FULL = (
     "healthy",
     "deprecated-version",
     "disconnected-40d",
@@ -29,7 +33,14 @@ NAMES = (
     "istio-custom-cni",
     "alpha-gates",
 )
+# The bundles made for the verdicts that are no judgement of an AKS Arc cluster's support,
+# and for the host retirement.
+OTHERS = ("empty", "k3s", "windows-server-2019")
+NAMES = (*FULL, *OTHERS)
+DUMPS = ("cluster-info-dump",)
 WHEN = "2025-09-15"
+# An example whose story happens on another day (Makefile: DEMO_AT_<name>).
+DATES = {"windows-server-2019": "2026-04-15"}
 # The demo matches the advisories shipped beside the examples, so the examples do too.
 ADVISORIES = load_advisories([EXAMPLES / "advisories"])
 
@@ -41,7 +52,8 @@ def snapshot(name: str) -> Snapshot:
 
 @cache
 def assessment(name: str) -> Assessment:
-    return assess(snapshot(name), default_pack(), at(WHEN), advisories=ADVISORIES.advisories)
+    when = at(DATES.get(name, WHEN))
+    return assess(snapshot(name), default_pack(), when, advisories=ADVISORIES.advisories)
 
 
 def listing(result: Assessment) -> str:
@@ -71,9 +83,17 @@ def decision(result: Assessment, operation: Operation) -> tuple[str, tuple[str, 
 def test_every_example_is_listed() -> None:
     bundles = [path.name for path in EXAMPLES.iterdir() if (path / "manifest.json").is_file()]
     assert sorted(bundles) == sorted(NAMES)
+    dumps = [path.name for path in EXAMPLES.iterdir() if (path / "nodes.json").is_file()]
+    assert sorted(dumps) == sorted(DUMPS)
 
 
-@pytest.mark.parametrize("name", NAMES)
+def test_the_makefile_assesses_each_example_on_its_date() -> None:
+    makefile = (EXAMPLES.parent / "Makefile").read_text()
+    for name, date in DATES.items():
+        assert f"DEMO_AT_{name} := {date}" in makefile
+
+
+@pytest.mark.parametrize("name", FULL)
 def test_bundle_reads_and_stays_small(name: str) -> None:
     size = sum(path.stat().st_size for path in (EXAMPLES / name).rglob("*") if path.is_file())
     assert size < 200_000, f"{name} is {size} bytes"
@@ -101,7 +121,7 @@ def test_bundle_reads_and_stays_small(name: str) -> None:
         assert snap.has(part), f"{name} lacks {part}"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FULL)
 def test_bundle_agrees_with_itself(name: str) -> None:
     """Pools account for every node, node sizes match their VM size, every kubelet runs the
     API server's version, and the Azure payloads name the same cluster."""
@@ -141,9 +161,30 @@ def test_bundle_agrees_with_itself(name: str) -> None:
 def test_build_reproduces_the_committed_bundles(tmp_path: Path) -> None:
     # -B: no __pycache__ under examples/, which `make demo` would take for a bundle.
     subprocess.run(
-        [sys.executable, "-B", str(EXAMPLES / "build.py"), "--out", str(tmp_path)], check=True
+        [sys.executable, "-B", str(EXAMPLES / "build.py"), "--out", str(tmp_path), *NAMES],
+        check=True,
     )
-    for name in NAMES:
+    _same_files(tmp_path, NAMES)
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_build_reproduces_the_committed_dump(tmp_path: Path) -> None:
+    """Byte for byte when the same kubectl release writes it (another may write other bytes;
+    Google Cloud's kubectl picks its release by the server's, so only the run can tell)."""
+    [name] = DUMPS
+    subprocess.run(
+        [sys.executable, "-B", str(EXAMPLES / "build.py"), "--out", str(tmp_path), name],
+        check=True,
+    )
+    wrote = (EXAMPLES / name / "KUBECTL_VERSION").read_text()
+    writes = (tmp_path / name / "KUBECTL_VERSION").read_text()
+    if writes != wrote:
+        pytest.skip(f"examples/{name} was written by kubectl {wrote.strip()}, not {writes.strip()}")
+    _same_files(tmp_path, DUMPS)
+
+
+def _same_files(tmp_path: Path, names: tuple[str, ...]) -> None:
+    for name in names:
         built = {
             p.relative_to(tmp_path / name): p.read_bytes()
             for p in (tmp_path / name).rglob("*")
@@ -267,12 +308,22 @@ def test_alpha_gate_is_unsupported() -> None:
     assert "InPlacePodVerticalScaling" in evidence_text(alpha)
 
 
-@pytest.mark.parametrize(("name", "code"), [("healthy", 0), ("deprecated-version", 1)])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("healthy", 0),
+        ("deprecated-version", 1),
+        ("empty", 1),  # undetermined fails closed
+        ("k3s", 0),  # the policy has nothing against a cluster it does not judge
+        ("cluster-info-dump", 1),
+        ("windows-server-2019", 1),
+    ],
+)
 def test_check_exit_code(name: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["check", str(EXAMPLES / name), "--at", WHEN])
+        main(["check", str(EXAMPLES / name), "--at", DATES.get(name, WHEN)])
     assert exited.value.code == code
-    assert "contoso-" in capsys.readouterr().out
+    assert ("cluster-info-dump" if name in DUMPS else "contoso-") in capsys.readouterr().out
 
 
 def test_an_old_containerd_draws_the_advisory_with_a_named_fix() -> None:
@@ -282,3 +333,72 @@ def test_an_old_containerd_draws_the_advisory_with_a_named_fix() -> None:
     ]
     assert advisory.clauses == ("SEC-2",)
     assert "CVE-2024-40635" in str(advisory.message.args)
+
+
+# --- the verdicts that are no judgement of support, and the host retirement ---------------------
+
+
+def test_empty_is_undetermined_and_says_what_to_add() -> None:
+    result = assessment("empty")
+    assert result.verdict == "undetermined", listing(result)
+    assert result.missing == ("kubernetes-version", "aks-arc-identity")
+    assert result.findings == ()
+    assert {decision.decision for decision in result.operations.values()} == {"block"}
+
+
+def test_k3s_is_not_applicable_on_the_signals_it_carries() -> None:
+    result = assessment("k3s")
+    assert result.verdict == "not-applicable", listing(result)
+    assert result.findings == () and result.deadlines == ()
+    signals = {(item.field, item.value) for item in result.identity.signals}
+    assert ("kind", "<none>") in signals
+    assert ("properties.distribution", "k3s") in signals
+    assert ("spec.providerID", "k3s://lab-k3s-server-1") in signals
+    snap = snapshot("k3s")
+    assert snap.nodes is not None
+    assert {node.status.nodeInfo.osImage for node in snap.nodes} == {"Ubuntu 22.04.5 LTS"}
+    assert {node.status.nodeInfo.kubeletVersion for node in snap.nodes} == {"v1.31.5+k3s1"}
+
+
+def test_windows_server_2019_host_is_unsupported_after_march_2026() -> None:
+    result = assessment("windows-server-2019")
+    assert result.evaluated_at.date().isoformat() == "2026-04-15"
+    assert result.verdict == "unsupported", listing(result)
+    [retired] = findings(result, "host-platform", "SVP-3")
+    assert retired.severity == "unsupported"
+    assert retired.deadline is not None and retired.deadline.isoformat() == "2026-04-01"
+    # A month earlier the host was still supported, its retirement near: a warning.
+    earlier = assess(snapshot("windows-server-2019"), default_pack(), at("2026-03-15"))
+    assert [f.severity for f in findings(earlier, "host-platform", "SVP-3")] == ["warning"]
+    assert earlier.verdict == "at-risk", listing(earlier)
+
+
+def test_the_dump_is_unsupported_on_a_version_inferred_from_the_static_pod() -> None:
+    result = assessment("cluster-info-dump")
+    assert result.verdict == "unsupported", listing(result)
+    assert result.kubernetes_version == "1.28.14"
+    evidence = result.kubernetes_version_evidence
+    assert evidence is not None
+    assert evidence.provenance == "inferred"
+    assert evidence.object.startswith("kube-system/Pod/kube-apiserver-")
+    assert evidence.value == "mcr.microsoft.com/oss/kubernetes/kube-apiserver:v1.28.14"
+    [removed] = findings(result, "version-lifecycle", "VER-2")
+    assert removed.severity == "unsupported"
+    assert removed.evidence[0].provenance == "inferred"
+    # No Azure data, no facts: the rules that need them say so.
+    assert not result.complete
+    assert {"connectivity", "host-platform", "subscription"} <= {
+        gap.rule for gap in result.incomplete
+    }
+
+
+def test_the_dump_holds_what_the_bundle_it_was_served_from_holds() -> None:
+    """kubectl wrote it from deprecated-version: the same nodes and pods, read back."""
+    dump, bundle = snapshot("cluster-info-dump"), snapshot("deprecated-version")
+    assert dump.version is None and bundle.version is not None
+    assert dump.nodes is not None and bundle.nodes is not None
+    assert [n.metadata.name for n in dump.nodes] == [n.metadata.name for n in bundle.nodes]
+    assert dump.pods is not None and bundle.pods is not None
+    assert sorted(p.metadata.name for p in dump.pods) == sorted(
+        p.metadata.name for p in bundle.pods
+    )

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from helpers import GOLDEN, ROOT, assert_golden, kube_list, write_bundle
+from helpers import EXAMPLES, GOLDEN, ROOT, assert_golden, kube_list, write_bundle
 
 GOLDEN = GOLDEN / "cli"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -173,6 +173,19 @@ def test_a_bundle_without_a_version_is_refused(arcsupport: Any, tmp_path: Path) 
     code, out, err = arcsupport("plan", str(bundle), "--at", "2025-09-15")
     assert (code, out) == (2, "")
     assert f"{bundle}: holds no Kubernetes version" in err
+
+
+def test_a_cluster_that_is_not_aks_arc_gets_no_aks_arc_plan(arcsupport: Any) -> None:
+    code, out, err = arcsupport("plan", str(EXAMPLES / "k3s"), "--at", "2025-09-15")
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert "is not an AKS Arc cluster" in line and "k3s://lab-k3s-server-1" in line
+
+
+def test_a_dump_is_planned_from_its_inferred_version(arcsupport: Any) -> None:
+    code, out, _ = arcsupport("plan", str(EXAMPLES / "cluster-info-dump"), "--at", "2025-09-15")
+    assert code == 0
+    assert out.splitlines()[0].startswith("Upgrade plan from 1.28.14 ")
 
 
 # --- from --from ---------------------------------------------------------------------------------

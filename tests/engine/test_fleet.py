@@ -1,8 +1,8 @@
-"""`arcsupport fleet SOURCE...` over bundles, a `kubectl cluster-info dump` folder and an Azure
+"""`arcsupport fleet SOURCE...` over bundles, `kubectl cluster-info dump` folders and an Azure
 Resource Graph export: one row per cluster by urgency, totals by verdict and by clause, the
 clusters known only from inventory rows with their coverage gaps, the Arc clusters that are not
-AKS Arc left out and counted, every output format readable by its own tools, and `--out`
-written whole or not at all.
+AKS Arc judged not-applicable, counted and listed last, every output format readable by its own
+tools, and `--out` written whole or not at all.
 
 The goldens in tests/golden/cli/ change whenever a rule, a message or an example changes. Look
 at the diff, then rewrite them with:
@@ -30,20 +30,23 @@ from rich.cells import cell_len
 
 from arcsupport.cli.app import main
 from arcsupport.schema import load_schema
+from arcsupport.types import VERDICTS
 from helpers import GOLDEN, REFERENCE, ROOT, assert_golden
 
 EXAMPLES = Path("examples")  # relative to ROOT
 EXPORT = EXAMPLES / "resource-graph-export.json"
-# The example bundles (examples/advisories/ is advisory data, not a bundle).
+# The example bundles and dumps (examples/advisories/ is advisory data), but for the one whose
+# story happens on another day than the fleet's (Makefile: DEMO_AT_windows-server-2019).
 BUNDLES = sorted(
     f"{EXAMPLES / path.name}/"
     for path in (ROOT / EXAMPLES).iterdir()
-    if (path / "manifest.json").is_file()
+    if ((path / "manifest.json").is_file() or (path / "nodes.json").is_file())
+    and path.name != "windows-server-2019"
 )
 GOLDEN = GOLDEN / "cli"
 WHEN = "2025-09-15"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
+URGENCY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 FORMATS = ("table", "json", "csv", "sarif", "junit", "markdown", "html", "ical")
 
 # What the rows of the example export say, and so what each cluster is judged (see
@@ -57,6 +60,7 @@ EXPORT_VERDICTS = {
     "retail-busan-02": "supported",
     "retail-incheon-04": "supported",  # known from its connected-cluster row only
     "retail-seoul-01": "supported",
+    "lab-k3s-sandbox": "not-applicable",  # connected by hand, `kind` null, distribution k3s
 }
 
 
@@ -111,8 +115,9 @@ def dump(tmp_path: Path) -> Path:
     return root
 
 
-def test_the_sources_are_the_seven_examples_and_the_export() -> None:
-    assert len(BUNDLES) == 7
+def test_the_sources_are_the_examples_and_the_export() -> None:
+    # Seven AKS Arc bundles, the empty one, the k3s one and the kubectl-written dump.
+    assert len(BUNDLES) == 10
     assert (ROOT / EXPORT).is_file()
 
 
@@ -122,9 +127,9 @@ def test_the_sources_are_the_seven_examples_and_the_export() -> None:
 def test_bundles_a_dump_and_an_export_in_one_fleet(arcsupport: Any, dump: Path) -> None:
     document = fleet_json(arcsupport, *BUNDLES, str(dump), str(EXPORT))
     clusters = document["clusters"]
-    assert document["totals"]["clusters"] == len(clusters) == 7 + 1 + 8
+    assert document["totals"]["clusters"] == len(clusters) == 10 + 1 + 9
     sources = Counter(cluster["source"] for cluster in clusters)
-    assert sources[str(EXPORT)] == 8
+    assert sources[str(EXPORT)] == 9
     assert sources[str(dump)] == 1
     from_dump = next(cluster for cluster in clusters if cluster["source"] == str(dump))
     assert from_dump["cluster"]["name"] == "contoso-healthy"
@@ -144,8 +149,8 @@ def test_rows_are_sorted_by_urgency(arcsupport: Any, dump: Path) -> None:
     ]
     assert keys == sorted(keys)
     verdicts = [cluster["verdict"] for cluster in document["clusters"]]
-    assert verdicts[0] == "unsupported" and verdicts[-1] == "supported"
-    assert set(verdicts) == set(URGENCY), "all three verdicts occur"
+    assert verdicts[0] == "unsupported" and verdicts[-1] == "not-applicable"
+    assert set(verdicts) == set(URGENCY), "every verdict occurs"
     # Within a verdict the nearest deadline comes first: contoso-stopped's STOP-2 date.
     assert document["clusters"][0]["cluster"]["name"] == "contoso-stopped"
     assert document["clusters"][0]["deadlines"][0]["date"] == "2025-10-30"  # STOP-2: day 90
@@ -169,7 +174,9 @@ def test_totals_by_verdict_and_by_clause(arcsupport: Any) -> None:
     assert totals["by_verdict"] == {
         verdict: sum(cluster["verdict"] == verdict for cluster in clusters) for verdict in URGENCY
     }
-    assert totals["by_verdict"] == {"unsupported": 7, "at-risk": 3, "supported": 5}
+    assert totals["by_verdict"] == {
+        "unsupported": 8, "undetermined": 1, "at-risk": 3, "supported": 5, "not-applicable": 2
+    }  # fmt: skip
     # A clause counts the clusters that cite it, once per cluster.
     counted: Counter[str] = Counter()
     for cluster in clusters:
@@ -177,7 +184,9 @@ def test_totals_by_verdict_and_by_clause(arcsupport: Any) -> None:
     assert totals["by_clause"] == dict(counted)
     assert list(totals["by_clause"].values()) == sorted(totals["by_clause"].values(), reverse=True)
     _, table = fleet(arcsupport, *BUNDLES, str(EXPORT))
-    assert "Totals: unsupported 7, at risk 3, supported 5" in table
+    assert (
+        "Totals: unsupported 8, undetermined 1, at risk 3, supported 5, not applicable 2" in table
+    )
     assert f"COV-IN-7 {counted['COV-IN-7']}," in table
 
 
@@ -208,6 +217,9 @@ def test_inventory_clusters_are_judged_on_what_their_rows_carry(arcsupport: Any)
 def test_inventory_coverage_says_what_was_not_available(arcsupport: Any) -> None:
     document = fleet_json(arcsupport, str(EXPORT))
     for cluster in document["clusters"]:
+        if cluster["verdict"] == "not-applicable":
+            continue  # no rule runs on a cluster that is not AKS Arc
+        assert not cluster["complete"], "no node was seen: supported only as far as checked"
         coverage = cluster["coverage"]
         assert {"version-lifecycle", "connectivity"} <= set(coverage["evaluated"])
         gaps = {gap["rule"]: " ".join(gap["needs"]) for gap in coverage["not_evaluated"]}
@@ -218,21 +230,29 @@ def test_inventory_coverage_says_what_was_not_available(arcsupport: Any) -> None
         assert "node-os-lifecycle" not in coverage["evaluated"]
 
 
-def test_the_cluster_that_is_not_aks_arc_is_skipped_and_counted(arcsupport: Any) -> None:
+def test_the_cluster_that_is_not_aks_arc_is_counted_and_listed_last(arcsupport: Any) -> None:
     document = fleet_json(arcsupport, *BUNDLES, str(EXPORT))
-    assert document["totals"]["skipped"] == 1
-    assert "lab-k3s-sandbox" not in {c["cluster"]["name"] for c in document["clusters"]}
+    last = [c["cluster"]["name"] for c in document["clusters"]][-2:]
+    assert last == ["contoso-k3s", "lab-k3s-sandbox"]
+    k3s = document["clusters"][-1]
+    assert k3s["identity"]["aks_arc"] is False
+    assert {(s["field"], s["value"]) for s in k3s["identity"]["signals"]} == {
+        ("kind", "<none>"), ("properties.distribution", "k3s")
+    }  # fmt: skip
+    assert k3s["findings"] == [] and k3s["coverage"]["evaluated"] == []
+    # `skipped`, from the first arcsupport.fleet/v1, counts them.
+    assert document["totals"]["skipped"] == document["totals"]["by_verdict"]["not-applicable"] == 2
     _, table = fleet(arcsupport, str(EXPORT))
-    assert "lab-k3s-sandbox" not in table
-    assert table.rstrip().splitlines()[-1] == (
-        "1 Arc-connected clusters are not AKS Arc clusters and were left out."
-    )
+    rows = [line.split() for line in table.splitlines() if line.split()[:1] != []]
+    assert [row for row in rows if row[0] == "lab-k3s-sandbox"] == [
+        ["lab-k3s-sandbox", "1.30.6", "not", "applicable", "-", "-"]
+    ]
     _, korean = fleet(arcsupport, str(EXPORT), "--lang", "ko")
-    assert "Arc에 연결된 클러스터 1개는 AKS Arc 클러스터가 아니어서 제외했습니다." in korean
-    assert fleet_json(arcsupport, *BUNDLES)["totals"]["skipped"] == 0
+    assert "해당 없음 1" in korean
+    assert fleet_json(arcsupport, *BUNDLES[:1])["totals"]["skipped"] == 0
 
 
-def test_an_export_of_only_plain_arc_clusters_is_an_empty_fleet(
+def test_an_export_of_only_plain_arc_clusters_is_a_fleet_the_policy_does_not_judge(
     arcsupport: Any, tmp_path: Path
 ) -> None:
     rows = json.loads((ROOT / EXPORT).read_text())["data"]
@@ -243,8 +263,29 @@ def test_an_export_of_only_plain_arc_clusters_is_an_empty_fleet(
         code, _ = fleet(arcsupport, str(source), "-o", output)
         assert code == 0, output
     document = fleet_json(arcsupport, str(source))
-    assert document["clusters"] == []
-    assert document["totals"]["clusters"] == 0 and document["totals"]["skipped"] == 1
+    [cluster] = document["clusters"]
+    assert cluster["verdict"] == "not-applicable"
+    assert document["totals"]["clusters"] == 1 and document["totals"]["skipped"] == 1
+
+
+def test_rows_without_a_version_are_undetermined_not_supported(
+    arcsupport: Any, tmp_path: Path
+) -> None:
+    """The issue counted 100,000 rows whose version was null as supported."""
+    rows = json.loads((ROOT / EXPORT).read_text())["data"]
+    kept = [row for row in rows if "retail-seoul-01" in row["id"]]
+    for row in kept:
+        if "kubernetesVersion" in row["properties"]:
+            row["properties"]["kubernetesVersion"] = None
+    source = tmp_path / "null-version.json"
+    source.write_text(json.dumps({"count": len(kept), "data": kept}))
+    code, _ = fleet(arcsupport, str(source), "-o", "json")
+    document = fleet_json(arcsupport, str(source))
+    [cluster] = document["clusters"]
+    assert cluster["verdict"] == "undetermined"
+    assert [item["fact"] for item in cluster["missing"]] == ["kubernetes-version"]
+    assert document["totals"]["by_verdict"]["undetermined"] == 1
+    assert code == 1, "fails closed, as check does"
 
 
 # --- exit codes ----------------------------------------------------------------------------------
@@ -253,6 +294,8 @@ def test_an_export_of_only_plain_arc_clusters_is_an_empty_fleet(
 def test_exit_codes_follow_fail_on(arcsupport: Any) -> None:
     healthy = str(EXAMPLES / "healthy") + "/"
     assert fleet(arcsupport, healthy)[0] == 0
+    assert fleet(arcsupport, healthy, str(EXAMPLES / "k3s"))[0] == 0  # not judged, not failed
+    assert fleet(arcsupport, healthy, str(EXAMPLES / "empty"))[0] == 1  # undetermined
     assert fleet(arcsupport, healthy, "--fail-on", "info")[0] == 1  # Calico: best effort
     assert fleet(arcsupport, healthy, str(EXPORT))[0] == 1
     assert fleet(arcsupport, str(EXAMPLES / "disconnected-40d") + "/")[0] == 0  # at risk
@@ -306,7 +349,7 @@ def test_every_format_is_a_valid_document(
         output: fleet(arcsupport, *sources, "-o", output, "--lang", lang)[1] for output in FORMATS
     }
     names = {c["cluster"]["name"] for c in json.loads(produced["json"])["clusters"]}
-    assert len(names) == 15
+    assert len(names) == 19
 
     document = json.loads(produced["json"])
     assert set(document) == {"schema", "evaluated_at", "lang", "policy", "totals", "clusters"}
@@ -324,27 +367,28 @@ def test_every_format_is_a_valid_document(
     assert len(header) == 14 and all(len(row) == 14 for row in rows)
     assert [row[0] for row in rows] == [c["cluster"]["name"] for c in document["clusters"]]
     assert [row[2] for row in rows] == [
-        c["cluster"]["kubernetes_version"] for c in document["clusters"]
+        c["cluster"]["kubernetes_version"] or "" for c in document["clusters"]
     ]
-    assert len({row[3] for row in rows}) == 3, "three verdicts"
+    assert len({row[3] for row in rows}) == len(VERDICTS), "every verdict"
     assert "\r\n" in produced["csv"]
 
     sarif = json.loads(produced["sarif"])
     sarif_validator.validate(sarif)
     assert sarif["version"] == "2.1.0"
     (run,) = sarif["runs"]  # one run for the fleet: GitHub takes at most 20 a file
-    assert run["properties"]["clusters"] == 15
+    assert run["properties"]["clusters"] == 19
 
     # As bytes: with lxml installed (sarif-tools needs it) a declared encoding needs bytes.
     junit = JUnitXml.fromstring(produced["junit"].encode("utf-8"))
     suites = list(junit)
     assert [suite.name for suite in suites] == [c["cluster"]["name"] for c in document["clusters"]]
-    assert sum(suite.failures for suite in suites) >= 7  # one per unsupported cluster at least
+    assert sum(suite.failures for suite in suites) >= 9  # one per unsupported or undetermined
 
     calendar = Calendar.from_ical(produced["ical"])
     events = calendar.walk("VEVENT")
-    assert len(events) == sum(len(c["deadlines"]) for c in document["clusters"])
-    assert all(event.walk("VALARM") for event in events)
+    undetermined = sum(c["verdict"] == "undetermined" for c in document["clusters"])
+    assert len(events) == sum(len(c["deadlines"]) for c in document["clusters"]) + undetermined
+    assert sum(bool(event.walk("VALARM")) for event in events) == len(events) - undetermined
 
     page = _Html()
     page.feed(produced["html"])
@@ -383,7 +427,7 @@ def test_out_replaces_an_existing_report_whole(arcsupport: Any, tmp_path: Path) 
     target = tmp_path / "fleet.json"
     target.write_text("an older report\n" * 10_000)
     fleet(arcsupport, str(EXPORT), "-o", "json", "--out", str(target))
-    assert json.loads(target.read_text())["totals"]["clusters"] == 8
+    assert json.loads(target.read_text())["totals"]["clusters"] == 9
     assert [path.name for path in tmp_path.iterdir()] == ["fleet.json"]
 
 

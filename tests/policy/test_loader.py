@@ -370,6 +370,12 @@ BAD_OVERLAYS: list[tuple[str, str, str, str]] = [
         "clauses.VER-1.checked_by",
         "names a rule twice",
     ),
+    (
+        "an AKS Arc pool label SHR-4 would not guard",
+        "identity:\n  node_pool_label: example.com/pool\n",
+        "identity.node_pool_label",
+        "'example.com/pool' matches no system label of system_metadata.labels",
+    ),
     ("extends not a name", "", "extends", "must be a pack name"),
 ]
 
@@ -563,7 +569,7 @@ def test_a_full_user_pack_in_a_folder(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, _ = run_cli(
         capsys,
         "check",
-        str(BUNDLES / "version-only"),
+        str(BUNDLES / "current"),
         "--policy",
         str(folder),
         "--at",

@@ -1,6 +1,7 @@
 """The assessments the output-format tests render: one cluster with findings of several
-severities, deadlines and rules that could not run, and a fleet of three clusters, one per
-verdict. Built here from snapshots at a pinned date so the goldens do not depend on examples/."""
+severities, deadlines and rules that could not run, a fleet of three clusters, one per verdict
+of support, and the two verdicts that judge no support (undetermined, not-applicable). Built
+here from snapshots at a pinned date so the goldens do not depend on examples/."""
 
 from __future__ import annotations
 
@@ -71,3 +72,19 @@ def fleet() -> list[Assessment]:
             facts={"subscription_state_since": "2025-08-20"},
         ),
     ]
+
+
+def beyond_support() -> list[Assessment]:
+    """The two verdicts that judge no support: a cluster whose version nothing shows (only its
+    worker nodes were listed: no /version, no control-plane node, no Azure row), and a k3s
+    cluster connected to Arc by hand, which is not AKS Arc."""
+    workers = make_snapshot(
+        nodes=[_node(f"moc-edge-jeju-05-{index}", "1.31.5", ready=True) for index in (1, 2)]
+    )
+    workers.cluster_name = "edge-jeju-05"
+    connected = reference_body("connectedClusters-2026-05-01-GetClusterExample.json")
+    connected["name"] = "lab-k3s-01"
+    connected["properties"].update(distribution="k3s", kubernetesVersion="1.31.5+k3s1")
+    k3s = make_snapshot(version={"gitVersion": "v1.31.5+k3s1"}, connected_cluster=connected)
+    k3s.cluster_name = "lab-k3s-01"
+    return [run_assess(k3s, AT), run_assess(workers, AT)]

@@ -10,6 +10,7 @@ Look at the diff, then rewrite them with:
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -24,7 +25,7 @@ import pytest
 from icalendar import Calendar
 from junitparser import Failure, JUnitXml, Skipped
 from msgspec.structs import replace
-from report_cases import fleet, single
+from report_cases import beyond_support, fleet, single
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, Message, render, text
@@ -59,6 +60,7 @@ FORMATS: dict[str, tuple[str, Render]] = {
 CASES: dict[str, Callable[[], list[Assessment]]] = {
     "single": lambda: [single()],
     "fleet": fleet,
+    "beyond": beyond_support,
 }
 
 
@@ -436,7 +438,9 @@ def test_html_is_self_contained(case: str, lang: Lang) -> None:
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b", shown)
     assert "url(" not in shown and "@import" not in shown
     assert f'<html lang="{lang}">' in shown
-    assert shown.count('<svg class="timeline"') == len(CASES[case]())
+    # No support timeline for a cluster the policy does not judge.
+    judged = [a for a in CASES[case]() if a.verdict != "not-applicable"]
+    assert shown.count('<svg class="timeline"') == len(judged)
 
 
 def test_html_escapes_cluster_data_and_keeps_its_urls_as_text() -> None:
@@ -485,12 +489,13 @@ def test_every_format_carries_the_stale_calendar_notice() -> None:
     from arcsupport.report.csvout import render_csv
     from arcsupport.report.ical import render_ical
     from arcsupport.report.junit import render_junit
-    from helpers import make_snapshot, run_assess
+    from helpers import aks_arc_connected, make_snapshot, run_assess
 
     # A Windows Server host still has a deadline ahead then, so the calendar has an event.
     late = run_assess(
         make_snapshot(
             version={"gitVersion": "v1.31.5"},
+            connected_cluster=aks_arc_connected(),
             facts={"host_platform": {"kind": "windows-server", "version": "2022"}},
         ),
         "2026-11-27",
@@ -500,3 +505,86 @@ def test_every_format_carries_the_stale_calendar_notice() -> None:
     assert needle in render_csv([late], "en")
     assert needle in render_junit([late], "en", "unsupported")
     assert needle in render_ical([late], "en").decode().replace("\r\n ", "")
+
+
+# --- the verdicts that judge no support, and the verdicts reached as far as checked ----------
+
+
+def _shown(output: str, assessments: list[Assessment], lang: Lang) -> str:
+    """The text a reader of the format sees: HTML unescaped, iCalendar's events' texts."""
+    produced = FORMATS[output][1](assessments, lang)
+    if output == "ical":
+        events = Calendar.from_ical(produced).walk("VEVENT")
+        return "\n".join(f"{event['SUMMARY']}\n{event['DESCRIPTION']}" for event in events)
+    shown = produced.decode("utf-8") if isinstance(produced, bytes) else produced
+    return html.unescape(shown) if output == "html" else shown
+
+
+def _sarif_clusters(shown: str) -> list[dict[str, Any]]:
+    """The properties of each cluster: its logical location (one run holds the fleet)."""
+    (run,) = json.loads(shown)["runs"]
+    return [entry["properties"] for entry in run["logicalLocations"] if "parentIndex" not in entry]
+
+
+@pytest.mark.parametrize("output", sorted(FORMATS))
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_format_shows_undetermined_and_says_what_is_missing(output: str, lang: Lang) -> None:
+    undetermined = [a for a in beyond_support() if a.verdict == "undetermined"]
+    shown = _shown(output, undetermined, lang)
+    if output == "ical":  # a calendar of dates: one event on the evaluation date
+        assert text(lang, "report.ical.undetermined", cluster="edge-jeju-05") in shown
+    elif output == "sarif":
+        (cluster,) = _sarif_clusters(shown)
+        assert cluster["verdict"] == "undetermined"
+        assert [item["fact"] for item in cluster["missing"]] == ["kubernetes-version"]
+        return
+    else:
+        assert text(lang, "ui.verdict.undetermined") in shown, output
+    if output != "csv":  # one row per cluster: the verdict only
+        first_words = text(lang, "engine.missing.kubernetes-version").split(".")[0]
+        assert first_words in shown.replace("\\", ""), output
+
+
+@pytest.mark.parametrize("output", sorted(FORMATS))
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_format_shows_not_applicable(output: str, lang: Lang) -> None:
+    k3s = [a for a in beyond_support() if a.verdict == "not-applicable"]
+    shown = _shown(output, k3s, lang)
+    if output == "ical":
+        # A calendar of deadlines: a cluster the policy does not judge has none.
+        assert shown == ""
+    elif output == "sarif":
+        (cluster,) = _sarif_clusters(shown)
+        assert cluster["verdict"] == "not-applicable"
+        assert cluster["identity"]["aks_arc"] is False
+        assert json.loads(shown)["runs"][0]["results"] == []
+    else:
+        assert text(lang, "ui.verdict.not-applicable") in shown, output
+    if output in ("markdown", "html", "junit"):  # with the signals that decided it
+        assert "properties.distribution" in shown and "k3s" in shown, output
+
+
+def test_junit_fails_an_undetermined_cluster_and_skips_every_rule_of_one_not_judged() -> None:
+    xml = JUnitXml.fromstring(render_junit(beyond_support(), "en", "unsupported").encode("utf-8"))
+    suites = {suite.name: suite for suite in xml}
+    undetermined = {case.name: case for case in suites["edge-jeju-05"]}
+    assert undetermined["verdict"].is_failure, "fails closed whatever --fail-on"
+    assert undetermined["verdict"].result[0].type == "undetermined"
+    k3s = list(suites["lab-k3s-01"])
+    assert [case.name for case in k3s] == list(load_rules())
+    assert all(case.is_skipped for case in k3s)
+    assert "Not an AKS Arc cluster" in (k3s[0].result[0].message or "")
+
+
+def test_a_verdict_reached_while_rules_could_not_run_says_so() -> None:
+    """Never a bare "supported" over missing evidence: lab-daejeon-03 has no connectivity data."""
+    [supported] = [a for a in fleet() if a.verdict == "supported"]
+    assert not supported.complete
+    for lang in LANGS:
+        qualifier = text(lang, "ui.incomplete.qualifier", gaps="")
+        for output in ("markdown", "html"):
+            assert qualifier in _shown(output, [supported], lang), (output, lang)
+    assert "as far as checked: " in _shown("junit", [supported], "en")
+    markdown = render_markdown(fleet(), "en")
+    assert "🟢 supported\\* |" in markdown  # starred in the fleet table
+    assert "\\* as far as checked" in markdown

@@ -231,7 +231,7 @@ def test_github_accepts_the_example_fleet(
     assert github_problems(out) == []
     (run,) = _valid(sarif_validator, out)["runs"]
     clusters = [entry for entry in run["logicalLocations"] if "kind" not in entry]
-    assert len(clusters) == run["properties"]["clusters"] == 15
+    assert len(clusters) == run["properties"]["clusters"] == 19
     for result in run["results"]:
         name = result["properties"]["cluster"]["name"]
         assert f"[{name}]" in result["message"]["text"]
@@ -670,7 +670,7 @@ def test_a_finding_without_evidence_points_at_its_input(monkeypatch: pytest.Monk
     from arcsupport.sources.read import read_sources
 
     monkeypatch.chdir(ROOT)
-    (first, *_) = read_sources([Path(EXPORT)]).snapshots
+    (first, *_) = read_sources([Path(EXPORT)])
     assessment = run_assess(first, WHEN)
     bare = replace(assessment.findings[0], evidence=())
     log = json.loads(render_sarif([replace(assessment, findings=(bare,))], default_pack(), "en"))

@@ -110,6 +110,27 @@ def documents(arcsupport: Any, name: str) -> list[Any]:
     return out
 
 
+# Fields added to a document since its hand-written schema: left out of what that schema sees.
+ADDED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "assessment": (
+        ("complete",),
+        ("missing",),
+        ("identity",),
+        ("cluster", "kubernetes_version_evidence"),
+    ),
+}
+
+
+def without_added(name: str, document: Any) -> Any:
+    older = copy.deepcopy(document)
+    for path in ADDED.get(name, ()):
+        parent = older
+        for step in path[:-1]:
+            parent = parent[step]
+        del parent[path[-1]]
+    return older
+
+
 @pytest.mark.parametrize("name", ["assessment", "versions", "advisories"])
 def test_what_the_hand_written_schema_refused_is_still_refused(arcsupport: Any, name: str) -> None:
     old = jsonschema.Draft202012Validator(
@@ -118,10 +139,10 @@ def test_what_the_hand_written_schema_refused_is_still_refused(arcsupport: Any, 
     new = jsonschema.Draft202012Validator(load_schema(name))
     checked = 0
     for document in documents(arcsupport, name):
-        assert old.is_valid(document) and new.is_valid(document)
-        for path, replacement in mutations(document):
-            candidate = mutated(document, path, replacement)
-            if not old.is_valid(candidate):
+        older = without_added(name, document)
+        assert old.is_valid(older) and new.is_valid(document)
+        for path, replacement in mutations(older):
+            if not old.is_valid(mutated(older, path, replacement)):
                 checked += 1
-                assert not new.is_valid(candidate), (path, replacement)
+                assert not new.is_valid(mutated(document, path, replacement)), (path, replacement)
     assert checked > 100

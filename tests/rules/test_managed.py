@@ -20,6 +20,7 @@ import yaml
 
 from arcsupport.i18n import text
 from arcsupport.policy.model import ExpectedContainer, ManagedComponent, Pack
+from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot.kube import Pod, Workload
 from helpers import (
@@ -402,15 +403,29 @@ def test_ordinary_pods_are_judged_through_their_workloads() -> None:
 
 
 def test_without_the_clusters_version_the_exact_images_are_a_gap() -> None:
+    """No /version, and nothing to infer it from: the API server's image pinned by digest
+    alone, no node lists."""
     parts = kube_system()
-    del parts["version"]
+    del parts["version"], parts["nodes"]
+    apiserver = starting(parts["pods"], "kube-apiserver-")[0]["spec"]["containers"][0]
+    apiserver["image"] = f"{MCR}/oss/kubernetes/kube-apiserver@sha256:{'5' * 64}"
     spec = named(parts["deployments"], "coredns")["spec"]["template"]["spec"]
     spec["containers"][0]["image"] = f"{MCR}/coredns:v1.11.1"
     outcomes = run(parts)
     assert findings(outcomes) == []  # unknown is not a verdict either way
     [gap] = gaps(outcomes)
-    assert gap.needs[0].startswith("the cluster's Kubernetes version (kubernetes/version.json)")
+    assert gap.needs[0].startswith(f"{NEEDS_VERSION}, to compare the images of")
     assert "kube-system/DaemonSet/kube-proxy" in gap.needs[0]
+
+
+def test_a_version_inferred_from_the_static_pod_judges_the_exact_images() -> None:
+    """A `kubectl cluster-info dump` has no /version: the kube-apiserver image tag tells it."""
+    parts = kube_system()
+    del parts["version"]
+    spec = named(parts["deployments"], "coredns")["spec"]["template"]["spec"]
+    spec["containers"][0]["image"] = f"{MCR}/coredns:v1.11.1"
+    finding = only(run(parts))
+    assert finding.message.args["expected"] == f"{MCR}/coredns:v1.11.3"
 
 
 def test_a_minor_the_pack_has_no_addons_for_is_a_gap() -> None:

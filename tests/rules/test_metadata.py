@@ -16,6 +16,7 @@ from arcsupport.rules.outcome import Finding, NotEvaluated
 from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Snapshot
 from helpers import (
+    aks_arc_connected,
     findings,
     gaps,
     make_snapshot,
@@ -443,7 +444,9 @@ def test_pools_from_the_provisioned_cluster_say_what_must_be_there_too() -> None
 
 
 def test_assessment_reports_the_partial_coverage() -> None:
-    assessment = run_assess(make_snapshot(nodes=sonobuoy_nodes()), WHEN)
+    # The kind nodes carry no AKS Arc mark; the connected cluster does.
+    snap = make_snapshot(nodes=sonobuoy_nodes(), connected_cluster=aks_arc_connected())
+    assessment = run_assess(snap, WHEN)
     assert "system-metadata" in assessment.coverage.evaluated
     partial = [
         item.needs

@@ -10,6 +10,7 @@ import pytest
 from arcsupport.i18n import Message, has, render
 from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
+    aks_arc_connected,
     deadlines,
     findings,
     gaps,
@@ -26,8 +27,8 @@ WS2019 = "Windows Server 2019 Datacenter"
 AZURE_LINUX_2 = "CBL-Mariner/Linux"
 
 
-def _host(kind: str, version: str | int) -> Any:
-    return make_snapshot(facts={"host_platform": {"kind": kind, "version": version}})
+def _host(kind: str, release: str | int, **parts: Any) -> Any:
+    return make_snapshot(facts={"host_platform": {"kind": kind, "version": release}}, **parts)
 
 
 # host-platform
@@ -87,7 +88,13 @@ def test_a_retired_windows_server_host_blocks_deploy_upgrade_and_scale(
     """After the retirement AKS Arc "can no longer be deployed, upgraded or scaled" there: the
     gate blocks upgrades, scaling and new node pools under SVP-3; on the last day of March it
     still allows them."""
-    result = run_assess(_host("windows-server", "2019"), when)
+    snap = _host(
+        "windows-server",
+        "2019",
+        version={"gitVersion": "v1.31.10"},
+        connected_cluster=aks_arc_connected(),
+    )
+    result = run_assess(snap, when)
     for operation in ("upgrade", "scale", "create-nodepool"):
         decision = result.operations[operation]
         assert (decision.decision == "block") == blocked, operation

@@ -11,6 +11,7 @@ from arcsupport.i18n import catalog, has
 from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
 from arcsupport.snapshot.model import Provenance
 from helpers import (
+    aks_arc_connected,
     deadlines,
     findings,
     gaps,
@@ -234,8 +235,10 @@ def test_declared_stop_contradicted_by_ready_nodes_is_reported_and_ignored() -> 
 
 
 def connected(status: str | None, last: str | None = None) -> dict[str, Any]:
-    """The 2026-05-01 GetCluster example with the fields its spec example leaves out."""
+    """The 2026-05-01 GetCluster example with the fields its spec example leaves out, marked
+    as AKS Arc marks the connected cluster it provisions (the 2024-01-01 KindExample)."""
     body = reference_body("connectedClusters-2026-05-01-GetClusterExample.json")
+    body["kind"] = "ProvisionedCluster"
     if status is not None:
         body["properties"]["connectivityStatus"] = status
     if last is not None:
@@ -613,7 +616,10 @@ def test_each_arm_state_gets_its_own_treatment() -> None:
     verdicts = {}
     for state in ARM_STATES:
         snap = make_snapshot(
-            subscription=subscription(state), facts={"subscription_state_since": "2025-12-30"}
+            version={"gitVersion": "v1.31.10"},
+            connected_cluster=aks_arc_connected(),
+            subscription=subscription(state),
+            facts={"subscription_state_since": "2025-12-30"},
         )
         verdicts[state] = run_assess(snap, TODAY).verdict
     assert verdicts == {

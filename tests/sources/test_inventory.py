@@ -121,11 +121,13 @@ def test_the_example_export_has_the_shape_az_graph_query_prints() -> None:
     assert any(time.endswith("Z") for time in times)
 
 
-def test_the_example_export_reads_as_eight_aks_arc_clusters_and_one_skipped() -> None:
-    inventory = read_inventory(EXPORT)
-    clusters = by_name(inventory.clusters)
-    assert inventory.skipped == 1
-    assert "lab-k3s-sandbox" not in clusters
+def test_the_example_export_reads_every_arc_connected_cluster() -> None:
+    """Eight AKS Arc clusters and a k3s one: the reader keeps them all, and the engine says
+    which are AKS Arc (tests/engine/test_fleet.py)."""
+    clusters = by_name(read_inventory(EXPORT))
+    k3s = clusters.pop("lab-k3s-sandbox")
+    assert k3s.connected_cluster is not None and k3s.connected_cluster.kind is None
+    assert k3s.provisioned_cluster is None
     assert sorted(clusters) == [
         "lab-daejeon-01", "lab-daejeon-02", "plant-gumi-02", "plant-ulsan-01",
         "retail-busan-02", "retail-daegu-03", "retail-incheon-04", "retail-seoul-01",
@@ -181,13 +183,12 @@ def test_a_bare_list_and_the_data_envelope_read_the_same(tmp_path: Path) -> None
     rows = export_rows()
     bare = read_inventory(write(tmp_path / "bare.json", rows))
     wrapped = read_inventory(write(tmp_path / "wrapped.json", {"count": len(rows), "data": rows}))
-    assert bare.skipped == wrapped.skipped == 1
-    names = [snapshot.cluster_name for snapshot in bare.clusters]
-    assert names == [snapshot.cluster_name for snapshot in wrapped.clusters]
-    assert len(names) == 8
+    names = [snapshot.cluster_name for snapshot in bare]
+    assert names == [snapshot.cluster_name for snapshot in wrapped]
+    assert len(names) == 9
     # And with leading white space before the list.
     spaced = read_inventory(write(tmp_path / "spaced.json", "\n  " + json.dumps(rows)))
-    assert [snapshot.cluster_name for snapshot in spaced.clusters] == names
+    assert [snapshot.cluster_name for snapshot in spaced] == names
 
 
 def test_provisioned_instances_join_their_connected_cluster_whatever_the_case(
@@ -198,9 +199,7 @@ def test_provisioned_instances_join_their_connected_cluster_whatever_the_case(
     lower = provisioned("edge-a", "v1.30.9")
     lower["id"] = lower["id"].lower()
     lower["type"] = "Microsoft.HybridContainerService/provisionedClusterInstances"
-    inventory = read_inventory(write(tmp_path / "x.json", [lower, upper]))
-    assert inventory.skipped == 0
-    [snapshot] = inventory.clusters
+    [snapshot] = read_inventory(write(tmp_path / "x.json", [lower, upper]))
     assert snapshot.cluster_name == "edge-a"
     assert snapshot.resource_id == upper["id"]
     assert snapshot.connected_cluster is not None
@@ -216,7 +215,7 @@ def test_an_instance_without_its_connected_cluster_row_is_named_after_the_cluste
     for spelling in (str, str.lower):
         row = provisioned("edge-b")
         row["id"] = spelling(row["id"])
-        [snapshot] = read_inventory(write(tmp_path / "b.json", [row])).clusters
+        [snapshot] = read_inventory(write(tmp_path / "b.json", [row]))
         assert snapshot.cluster_name == "edge-b"
         assert snapshot.resource_id == spelling(
             f"{GROUP}/Microsoft.Kubernetes/connectedClusters/edge-b"
@@ -234,25 +233,27 @@ def test_subscription_rows_join_by_subscription_id(tmp_path: Path) -> None:
         subscription("Warned"),
         subscription("PastDue", other.upper()),  # not the cluster's spelling
     ]  # fmt: skip
-    clusters = by_name(read_inventory(write(tmp_path / "s.json", rows)).clusters)
+    clusters = by_name(read_inventory(write(tmp_path / "s.json", rows)))
     assert clusters["edge-c"].subscription is not None
     assert clusters["edge-c"].subscription.state == "Warned"
     assert clusters["edge-d"].subscription is not None
     assert clusters["edge-d"].subscription.state == "PastDue"
     # A cluster whose subscription has no row has no subscription part.
     rows = [connected("edge-e"), subscription("Warned", other)]
-    [lonely] = read_inventory(write(tmp_path / "t.json", rows)).clusters
+    [lonely] = read_inventory(write(tmp_path / "t.json", rows))
     assert lonely.subscription is None
     assert "azure/subscription" not in lonely.parts
 
 
-def test_a_connected_cluster_that_is_not_aks_arc_is_skipped(tmp_path: Path) -> None:
+def test_a_connected_cluster_that_is_not_aks_arc_is_read_like_the_others(tmp_path: Path) -> None:
+    """Whether a cluster is AKS Arc is decided once, by the engine, for every source."""
     plain = connected("k3s", "1.30.6+k3s1", kind=None)
     marked_only = connected("arc-only")  # kind ProvisionedCluster, instance row not exported
     other_kind = connected("other", kind="AWS")
-    inventory = read_inventory(write(tmp_path / "k.json", [plain, marked_only, other_kind]))
-    assert inventory.skipped == 2
-    assert [snapshot.cluster_name for snapshot in inventory.clusters] == ["arc-only"]
+    rows = [plain, marked_only, other_kind]
+    clusters = by_name(read_inventory(write(tmp_path / "k.json", rows)))
+    kinds = {name: s.connected_cluster.kind for name, s in clusters.items() if s.connected_cluster}
+    assert kinds == {"arc-only": "ProvisionedCluster", "k3s": None, "other": "AWS"}
 
 
 def test_only_json_files_are_taken_for_exports(tmp_path: Path) -> None:
@@ -366,8 +367,7 @@ def test_a_file_that_is_no_export_is_refused(tmp_path: Path, content: Any, expec
 
 
 def test_an_empty_export_is_an_empty_fleet(tmp_path: Path) -> None:
-    inventory = read_inventory(write(tmp_path / "e.json", {"count": 0, "data": []}))
-    assert inventory.clusters == [] and inventory.skipped == 0
+    assert read_inventory(write(tmp_path / "e.json", {"count": 0, "data": []})) == []
 
 
 def test_the_one_pass_reading_equals_the_row_by_row_reading() -> None:

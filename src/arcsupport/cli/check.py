@@ -102,7 +102,13 @@ def check(
     With --live the cluster is read now through your kubeconfig (and Azure, with
     --azure-resource-id); the bundle is kept only with --save-bundle.
 
-    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
+    Verdicts: unsupported, undetermined (a fact that decides support is missing: the
+    Kubernetes version, or any sign of whether the cluster is AKS Arc; the report says what to
+    add), at-risk, supported, not-applicable (not an AKS Arc cluster). A verdict reached while
+    rules could not run reads "as far as checked".
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it or an undetermined
+    verdict (whatever --fail-on), 2 bad input.
     """
     moment = at_moment(at)
     pack = load_pack(policy)

@@ -51,37 +51,26 @@ def fleet(
     deadline), totals by verdict and by clause.
 
     Clusters known only from Resource Graph rows are judged on what the rows carry (version,
-    connectivity, subscription); coverage says what was not available. Exit codes as `check`.
+    connectivity, subscription); coverage says what was not available. A cluster that is not
+    AKS Arc is `not-applicable`, counted and listed last. Exit codes as `check`: 1 also when
+    any cluster is `undetermined`.
     """
     moment = at_moment(at)
     pack = load_pack(policy)
     loaded = advisories_from(advisories)
-    read = read_sources(sources)
+    snapshots = read_sources(sources)
     with assessing_bar() as advance:
         result = assess_fleet(
-            read.snapshots,
-            pack,
-            moment,
-            advance,
-            advisories=loaded.advisories if loaded else (),
-            skipped=read.skipped,
+            snapshots, pack, moment, advance, advisories=loaded.advisories if loaded else ()
         )
     lang_code = language(lang)
     if output is ReportFormat.table:
         from arcsupport.report.table import render_fleet
 
-        emit(render_fleet(result.assessments, result.skipped, lang_code), out)
+        emit(render_fleet(result.assessments, lang_code), out)
     else:
         emit(
-            render_document(
-                output,
-                result.assessments,
-                pack,
-                lang_code,
-                fail_on.value,
-                fleet=True,
-                skipped=result.skipped,
-            ),
+            render_document(output, result.assessments, pack, lang_code, fail_on.value, fleet=True),
             out,
         )
     raise typer.Exit(1 if fails(result.assessments, fail_on.value) else 0)

@@ -49,8 +49,10 @@ def gate(
 ) -> None:
     """Pre-flight an operation: allow, warn or block, with the clauses and reasons.
 
-    The same decision as the assessment's `operations` entry. Exit codes: 0 allow, 0 warn
-    (the warnings printed), 1 block, 2 bad input.
+    The same decision as the assessment's `operations` entry. An operation is blocked when
+    the cluster's Kubernetes version or whether it is AKS Arc cannot be told (the verdict is
+    then undetermined); on a cluster that is not AKS Arc it warns that this policy does not
+    judge it. Exit codes: 0 allow, 0 warn (the warnings printed), 1 block, 2 bad input.
     """
     moment = at_moment(at)
     pack = load_pack(policy)

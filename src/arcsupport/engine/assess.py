@@ -1,5 +1,19 @@
-"""assess(snapshot, pack, at): run every rule, then derive verdict, operations, deadlines and
-coverage. Pure: no I/O, no clock; `at` is chosen by the caller."""
+"""assess(snapshot, pack, at): decide whether the cluster is AKS Arc, run every rule, then
+derive verdict, operations, deadlines and coverage. Pure: no I/O, no clock; `at` is chosen by
+the caller.
+
+The verdict (DESIGN.md "Core contracts"): `not-applicable` when the snapshot shows a cluster
+that is not AKS Arc (no rule runs); `unsupported` when a finding is; `undetermined` when a fact
+that decides support is missing (the Kubernetes version, or every sign of whether the cluster is
+AKS Arc); else `at-risk` on a warning, a block or a deadline within the horizon; else
+`supported`.
+
+Whether the verdict is complete: a verdict reached while a rule could not run, or ran without
+some of the facts it reads (a `Gap`), holds only as far as the rules checked: it carries
+`complete = False`, and reports say "as far as checked". The one gap that leaves an assessment
+complete is a rule that needs reference data the caller did not ask to match (the advisories of
+`--advisories`): that is a choice of what to check, not evidence missing from the snapshot, and
+coverage still lists it."""
 
 from __future__ import annotations
 
@@ -13,18 +27,25 @@ import msgspec
 from arcsupport.errors import PolicyError
 from arcsupport.i18n.message import Message
 from arcsupport.policy.model import Pack, PackInfo
-from arcsupport.rules.facts import Facts, per_pack
-from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
+from arcsupport.rules.facts import ClusterIdentity, Facts, per_pack
+from arcsupport.rules.outcome import (
+    Deadline,
+    Evidence,
+    Finding,
+    NotEvaluated,
+    OperationEffect,
+    Outcome,
+)
 from arcsupport.rules.registry import REGISTRY, load_rules
 from arcsupport.rules.rule import ADVISORIES, Context, Rule
 from arcsupport.snapshot.model import Snapshot
-from arcsupport.types import OPERATIONS, SEVERITY_ORDER, Decision, Operation
+from arcsupport.types import OPERATIONS, SEVERITY_ORDER, Decision, Operation, Verdict
 
 if TYPE_CHECKING:  # the advisory module is imported only when advisories are matched
     from arcsupport.snapshot.advisory import Advisory
 
-Verdict = Literal["supported", "at-risk", "unsupported"]
-VERDICTS: tuple[Verdict, ...] = ("unsupported", "at-risk", "supported")
+# The facts without which support cannot be decided (`undetermined`).
+MissingFact = Literal["kubernetes-version", "aks-arc-identity"]
 _DECISION_RANK: dict[Decision, int] = {"allow": 0, "warn": 1, "block": 2}
 
 
@@ -50,15 +71,25 @@ class Assessment(msgspec.Struct, frozen=True, gc=False):
     cluster_name: str
     resource_id: str
     kubernetes_version: str | None
+    # Where the version came from: observed, declared, or inferred from the control plane.
+    kubernetes_version_evidence: Evidence | None
     evaluated_at: datetime
     policy: PackInfo
     verdict: Verdict
+    # The gaps of coverage that leave the verdict holding only as far as checked.
+    incomplete: tuple[NotEvaluatedRule, ...]
+    missing: tuple[MissingFact, ...]  # deciding facts the snapshot lacks
+    identity: ClusterIdentity  # AKS Arc or not, and the signals that decided it
     findings: tuple[Finding, ...]
     operations: dict[Operation, OperationDecision]
     deadlines: tuple[Deadline, ...]
     coverage: Coverage
     notices: tuple[Message, ...]
     warning_horizon_days: int
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
 
 
 def check_rules_against_pack(pack: Pack) -> None:
@@ -122,16 +153,80 @@ def _combine(effects: list[OperationEffect]) -> OperationDecision:
     return OperationDecision(decision, tuple(clauses), tuple(reasons))
 
 
-def _verdict(findings: list[Finding], deadlines: list[Deadline], horizon_end: date) -> Verdict:
+def _verdict(
+    findings: list[Finding],
+    deadlines: list[Deadline],
+    horizon_end: date,
+    missing: tuple[MissingFact, ...],
+) -> Verdict:
     severities = {finding.severity for finding in findings}
     if "unsupported" in severities:
         return "unsupported"
+    if missing:
+        return "undetermined"
     if "warning" in severities or "blocked" in severities:
         return "at-risk"
     # Deadlines are sorted: the first is the nearest.
     if deadlines and deadlines[0].date <= horizon_end:
         return "at-risk"
     return "supported"
+
+
+def _missing(facts: Facts) -> tuple[MissingFact, ...]:
+    missing: list[MissingFact] = []
+    if facts.cluster_version is None:
+        missing.append("kubernetes-version")
+    if facts.identity.aks_arc is None:
+        missing.append("aks-arc-identity")
+    return tuple(missing)
+
+
+def _fail_closed(missing: tuple[MissingFact, ...]) -> list[OperationEffect]:
+    """What cannot be judged is not allowed: without a deciding fact every operation is
+    blocked, so that `gate` refuses what `check` cannot vouch for (the verdict is then
+    `undetermined`, or `unsupported` on a finding)."""
+    reasons = [Message(f"engine.op.undetermined.{fact}") for fact in missing]
+    return [
+        OperationEffect(operation, "block", (), reason)
+        for operation in OPERATIONS
+        for reason in reasons
+    ]
+
+
+def _incomplete(
+    not_evaluated: list[NotEvaluatedRule], by_choice: frozenset[str]
+) -> tuple[NotEvaluatedRule, ...]:
+    """Every gap, but for a rule that did not run because the caller gave it nothing to run
+    on (`by_choice`: no advisories to match)."""
+    if not by_choice:
+        return tuple(not_evaluated)
+    return tuple([gap for gap in not_evaluated if gap.partial or gap.rule not in by_choice])
+
+
+def _not_applicable(snapshot: Snapshot, pack: Pack, at: datetime, facts: Facts) -> Assessment:
+    """A cluster that is not AKS Arc: the AKS Arc policy neither supports nor refuses it, so
+    no rule runs and each operation warns that this policy does not judge it."""
+    version = facts.cluster_version
+    decision = OperationDecision("warn", (), (Message("engine.op.not-applicable"),))
+    return Assessment(
+        source=snapshot.source,
+        cluster_name=snapshot.cluster_name,
+        resource_id=snapshot.resource_id,
+        kubernetes_version=str(version.version) if version else None,
+        kubernetes_version_evidence=version.evidence if version else None,
+        evaluated_at=at,
+        policy=pack.pack,
+        verdict="not-applicable",
+        incomplete=(),
+        missing=(),
+        identity=facts.identity,
+        findings=(),
+        operations=dict.fromkeys(OPERATIONS, decision),
+        deadlines=(),
+        coverage=Coverage((), ()),
+        notices=(),
+        warning_horizon_days=pack.thresholds.warning_horizon_days,
+    )
 
 
 _NOT_EVALUATED_EFFECTS: dict[tuple[str, tuple[str, ...]], tuple[OperationEffect, ...]] = {}
@@ -194,6 +289,7 @@ class _Plans(msgspec.Struct):
     read_fields: Callable[[Snapshot], tuple[object, ...]]
     by_absence: dict[tuple[bool, ...], _Plan]
     stale_data: Message | None  # the notice every assessment at this time carries
+    by_choice: frozenset[str]  # rules that do not run because the caller asked for nothing
 
 
 def _plan(
@@ -241,7 +337,10 @@ def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Pla
     # attrgetter of one name returns the value itself; every plan reads at least two.
     assert len(fields) > 1
     read_fields = cast("Callable[[Snapshot], tuple[object, ...]]", attrgetter(*fields))
-    return _Plans(at, advisories, fields, read_fields, {}, _stale_data_notice(pack, at))
+    by_choice = frozenset(
+        () if advisories else (s.id for s in REGISTRY.values() if ADVISORIES in s.inert_without)
+    )
+    return _Plans(at, advisories, fields, read_fields, {}, _stale_data_notice(pack, at), by_choice)
 
 
 def _stale_data_notice(pack: Pack, at: datetime) -> Message | None:
@@ -278,6 +377,8 @@ def assess(
     snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
 ) -> Assessment:
     facts = Facts(snapshot, pack, advisories)
+    if facts.identity.aks_arc is False:
+        return _not_applicable(snapshot, pack, at, facts)
     findings: list[Finding] = []
     effects: list[OperationEffect] = []
     deadlines: list[Deadline] = []
@@ -330,14 +431,23 @@ def assess(
     if len(deadlines) > 1:
         deadlines.sort(key=lambda deadline: (deadline.date, deadline.what.key))
     version = facts.cluster_version
+    missing = _missing(facts)
+    verdict = _verdict(findings, deadlines, today + timedelta(days=horizon), missing)
+    if missing:
+        effects[:0] = _fail_closed(missing)
+        touched.update(OPERATIONS)
     return Assessment(
         source=snapshot.source,
         cluster_name=snapshot.cluster_name,
         resource_id=snapshot.resource_id,
         kubernetes_version=str(version.version) if version else None,
+        kubernetes_version_evidence=version.evidence if version else None,
         evaluated_at=at,
         policy=pack.pack,
-        verdict=_verdict(findings, deadlines, today + timedelta(days=horizon)),
+        verdict=verdict,
+        incomplete=_incomplete(not_evaluated, plans.by_choice),
+        missing=missing,
+        identity=facts.identity,
         findings=tuple(findings),
         # Operations no rule run on this cluster touched keep the plan's prepared decision.
         operations={**plan.operations, **_combine_operations(effects, touched)},

@@ -18,8 +18,7 @@ if TYPE_CHECKING:
 
 
 class Fleet(msgspec.Struct, frozen=True, gc=False):
-    assessments: list[Assessment]
-    skipped: int  # Arc-connected clusters that are not AKS Arc
+    assessments: list[Assessment]  # clusters that are not AKS Arc too, as `not-applicable`
 
 
 def assess_fleet(
@@ -29,10 +28,8 @@ def assess_fleet(
     progress: Callable[[int, int], None] | None = None,
     *,
     advisories: Sequence[Advisory] = (),
-    skipped: int = 0,
 ) -> Fleet:
-    """Assess each cluster; `progress(done, total)` after each one. `skipped` counts the
-    Arc-connected clusters the sources left out because they are not AKS Arc."""
+    """Assess each cluster; `progress(done, total)` after each one."""
     # Thousands of assessments allocate millions of small objects without reference cycles:
     # the cyclic collector would rescan them over and over (most of the run on CPython 3.11).
     collecting = gc.isenabled()
@@ -47,4 +44,4 @@ def assess_fleet(
         if collecting:
             gc.enable()
         gc.freeze()
-    return Fleet(assessments, skipped)
+    return Fleet(assessments)

@@ -10,7 +10,7 @@ from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.model import Pack
 from arcsupport.rules.apis import migrations_by_removal
-from arcsupport.rules.facts import Facts
+from arcsupport.rules.facts import NEEDS_VERSION, Facts
 from arcsupport.snapshot.model import Snapshot
 
 
@@ -25,10 +25,17 @@ def plan_for_snapshot(
     """As `plan_upgrade`, from the cluster's version; the host release the snapshot shows
     (an Azure Local host) unless `host_release` is given."""
     facts = Facts(snapshot, pack)
+    if facts.identity.aks_arc is False:
+        signals = "; ".join(
+            f"{item.object} {item.field} = {item.value}" for item in facts.identity.signals
+        )
+        raise InputError(
+            snapshot.source, f"is not an AKS Arc cluster, so no AKS Arc upgrade applies ({signals})"
+        )
     current = facts.cluster_version
     if current is None:
         raise InputError(
-            snapshot.source, "holds no Kubernetes version (kubernetes/version.json or azure/)"
+            snapshot.source, "holds no " + NEEDS_VERSION.removeprefix("the cluster's ")
         )
     host = facts.host_platform
     if host_release is None and host is not None and host[0] == "azure-local":

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import date
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,7 @@ def check_consistency(pack: Pack, origin: dict[str, str]) -> None:
     _check_managed(pack, origin)
     _check_system_metadata(pack, origin)
     _check_node_images(pack, origin)
+    _check_identity(pack, origin)
     _check_checked_by(pack, origin)
     _check_triage(pack, origin)
 
@@ -245,6 +247,18 @@ def _check_system_metadata(pack: Pack, origin: dict[str, str]) -> None:
                 f"{taint!r} is not key[=value]:Effect with Effect one of "
                 f"{', '.join(TAINT_EFFECTS)}",
             )
+
+
+def _check_identity(pack: Pack, origin: dict[str, str]) -> None:
+    """The pool label that marks AKS Arc is a label AKS Arc owns, so that SHR-4 guards it."""
+    label = pack.identity.node_pool_label
+    if not any(fnmatchcase(label, pattern) for pattern in pack.system_metadata.labels):
+        raise _fail(
+            origin,
+            "identity",
+            "identity.node_pool_label",
+            f"{label!r} matches no system label of system_metadata.labels",
+        )
 
 
 def _check_node_images(pack: Pack, origin: dict[str, str]) -> None:

@@ -217,6 +217,7 @@ class ManagedComponent(Strict):
     kind: Literal["DaemonSet", "Deployment", "StaticPod"]
     name: str  # fnmatch pattern; in a StaticPod's name `*` is the control-plane node's name
     required: bool = False  # every AKS Arc cluster runs it, so its absence is a change
+    aks_arc_only: bool = False  # no other distribution runs it: it marks a cluster as AKS Arc
     replicas: int | None = None
     # The containers the release ships, by name; empty: not pinned (the registry still is).
     containers: list[ExpectedContainer] = []
@@ -246,6 +247,15 @@ class ManagedComponents(Strict):
     def matching(self, kind: str, name: str) -> list[ManagedComponent]:
         """Every entry for the object: an overlay may pin values in an entry of its own."""
         return [c for c in self.components if c.kind == kind and fnmatchcase(name, c.name)]
+
+
+class IdentityMarks(Strict):
+    """What marks a cluster as AKS Arc (identity.yaml), besides the `aks_arc_only` managed
+    components: rules/facts.py `Facts.identity` reads them."""
+
+    connected_cluster_kind: str  # connectedClusters `kind` of a cluster AKS Arc provisioned
+    provider_id_prefix: str  # nodes' spec.providerID on AKS Arc's VMs
+    node_pool_label: str  # the label AKS Arc puts on every node of a pool
 
 
 class LabelConsistency(Strict):
@@ -444,6 +454,7 @@ class Pack(Strict):
     components: dict[str, ComponentSignature]
     managed: ManagedComponents
     system_metadata: SystemMetadata
+    identity: IdentityMarks
     # The node images AKS Arc ships with each Kubernetes patch ("1.31.5"): one per Azure
     # Local release that rebuilt it.
     node_images: dict[str, list[NodeImage]]

@@ -30,13 +30,11 @@ def render_document(
     fail_on: str,
     *,
     fleet: bool,
-    skipped: int = 0,
 ) -> str | bytes:
-    """Every format but `table` (which is drawn for a terminal); `skipped` counts the
-    Arc-connected clusters a fleet left out (not AKS Arc)."""
+    """Every format but `table` (which is drawn for a terminal)."""
     if fmt is ReportFormat.json:
         if fleet:
-            return dumps(fleet_document(assessments, lang, skipped))
+            return dumps(fleet_document(assessments, lang))
         return dumps(assessment_document(assessments[0], lang))
     if fmt is ReportFormat.sarif:
         from arcsupport.report.sarif import render_sarif

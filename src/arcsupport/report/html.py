@@ -26,7 +26,14 @@ from arcsupport.report.documents.assessment import (
     sort_by_urgency,
 )
 from arcsupport.report.documents.base import PolicyDoc, policy_doc
-from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
+from arcsupport.report.summary import (
+    days_phrase,
+    nearest_deadline,
+    qualified,
+    qualifier,
+    severity_counts,
+    version_text,
+)
 from arcsupport.report.timeline import Timeline, build_timeline
 from arcsupport.timeutil import iso_time
 from arcsupport.types import SEVERITY_ORDER, Severity, Verdict
@@ -51,6 +58,8 @@ class _Cluster:
     rules_total: int
     timeline: Timeline
     anchor: str
+    version: str  # marked when inferred
+    qualifier: str  # "as far as checked: ..." when the verdict needs it, else ""
 
     def when(self, day: str) -> str:
         return days_phrase(self.lang, date.fromisoformat(day), self.today)
@@ -62,6 +71,7 @@ class _FleetRow:
     anchor: str
     version: str
     verdict: Verdict
+    starred: bool  # reached while rules could not run
     nearest: str
     nearest_in: str
     what: str
@@ -74,6 +84,10 @@ class _Fleet:
     policy: PolicyDoc | None
     totals: FleetTotalsDoc
     rows: list[_FleetRow]
+
+    @property
+    def starred(self) -> bool:
+        return any(row.starred for row in self.rows)
 
 
 @cache
@@ -104,6 +118,8 @@ def _cluster(assessment: Assessment, calendar: VersionCalendar, lang: Lang) -> _
         rules_total=len(doc.coverage.evaluated) + len(skipped),
         timeline=build_timeline(assessment, calendar, lang),
         anchor=f"cluster-{assessment.cluster_name}",
+        version=version_text(assessment, lang),
+        qualifier=qualifier(assessment, lang) if qualified(assessment) else "",
     )
 
 
@@ -115,6 +131,7 @@ def _fleet_row(assessment: Assessment, lang: Lang) -> _FleetRow:
         anchor=f"cluster-{assessment.cluster_name}",
         version=assessment.kubernetes_version or "?",
         verdict=assessment.verdict,
+        starred=qualified(assessment),
         nearest=nearest.date.isoformat() if nearest else "",
         nearest_in=days_phrase(lang, nearest.date, today) if nearest else "",
         what=render(lang, nearest.what) if nearest else "",

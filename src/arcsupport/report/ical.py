@@ -1,9 +1,11 @@
 """--output ical: the deadlines as an iCalendar file for the team calendar.
 
-One all-day event per deadline per cluster, with a display alarm two weeks ahead. The output is
-a pure function of the assessments: DTSTAMP is the evaluation time and each UID is derived from
-the cluster, the date and the (language-independent) deadline, so importing a newer report
-updates the same events instead of adding copies, whatever the report's language."""
+One all-day event per deadline per cluster, with a display alarm two weeks ahead, and for a
+cluster whose support cannot be determined, an event on the evaluation date that says what to
+supply (nothing else can be dated for it). The output is a pure function of the assessments:
+DTSTAMP is the evaluation time and each UID is derived from the cluster, the date and the
+(language-independent) deadline, so importing a newer report updates the same events instead
+of adding copies, whatever the report's language."""
 
 from __future__ import annotations
 
@@ -96,6 +98,25 @@ def _event(assessment: Assessment, deadline: Deadline, lang: Lang) -> Event:
     return event
 
 
+def _undetermined_event(assessment: Assessment, lang: Lang) -> Event:
+    language: dict[str, str] = {"LANGUAGE": lang}
+    day = assessment.evaluated_at.date()
+    key = "\n".join([assessment.cluster_name, day.isoformat(), "undetermined", *assessment.missing])
+    event = Event()
+    event.add("uid", f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@arcsupport")
+    event.add("dtstamp", assessment.evaluated_at)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    summary = text(lang, "report.ical.undetermined", cluster=assessment.cluster_name)
+    event.add("summary", summary, parameters=language)
+    lines = [text(lang, f"engine.missing.{fact}") for fact in assessment.missing]
+    lines += ["", f"{text(lang, 'report.label.cluster')}: {assessment.cluster_name}"]
+    event.add("description", "\n".join(lines), parameters=language)
+    event.add("categories", ["arcsupport"])
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
 def render_ical(assessments: list[Assessment], lang: Lang) -> bytes:
     """An iCalendar (RFC 5545) file: every cluster's deadlines, most urgent cluster first."""
     calendar = Calendar()
@@ -104,6 +125,8 @@ def render_ical(assessments: list[Assessment], lang: Lang) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", text(lang, "report.ical.calendar-name"))
     for assessment in sort_by_urgency(assessments):
+        if assessment.verdict == "undetermined":
+            calendar.add_component(_undetermined_event(assessment, lang))
         for deadline in assessment.deadlines:
             calendar.add_component(_event(assessment, deadline, lang))
     ical: bytes = calendar.to_ical()

@@ -3,7 +3,9 @@
 One testsuite per cluster, one testcase per rule. A rule fails when it has findings at or above
 `--fail-on`, is skipped when it could not run (the facts it needs are missing), and passes
 otherwise; findings below the threshold and partial gaps go to the testcase's system-out so that
-a passing case still shows them."""
+a passing case still shows them. An `undetermined` cluster fails one more testcase, `verdict`,
+whatever `--fail-on` (a missing deciding fact fails closed, as `check` exits 1); on a cluster
+that is not AKS Arc every rule is skipped, none having run."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from arcsupport.report.summary import (
     partial_gaps,
     skipped_rules,
     verdict_label,
+    verdict_text,
 )
 from arcsupport.rules.outcome import Finding
 from arcsupport.rules.registry import load_rules
@@ -55,7 +58,8 @@ def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> 
     suite = TestSuite(assessment.cluster_name)
     suite.timestamp = iso_time(assessment.evaluated_at)
     suite.add_property("verdict", assessment.verdict)
-    suite.add_property("verdict_label", verdict_label(assessment.verdict, lang))
+    suite.add_property("verdict_label", verdict_text(assessment, lang))
+    suite.add_property("complete", str(assessment.complete).lower())
     suite.add_property("kubernetes_version", assessment.kubernetes_version or "")
     suite.add_property("resource_id", assessment.resource_id)
     suite.add_property("policy", f"{assessment.policy.name} {assessment.policy.version}")
@@ -64,6 +68,23 @@ def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> 
     for notice in assessment.notices:
         suite.add_property("notice", render(lang, notice))
 
+    if assessment.verdict == "undetermined":
+        case = TestCase("verdict", f"arcsupport.{assessment.cluster_name}", 0.0)
+        missing = [text(lang, f"engine.missing.{fact}") for fact in assessment.missing]
+        failure = Failure(verdict_label("undetermined", lang), "undetermined")
+        failure.text = "\n".join(missing)
+        case.result = [failure]
+        suite.add_testcase(case)
+    if assessment.verdict == "not-applicable":
+        signals = "; ".join(
+            f"{item.object} {item.field} = {item.value}" for item in assessment.identity.signals
+        )
+        reason = f"{text(lang, 'ui.not-aks-arc')} {signals}"
+        for rule_id in load_rules():
+            case = TestCase(rule_id, f"arcsupport.{assessment.cluster_name}", 0.0)
+            case.result = [Skipped(reason)]
+            suite.add_testcase(case)
+        return suite
     skipped = skipped_rules(assessment)
     partial = partial_gaps(assessment)
     for rule_id in load_rules():

@@ -15,17 +15,32 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.planner import Plan, PlanStep
 from arcsupport.report.documents.assessment import (
+    AssessmentDoc,
+    EvidenceDoc,
     FindingDoc,
     assessment_document,
     fleet_totals,
     sort_by_urgency,
 )
 from arcsupport.report.documents.explain import RuleDoc
-from arcsupport.report.summary import days_phrase, nearest_deadline, severity_counts
+from arcsupport.report.summary import (
+    days_phrase,
+    nearest_deadline,
+    qualified,
+    severity_counts,
+    verdict_text,
+    version_text,
+)
 from arcsupport.semver import KubeVersion
 from arcsupport.types import SEVERITY_ORDER
 
-_VERDICT_MARK = {"unsupported": "🔴", "at-risk": "🟡", "supported": "🟢"}
+_VERDICT_MARK = {
+    "unsupported": "🔴",
+    "undetermined": "❓",
+    "at-risk": "🟡",
+    "supported": "🟢",
+    "not-applicable": "⚪",
+}
 _DECISION_MARK = {"allow": "✅", "warn": "⚠️", "block": "⛔"}
 _MAX_EVIDENCE = 10
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
@@ -75,6 +90,20 @@ def _verdict(lang: Lang, verdict: str) -> str:
     return f"{_VERDICT_MARK[verdict]} {text(lang, f'ui.verdict.{verdict}')}"
 
 
+def _assessed_verdict(lang: Lang, assessment: Assessment, star: bool = False) -> str:
+    """The verdict with its qualifier ("as far as checked: ..."), or in a table a star."""
+    if star:
+        return _verdict(lang, assessment.verdict) + ("\\*" if qualified(assessment) else "")
+    return f"{_VERDICT_MARK[assessment.verdict]} " + _text(verdict_text(assessment, lang))
+
+
+def _evidence(lang: Lang, label: str, evidence: EvidenceDoc) -> str:
+    return (
+        f"{label}: {_code(evidence.object)} {_code(evidence.field)} = {_code(evidence.value)} "
+        f"({text(lang, f'report.provenance.{evidence.provenance}')}, {_code(evidence.source)})"
+    )
+
+
 def _when(lang: Lang, day: date, today: date) -> str:
     return f"{day.isoformat()} ({days_phrase(lang, day, today)})"
 
@@ -88,18 +117,29 @@ def _finding(lang: Lang, item: FindingDoc, today: date) -> str:
         when = _when(lang, date.fromisoformat(item.deadline), today)
         lines.append(f"  - {_label(lang, 'deadline')}: {when}")
     for evidence in item.evidence[:_MAX_EVIDENCE]:
-        lines.append(
-            f"  - {_label(lang, 'evidence')}: {_code(evidence.object)} "
-            f"{_code(evidence.field)} = {_code(evidence.value)} "
-            f"({text(lang, f'report.provenance.{evidence.provenance}')}, "
-            f"{_code(evidence.source)})"
-        )
+        lines.append(f"  - {_evidence(lang, _label(lang, 'evidence'), evidence)}")
     hidden = len(item.evidence) - _MAX_EVIDENCE
     if hidden > 0:
         lines.append(f"  - {_text(text(lang, 'ui.more-evidence', count=hidden))}")
     if item.remediation:
         lines.append(f"  - {_label(lang, 'fix')}: {_text(item.remediation)}")
     return "\n".join(lines)
+
+
+def _operations(lang: Lang, data: AssessmentDoc) -> str:
+    return _table(
+        [_label(lang, key) for key in ("operation", "decision", "clauses", "reasons")],
+        (
+            [
+                _code(operation),
+                f"{_DECISION_MARK[decision.decision]} "
+                + text(lang, f"ui.decision.{decision.decision}"),
+                ", ".join(decision.clauses) or "—",
+                "; ".join(_text(reason) for reason in decision.reasons) or "—",
+            ]
+            for operation, decision in data.operations.items()
+        ),
+    )
 
 
 def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
@@ -112,7 +152,7 @@ def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
         lang,
         "ui.header",
         cluster=cluster.name,
-        version=cluster.kubernetes_version or "?",
+        version=version_text(assessment, lang),
         at=data.evaluated_at[:10],
         policy=f"{data.policy.name} {data.policy.version}",
         as_of=data.policy.data_as_of,
@@ -120,11 +160,27 @@ def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
     blocks = [
         f"{head} {_text(text(lang, 'report.title', cluster=cluster.name))}",
         _text(header),
-        f"**{text(lang, 'ui.verdict-label')}: {_verdict(lang, data.verdict)}**",
+        f"**{text(lang, 'ui.verdict-label')}: {_assessed_verdict(lang, assessment)}**",
     ]
     if cluster.resource_id:
         blocks.append(f"{_label(lang, 'resource-id')}: {_code(cluster.resource_id)}")
+    if data.missing:
+        blocks.append(
+            "\n".join(
+                f"- {text(lang, 'ui.missing')}: {_text(item.message)}" for item in data.missing
+            )
+        )
     blocks.extend(f"> ⚠️ {_text(notice)}" for notice in data.notices)
+    if data.verdict == "not-applicable":
+        blocks.append(_text(text(lang, "ui.not-aks-arc")))
+        blocks.append(
+            "\n".join(
+                f"- {_evidence(lang, text(lang, 'ui.signal'), signal)}"
+                for signal in data.identity.signals
+            )
+        )
+        blocks += [f"{sub} {text(lang, 'ui.operations')}", _operations(lang, data)]
+        return blocks
 
     blocks.append(f"{sub} {_label(lang, 'findings')} ({len(data.findings)})")
     if not data.findings:
@@ -137,21 +193,7 @@ def _cluster(assessment: Assessment, lang: Lang, level: int) -> list[str]:
             blocks.extend(_finding(lang, item, today) for item in group)
 
     blocks.append(f"{sub} {text(lang, 'ui.operations')}")
-    blocks.append(
-        _table(
-            [_label(lang, key) for key in ("operation", "decision", "clauses", "reasons")],
-            (
-                [
-                    _code(operation),
-                    f"{_DECISION_MARK[decision.decision]} "
-                    + text(lang, f"ui.decision.{decision.decision}"),
-                    ", ".join(decision.clauses) or "—",
-                    "; ".join(_text(reason) for reason in decision.reasons) or "—",
-                ]
-                for operation, decision in data.operations.items()
-            ),
-        )
-    )
+    blocks.append(_operations(lang, data))
 
     blocks.append(f"{sub} {text(lang, 'ui.deadlines')}")
     if assessment.deadlines:
@@ -206,7 +248,7 @@ def _fleet_row(lang: Lang, rank: int, assessment: Assessment) -> list[str]:
         str(rank),
         _code(assessment.cluster_name),
         assessment.kubernetes_version or "?",
-        _verdict(lang, assessment.verdict),
+        _assessed_verdict(lang, assessment, star=True),
         _when(lang, nearest.date, assessment.evaluated_at.date()) if nearest else "—",
         _text(render(lang, nearest.what)) if nearest else "—",
         findings or "—",
@@ -243,6 +285,8 @@ def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
             (_fleet_row(lang, rank, item) for rank, item in enumerate(ordered, start=1)),
         )
     )
+    if any(qualified(assessment) for assessment in ordered):
+        blocks.append(_text(text(lang, "ui.fleet.as-far-as-checked")))
     if totals.by_clause:
         blocks.append(f"## {_label(lang, 'by-clause')}")
         blocks.append(

@@ -58,7 +58,13 @@ import msgspec
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.policy.model import Pack
-from arcsupport.report.documents.assessment import deadline_doc, finding_doc, sort_by_urgency
+from arcsupport.report.documents.assessment import (
+    deadline_doc,
+    finding_doc,
+    identity_doc,
+    missing_docs,
+    sort_by_urgency,
+)
 from arcsupport.report.documents.base import policy_doc
 from arcsupport.report.evidence_files import EvidenceFiles, FileLocation
 from arcsupport.report.jsonout import dumps
@@ -405,6 +411,9 @@ def _cluster_properties(assessment: Assessment, lang: Lang) -> dict[str, Any]:
         "kubernetes_version": assessment.kubernetes_version,
         "source": assessment.source,
         "verdict": assessment.verdict,
+        "complete": assessment.complete,
+        "missing": missing_docs(assessment, lang),
+        "identity": identity_doc(assessment),
         "deadlines": [deadline_doc(deadline, lang) for deadline in assessment.deadlines],
         "operations": {
             operation: decision.decision for operation, decision in assessment.operations.items()

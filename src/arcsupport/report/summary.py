@@ -8,11 +8,54 @@ from datetime import date
 from arcsupport.engine.assess import Assessment, NotEvaluatedRule
 from arcsupport.i18n import Lang, text
 from arcsupport.rules.outcome import Deadline, Finding
+from arcsupport.snapshot.model import Provenance
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK, Severity
 
 
 def verdict_label(verdict: str, lang: Lang) -> str:
     return text(lang, f"ui.verdict.{verdict}") or verdict
+
+
+def qualified(assessment: Assessment) -> bool:
+    """Whether the verdict must say "as far as checked": `supported` or `at-risk` reached while
+    rules could not run (missing evidence could only make them worse). `unsupported` stands
+    whatever was not checked; `undetermined` and `not-applicable` say what they rest on."""
+    return not assessment.complete and assessment.verdict in ("supported", "at-risk")
+
+
+def qualifier(assessment: Assessment, lang: Lang) -> str:
+    """ "as far as checked: 2 rules could not run, 1 rule ran only in part": the gaps that
+    leave the verdict incomplete."""
+    not_run = {gap.rule for gap in assessment.incomplete if not gap.partial}
+    partial = {gap.rule for gap in assessment.incomplete if gap.partial} - not_run
+    phrases = [
+        text(lang, f"ui.incomplete.{kind}-one" if count == 1 else f"ui.incomplete.{kind}",
+             count=count)
+        for kind, count in (("not-run", len(not_run)), ("partial", len(partial)))
+        if count
+    ]  # fmt: skip
+    return text(lang, "ui.incomplete.qualifier", gaps=", ".join(phrases))
+
+
+def verdict_text(assessment: Assessment, lang: Lang, label: str | None = None) -> str:
+    """The verdict as a reader gets it: "supported", or "supported as far as checked: 2 rules
+    could not run". `label` replaces the verdict's own words (upper-cased in a table)."""
+    shown = label if label is not None else verdict_label(assessment.verdict, lang)
+    if not qualified(assessment):
+        return shown
+    return text(lang, "ui.incomplete.verdict", verdict=shown, qualifier=qualifier(assessment, lang))
+
+
+def version_text(assessment: Assessment, lang: Lang) -> str:
+    """The Kubernetes version as shown beside the cluster's name: "?" when unknown, marked
+    when it was inferred rather than read."""
+    version = assessment.kubernetes_version
+    if version is None:
+        return "?"
+    evidence = assessment.kubernetes_version_evidence
+    if evidence is not None and evidence.provenance is Provenance.INFERRED:
+        return text(lang, "ui.inferred-version", version=version)
+    return version
 
 
 def days_phrase(lang: Lang, day: date, today: date) -> str:
@@ -55,12 +98,13 @@ def at_or_above(findings: list[Finding], threshold: int) -> list[Finding]:
 
 
 def fails(assessments: list[Assessment], fail_on: str) -> bool:
-    """Whether `--fail-on fail_on` fails: some finding is at or above it."""
+    """Whether the run fails: some finding is at or above `--fail-on fail_on`, or, whatever
+    the threshold, some cluster is `undetermined` (what cannot be judged fails closed)."""
     threshold = fail_threshold(fail_on)
     return any(
-        SEVERITY_RANK[finding.severity] >= threshold
+        assessment.verdict == "undetermined"
+        or any(SEVERITY_RANK[finding.severity] >= threshold for finding in assessment.findings)
         for assessment in assessments
-        for finding in assessment.findings
     )
 
 

@@ -12,15 +12,23 @@ from rich.text import Text
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, text
 from arcsupport.report.documents.assessment import (
+    EvidenceDoc,
     FindingDoc,
+    OperationDoc,
     assessment_document,
     fleet_totals,
     sort_by_urgency,
 )
-from arcsupport.report.summary import severity_counts
-from arcsupport.types import SEVERITY_ORDER
+from arcsupport.report.summary import qualified, severity_counts, verdict_text, version_text
+from arcsupport.types import SEVERITY_ORDER, Operation
 
-_VERDICT_STYLE = {"supported": "bold green", "at-risk": "bold yellow", "unsupported": "bold red"}
+_VERDICT_STYLE = {
+    "supported": "bold green",
+    "at-risk": "bold yellow",
+    "unsupported": "bold red",
+    "undetermined": "bold magenta",
+    "not-applicable": "bold",
+}
 _SEVERITY_STYLE = {
     "unsupported": "bold red",
     "blocked": "red",
@@ -42,6 +50,13 @@ def _days(lang: Lang, day: str, today: date) -> str:
     )
 
 
+def _evidence_line(lang: Lang, label: str, evidence: EvidenceDoc) -> str:
+    return (
+        f"{text(lang, label)}: {evidence.object} {evidence.field} = "
+        f"{evidence.value} ({evidence.provenance}, {evidence.source})"
+    )
+
+
 def _finding(lang: Lang, item: FindingDoc, today: date) -> RenderableType:
     head = Text()
     head.append(f"[{item.rule}] ", style="bold")
@@ -52,13 +67,7 @@ def _finding(lang: Lang, item: FindingDoc, today: date) -> RenderableType:
         when = _days(lang, item.deadline, today)
         body.append(Text(f"{text(lang, 'ui.deadline')}: {item.deadline} ({when})"))
     for evidence in item.evidence[:_MAX_EVIDENCE]:
-        body.append(
-            Text(
-                f"{text(lang, 'ui.evidence')}: {evidence.object} {evidence.field} = "
-                f"{evidence.value} ({evidence.provenance}, {evidence.source})",
-                style="dim",
-            )
-        )
+        body.append(Text(_evidence_line(lang, "ui.evidence", evidence), style="dim"))
     hidden = len(item.evidence) - _MAX_EVIDENCE
     if hidden > 0:
         body.append(Text(text(lang, "ui.more-evidence", count=hidden), style="dim"))
@@ -67,12 +76,32 @@ def _finding(lang: Lang, item: FindingDoc, today: date) -> RenderableType:
     return Group(head, Padding(Group(*body), (0, 0, 1, 4)))
 
 
+def _operations(lang: Lang, decisions: dict[Operation, OperationDoc]) -> RenderableType:
+    operations = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    operations.add_column(no_wrap=True)
+    operations.add_column(no_wrap=True)
+    operations.add_column()
+    for operation, decision in decisions.items():
+        why = "; ".join(decision.reasons)
+        clauses = ", ".join(decision.clauses)
+        detail = f"{clauses}: {why}" if clauses else why
+        operations.add_row(
+            f"  {operation}",
+            Text(
+                text(lang, f"ui.decision.{decision.decision}"),
+                style=DECISION_STYLE[decision.decision],
+            ),
+            detail,
+        )
+    return Group(Text(text(lang, "ui.operations"), style="bold"), operations)
+
+
 def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType]:
     data = assessment_document(assessment, lang)
     today = assessment.evaluated_at.date()
     out: list[RenderableType] = []
     cluster = data.cluster
-    version = cluster.kubernetes_version or "?"
+    version = version_text(assessment, lang)
     out.append(
         Text(
             text(
@@ -88,13 +117,23 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
         )
     )
     verdict = Text(f"{text(lang, 'ui.verdict-label')}: ")
-    verdict.append(
-        text(lang, f"ui.verdict.{data.verdict}").upper(), style=_VERDICT_STYLE[data.verdict]
-    )
+    word = text(lang, f"ui.verdict.{data.verdict}").upper()
+    verdict.append(verdict_text(assessment, lang, word), style=_VERDICT_STYLE[data.verdict])
     out.append(verdict)
+    for fact in data.missing:
+        lacking = Text(f"{text(lang, 'ui.missing')}: {fact.message}", style="magenta")
+        out.append(Padding(lacking, (0, 0, 0, 2)))
     for notice in data.notices:
         out.append(Text(f"! {notice}", style="bold yellow"))
     out.append(Text(""))
+    if data.verdict == "not-applicable":
+        out.append(Text(text(lang, "ui.not-aks-arc")))
+        for signal in data.identity.signals:
+            told = Text(_evidence_line(lang, "ui.signal", signal), style="dim")
+            out.append(Padding(told, (0, 0, 0, 2)))
+        out.append(Text(""))
+        out.append(_operations(lang, data.operations))
+        return out
 
     if not data.findings:
         out.append(Text(text(lang, "ui.no-findings")))
@@ -107,24 +146,7 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
         out.append(Text(f"{label.upper()} ({len(group)})", style=_SEVERITY_STYLE[severity]))
         out.extend(_finding(lang, item, today) for item in group)
 
-    out.append(Text(text(lang, "ui.operations"), style="bold"))
-    operations = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-    operations.add_column(no_wrap=True)
-    operations.add_column(no_wrap=True)
-    operations.add_column()
-    for operation, decision in data.operations.items():
-        why = "; ".join(decision.reasons)
-        clauses = ", ".join(decision.clauses)
-        detail = f"{clauses}: {why}" if clauses else why
-        operations.add_row(
-            f"  {operation}",
-            Text(
-                text(lang, f"ui.decision.{decision.decision}"),
-                style=DECISION_STYLE[decision.decision],
-            ),
-            detail,
-        )
-    out.append(operations)
+    out.append(_operations(lang, data.operations))
     out.append(Text(""))
 
     out.append(Text(text(lang, "ui.deadlines"), style="bold"))
@@ -160,8 +182,9 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     return out
 
 
-def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> list[RenderableType]:
-    """One row per cluster, most urgent first, then the totals by verdict and by clause."""
+def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableType]:
+    """One row per cluster, most urgent first (those that are not AKS Arc last), then the
+    totals by verdict and by clause; a verdict reached while rules could not run is starred."""
     # Straight from the assessments: the JSON view of 10,000 clusters takes a second to build.
     ordered = sort_by_urgency(assessments)
     out: list[RenderableType] = []
@@ -181,7 +204,12 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
         )
     rows = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("cluster", "version", "verdict", "deadline", "findings"):
-        rows.add_column(text(lang, f"ui.fleet.column.{column}"), overflow="fold")
+        # The findings column gives way first: a cluster's name and verdict are read whole.
+        rows.add_column(
+            text(lang, f"ui.fleet.column.{column}"),
+            overflow="fold",
+            no_wrap=column != "findings",
+        )
     severity_labels = {
         severity: text(lang, f"ui.severity.{severity}") for severity in SEVERITY_ORDER
     }
@@ -190,11 +218,12 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
         summary = " ".join(
             f"{severity_labels[severity]}:{count}" for severity, count in counts.items() if count
         )
+        star = "*" if qualified(assessment) else ""
         rows.add_row(
             assessment.cluster_name,
             assessment.kubernetes_version or "?",
             Text(
-                text(lang, f"ui.verdict.{assessment.verdict}"),
+                text(lang, f"ui.verdict.{assessment.verdict}") + star,
                 style=_VERDICT_STYLE[assessment.verdict],
             ),
             assessment.deadlines[0].date.isoformat() if assessment.deadlines else "-",
@@ -211,6 +240,6 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
     if totals.by_clause:
         clauses = ", ".join(f"{clause} {count}" for clause, count in totals.by_clause.items())
         out.append(Text(text(lang, "ui.fleet.by-clause", clauses=clauses)))
-    if skipped:
-        out.append(Text(text(lang, "ui.fleet.skipped", count=skipped), style="dim"))
+    if any(qualified(assessment) for assessment in ordered):
+        out.append(Text(text(lang, "ui.fleet.as-far-as-checked"), style="dim"))
     return out

@@ -15,7 +15,7 @@ import msgspec
 
 from arcsupport.lifecycle.planner import ApiMigration
 from arcsupport.policy.model import DeprecatedApi
-from arcsupport.rules.facts import Facts
+from arcsupport.rules.facts import NEEDS_VERSION, Facts
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
@@ -23,9 +23,6 @@ from arcsupport.snapshot.kube import LAST_APPLIED, GenericMeta, ObjectMeta, Work
 from arcsupport.types import Severity
 from arcsupport.untrusted import MAX_DEPTH, nesting_depth
 
-_NEEDS_VERSION = (
-    "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
-)
 _NEEDS_OBJECTS = "kubernetes/<plural>.json object lists (apiVersion, last-applied-configuration)"
 _NEEDS_METRICS = "kubernetes/metrics.txt (apiserver_requested_deprecated_apis)"
 
@@ -211,7 +208,7 @@ def migrations_by_removal(facts: Facts, current: KubeVersion) -> dict[str, list[
 @rule(
     "deprecated-apis",
     clauses=("VER-4", "NODE-C-2"),
-    needs=(_NEEDS_VERSION, _NEEDS_OBJECTS, _NEEDS_METRICS),
+    needs=(NEEDS_VERSION, _NEEDS_OBJECTS, _NEEDS_METRICS),
     operations=("upgrade",),
     inert_without=("other_objects", "daemonsets", "deployments", "statefulsets", "metrics"),
 )
@@ -224,7 +221,7 @@ def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(f"{_NEEDS_OBJECTS} or {_NEEDS_METRICS}")
     current = ctx.facts.cluster_version
     if current is None:
-        raise NotEvaluated(_NEEDS_VERSION)
+        raise NotEvaluated(NEEDS_VERSION)
 
     uses = _collect_uses(ctx.facts, current.version)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
@@ -16,6 +17,7 @@ from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
 from arcsupport.policy.model import Pack
 from arcsupport.rules.outcome import Evidence
 from arcsupport.semver import KubeVersion
+from arcsupport.snapshot.azure import ConnectedCluster
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
 
@@ -28,6 +30,23 @@ T = TypeVar("T")
 class ClusterVersion(msgspec.Struct, frozen=True, gc=False):
     version: KubeVersion
     evidence: Evidence
+
+
+class ClusterIdentity(msgspec.Struct, frozen=True, gc=False):
+    """Whether the snapshot shows an AKS Arc cluster, and the signals that decided it: the
+    AKS Arc marks found, or, when there are none, what shows another kind of cluster."""
+
+    aks_arc: bool | None  # None: the snapshot holds nothing that could tell
+    signals: tuple[Evidence, ...]
+
+
+# What a rule needs when it needs the cluster's version, in the words coverage prints.
+NEEDS_VERSION = (
+    "the cluster's Kubernetes version (kubernetes/version.json, azure/provisioned-cluster.json, "
+    "or the kube-apiserver pod or control-plane nodes it is inferred from)"
+)
+# Nodes cited as evidence that a cluster is not AKS Arc: a few make the point.
+_NODES_CITED = 3
 
 
 _PER_PACK: dict[tuple[int, str], tuple[Pack, object]] = {}
@@ -66,7 +85,8 @@ class Facts:
 
     @cached_property
     def cluster_version(self) -> ClusterVersion | None:
-        """The API server's version: /version first, then what Azure reports."""
+        """The API server's version: /version first, then what Azure reports, then what the
+        control plane's static pod or nodes show (provenance `inferred`)."""
         snap = self.snapshot
         if snap.version is not None:
             parsed = KubeVersion.try_parse(snap.version.gitVersion)
@@ -103,7 +123,140 @@ class Facts:
                         text,
                     ),
                 )
-        return None
+        return self._inferred_version()
+
+    def _inferred_version(self) -> ClusterVersion | None:
+        """Where no source states the version (a `kubectl cluster-info dump` has no /version):
+        the tag of the kube-apiserver static pod's image, else the control-plane nodes' kubelet
+        (kubeadm keeps both at the API server's version). The oldest one seen, should a
+        control plane be caught mid-upgrade: support is judged on the version still running."""
+        found = self._apiserver_images() or self._control_plane_kubelets()
+        return min(found, key=lambda candidate: candidate.version) if found else None
+
+    def _apiserver_images(self) -> list[ClusterVersion]:
+        found = []
+        for pod in self.pods_by_namespace.get("kube-system", ()):
+            meta = pod.metadata
+            if meta.labels.get("component") != "kube-apiserver" and not meta.name.startswith(
+                "kube-apiserver-"
+            ):
+                continue
+            for container in pod.spec.containers:
+                if container.name != "kube-apiserver":
+                    continue
+                parsed = KubeVersion.try_parse(_image_tag(container.image))
+                if parsed is not None and parsed.patch is not None:
+                    obj = f"kube-system/Pod/{meta.name}"
+                    where = "spec.containers[kube-apiserver].image"
+                    evidence = self._inferred("kubernetes/pods", obj, where, container.image)
+                    found.append(ClusterVersion(parsed, evidence))
+        return found
+
+    def _control_plane_kubelets(self) -> list[ClusterVersion]:
+        found = []
+        control_plane = self.pack.system_metadata.control_plane_labels
+        for node in self.snapshot.nodes or ():
+            if not any(label in node.metadata.labels for label in control_plane):
+                continue
+            text = node.status.nodeInfo.kubeletVersion
+            parsed = KubeVersion.try_parse(text)
+            if parsed is not None and parsed.patch is not None:
+                obj = f"nodes/{node.metadata.name}"
+                where = "status.nodeInfo.kubeletVersion"
+                found.append(
+                    ClusterVersion(parsed, self._inferred("kubernetes/nodes", obj, where, text))
+                )
+        return found
+
+    def _inferred(self, part: str, obj: str, field_path: str, value: str) -> Evidence:
+        return Evidence(obj, field_path, value, Provenance.INFERRED, self.snapshot.part_path(part))
+
+    @cached_property
+    def identity(self) -> ClusterIdentity:
+        """AKS Arc or not, decided once for every source from the marks its data carries
+        (identity.yaml): a provisioned cluster instance, the connected cluster's kind, the nodes'
+        provider IDs and pool label, AKS Arc's own kube-system components. Any mark makes the
+        cluster AKS Arc. Without one, data that would carry a mark (a connected cluster, nodes)
+        shows another kind of cluster; with no such data, nothing can tell."""
+        snap = self.snapshot
+        found: list[Evidence] = []
+        other: list[Evidence] = []
+        if snap.provisioned_cluster is not None:
+            found.append(
+                self.evidence(
+                    "azure/provisioned-cluster",
+                    "provisionedClusterInstances/default",
+                    "id",
+                    snap.provisioned_cluster.id or "default",
+                )
+            )
+        if snap.connected_cluster is not None:
+            self._connected_cluster_marks(snap.connected_cluster, found, other)
+        if snap.nodes:
+            self._node_marks(snap.nodes, found, other)
+        if snap.deployments or snap.daemonsets:
+            found.extend(self._aks_arc_components())
+        if found:
+            return ClusterIdentity(True, tuple(found))
+        if other:
+            return ClusterIdentity(False, tuple(other))
+        return ClusterIdentity(None, ())
+
+    def _connected_cluster_marks(
+        self, arc: ConnectedCluster, found: list[Evidence], other: list[Evidence]
+    ) -> None:
+        obj = f"connectedClusters/{arc.name}"
+        kind = self.evidence("azure/connected-cluster", obj, "kind", arc.kind or "<none>")
+        if arc.kind == self.pack.identity.connected_cluster_kind:
+            found.append(kind)
+            return
+        other.append(kind)
+        distribution = arc.properties.distribution
+        if distribution:
+            part = "azure/connected-cluster"
+            other.append(self.evidence(part, obj, "properties.distribution", distribution))
+
+    def _node_marks(self, nodes: list[Node], found: list[Evidence], other: list[Evidence]) -> None:
+        marks = self.pack.identity
+        prefix, label = marks.provider_id_prefix, marks.node_pool_label
+        on_moc = next((n for n in nodes if n.spec.providerID.startswith(prefix)), None)
+        pooled = next((n for n in nodes if label in n.metadata.labels), None)
+        if on_moc is not None:
+            obj = f"nodes/{on_moc.metadata.name}"
+            found.append(
+                self.evidence("kubernetes/nodes", obj, "spec.providerID", on_moc.spec.providerID)
+            )
+        if pooled is not None:
+            obj = f"nodes/{pooled.metadata.name}"
+            value = pooled.metadata.labels[label]
+            found.append(self.evidence("kubernetes/nodes", obj, f"metadata.labels[{label}]", value))
+        if on_moc is None and pooled is None:
+            other.extend(
+                self.evidence(
+                    "kubernetes/nodes",
+                    f"nodes/{node.metadata.name}",
+                    "spec.providerID",
+                    node.spec.providerID or "<none>",
+                )
+                for node in nodes[:_NODES_CITED]
+            )
+
+    def _aks_arc_components(self) -> list[Evidence]:
+        namespace = self.pack.managed.namespace
+        own = per_pack(self.pack, "facts.aks-arc-only", lambda: _aks_arc_only(self.pack))
+        found = []
+        for kind, part, items in (
+            ("Deployment", "kubernetes/deployments", self.snapshot.deployments),
+            ("DaemonSet", "kubernetes/daemonsets", self.snapshot.daemonsets),
+        ):
+            for workload in items or ():
+                meta = workload.metadata
+                if meta.namespace == namespace and any(
+                    fnmatchcase(meta.name, pattern) for pattern in own.get(kind, ())
+                ):
+                    obj = f"{namespace}/{kind}/{meta.name}"
+                    found.append(self.evidence(part, obj, "metadata.name", meta.name))
+        return found
 
     def evidence(self, part: str, obj: str, field_path: str, value: object) -> Evidence:
         found = self.snapshot.parts.get(part)
@@ -192,12 +345,27 @@ class Facts:
         return f"{meta.namespace}/{workload.kind or 'Workload'}/{meta.name}"
 
 
+def _aks_arc_only(pack: Pack) -> dict[str, list[str]]:
+    """The name patterns, by kind, of the managed components only AKS Arc runs."""
+    own: dict[str, list[str]] = {}
+    for component in pack.managed.components:
+        if component.aks_arc_only:
+            own.setdefault(component.kind, []).append(component.name)
+    return own
+
+
 def _node_os_patterns(pack: Pack) -> list[tuple[str, re.Pattern[str]]]:
     return [
         (os_id, re.compile(pattern))
         for os_id, entry in pack.platforms.node_os.items()
         for pattern in entry.os_image_patterns
     ]
+
+
+def _image_tag(image: str) -> str:
+    """`v1.28.14` of `registry/path/kube-apiserver:v1.28.14[@sha256:...]`; "" without a tag."""
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.rpartition(":")[2] if ":" in name else ""
 
 
 def _solution_release(version: str) -> str | None:

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 import msgspec
 
 from arcsupport.policy.model import KUBERNETES_PLACEHOLDER, ExpectedContainer, ManagedComponent
+from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.nodes import CONTROL_PLANE_LABEL
 from arcsupport.rules.outcome import (
     EVIDENCE_CAP,
@@ -26,7 +27,7 @@ from arcsupport.snapshot.kube import Container, ManagedFieldsEntry, Pod, PodSpec
 _NEEDS_DAEMONSETS = "kubernetes/daemonsets.json"
 _NEEDS_DEPLOYMENTS = "kubernetes/deployments.json"
 _NEEDS_PODS = "kubernetes/pods.json (static control-plane pods)"
-_NEEDS_VERSION = "the cluster's Kubernetes version (kubernetes/version.json), for the exact images"
+_NEEDS_VERSION = f"{NEEDS_VERSION}, for the exact images"
 _WORKLOAD_KINDS = ("DaemonSet", "Deployment")
 
 
@@ -109,7 +110,7 @@ def managed_components(ctx: Context) -> Iterator[Outcome]:
 def _release(ctx: Context) -> _Release:
     cluster = ctx.facts.cluster_version
     if cluster is None or cluster.version.patch is None:
-        return _Release(None, "the cluster's Kubernetes version (kubernetes/version.json)")
+        return _Release(None, NEEDS_VERSION)
     addons = ctx.pack.managed.versions.get(cluster.version.minor_key)
     if addons is None:
         return _Release(

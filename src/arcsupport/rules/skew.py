@@ -8,16 +8,13 @@ from typing import Literal
 import msgspec
 
 from arcsupport.policy.model import SkewLimit
-from arcsupport.rules.facts import ClusterVersion
+from arcsupport.rules.facts import NEEDS_VERSION, ClusterVersion
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion, minor_distance
 from arcsupport.snapshot.kube import Node, Workload
 from arcsupport.types import Arg, Severity
 
-_NEEDS_VERSION = (
-    "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
-)
 _NEEDS_NODES = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
 _NEEDS_KUBE_PROXY = "kubernetes/daemonsets.json (the kube-proxy image)"
 # A finding shows the first nodes of its group and counts them all: on a 5,000-node cluster
@@ -55,7 +52,7 @@ def _judge(api: KubeVersion, component: KubeVersion, limit: SkewLimit) -> _Skew 
 @rule(
     "version-skew",
     clauses=("SVP-1",),
-    needs=(_NEEDS_VERSION, _NEEDS_NODES, _NEEDS_KUBE_PROXY),
+    needs=(NEEDS_VERSION, _NEEDS_NODES, _NEEDS_KUBE_PROXY),
     operations=("upgrade",),
     inert_without=("nodes",),
 )
@@ -64,7 +61,7 @@ def version_skew(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(_NEEDS_NODES)
     current = ctx.facts.cluster_version
     if current is None:
-        raise NotEvaluated(_NEEDS_VERSION)
+        raise NotEvaluated(NEEDS_VERSION)
     yield from _kubelets(ctx, current)
     # kube-proxy may also be three minors older or newer than the kubelet on its node; that
     # bound follows from holding both to the API server, so it needs no check of its own.

@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from arcsupport.lifecycle.calendar import EndBasis, MinorStatus
+from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.types import Arg, Operation
-
-_NEEDS_VERSION = (
-    "the cluster's Kubernetes version (kubernetes/version.json or azure/provisioned-cluster.json)"
-)
 
 
 def _unhealthy(ctx: Context) -> bool:
@@ -72,13 +69,13 @@ def _still_shipped(ctx: Context, status: MinorStatus) -> dict[str, Arg]:
 @rule(
     "version-lifecycle",
     clauses=("VER-1", "VER-2", "VER-3", "VER-4", "VER-5", "VER-8", "VER-9", "SVP-2", "PRV-2"),
-    needs=(_NEEDS_VERSION,),
+    needs=(NEEDS_VERSION,),
     operations=("upgrade", "update-os", "scale", "create-nodepool"),
 )
 def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
     current = ctx.facts.cluster_version
     if current is None:
-        raise NotEvaluated(_NEEDS_VERSION)
+        raise NotEvaluated(NEEDS_VERSION)
     minor = current.version.minor_key
     status = ctx.facts.calendar.minor_status(minor, ctx.today)
     evidence = (current.evidence,)
@@ -283,13 +280,13 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
 @rule(
     "version-patch",
     clauses=("VER-6", "VER-5", "VER-8"),
-    needs=(_NEEDS_VERSION,),
+    needs=(NEEDS_VERSION,),
     operations=("upgrade", "create-nodepool"),
 )
 def version_patch(ctx: Context) -> Iterator[Outcome]:
     current = ctx.facts.cluster_version
     if current is None or current.version.patch is None:
-        raise NotEvaluated(_NEEDS_VERSION + " with a patch number")
+        raise NotEvaluated(NEEDS_VERSION + " with a patch number")
     version = current.version
     minor_status = ctx.facts.calendar.minor_status(version.minor_key, ctx.today)
     if minor_status.status != "supported":

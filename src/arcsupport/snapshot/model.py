@@ -33,6 +33,9 @@ class Provenance(StrEnum):
     OBSERVED = "observed"  # read from an API or a file of API output
     HISTORY = "history"  # derived from earlier scans
     DECLARED = "declared"  # stated by the user in facts.yaml
+    # derived from other observed values, for want of the one that states it (the cluster's
+    # version read from the kube-apiserver static pod's image when there is no /version)
+    INFERRED = "inferred"
 
 
 class Part(msgspec.Struct, frozen=True, gc=False):

@@ -1,8 +1,10 @@
 """Clusters known only from Azure Resource Graph rows (`az graph query ... -o json`).
 
 An export holds `connectedClusters`, `provisionedClusterInstances` and, optionally,
-subscription rows (`resourcecontainers`). Each AKS Arc cluster becomes a Snapshot carrying just
-what its rows say; the engine's coverage then names everything the rows could not tell.
+subscription rows (`resourcecontainers`). Each cluster becomes a Snapshot carrying just what its
+rows say: whether it is AKS Arc (a `kind: ProvisionedCluster`, a provisioned cluster instance)
+is the engine's to decide, as for every source, and its coverage names everything the rows
+could not tell.
 """
 
 from __future__ import annotations
@@ -75,11 +77,6 @@ _AnyRow = _ConnectedRow | _ProvisionedRow | _SubscriptionRow
 
 class _TypedExport(msgspec.Struct, gc=False):
     data: list[_AnyRow]
-
-
-class Inventory(msgspec.Struct, frozen=True, gc=False):
-    clusters: list[Snapshot]
-    skipped: int  # connected clusters that are not AKS Arc (no provisioned cluster instance)
 
 
 _ROW = msgspec.json.Decoder(Row)
@@ -213,7 +210,7 @@ def _map(path: Path) -> bytes | mmap.mmap:
             return file.read()
 
 
-def read_inventory(path: Path) -> Inventory:
+def read_inventory(path: Path) -> list[Snapshot]:
     where = str(path)
     try:
         data = as_utf8(memoryview(_map(path)), where)
@@ -232,14 +229,10 @@ def read_inventory(path: Path) -> Inventory:
             subscriptions[resource.subscriptionId.lower()] = (index, resource)
 
     clusters: list[Snapshot] = []
-    skipped = 0
     owners = sorted(set(connected) | set(provisioned))
     for owner in owners:
         arc = connected.get(owner)
         aks = provisioned.get(owner)
-        if aks is None and (arc is None or arc[1].kind != "ProvisionedCluster"):
-            skipped += 1
-            continue
         snapshot = Snapshot(source=where)
         if arc is not None:
             snapshot.connected_cluster = arc[1]
@@ -266,7 +259,7 @@ def read_inventory(path: Path) -> Inventory:
                 "azure/subscription", f"{where}: row {found[0]}", Provenance.OBSERVED
             )
         clusters.append(snapshot)
-    return Inventory(clusters, skipped)
+    return clusters
 
 
 def is_inventory(path: Path) -> bool:

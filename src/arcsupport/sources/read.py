@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-import msgspec
-
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import is_inventory, read_inventory
@@ -144,23 +142,16 @@ def looks_like_dump_stream(path: Path) -> bool:
     return path.is_file() and is_dump_stream(_head(path))
 
 
-class Sources(msgspec.Struct, frozen=True, gc=False):
-    snapshots: list[Snapshot]
-    skipped: int  # Arc-connected clusters of Resource Graph exports that are not AKS Arc
-
-
-def read_sources(paths: list[Path]) -> Sources:
-    """Every cluster the paths hold: bundles and dumps one each, exports as many as they list."""
+def read_sources(paths: list[Path]) -> list[Snapshot]:
+    """Every cluster the paths hold: bundles and dumps one each, exports as many as they list
+    (every Arc-connected cluster: whether it is AKS Arc is the engine's to decide)."""
     snapshots: list[Snapshot] = []
-    skipped = 0
     with collector_paused():
         for path in paths:
             with os_errors_named(path):
                 inventory = is_inventory(path) and not looks_like_dump_stream(path)
             if inventory:
-                export = read_inventory(path)
-                snapshots.extend(export.clusters)
-                skipped += export.skipped
+                snapshots.extend(read_inventory(path))
             else:
                 snapshots.append(read_snapshot(path))
-    return Sources(snapshots, skipped)
+    return snapshots

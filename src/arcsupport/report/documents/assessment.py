@@ -9,8 +9,8 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render
+from arcsupport.engine.assess import Assessment, MissingFact
+from arcsupport.i18n import Lang, render, text
 from arcsupport.report.documents.base import (
     ClauseId,
     Document,
@@ -20,7 +20,7 @@ from arcsupport.report.documents.base import (
     Timestamp,
     policy_doc,
 )
-from arcsupport.rules.outcome import Deadline, Finding
+from arcsupport.rules.outcome import Deadline, Evidence, Finding
 from arcsupport.snapshot.model import Provenance
 from arcsupport.timeutil import iso_time
 from arcsupport.types import OPERATIONS, VERDICTS, Decision, Operation, Severity, Verdict
@@ -32,15 +32,6 @@ Clauses = tuple[ClauseId, ...]
 CitedClauses = Annotated[Clauses, msgspec.Meta(min_length=1)]
 
 
-class ClusterDoc(Document, frozen=True):
-    """The cluster judged: its name, its connected cluster's ARM id and its Kubernetes version
-    (null when the bundle does not show them)."""
-
-    name: str
-    resource_id: str | None
-    kubernetes_version: str | None
-
-
 class EvidenceDoc(Document, frozen=True):
     """What a finding rests on: an object's field and its value, and where it was read."""
 
@@ -49,6 +40,32 @@ class EvidenceDoc(Document, frozen=True):
     value: str
     provenance: Provenance
     source: str
+
+
+class ClusterDoc(Document, frozen=True):
+    """The cluster judged: its name, its connected cluster's ARM id and its Kubernetes version
+    (null when the bundle does not show them), with where the version was read or, provenance
+    `inferred`, what it was inferred from."""
+
+    name: str
+    resource_id: str | None
+    kubernetes_version: str | None
+    kubernetes_version_evidence: EvidenceDoc | None
+
+
+class IdentityDoc(Document, frozen=True):
+    """Whether the cluster is AKS Arc (null: nothing in the snapshot can tell), and the signals
+    that decided it: the AKS Arc marks found, or what shows another kind of cluster."""
+
+    aks_arc: bool | None
+    signals: list[EvidenceDoc]
+
+
+class MissingDoc(Document, frozen=True):
+    """A fact that decides support and is missing, and how to supply it."""
+
+    fact: MissingFact
+    message: NonEmpty
 
 
 class FindingDoc(Document, frozen=True):
@@ -116,11 +133,30 @@ class AssessmentDoc(Document, frozen=True):
     lang: Lang
     policy: PolicyDoc
     verdict: Verdict
+    complete: Annotated[
+        bool,
+        msgspec.Meta(
+            description="False when a rule could not run, or ran without some facts it reads: "
+            "the verdict holds as far as checked (coverage names the gaps)"
+        ),
+    ]
+    missing: list[MissingDoc]
+    identity: IdentityDoc
     notices: list[str]
     findings: list[FindingDoc]
     operations: Operations
     deadlines: list[DeadlineDoc]
     coverage: CoverageDoc
+
+
+def evidence_doc(item: Evidence) -> EvidenceDoc:
+    return EvidenceDoc(
+        object=item.object,
+        field=item.field,
+        value=item.value,
+        provenance=item.provenance,
+        source=item.source,
+    )
 
 
 def finding_doc(finding: Finding, lang: Lang) -> FindingDoc:
@@ -130,16 +166,7 @@ def finding_doc(finding: Finding, lang: Lang) -> FindingDoc:
         severity=finding.severity,
         title=render(lang, finding.message, "title"),
         message=render(lang, finding.message, "message"),
-        evidence=[
-            EvidenceDoc(
-                object=item.object,
-                field=item.field,
-                value=item.value,
-                provenance=item.provenance,
-                source=item.source,
-            )
-            for item in finding.evidence
-        ],
+        evidence=[evidence_doc(item) for item in finding.evidence],
         remediation=render(lang, finding.message, "fix"),
         deadline=finding.deadline.isoformat() if finding.deadline else None,
     )
@@ -151,6 +178,20 @@ def deadline_doc(deadline: Deadline, lang: Lang) -> DeadlineDoc:
     )
 
 
+def missing_docs(assessment: Assessment, lang: Lang) -> list[MissingDoc]:
+    return [
+        MissingDoc(fact=fact, message=text(lang, f"engine.missing.{fact}"))
+        for fact in assessment.missing
+    ]
+
+
+def identity_doc(assessment: Assessment) -> IdentityDoc:
+    return IdentityDoc(
+        aks_arc=assessment.identity.aks_arc,
+        signals=[evidence_doc(item) for item in assessment.identity.signals],
+    )
+
+
 def assessment_document(assessment: Assessment, lang: Lang) -> AssessmentDoc:
     return AssessmentDoc(
         schema=SCHEMA,
@@ -158,12 +199,20 @@ def assessment_document(assessment: Assessment, lang: Lang) -> AssessmentDoc:
             name=assessment.cluster_name,
             resource_id=assessment.resource_id or None,
             kubernetes_version=assessment.kubernetes_version,
+            kubernetes_version_evidence=(
+                evidence_doc(version)
+                if (version := assessment.kubernetes_version_evidence)
+                else None
+            ),
         ),
         source=assessment.source,
         evaluated_at=iso_time(assessment.evaluated_at),
         lang=lang,
         policy=policy_doc(assessment.policy),
         verdict=assessment.verdict,
+        complete=assessment.complete,
+        missing=missing_docs(assessment, lang),
+        identity=identity_doc(assessment),
         notices=[render(lang, notice) for notice in assessment.notices],
         findings=[finding_doc(finding, lang) for finding in assessment.findings],
         operations={
@@ -185,7 +234,7 @@ def assessment_document(assessment: Assessment, lang: Lang) -> AssessmentDoc:
     )
 
 
-_VERDICT_URGENCY = {"unsupported": 0, "at-risk": 1, "supported": 2}
+_VERDICT_URGENCY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
 
 def urgency_key(assessment: Assessment) -> tuple[int, date, str]:
@@ -209,8 +258,15 @@ class FleetTotalsDoc(Document, frozen=True):
         dict[ClauseId, int],
         msgspec.Meta(description="How many clusters cite each clause, most cited first"),
     ]
+    # Kept from the first arcsupport.fleet/v1, when sources left such clusters out: they are
+    # now assessed (`not-applicable`, listed last) and this is how many there are.
     skipped: Annotated[
-        int, msgspec.Meta(ge=0, description="Arc-connected clusters left out: not AKS Arc")
+        int,
+        msgspec.Meta(
+            ge=0,
+            description="Clusters that are not AKS Arc, which the policy does not judge: the "
+            "same count as by_verdict.not-applicable",
+        ),
     ]
 
 
@@ -226,9 +282,9 @@ class FleetDoc(Document, frozen=True):
     clusters: list[AssessmentDoc]
 
 
-def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> FleetTotalsDoc:
+def fleet_totals(ordered: list[Assessment]) -> FleetTotalsDoc:
     """Clusters by verdict, and how many clusters cite each clause (most cited first)."""
-    by_verdict: dict[Verdict, int] = {"unsupported": 0, "at-risk": 0, "supported": 0}
+    by_verdict: dict[Verdict, int] = dict.fromkeys(VERDICTS, 0)
     by_clause: dict[str, int] = {}
     for assessment in ordered:
         by_verdict[assessment.verdict] += 1
@@ -239,13 +295,13 @@ def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> FleetTotalsDoc:
         clusters=len(ordered),
         by_verdict=by_verdict,
         by_clause=dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
-        skipped=skipped,
+        skipped=by_verdict["not-applicable"],
     )
 
 
-def fleet_document(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> FleetDoc:
-    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
-    how many Arc-connected clusters were left out because they are not AKS Arc."""
+def fleet_document(assessments: list[Assessment], lang: Lang) -> FleetDoc:
+    """Many clusters: one entry per cluster by urgency (those that are not AKS Arc last), and
+    the totals by verdict and by clause."""
     ordered = sort_by_urgency(assessments)
     first = ordered[0] if ordered else None
     return FleetDoc(
@@ -253,6 +309,6 @@ def fleet_document(assessments: list[Assessment], lang: Lang, skipped: int = 0) 
         evaluated_at=iso_time(first.evaluated_at) if first else None,
         lang=lang,
         policy=policy_doc(first.policy) if first else None,
-        totals=fleet_totals(ordered, skipped),
+        totals=fleet_totals(ordered),
         clusters=[assessment_document(assessment, lang) for assessment in ordered],
     )
