@@ -12,6 +12,7 @@ import msgspec
 
 from arcsupport.errors import PolicyError
 from arcsupport.i18n.message import Message
+from arcsupport.lifecycle.learn import Offering
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules.facts import Facts, per_pack
 from arcsupport.rules.outcome import Deadline, Finding, NotEvaluated, OperationEffect, Outcome
@@ -193,7 +194,6 @@ class _Plans(msgspec.Struct):
     fields: tuple[str, ...]  # every snapshot field some rule is inert without
     read_fields: Callable[[Snapshot], tuple[object, ...]]
     by_absence: dict[tuple[bool, ...], _Plan]
-    stale_data: Message | None  # the notice every assessment at this time carries
 
 
 def _plan(
@@ -241,21 +241,7 @@ def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Pla
     # attrgetter of one name returns the value itself; every plan reads at least two.
     assert len(fields) > 1
     read_fields = cast("Callable[[Snapshot], tuple[object, ...]]", attrgetter(*fields))
-    return _Plans(at, advisories, fields, read_fields, {}, _stale_data_notice(pack, at))
-
-
-def _stale_data_notice(pack: Pack, at: datetime) -> Message | None:
-    age = (at.date() - pack.pack.data_as_of).days
-    if age <= pack.thresholds.stale_data_days:
-        return None
-    return Message(
-        "engine.notice.stale-policy-data",
-        {
-            "days": age,
-            "as_of": pack.pack.data_as_of.isoformat(),
-            "limit": pack.thresholds.stale_data_days,
-        },
-    )
+    return _Plans(at, advisories, fields, read_fields, {})
 
 
 def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
@@ -275,16 +261,23 @@ def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
 
 
 def assess(
-    snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
+    snapshot: Snapshot,
+    pack: Pack,
+    at: datetime,
+    *,
+    advisories: Sequence[Advisory] = (),
+    offering: Offering | None = None,
 ) -> Assessment:
-    facts = Facts(snapshot, pack, advisories)
+    """`offering`: what another bundle's custom location offered, for the calendar to learn
+    from where it is newer than the snapshot's own (a fleet's, engine/fleet.py)."""
+    facts = Facts(snapshot, pack, advisories, offering=offering)
     findings: list[Finding] = []
     effects: list[OperationEffect] = []
     deadlines: list[Deadline] = []
     evaluated: list[str] = []
     not_evaluated: list[NotEvaluatedRule] = []
 
-    plans, plan = _plan(snapshot, pack, at, advisories)
+    _, plan = _plan(snapshot, pack, at, advisories)
     today = at.date()
     touched: set[Operation] = set()  # operations judged by effects of this cluster's own
     for item in plan.items:
@@ -315,7 +308,8 @@ def assess(
                 not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=True))
 
     horizon = pack.thresholds.warning_horizon_days
-    notices: tuple[Message, ...] = () if plans.stale_data is None else (plans.stale_data,)
+    # The calendar's notices: its age, and what it learned from which bundle.
+    notices = facts.calendar_notices(today)
     collected = snapshot.collected_at
     if collected is not None and collected.date() < today - timedelta(days=horizon):
         notices += (
