@@ -57,6 +57,7 @@ JSON_KEYS = [
     "requires_access_grant",
     "known_issues",
     "assessment",
+    "notices",
 ]
 
 

@@ -72,6 +72,12 @@ class TriageDecision:
     assessment: Assessment | None
     plan: Plan | None  # only with upgrade-first
 
+    @property
+    def notices(self) -> tuple[Message, ...]:
+        """The assessment's notices (the calendar it was judged with, an old snapshot); none
+        without a cluster, when the case is decided on its text alone."""
+        return self.assessment.notices if self.assessment is not None else ()
+
 
 def parse_case(document: Any, where: str) -> Case:
     """A case from decoded YAML/JSON (or the command line), with unknown keys refused."""

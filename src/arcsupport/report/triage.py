@@ -34,6 +34,7 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
         + decision
         + Text(f"  ({rule})", style="dim")
     ]
+    out.extend(Text(f"! {notice}", style="bold yellow") for notice in data.notices)
     if result.clauses:
         out.append(Text(f"{text(lang, 'triage.table.clauses')}: {', '.join(result.clauses)}"))
     out.append(Text(f"{text(lang, 'triage.table.reasons')}:", style="bold"))
@@ -78,5 +79,5 @@ def render_triage_table(result: TriageDecision, lang: Lang) -> list[RenderableTy
             )
         )
     if result.plan is not None:
-        out.extend(render_plan_table(result.plan, lang))
+        out.extend(render_plan_table(result.plan, lang, notices=False))
     return out

@@ -38,6 +38,7 @@ class TriageDoc(Document, frozen=True):
     requires_access_grant: bool
     known_issues: list[TriageKnownIssueDoc]
     assessment: AssessmentDoc | None
+    notices: list[str]
     plan: PlanDoc | UnsetType | None = UNSET
 
 
@@ -70,5 +71,6 @@ def triage_document(result: TriageDecision, lang: Lang) -> TriageDoc:
         assessment=(
             assessment_document(result.assessment, lang) if result.assessment is not None else None
         ),
+        notices=[render(lang, notice) for notice in result.notices],
         plan=plan,
     )
