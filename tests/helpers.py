@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime
 from functools import cache
@@ -139,6 +140,29 @@ def reference_body(name: str, status: str = "200") -> dict[str, Any]:
     """The response body of an Azure REST example in tests/data/reference/azure."""
     document = json.loads((REFERENCE / "azure" / name).read_text())
     body: dict[str, Any] = document["responses"][status]["body"]
+    return body
+
+
+def versions_payload(listing: dict[str, list[str]], preview: tuple[str, ...] = ()) -> Any:
+    """`az aksarc get-versions` as the REST example returns it, with today's versions: each
+    minor's patches keep the example's readiness entries and list their upgrades."""
+    body = reference_body("hybridaks-2024-01-01-GetKubernetesVersions.json")
+    template = body["properties"]["values"][0]
+    readiness = [entry["readiness"] for entry in template["patchVersions"].values()]
+    values = []
+    for minor, patches in listing.items():
+        entry = copy.deepcopy(template)
+        entry["version"] = minor
+        entry["isPreview"] = minor in preview
+        entry["patchVersions"] = {
+            patch: {
+                "readiness": copy.deepcopy(readiness[index % 2]),
+                "upgrades": patches[index + 1 :],
+            }
+            for index, patch in enumerate(patches)
+        }
+        values.append(entry)
+    body["properties"]["values"] = values
     return body
 
 

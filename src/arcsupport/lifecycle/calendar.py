@@ -39,6 +39,9 @@ from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import add_months, yymm_start
 
 T = TypeVar("T")
+# The keys of the notices a calendar gives about itself (`VersionCalendar.notices`, and why a
+# payload taught it nothing): a fleet's table prints each once, above its clusters.
+CALENDAR_NOTICES = ("engine.notice.stale-policy-data", "engine.notice.calendar-")
 _UNSET = object()  # a remembered answer may be None
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year", "shipped"]
@@ -238,9 +241,8 @@ class VersionCalendar:
         if entry.end_of_support is not None:
             return entry.end_of_support, "published"
         end, basis = self.estimated_end(minor, at)
-        learned = self.learned_release
-        if learned is not None and not learned.offers_minor(minor):
-            # A location that no longer lists a minor never ends it later than the pack would.
+        if self.learned is not None and minor not in self.learned.listed_minors:
+            # What a location does not list never ends later than the pack alone ends it.
             alone = for_pack(self._pack).end_of_support(minor, at)
             if alone[0] is not None and (end is None or alone[0] < end):
                 return alone

@@ -138,6 +138,7 @@ class Learned(msgspec.Struct, frozen=True, gc=False):
     new_minors: tuple[str, ...]
     new_versions: tuple[KubeVersion, ...]  # GA versions no release of the pack lists
     no_longer_offered: tuple[KubeVersion, ...]  # minors and patches the pack offered
+    listed_minors: frozenset[str]  # the GA minors the location lists (`ga` keeps more)
 
     @property
     def earliest_first_release(self) -> date:
@@ -224,4 +225,5 @@ def learn(base: VersionCalendar, pack: Pack, offering: Offering) -> Learned | No
         new_minors=tuple(new_minors),
         new_versions=tuple(sorted(version for version in ga if version not in known)),
         no_longer_offered=tuple(sorted(gone)),
+        listed_minors=frozenset(listed),
     )

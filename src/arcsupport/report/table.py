@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, text
+from arcsupport.i18n import Lang, render, text
+from arcsupport.lifecycle.calendar import CALENDAR_NOTICES
 from arcsupport.report.documents.assessment import (
     FindingDoc,
     assessment_document,
@@ -179,6 +180,15 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
                 style="bold",
             )
         )
+    # What the calendars said of themselves (its age, what each learned from which bundle),
+    # once each; a cluster's own notices (an old snapshot) are in its report.
+    said = {
+        render(lang, notice): None
+        for assessment in ordered
+        for notice in assessment.notices
+        if notice.key.startswith(CALENDAR_NOTICES)
+    }
+    out.extend(Text(f"! {notice}", style="bold yellow") for notice in said)
     rows = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("cluster", "version", "verdict", "deadline", "findings"):
         rows.add_column(text(lang, f"ui.fleet.column.{column}"), overflow="fold")
