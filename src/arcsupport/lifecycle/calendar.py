@@ -104,6 +104,7 @@ class VersionCalendar:
         self.learned = learned
         self._memo: dict[tuple[object, ...], object] = {}
         self._taught: dict[Offering, VersionCalendar] = {}
+        self._notices: dict[date, tuple[Message, ...]] = {}
         self._entries = pack.calendar.kubernetes
         if learned is not None and learned.new_minors:
             self._entries = {
@@ -375,9 +376,13 @@ class VersionCalendar:
     def notices(self, at: date) -> tuple[Message, ...]:
         """What every report judged with this calendar says about it: data past the pack's
         staleness limit, and what a custom location taught it, from which bundle."""
-        return self._remember(("notices", at), self._notices, at)
+        # Asked once per cluster of a fleet: a plain dictionary, without `_remember`'s key.
+        found = self._notices.get(at)
+        if found is None:
+            found = self._notices[at] = self._build_notices(at)
+        return found
 
-    def _notices(self, at: date) -> tuple[Message, ...]:
+    def _build_notices(self, at: date) -> tuple[Message, ...]:
         info, limit = self._pack.pack, self._pack.thresholds.stale_data_days
         found: list[Message] = []
         age = (at - info.data_as_of).days

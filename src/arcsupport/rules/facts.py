@@ -79,9 +79,10 @@ class Facts:
     def calendar(self) -> VersionCalendar:
         """The pack's calendar with what the newest custom location offering teaches it
         (lifecycle/learn.py): this cluster's own, or the one a fleet shares."""
-        return calendar_for_pack(self.pack).with_offering(
-            newest(self.own_offering.offering, self._offering)
-        )
+        calendar = calendar_for_pack(self.pack)
+        if self._offering is None and self.snapshot.kubernetes_versions is None:
+            return calendar  # the clusters of a Resource Graph export: nothing to learn
+        return calendar.with_offering(newest(self.own_offering.offering, self._offering))
 
     @cached_property
     def own_offering(self) -> OfferingRead:
@@ -95,8 +96,10 @@ class Facts:
     def calendar_notices(self, today: date) -> tuple[Message, ...]:
         """What a report judged with `calendar` says about it (staleness, what was learned from
         which bundle), and why the snapshot's own payload taught nothing when it could not."""
-        unusable = self.own_offering.notice
         notices = self.calendar.notices(today)
+        if self.snapshot.kubernetes_versions is None:
+            return notices
+        unusable = self.own_offering.notice
         return notices if unusable is None else (*notices, unusable)
 
     def calendar_evidence(self, minor: str) -> tuple[Evidence, ...]:
