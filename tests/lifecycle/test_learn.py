@@ -161,6 +161,13 @@ def test_a_location_behind_the_calendar_drops_nothing_newer_and_brings_nothing_b
 def test_a_preview_minor_is_a_preview() -> None:
     calendar = taught({**AFTER, "1.34": ["1.34.1"]}, preview=("1.34",))
     assert calendar.minor_status("1.34", date(2026, 6, 1)).status == "preview"
+    assert calendar.learned is not None
+    assert calendar.learned.notice().args["preview"] == "1.34.1"
+    # A preview is news even when nothing GA changed.
+    ahead = taught({**AS_2510, "1.33": ["1.33.1"]}, date(2026, 1, 10), preview=("1.33",))
+    assert ahead.learned is not None
+    assert ahead.learned.notice().key == "engine.notice.calendar-learned"
+    assert ahead.learned.notice().args["new"] == "-"
 
 
 def test_the_host_release_ships_what_its_location_lists() -> None:

@@ -157,20 +157,27 @@ class Learned(msgspec.Struct, frozen=True, gc=False):
             "source": self.offering.source,
             "collected": self.offering.collected.isoformat(),
         }
-        if not (self.new_versions or self.no_longer_offered):
+        if not (self.new_versions or self.no_longer_offered or self.preview):
             return Message("engine.notice.calendar-confirmed", args)
         return Message(
             "engine.notice.calendar-learned",
             {
                 **args,
-                "new": ", ".join(str(version) for version in self.new_versions) or "-",
-                "gone": ", ".join(str(version) for version in self.no_longer_offered) or "-",
+                "new": _listed(self.new_versions),
+                "gone": _listed(self.no_longer_offered),
+                "preview": _listed(self.preview),
             },
         )
 
 
+def _listed(versions: tuple[KubeVersion, ...]) -> str:
+    return ", ".join(str(version) for version in versions) or "-"
+
+
 def learn(base: VersionCalendar, pack: Pack, offering: Offering) -> Learned | None:
     """What `offering` adds to the pack's own calendar `base`; None when the pack is as new."""
+    if not offering.ga:
+        return None  # only previews: nothing to weigh against the calendar's GA minors
     known_through = max(pack.pack.data_as_of, *(release.released for release in base.releases))
     if offering.collected <= known_through:
         return None
