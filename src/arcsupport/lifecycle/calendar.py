@@ -42,6 +42,7 @@ T = TypeVar("T")
 # The keys of the notices a calendar gives about itself (`VersionCalendar.notices`, and why a
 # payload taught it nothing): a fleet's table prints each once, above its clusters.
 CALENDAR_NOTICES = ("engine.notice.stale-policy-data", "engine.notice.calendar-")
+_TAUGHT_KEPT = 1024  # calendars kept per pack, one per distinct offering
 _UNSET = object()  # a remembered answer may be None
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year", "shipped"]
@@ -187,6 +188,8 @@ class VersionCalendar:
         if found is None:
             learned = learn(self, self._pack, offering)
             found = self if learned is None else VersionCalendar(self._pack, learned)
+            if len(self._taught) >= _TAUGHT_KEPT:
+                self._taught.clear()  # a long-lived process assessing bundle after bundle
             self._taught[offering] = found
         return found
 
