@@ -112,6 +112,17 @@ def test_the_payload_is_cited_where_it_decided_a_finding() -> None:
     assert "custom location still offered it on 2026-05-20" in render("en", finding.message)
 
 
+def test_a_minor_a_lagging_location_does_not_list_keeps_the_packs_words() -> None:
+    """A location that lists only 1.23 (the REST example's) is far behind: 1.31 stays as
+    the pack has it, and the warning names the pack's newest release, not that location."""
+    far = cluster("1.31.10", {"1.23": ["1.23.12", "1.23.13"]}, release="2510")
+    findings = assess(far, default_pack(), at("2026-12-06")).findings
+    finding = next(f for f in findings if f.rule == "version-lifecycle")
+    assert finding.message.key == "version-lifecycle.may-end"
+    assert finding.message.args["release"] == "2510"
+    assert finding.evidence == (finding.evidence[0],)  # nothing of that location to cite
+
+
 def test_a_patch_newer_than_the_pack_is_supported() -> None:
     alone = assess(cluster("1.32.9"), default_pack(), at("2026-06-01"))
     learned = assess(cluster("1.32.9", AFTER), default_pack(), at("2026-06-01"))

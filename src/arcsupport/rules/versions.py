@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.lifecycle.calendar import EndBasis, MinorStatus
+from arcsupport.lifecycle.calendar import EndBasis, MinorStatus, for_pack
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
@@ -65,13 +65,17 @@ def _still_shipped(ctx: Context, status: MinorStatus) -> tuple[str, dict[str, Ar
     calendar = ctx.facts.calendar
     newest = calendar.newest_release(ctx.today)
     grace = ctx.pack.thresholds.removal_grace_days
-    if calendar.learned is not None and newest is calendar.learned_release:
-        offering = calendar.learned.offering
-        return "-learned", {
-            "collected": offering.collected.isoformat(),
-            "source": offering.source,
-            "grace": grace,
-        }
+    learned = calendar.learned
+    if learned is not None and newest is calendar.learned_release:
+        if status.minor in learned.listed_minors:
+            offering = learned.offering
+            return "-learned", {
+                "collected": offering.collected.isoformat(),
+                "source": offering.source,
+                "grace": grace,
+            }
+        # Kept although that location does not list it (it lags): the pack's release stands.
+        newest = for_pack(ctx.pack).newest_release(ctx.today)
     first = status.first_release_date
     return "", {
         "window": (first + calendar.window).isoformat() if first else "?",
