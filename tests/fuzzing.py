@@ -69,7 +69,7 @@ def _overlay(path: Path) -> None:
     pack = value_or_input_error(lambda: load_pack(path))
     if pack is not None:
         assess(read_snapshot(EXAMPLES / "healthy"), pack, AT)
-        versions_document(pack, AT)
+        versions_document(pack, AT, "en")
 
 
 def _case(path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime
 from functools import cache
@@ -147,6 +148,29 @@ def aks_arc_connected() -> dict[str, Any]:
     mark of AKS Arc a test snapshot can carry without bringing nodes or pools of its own. Its
     body holds no connectivity fields, so the connectivity rule cannot run on it."""
     return reference_body("connectedClusters-2024-01-01-CreateCluster_KindExample.json")
+
+
+def versions_payload(listing: dict[str, list[str]], preview: tuple[str, ...] = ()) -> Any:
+    """`az aksarc get-versions` as the REST example returns it, with today's versions: each
+    minor's patches keep the example's readiness entries and list their upgrades."""
+    body = reference_body("hybridaks-2024-01-01-GetKubernetesVersions.json")
+    template = body["properties"]["values"][0]
+    readiness = [entry["readiness"] for entry in template["patchVersions"].values()]
+    values = []
+    for minor, patches in listing.items():
+        entry = copy.deepcopy(template)
+        entry["version"] = minor
+        entry["isPreview"] = minor in preview
+        entry["patchVersions"] = {
+            patch: {
+                "readiness": copy.deepcopy(readiness[index % 2]),
+                "upgrades": patches[index + 1 :],
+            }
+            for index, patch in enumerate(patches)
+        }
+        values.append(entry)
+    body["properties"]["values"] = values
+    return body
 
 
 def reference_json(relative: str) -> Any:

@@ -185,7 +185,7 @@ def test_gate_json_contract(arcsupport: Any) -> None:
     document = json.loads(out)
     assert set(document) == {
         "schema", "cluster", "evaluated_at", "operation", "decision", "clauses", "reasons",
-        "verdict",
+        "verdict", "notices",
     }  # fmt: skip
     assert document["schema"] == "arcsupport.gate/v1"
     assert document["cluster"] == "contoso-deprecated"
@@ -198,6 +198,7 @@ def test_gate_json_contract(arcsupport: Any) -> None:
         "Kubernetes 1.28 is deprecated",
         "Kubernetes 1.28 was removed from the release servers",
     ]
+    assert document["notices"] == []  # the calendar is current on 2025-09-15
 
 
 def test_gate_data_in_korean() -> None:

@@ -61,6 +61,7 @@ JSON_KEYS = [
     "evidence",
     "candidates",
     "questions",
+    "notices",
 ]
 
 

@@ -49,7 +49,7 @@ def test_every_date_is_computed_anywhere_in_the_range(
 ) -> None:
     pack = packs[which]
     assess(snapshot, pack, moment)
-    versions_document(pack, moment)
+    versions_document(pack, moment, "en")
     # Where no release ships a path (before the first one, say), the plan says so in a line.
     with contextlib.suppress(InputError):
         plan_for_snapshot(snapshot, pack, moment)

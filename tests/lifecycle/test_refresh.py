@@ -6,7 +6,6 @@ endoflife.date release-data file fills upstream release dates."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -16,34 +15,11 @@ from typing import Any
 import pytest
 
 from arcsupport.policy import loader
-from helpers import REFERENCE, reference_body, run_cli
+from helpers import REFERENCE, reference_body, run_cli, versions_payload
 
 ENDOFLIFE = REFERENCE / "k8s" / "endoflife.date" / "release-data-kubernetes.json"
 PACKS = Path(loader.__file__).parent / "packs"
 DAY = "2025-11-20"  # after Azure Local 2510 (1.30.13/14, 1.31.9/10, 1.32.5/6)
-
-
-def versions_payload(listing: dict[str, list[str]], preview: tuple[str, ...] = ()) -> Any:
-    """`az aksarc get-versions` as the REST example returns it, with today's versions: each
-    minor's patches keep the example's readiness entries and list their upgrades."""
-    body = reference_body("hybridaks-2024-01-01-GetKubernetesVersions.json")
-    template = body["properties"]["values"][0]
-    readiness = [entry["readiness"] for entry in template["patchVersions"].values()]
-    values = []
-    for minor, patches in listing.items():
-        entry = copy.deepcopy(template)
-        entry["version"] = minor
-        entry["isPreview"] = minor in preview
-        entry["patchVersions"] = {
-            patch: {
-                "readiness": copy.deepcopy(readiness[index % 2]),
-                "upgrades": patches[index + 1 :],
-            }
-            for index, patch in enumerate(patches)
-        }
-        values.append(entry)
-    body["properties"]["values"] = values
-    return body
 
 
 # What a custom location on Azure Local 2510 lists once a new 1.31 patch arrived.

@@ -28,13 +28,14 @@ def versions(
 ) -> None:
     """List the AKS Arc Kubernetes minors with their status, end of support and patches."""
     moment = at_moment(at)
-    document = versions_document(load_pack(policy), moment)
+    lang_code = language(lang)
+    document = versions_document(load_pack(policy), moment, lang_code)
     if output is Output.json:
         emit(dumps(document), None)
     else:
         from arcsupport.report.versions import render_versions
 
-        emit(render_versions(document, language(lang)), None)
+        emit(render_versions(document, lang_code), None)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,7 @@ import msgspec
 
 from arcsupport.errors import PolicyError
 from arcsupport.i18n.message import Message
+from arcsupport.lifecycle.learn import Offering
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules.facts import ClusterIdentity, Facts, per_pack
 from arcsupport.rules.outcome import (
@@ -288,7 +289,6 @@ class _Plans(msgspec.Struct):
     fields: tuple[str, ...]  # every snapshot field some rule is inert without
     read_fields: Callable[[Snapshot], tuple[object, ...]]
     by_absence: dict[tuple[bool, ...], _Plan]
-    stale_data: Message | None  # the notice every assessment at this time carries
     by_choice: frozenset[str]  # rules that do not run because the caller asked for nothing
 
 
@@ -340,21 +340,7 @@ def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Pla
     by_choice = frozenset(
         () if advisories else (s.id for s in REGISTRY.values() if ADVISORIES in s.inert_without)
     )
-    return _Plans(at, advisories, fields, read_fields, {}, _stale_data_notice(pack, at), by_choice)
-
-
-def _stale_data_notice(pack: Pack, at: datetime) -> Message | None:
-    age = (at.date() - pack.pack.data_as_of).days
-    if age <= pack.thresholds.stale_data_days:
-        return None
-    return Message(
-        "engine.notice.stale-policy-data",
-        {
-            "days": age,
-            "as_of": pack.pack.data_as_of.isoformat(),
-            "limit": pack.thresholds.stale_data_days,
-        },
-    )
+    return _Plans(at, advisories, fields, read_fields, {}, by_choice)
 
 
 def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
@@ -374,9 +360,16 @@ def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
 
 
 def assess(
-    snapshot: Snapshot, pack: Pack, at: datetime, *, advisories: Sequence[Advisory] = ()
+    snapshot: Snapshot,
+    pack: Pack,
+    at: datetime,
+    *,
+    advisories: Sequence[Advisory] = (),
+    offering: Offering | None = None,
 ) -> Assessment:
-    facts = Facts(snapshot, pack, advisories)
+    """`offering`: what another bundle's custom location offered, for the calendar to learn
+    from where it is newer than the snapshot's own (a fleet's, engine/fleet.py)."""
+    facts = Facts(snapshot, pack, advisories, offering=offering)
     if facts.identity.aks_arc is False:
         return _not_applicable(snapshot, pack, at, facts)
     findings: list[Finding] = []
@@ -416,7 +409,8 @@ def assess(
                 not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=True))
 
     horizon = pack.thresholds.warning_horizon_days
-    notices: tuple[Message, ...] = () if plans.stale_data is None else (plans.stale_data,)
+    # The calendar's notices: its age, and what it learned from which bundle.
+    notices = facts.calendar_notices(today)
     collected = snapshot.collected_at
     if collected is not None and collected.date() < today - timedelta(days=horizon):
         notices += (

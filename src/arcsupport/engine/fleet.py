@@ -1,4 +1,5 @@
-"""Many clusters at once: each snapshot assessed, with the same pack, time and advisories."""
+"""Many clusters at once: each snapshot assessed, with the same pack, time and advisories, and
+with the newest custom location offering any bundle of its Azure Local release carries."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from arcsupport.engine.assess import Assessment, assess
+from arcsupport.lifecycle.learn import Offering, newest
 from arcsupport.policy.model import Pack
+from arcsupport.rules.facts import Facts
 from arcsupport.snapshot.model import Snapshot
 
 if TYPE_CHECKING:
@@ -19,6 +22,33 @@ if TYPE_CHECKING:
 
 class Fleet(msgspec.Struct, frozen=True, gc=False):
     assessments: list[Assessment]  # clusters that are not AKS Arc too, as `not-applicable`
+
+
+def shared_offerings(snapshots: Sequence[Snapshot], pack: Pack) -> list[Offering | None]:
+    """For each snapshot, the newest offering that a bundle of the fleet on the same Azure
+    Local release (its host release) carries, for its calendar to learn from: a custom
+    location offers what its release ships (VER-9), so what one location lists now holds for
+    every cluster on that release. None for a cluster whose release no bundle speaks for. Only
+    bundles carry offerings (a Resource Graph export has none): without any, nothing more is
+    read."""
+    carriers = [snapshot for snapshot in snapshots if snapshot.kubernetes_versions is not None]
+    if not carriers:
+        return [None] * len(snapshots)
+    by_release: dict[str, Offering] = {}
+    for snapshot in carriers:
+        offering = Facts(snapshot, pack).own_offering.offering
+        if offering is None or offering.host_release is None:
+            continue
+        known = by_release.get(offering.host_release)
+        if known is None or newest(known, offering) is offering:
+            by_release[offering.host_release] = offering
+    if not by_release:
+        return [None] * len(snapshots)
+    shared: list[Offering | None] = []
+    for snapshot in snapshots:
+        host = Facts(snapshot, pack).host_platform
+        shared.append(by_release.get(host[1]) if host and host[0] == "azure-local" else None)
+    return shared
 
 
 def assess_fleet(
@@ -35,9 +65,10 @@ def assess_fleet(
     collecting = gc.isenabled()
     gc.disable()
     try:
+        offerings = shared_offerings(snapshots, pack)
         assessments = []
-        for done, snapshot in enumerate(snapshots, start=1):
-            assessments.append(assess(snapshot, pack, at, advisories=advisories))
+        for done, (snapshot, offering) in enumerate(zip(snapshots, offerings, strict=True), 1):
+            assessments.append(assess(snapshot, pack, at, advisories=advisories, offering=offering))
             if progress is not None:
                 progress(done, len(snapshots))
     finally:

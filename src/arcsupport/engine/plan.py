@@ -3,10 +3,10 @@ host's Azure Local release, with the objects each hop must migrate first."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from arcsupport.errors import InputError
-from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.model import Pack
 from arcsupport.rules.apis import migrations_by_removal
@@ -23,7 +23,8 @@ def plan_for_snapshot(
     host_release: str | None = None,
 ) -> Plan:
     """As `plan_upgrade`, from the cluster's version; the host release the snapshot shows
-    (an Azure Local host) unless `host_release` is given."""
+    (an Azure Local host) unless `host_release` is given; on the calendar its assessment
+    uses (what its custom location offers included)."""
     facts = Facts(snapshot, pack)
     if facts.identity.aks_arc is False:
         signals = "; ".join(
@@ -40,11 +41,12 @@ def plan_for_snapshot(
     host = facts.host_platform
     if host_release is None and host is not None and host[0] == "azure-local":
         host_release = host[1]
-    return plan_upgrade(
-        VersionCalendar(pack),
+    plan = plan_upgrade(
+        facts.calendar,
         str(current.version),
         at.date(),
         target=target,
         host_release=host_release,
         removals=migrations_by_removal(facts, current.version),
     )
+    return dataclasses.replace(plan, notices=facts.calendar_notices(at.date()))

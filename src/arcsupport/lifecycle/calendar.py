@@ -12,6 +12,8 @@ End of support of a minor (VER-1, VER-5), on an evaluation date `at`:
      of the one-year window and that day + the grace ("shipped"); it moves on with `at` for as
      long as the calendar knows no release that drops the minor.
 A minor the newest release on `at` ships is therefore never past its end on `at`.
+What a cluster's custom location lists (its bundle's kubernetes-versions) joins the timeline as
+described in lifecycle/learn.py: a calendar built with `with_offering` is that cluster's alone.
 Status on date `at`:
   unreleased  no Azure Local release up to `at` ships it (nor as a preview);
   preview     only offered as a preview;
@@ -30,11 +32,17 @@ from typing import Literal, TypeVar
 
 import msgspec
 
-from arcsupport.policy.model import AzureLocalRelease, Pack
+from arcsupport.i18n.message import Message
+from arcsupport.lifecycle.learn import Learned, Offering, learn
+from arcsupport.policy.model import AzureLocalRelease, MinorVersion, Pack
 from arcsupport.semver import KubeVersion
 from arcsupport.timeutil import add_months, yymm_start
 
 T = TypeVar("T")
+# The keys of the notices a calendar gives about itself (`VersionCalendar.notices`, and why a
+# payload taught it nothing): a fleet's table prints each once, above its clusters.
+CALENDAR_NOTICES = ("engine.notice.stale-policy-data", "engine.notice.calendar-")
+_TAUGHT_KEPT = 1024  # calendars kept per pack, one per distinct offering
 _UNSET = object()  # a remembered answer may be None
 MinorState = Literal["supported", "deprecated", "removed", "preview", "unreleased"]
 EndBasis = Literal["published", "removal", "one-year", "shipped"]
@@ -88,13 +96,22 @@ class PatchStatus(msgspec.Struct, frozen=True, gc=False):
 
 
 class VersionCalendar:
-    """Pure lookups over one pack's calendar. A fleet asks the same questions of it for every
-    cluster, so answers are kept (see `for_pack` and the `_memo` dictionaries)."""
+    """Pure lookups over one pack's calendar, and what one custom location taught it
+    (`learned`, see `with_offering`). A fleet asks the same questions of it for every cluster,
+    so answers are kept (see `for_pack` and the `_memo` dictionaries)."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, learned: Learned | None = None) -> None:
         self._pack = pack
+        self.learned = learned
         self._memo: dict[tuple[object, ...], object] = {}
+        self._taught: dict[Offering, VersionCalendar] = {}
+        self._notices: dict[date, tuple[Message, ...]] = {}
         self._entries = pack.calendar.kubernetes
+        if learned is not None and learned.new_minors:
+            self._entries = {
+                **self._entries,
+                **{minor: MinorVersion() for minor in learned.new_minors},
+            }
         self.window = timedelta(days=pack.thresholds.support_window_days)
         self.grace = timedelta(days=pack.thresholds.removal_grace_days)
         self.patches_per_minor = pack.thresholds.supported_patches_per_minor
@@ -120,13 +137,61 @@ class VersionCalendar:
             )
             for day, seen in self._pack.calendar.observed.items()
         )
+        if self.learned_release is not None:
+            built.append(self.learned_release)
         # On one day a named release sorts before an observation of it.
         return tuple(sorted(built, key=lambda release: (release.released, release.observed)))
 
     @cached_property
+    def learned_release(self) -> Release | None:
+        """The learned offering as the timeline takes it: an observation on its collection day."""
+        if self.learned is None:
+            return None
+        day = self.learned.offering.collected
+        return Release(
+            f"kubernetes-versions {day.isoformat()}",
+            day,
+            self.learned.ga,
+            self.learned.preview,
+            observed=True,
+        )
+
+    @cached_property
     def azure_local_releases(self) -> tuple[Release, ...]:
-        """Only the named Azure Local releases: what a host can be updated to."""
-        return tuple(release for release in self.releases if not release.observed)
+        """Only the named Azure Local releases: what a host can be updated to. The host release
+        of a learned offering ships exactly what its location lists (VER-9)."""
+        named = [release for release in self.releases if not release.observed]
+        offering = self.learned.offering if self.learned is not None else None
+        if offering is None or offering.host_release is None:
+            return tuple(named)
+        known = next((release for release in named if release.name == offering.host_release), None)
+        if known is not None:
+            day = known.released
+        else:
+            try:
+                day = min(yymm_start(offering.host_release), offering.collected)
+            except ValueError:
+                day = offering.collected
+        host = Release(offering.host_release, day, offering.ga, offering.preview)
+        named = [release for release in named if release is not known]
+        named.append(host)
+        return tuple(sorted(named, key=lambda release: release.released))
+
+    def with_offering(self, offering: Offering | None) -> VersionCalendar:
+        """This pack's calendar with what `offering` teaches it (lifecycle/learn.py): a
+        calendar of its own, so that one cluster's knowledge never reaches another's; this one
+        when the offering teaches nothing. One per offering: a fleet's clusters on the same
+        Azure Local release share theirs."""
+        if offering is None:
+            return self
+        found = self._taught.get(offering)
+        if found is None:
+            learned = learn(self, self._pack, offering)
+            found = self if learned is None else VersionCalendar(self._pack, learned)
+            if len(self._taught) >= _TAUGHT_KEPT:
+                self._taught.clear()  # a long-lived process assessing bundle after bundle
+            self._taught[offering] = found
+        return found
 
     @cached_property
     def minors(self) -> tuple[str, ...]:
@@ -179,7 +244,13 @@ class VersionCalendar:
             return None, None
         if entry.end_of_support is not None:
             return entry.end_of_support, "published"
-        return self.estimated_end(minor, at)
+        end, basis = self.estimated_end(minor, at)
+        if self.learned is not None and minor not in self.learned.listed_minors:
+            # What a location does not list never ends later than the pack alone ends it.
+            alone = for_pack(self._pack).end_of_support(minor, at)
+            if alone[0] is not None and (end is None or alone[0] < end):
+                return alone
+        return end, basis
 
     def estimated_end(self, minor: str, at: date) -> tuple[date | None, EndBasis | None]:
         """The end of support the calendar's releases give `minor` where no date is published
@@ -190,11 +261,19 @@ class VersionCalendar:
         removal = self._removal(minor)
         if removal is not None:
             return removal.released + self.grace, "removal"
-        one_year = listing[0].released + self.window
+        one_year = self._first_offered(listing[0]) + self.window
         latest = max(at, self.releases[-1].released)
         earliest_drop = add_months(date(latest.year, latest.month, 1), 1)
         shipped = earliest_drop + self.grace
         return (one_year, "one-year") if one_year >= shipped else (shipped, "shipped")
+
+    def _first_offered(self, first: Release) -> date:
+        """The day VER-1's year of a minor starts: its first release's, or for a minor a
+        learned offering lists first, the earliest day a release the pack does not know can
+        have shipped it (never a day made up later than the truth)."""
+        if self.learned is not None and first is self.learned_release:
+            return self.learned.earliest_first_release
+        return first.released
 
     def minor_status(self, minor: str, at: date) -> MinorStatus:
         return self._remember(("status", minor, at), self._minor_status, minor, at)
@@ -211,6 +290,8 @@ class VersionCalendar:
             )  # fmt: skip
         listing = self._listing_releases(minor)
         first = listing[0] if listing else None
+        # A minor first listed by a learned offering has no known first release (date).
+        named_first = first if first is not None and first is not self.learned_release else None
         removal = self._removal(minor)
         end, basis = self.end_of_support(minor, at)
         offered = bool(newest and newest.offers_minor(minor))
@@ -230,8 +311,8 @@ class VersionCalendar:
             status=status,
             end_of_support=end,
             basis=basis,
-            first_release=first.name if first else None,
-            first_release_date=first.released if first else None,
+            first_release=named_first.name if named_first else None,
+            first_release_date=named_first.released if named_first else None,
             removed_on=removal.released if removal else None,
             removal_release=removal.name if removal else None,
             offered=offered,
@@ -294,6 +375,30 @@ class VersionCalendar:
     def versions_offered(self, release_name: str) -> tuple[KubeVersion, ...] | None:
         release = self.release(release_name)
         return release.ga if release else None
+
+    def notices(self, at: date) -> tuple[Message, ...]:
+        """What every report judged with this calendar says about it: data past the pack's
+        staleness limit, and what a custom location taught it, from which bundle."""
+        # Asked once per cluster of a fleet: a plain dictionary, without `_remember`'s key.
+        found = self._notices.get(at)
+        if found is None:
+            found = self._notices[at] = self._build_notices(at)
+        return found
+
+    def _build_notices(self, at: date) -> tuple[Message, ...]:
+        info, limit = self._pack.pack, self._pack.thresholds.stale_data_days
+        found: list[Message] = []
+        age = (at - info.data_as_of).days
+        if age > limit:
+            found.append(
+                Message(
+                    "engine.notice.stale-policy-data",
+                    {"days": age, "as_of": info.data_as_of.isoformat(), "limit": limit},
+                )
+            )
+        if self.learned is not None:
+            found.append(self.learned.notice())
+        return tuple(found)
 
 
 _SHARED: dict[int, tuple[Pack, VersionCalendar]] = {}

@@ -48,6 +48,8 @@ class Plan:
     reaches_supported: bool
     supported_until: date | None
     notes: tuple[Message, ...] = field(default=())
+    # What the calendar planned with says of itself (its age, what it learned from a bundle).
+    notices: tuple[Message, ...] = field(default=())
 
 
 def _parse(text: str, where: str) -> KubeVersion:
@@ -194,6 +196,7 @@ def plan_upgrade(
         reaches_supported=final.status == "supported" and patch_supported,
         supported_until=final.end_of_support,
         notes=tuple(notes),
+        notices=calendar.notices(at),
     )
 
 

@@ -21,11 +21,10 @@ import msgspec
 from arcsupport.decoding import decode_json
 from arcsupport.errors import InputError
 from arcsupport.lifecycle.calendar import VersionCalendar
+from arcsupport.lifecycle.learn import UnusableVersions, parse_versions
 from arcsupport.policy.model import Pack
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.azure import KubernetesVersions
-
-_VERSIONS_TYPE = "microsoft.hybridcontainerservice/kubernetesversions"
 
 
 @dataclass
@@ -53,22 +52,10 @@ def merge_kubernetes_versions(
 ) -> tuple[dict[str, Any], Changes]:
     """A new overlay with the payload recorded as an observation on `seen_on`."""
     payload = decode_json(data, KubernetesVersions, where)
-    if payload.type and payload.type.lower() != _VERSIONS_TYPE:
-        raise InputError(where, f"is a {payload.type} resource, expected kubernetesVersions")
-    if not payload.properties.values:
-        raise InputError(where, "lists no Kubernetes versions (properties.values is empty)")
-    ga: list[KubeVersion] = []
-    preview: list[KubeVersion] = []
-    for entry in payload.properties.values:
-        minor = KubeVersion.try_parse(entry.version)
-        if minor is None:
-            raise InputError(where, f"version {entry.version!r} is not major.minor")
-        patches = [KubeVersion.try_parse(text) for text in entry.patchVersions] or [minor]
-        if any(patch is None or patch.minor_key != minor.minor_key for patch in patches):
-            raise InputError(
-                where, f"patchVersions of {entry.version} are not all {minor.minor_key}.x"
-            )
-        (preview if entry.isPreview else ga).extend(patch for patch in patches if patch)
+    try:
+        ga, preview = parse_versions(payload)
+    except UnusableVersions as problem:
+        raise InputError(where, str(problem)) from None
 
     # Compared with the calendar as it was before this day's observation, which a second run
     # on the same day replaces: the same payload then reports the same changes.

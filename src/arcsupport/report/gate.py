@@ -28,6 +28,7 @@ def render_gate(data: GateDoc, lang: Lang) -> list[RenderableType]:
         )
         + decision
     ]
+    lines.extend(Text(f"! {notice}", style="bold yellow") for notice in data.notices)
     # A reason that wraps keeps its indent (a grid column, not a leading space).
     reasons = Table.grid(padding=(0, 1))
     reasons.add_column(no_wrap=True)

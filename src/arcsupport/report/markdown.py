@@ -422,6 +422,7 @@ def render_plan_markdown(plan: Plan, lang: Lang) -> str:
             ],
         ),
     ]
+    blocks.extend(f"> ⚠️ {_text(render(lang, notice))}" for notice in plan.notices)
     blocks.extend(f"> ℹ️ {_text(render(lang, note))}" for note in plan.notes)
 
     blocks += [

@@ -11,7 +11,8 @@ from arcsupport.lifecycle.planner import Plan
 from arcsupport.report.documents.plan import plan_document
 
 
-def render_plan_table(plan: Plan, lang: Lang) -> list[RenderableType]:
+def render_plan_table(plan: Plan, lang: Lang, *, notices: bool = True) -> list[RenderableType]:
+    """`notices=False` where the caller already printed the same calendar's notices (triage)."""
     data = plan_document(plan, lang)
     out: list[RenderableType] = [
         Text(
@@ -25,6 +26,8 @@ def render_plan_table(plan: Plan, lang: Lang) -> list[RenderableType]:
             style="bold",
         )
     ]
+    if notices:
+        out.extend(Text(f"! {notice}", style="bold yellow") for notice in data.notices)
     out.extend(Text(f"! {note}", style="yellow") for note in data.notes)
     steps = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("step", "kind", "to", "support-ends", "notes"):

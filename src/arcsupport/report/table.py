@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, text
+from arcsupport.i18n import Lang, render, text
+from arcsupport.lifecycle.calendar import CALENDAR_NOTICES
 from arcsupport.report.documents.assessment import (
     EvidenceDoc,
     FindingDoc,
@@ -202,6 +203,15 @@ def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableTy
                 style="bold",
             )
         )
+    # What the calendars said of themselves (its age, what each learned from which bundle),
+    # once each; a cluster's own notices (an old snapshot) are in its report.
+    said = {
+        render(lang, notice): None
+        for assessment in ordered
+        for notice in assessment.notices
+        if notice.key.startswith(CALENDAR_NOTICES)
+    }
+    out.extend(Text(f"! {notice}", style="bold yellow") for notice in said)
     rows = Table(box=None, pad_edge=False, padding=(0, 1))
     for column in ("cluster", "version", "verdict", "deadline", "findings"):
         # The findings column gives way first: a cluster's name and verdict are read whole.

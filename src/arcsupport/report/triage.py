@@ -73,6 +73,7 @@ def render_triage_table(
         + decision
         + Text(f"  ({rule} · {confidence})", style="dim")
     ]
+    out.extend(Text(f"! {notice}", style="bold yellow") for notice in data.notices)
     if result.clauses:
         out.append(Text(f"{text(lang, 'triage.table.clauses')}: {', '.join(result.clauses)}"))
     if data.evidence:
@@ -138,7 +139,7 @@ def render_triage_table(
             )
         )
     if result.plan is not None:
-        out.extend(render_plan_table(result.plan, lang))
+        out.extend(render_plan_table(result.plan, lang, notices=False))
     if explain:
         out.extend(_scoring_table(result, lang))
     return out

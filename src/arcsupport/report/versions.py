@@ -33,4 +33,5 @@ def render_versions(data: VersionsDoc, lang: Lang) -> list[RenderableType]:
             text(lang, f"ui.basis.{row.basis}") if row.basis else "-",
             ", ".join(row.patches) or "-",
         )
-    return [title, table]
+    notices = [Text(f"! {notice}", style="bold yellow") for notice in data.notices]
+    return [title, *notices, table]

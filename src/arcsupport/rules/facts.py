@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
+from arcsupport.lifecycle.learn import Offering, OfferingRead, newest, read_offering
 from arcsupport.policy.model import Pack
 from arcsupport.rules.outcome import Evidence
 from arcsupport.semver import KubeVersion
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # the advisory model is imported only when advisories are mat
     from arcsupport.snapshot.advisory import Advisory
 
 T = TypeVar("T")
+_NO_OFFERING = OfferingRead(None)
 
 
 class ClusterVersion(msgspec.Struct, frozen=True, gc=False):
@@ -65,11 +69,22 @@ def per_pack(pack: Pack, key: str, compute: Callable[[], T]) -> T:
 class Facts:
     """Derived views of a snapshot shared by all rules, each computed once on first use."""
 
-    def __init__(self, snapshot: Snapshot, pack: Pack, advisories: Sequence[Advisory] = ()) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        pack: Pack,
+        advisories: Sequence[Advisory] = (),
+        *,
+        offering: Offering | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.pack = pack
         # Security advisories to match (`check --advisories`); none unless configured.
         self.advisories = advisories
+        # What another bundle's custom location offered (a fleet's clusters on one Azure Local
+        # release share the newest): the calendar learns from it where it is newer than the
+        # snapshot's own.
+        self._offering = offering
         self._shared: dict[str, object] = {}
         self._node_os: dict[str, str | None] = {}
 
@@ -81,7 +96,49 @@ class Facts:
 
     @cached_property
     def calendar(self) -> VersionCalendar:
-        return calendar_for_pack(self.pack)
+        """The pack's calendar with what the newest custom location offering teaches it
+        (lifecycle/learn.py): this cluster's own, or the one a fleet shares."""
+        calendar = calendar_for_pack(self.pack)
+        if self._offering is None and self.snapshot.kubernetes_versions is None:
+            return calendar  # the clusters of a Resource Graph export: nothing to learn
+        return calendar.with_offering(newest(self.own_offering.offering, self._offering))
+
+    @cached_property
+    def own_offering(self) -> OfferingRead:
+        """What the snapshot's own custom location offered (azure/kubernetes-versions)."""
+        if self.snapshot.kubernetes_versions is None:
+            return _NO_OFFERING
+        host = self.host_platform
+        release = host[1] if host is not None and host[0] == "azure-local" else None
+        return read_offering(self.snapshot, release)
+
+    def calendar_notices(self, today: date) -> tuple[Message, ...]:
+        """What a report judged with `calendar` says about it (staleness, what was learned from
+        which bundle), and why the snapshot's own payload taught nothing when it could not."""
+        notices = self.calendar.notices(today)
+        if self.snapshot.kubernetes_versions is None:
+            return notices
+        unusable = self.own_offering.notice
+        return notices if unusable is None else (*notices, unusable)
+
+    def calendar_evidence(self, minor: str) -> tuple[Evidence, ...]:
+        """The learned offering behind the calendar's answer about `minor`, where it changed
+        that answer: what the location lists of the minor, or the minors it lists without it."""
+        learned = self.calendar.learned
+        if learned is None or not learned.touches(minor):
+            return ()
+        offering = learned.offering
+        listed = [str(version) for version in offering.ga if version.minor_key == minor]
+        if listed:
+            field, value = f"properties.values[{minor}].patchVersions", ", ".join(listed)
+        else:
+            minors = sorted({version.minor_key for version in offering.ga}, key=KubeVersion.parse)
+            field, value = "properties.values[].version", ", ".join(minors)
+        return (
+            Evidence(
+                "kubernetesVersions/default", field, value, Provenance.OBSERVED, offering.path
+            ),
+        )
 
     @cached_property
     def cluster_version(self) -> ClusterVersion | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arcsupport.lifecycle.calendar import EndBasis, MinorStatus
+from arcsupport.lifecycle.calendar import EndBasis, MinorStatus, for_pack
 from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
@@ -51,18 +51,33 @@ def _end_clauses(basis: EndBasis | None) -> tuple[str, ...]:
     return ("VER-5",)
 
 
-def _still_shipped(ctx: Context, status: MinorStatus) -> dict[str, Arg]:
+def _still_shipped(ctx: Context, status: MinorStatus) -> tuple[str, dict[str, Arg]]:
     """What a message about a minor that releases still ship near or past its year says: when
     the year from its first AKS Arc release ends, the newest release that ships it, and the
     grace it keeps once a release drops it. Its end is then the earliest such a drop allows: at
     most two months away, and moving on with every month the calendar knows no drop, so it is
-    always worth saying (and never flips in and out of the warning horizon)."""
+    always worth saying (and never flips in and out of the warning horizon). The first item is
+    the message variant: `-learned` when what still offers it is the custom location's own
+    list (lifecycle/learn.py), named with the bundle it came from."""
+    calendar = ctx.facts.calendar
+    newest = calendar.newest_release(ctx.today)
+    grace = ctx.pack.thresholds.removal_grace_days
+    learned = calendar.learned
+    if learned is not None and newest is calendar.learned_release:
+        if status.minor in learned.listed_minors:
+            offering = learned.offering
+            return "-learned", {
+                "collected": offering.collected.isoformat(),
+                "source": offering.source,
+                "grace": grace,
+            }
+        # Kept although that location does not list it (it lags): the pack's release stands.
+        newest = for_pack(ctx.pack).newest_release(ctx.today)
     first = status.first_release_date
-    newest = ctx.facts.calendar.newest_release(ctx.today)
-    return {
-        "window": (first + ctx.facts.calendar.window).isoformat() if first else "?",
+    return "", {
+        "window": (first + calendar.window).isoformat() if first else "?",
         "release": newest.name if newest else "?",
-        "grace": ctx.pack.thresholds.removal_grace_days,
+        "grace": grace,
     }
 
 
@@ -78,7 +93,7 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(NEEDS_VERSION)
     minor = current.version.minor_key
     status = ctx.facts.calendar.minor_status(minor, ctx.today)
-    evidence = (current.evidence,)
+    evidence = (current.evidence, *ctx.facts.calendar_evidence(minor))
     end = status.end_of_support
     end_text = end.isoformat() if end else "?"
     end_clauses = _end_clauses(status.basis)
@@ -101,9 +116,10 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
             deadline_key = "earliest-end" if shipped else "end-of-support"
             yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, minor=minor)
             if shipped:
+                variant, still = _still_shipped(ctx, status)
                 yield ctx.finding(
-                    "may-end", "warning", end_clauses, evidence, end,
-                    minor=minor, date=end_text, days=days_left, **_still_shipped(ctx, status),
+                    f"may-end{variant}", "warning", end_clauses, evidence, end,
+                    minor=minor, date=end_text, days=days_left, **still,
                 )  # fmt: skip
             elif days_left <= horizon:
                 yield ctx.finding(
@@ -179,7 +195,8 @@ def _older_pool_minors(ctx: Context, cluster: KubeVersion) -> Iterator[Outcome]:
     found = _pool_minors(ctx, cluster)
     horizon = ctx.pack.thresholds.warning_horizon_days
     for minor in sorted(found, key=KubeVersion.parse):
-        names, evidence = found[minor]
+        names, observed = found[minor]
+        evidence = [*observed, *ctx.facts.calendar_evidence(minor)]
         status = ctx.facts.calendar.minor_status(minor, ctx.today)
         end = status.end_of_support
         end_clauses = _end_clauses(status.basis)
@@ -197,9 +214,10 @@ def _older_pool_minors(ctx: Context, cluster: KubeVersion) -> Iterator[Outcome]:
             deadline_key = "pool-earliest-end" if shipped else "pool-end-of-support"
             yield ctx.deadline(end, (*end_clauses, "VER-2"), deadline_key, **args)
             if shipped:
+                variant, still = _still_shipped(ctx, status)
                 yield ctx.finding(
-                    "pool-may-end", "warning", end_clauses, evidence, end,
-                    days=days_left, **args, **_still_shipped(ctx, status),
+                    f"pool-may-end{variant}", "warning", end_clauses, evidence, end,
+                    days=days_left, **args, **still,
                 )  # fmt: skip
             elif days_left <= horizon:
                 yield ctx.finding(
@@ -296,7 +314,7 @@ def version_patch(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(f"the patch versions of {version.minor_key} in the policy calendar")
     if patch.supported:
         return
-    evidence = (current.evidence,)
+    evidence = (current.evidence, *ctx.facts.calendar_evidence(version.minor_key))
     newest = str(patch.newest) if patch.newest else "?"
     if patch.end_of_support is not None and patch.end_of_support > ctx.today:
         yield ctx.finding(

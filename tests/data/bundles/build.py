@@ -234,6 +234,62 @@ def removed() -> dict[str, Any]:
     }
 
 
+def kubernetes_versions(listing: dict[str, list[str]], preview: tuple[str, ...] = ()) -> Any:
+    """`az aksarc get-versions` as the REST example returns it, listing `listing` instead of
+    its 1.23: each patch keeps one of the example's readiness entries and lists its upgrades."""
+    versions = body("hybridaks-2024-01-01-GetKubernetesVersions.json")
+    template = versions["properties"]["values"][0]
+    readiness = [entry["readiness"] for entry in template["patchVersions"].values()]
+    values = []
+    for minor, patches in listing.items():
+        entry = copy.deepcopy(template)
+        entry.update(version=minor, isPreview=minor in preview)
+        entry["patchVersions"] = {
+            patch: {
+                "readiness": copy.deepcopy(readiness[index % 2]),
+                "upgrades": patches[index + 1 :],
+            }
+            for index, patch in enumerate(patches)
+        }
+        values.append(entry)
+    versions["properties"]["values"] = values
+    return versions
+
+
+def fresh() -> dict[str, Any]:
+    """`current` eight months on: Kubernetes 1.33.3 on Azure Local 2605, collected on
+    2026-05-20, half a year after the pack's data (2025-11-19). Its custom location offers
+    1.31.12/13, 1.32.8/9 and 1.33.2/3 (1.30 no longer, 1.34 as a preview): the pack alone
+    knows neither 1.33 nor these patches."""
+    files = current()
+    stamp = "2026-05-20T08:00:00+00:00"
+    files["manifest.json"]["collected_at"] = stamp
+    files["kubernetes/version.json"] = version("v1.33.3")
+    for item in files["kubernetes/nodes.json"]["items"]:
+        item["status"]["nodeInfo"]["kubeletVersion"] = "v1.33.3"
+        item["status"]["nodeInfo"]["kubeProxyVersion"] = "v1.33.3"
+    files["azure/provisioned-cluster.json"]["properties"]["kubernetesVersion"] = "v1.33.3"
+    files["azure/agent-pools.json"]["value"][0]["properties"]["kubernetesVersion"] = "1.33.3"
+    connected = files["azure/connected-cluster.json"]["properties"]
+    connected.update(kubernetesVersion="1.33.3", lastConnectivityTime="2026-05-20T07:58:31Z")
+    connected["managedIdentityCertificateExpirationTime"] = "2026-08-01T00:00:00+00:00"
+    local = files["azure/azure-local-cluster.json"]["properties"]
+    local["reportedProperties"]["clusterVersion"] = "12.2605.1001.8"
+    local["lastSyncTimestamp"] = "2026-05-20T06:12:40.5625121+00:00"
+    kube_proxy = files["kubernetes/daemonsets.json"]["items"][0]["spec"]["template"]["spec"]
+    kube_proxy["containers"][0]["image"] = "mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.33.3"
+    files["azure/kubernetes-versions.json"] = kubernetes_versions(
+        {
+            "1.31": ["1.31.12", "1.31.13"],
+            "1.32": ["1.32.8", "1.32.9"],
+            "1.33": ["1.33.2", "1.33.3"],
+            "1.34": ["1.34.1"],
+        },
+        preview=("1.34",),
+    )
+    return files
+
+
 def version_only() -> dict[str, Any]:
     """Only GET /version (v1.30.9): supported on 2025-09-15, a patch in its grace period on
     2025-10-15, an unsupported patch on 2026-01-15."""
@@ -242,6 +298,7 @@ def version_only() -> dict[str, Any]:
 
 def main() -> None:
     write(HERE / "current", current())
+    write(HERE / "fresh", fresh())
     write(HERE / "removed", removed())
     write(HERE / "version-only", version_only())
 

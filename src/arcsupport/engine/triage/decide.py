@@ -153,6 +153,12 @@ class TriageDecision:
     questions: tuple[Message, ...]  # with needs-review: what to ask the customer
     scoring: tuple[RuleScore, ...]  # every rule the case touched
 
+    @property
+    def notices(self) -> tuple[Message, ...]:
+        """The assessment's notices (the calendar it was judged with, an old snapshot); none
+        without a cluster, when the case is decided on its text alone."""
+        return self.assessment.notices if self.assessment is not None else ()
+
 
 def triage(
     case: Case,

@@ -25,6 +25,7 @@ class GateDoc(Document, frozen=True):
     clauses: tuple[ClauseId, ...]
     reasons: list[str]
     verdict: Verdict
+    notices: list[str]
 
 
 def gate_document(assessment: Assessment, operation: Operation, lang: Lang) -> GateDoc:
@@ -38,4 +39,5 @@ def gate_document(assessment: Assessment, operation: Operation, lang: Lang) -> G
         clauses=decision.clauses,
         reasons=[render(lang, reason) for reason in decision.reasons],
         verdict=assessment.verdict,
+        notices=[render(lang, notice) for notice in assessment.notices],
     )

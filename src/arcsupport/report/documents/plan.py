@@ -47,6 +47,7 @@ class PlanDoc(Document, frozen=True):
     supported_until: IsoDate | None
     steps: list[PlanStepDoc]
     notes: list[str]
+    notices: list[str]
 
 
 def plan_document(plan: Plan, lang: Lang) -> PlanDoc:
@@ -78,4 +79,5 @@ def plan_document(plan: Plan, lang: Lang) -> PlanDoc:
             for step in plan.steps
         ],
         notes=[render(lang, note) for note in plan.notes],
+        notices=[render(lang, notice) for notice in plan.notices],
     )

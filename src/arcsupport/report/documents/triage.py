@@ -86,6 +86,7 @@ class TriageDoc(Document, frozen=True):
     evidence: list[TriageEvidenceDoc]
     candidates: list[TriageCandidateDoc]  # with needs-review: what the case may be
     questions: list[str]  # with needs-review: what to ask the customer
+    notices: list[str]
     plan: PlanDoc | UnsetType | None = UNSET
     scoring: list[TriageScoreDoc] | UnsetType = UNSET  # with --explain
 
@@ -154,6 +155,7 @@ def triage_document(result: TriageDecision, lang: Lang, *, explain: bool = False
             for candidate in result.candidates
         ],
         questions=[render(lang, question) for question in result.questions],
+        notices=[render(lang, notice) for notice in result.notices],
         plan=plan,
         scoring=[_score(score) for score in result.scoring] if explain else UNSET,
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
+from arcsupport.i18n import Lang, render
 from arcsupport.lifecycle.calendar import EndBasis, MinorState, VersionCalendar
 from arcsupport.policy.model import Pack
 from arcsupport.report.documents.base import Document, IsoDate, PolicyDoc, Timestamp, policy_doc
@@ -34,9 +35,10 @@ class VersionsDoc(Document, frozen=True):
     policy: PolicyDoc
     newest_azure_local: str | None
     versions: list[MinorDoc]
+    notices: list[str]
 
 
-def versions_document(pack: Pack, at: datetime) -> VersionsDoc:
+def versions_document(pack: Pack, at: datetime, lang: Lang) -> VersionsDoc:
     calendar = VersionCalendar(pack)
     today = at.date()
     newest = calendar.newest_release(today)
@@ -57,4 +59,5 @@ def versions_document(pack: Pack, at: datetime) -> VersionsDoc:
             )
             for status in reversed(calendar.all_minors(today))
         ],
+        notices=[render(lang, notice) for notice in calendar.notices(today)],
     )
