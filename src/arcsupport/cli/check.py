@@ -130,16 +130,21 @@ def check(
             raise InputError("check", "--save-bundle and the collection options go with --live")
         snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment, advisories=loaded.advisories if loaded else ())
+    read = (source, save_bundle, policy, *(advisories or ()))
     lang_code = language(lang)
     if output is CheckFormat.table:
         from arcsupport.report.table import render_assessment
 
-        emit(render_assessment(assessment, lang_code), out)
+        emit(render_assessment(assessment, lang_code), out, read)
     else:
         from arcsupport.report.formats import ReportFormat, render_document
 
         fmt = ReportFormat(output.value)
-        emit(render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False), out)
+        emit(
+            render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False),
+            out,
+            read,
+        )
     raise typer.Exit(1 if fails([assessment], fail_on.value) else 0)
 
 

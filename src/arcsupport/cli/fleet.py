@@ -67,10 +67,11 @@ def fleet(
             skipped=read.skipped,
         )
     lang_code = language(lang)
+    read_paths = (*sources, policy, *(advisories or ()))
     if output is ReportFormat.table:
         from arcsupport.report.table import render_fleet
 
-        emit(render_fleet(result.assessments, result.skipped, lang_code), out)
+        emit(render_fleet(result.assessments, result.skipped, lang_code), out, read_paths)
     else:
         emit(
             render_document(
@@ -83,6 +84,7 @@ def fleet(
                 skipped=result.skipped,
             ),
             out,
+            read_paths,
         )
     raise typer.Exit(1 if fails(result.assessments, fail_on.value) else 0)
 
