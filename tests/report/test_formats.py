@@ -16,7 +16,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import date, timedelta
-from string import Formatter
 from typing import Any
 
 import jsonschema
@@ -40,7 +39,7 @@ from arcsupport.report.sarif import render_sarif
 from arcsupport.rules.outcome import Evidence
 from arcsupport.rules.registry import load_rules
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK
-from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack
+from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack, placeholders
 
 GOLDEN = GOLDEN / "formats"
 CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
@@ -110,10 +109,6 @@ def test_every_string_comes_from_the_catalog_in_both_languages(case: str, output
         assert bool(HANGUL.search(shown)) == (lang == "ko"), output
 
 
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(template) if name}
-
-
 def _strings(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     found: dict[str, str] = {}
     for key, value in table.items():
@@ -124,14 +119,14 @@ def _strings(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return found
 
 
-def test_report_catalogs_have_the_same_keys_and_placeholders() -> None:
+def test_report_catalogs_have_the_same_keys_andplaceholders() -> None:
     en, ko = (
         _strings(tomllib.loads((CATALOGS / lang / "report.toml").read_text(encoding="utf-8")))
         for lang in ("en", "ko")
     )
     assert sorted(en) == sorted(ko)
     for key, template in en.items():
-        assert _placeholders(template) == _placeholders(ko[key]), key
+        assert placeholders(template) == placeholders(ko[key]), key
 
 
 # --- sarif -----------------------------------------------------------------------------------
