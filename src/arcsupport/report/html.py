@@ -17,6 +17,7 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.policy.model import Pack
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.assessment import (
     AssessmentDoc,
     FindingDoc,
@@ -135,7 +136,7 @@ def _fleet(ordered: list[Assessment], lang: Lang) -> _Fleet:
 def render_html(assessments: list[Assessment], pack: Pack, lang: Lang) -> str:
     """One HTML document: a single cluster's report, or a fleet summary then each cluster."""
     calendar = VersionCalendar(pack)
-    ordered = sort_by_urgency(assessments)
+    ordered = sort_by_urgency(clip_strings(assessments, lang))
 
     def t(key: str, **args: Any) -> str:
         return text(lang, key, **args)

@@ -14,6 +14,7 @@ from datetime import date
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
 from arcsupport.lifecycle.planner import Plan, PlanStep
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.assessment import (
     FindingDoc,
     assessment_document,
@@ -258,6 +259,7 @@ def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
 
 def render_markdown(assessments: list[Assessment], lang: Lang) -> str:
     """One cluster's report, or for several a fleet summary by urgency followed by each one."""
+    assessments = clip_strings(assessments, lang)
     if len(assessments) == 1:
         blocks = _cluster(assessments[0], lang, level=1)
     else:
@@ -349,6 +351,7 @@ def _azure_local_step(lang: Lang, plan: Plan, step: PlanStep) -> list[str]:
 def render_plan_markdown(plan: Plan, lang: Lang) -> str:
     """An upgrade runbook to paste into a change ticket: context, numbered steps with the exact
     commands, the APIs to migrate before each hop, verification, rollback and the outcome."""
+    plan = clip_strings(plan, lang)
     host = plan.host_release or "?"
     if plan.host_assumed:
         host = text(lang, "report.plan.host-assumed", release=host)

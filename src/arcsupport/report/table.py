@@ -11,6 +11,7 @@ from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip, clip_strings
 from arcsupport.report.documents.assessment import (
     FindingDoc,
     assessment_document,
@@ -68,7 +69,7 @@ def _finding(lang: Lang, item: FindingDoc, today: date) -> RenderableType:
 
 
 def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType]:
-    data = assessment_document(assessment, lang)
+    data = assessment_document(clip_strings(assessment, lang), lang)
     today = assessment.evaluated_at.date()
     out: list[RenderableType] = []
     cluster = data.cluster
@@ -191,8 +192,8 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
             f"{severity_labels[severity]}:{count}" for severity, count in counts.items() if count
         )
         rows.add_row(
-            assessment.cluster_name,
-            assessment.kubernetes_version or "?",
+            clip(assessment.cluster_name, lang),
+            clip(assessment.kubernetes_version or "?", lang),
             Text(
                 text(lang, f"ui.verdict.{assessment.verdict}"),
                 style=_VERDICT_STYLE[assessment.verdict],
