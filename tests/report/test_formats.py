@@ -9,6 +9,7 @@ Look at the diff, then rewrite them with:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -29,7 +30,7 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, Message, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
-from arcsupport.report.csvout import render_csv
+from arcsupport.report.csvout import COLUMNS, render_csv
 from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.html import render_html
 from arcsupport.report.ical import render_ical
@@ -329,20 +330,51 @@ def test_ical_uids_are_stable_across_languages_and_runs() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_csv_reads_back_one_row_per_cluster_by_urgency(lang: Lang) -> None:
     assessments = fleet()
-    rows = list(csv.reader(io.StringIO(render_csv(assessments, lang), newline="")))
+    data = render_csv(assessments, lang).encode("utf-8")
+    # As Python reads a CSV from Excel or for Excel: the BOM is not part of the first header.
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     header, body = rows[0], rows[1:]
-    assert len(header) == 6 + len(SEVERITY_ORDER) + 2  # ... clauses, notices
-    assert header[0] == text(lang, "report.csv.cluster")
+    assert header == list(COLUMNS)
+    assert header[:7] == [
+        "cluster", "resource_id", "kubernetes_version", "verdict", "evaluated_at",
+        "nearest_deadline", "what",
+    ]  # fmt: skip
+    assert header[-2:] == ["clauses", "notices"]
     assert [row[0] for row in body] == ["edge-seoul-01", "plant-busan-02", "lab-daejeon-03"]
     by_name = {a.cluster_name: a for a in assessments}
     for row in body:
-        assessment = by_name[row[0]]
-        assert row[1] == assessment.resource_id
-        assert row[4] == (assessment.deadlines[0].date.isoformat() if assessment.deadlines else "")
-        counts = [int(value) for value in row[6 : 6 + len(SEVERITY_ORDER)]]
+        record = dict(zip(header, row, strict=True))
+        assessment = by_name[record["cluster"]]
+        assert record["resource_id"] == assessment.resource_id
+        # The contract's values in every language: a machine format does not translate.
+        assert record["verdict"] == assessment.verdict
+        assert record["evaluated_at"] == "2025-09-15T00:00:00Z"
+        nearest = assessment.deadlines[0].date.isoformat() if assessment.deadlines else ""
+        assert record["nearest_deadline"] == nearest
+        counts = [int(record[severity.replace("-", "_")]) for severity in SEVERITY_ORDER]
         assert sum(counts) == len(assessment.findings)
-        assert all(clause in row[-2].split() for f in assessment.findings for clause in f.clauses)
-        assert row[-1] == " | ".join(render(lang, notice) for notice in assessment.notices)
+        cited = record["clauses"].split()
+        assert all(clause in cited for f in assessment.findings for clause in f.clauses)
+        assert record["notices"] == " | ".join(
+            render(lang, notice) for notice in assessment.notices
+        )
+    assert {row[3] for row in body} <= {"supported", "at-risk", "unsupported"}
+    assert "at-risk" in {row[3] for row in body}
+
+
+def test_csv_opens_in_excel_with_korean_text() -> None:
+    """Excel takes a CSV as UTF-8 only when it begins with a byte order mark; without one it
+    reads the Windows code page and the Korean turns into mojibake."""
+    data = render_csv(fleet(), "ko").encode("utf-8")
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data.count(codecs.BOM_UTF8) == 1
+    text_read = data.decode("utf-8-sig")
+    assert HANGUL.search(text_read)  # the deadline descriptions are in Korean
+    rows = list(csv.DictReader(io.StringIO(text_read, newline="")))
+    assert rows[0]["cluster"] == "edge-seoul-01"
+    # A reader that ignores the BOM sees it glued to the first header, and nowhere else.
+    plain = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert plain[0][0] == "\ufeffcluster"
 
 
 # --- markdown --------------------------------------------------------------------------------
