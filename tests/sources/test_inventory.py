@@ -374,12 +374,33 @@ def test_the_one_pass_reading_equals_the_row_by_row_reading() -> None:
     """A well-formed export is decoded in one pass; anything else row by row. Both must give
     the same resources, or a fleet would depend on which path its export took."""
     data = EXPORT.read_bytes()
-    one_pass = _resources(data, "x")
-    row_by_row = [_resource(row, "x", index) for index, row in enumerate(_rows(data, False, "x"))]
-    assert one_pass == row_by_row
-    # A type in another case is read row by row, to the same clusters.
+    one_pass, partial = _resources(data, "x")
+    rows_read, rows_partial = _rows(data, False, "x")
+    row_by_row = [_resource(row, "x", index) for index, row in enumerate(rows_read)]
+    assert (one_pass, partial) == (row_by_row, rows_partial) == (row_by_row, False)
+    # A type in another case is read row by row, to the same clusters; the page marker too.
     rows = export_rows()
     rows[0]["type"] = rows[0]["type"].replace("microsoft.kubernetes", "Microsoft.Kubernetes")
-    mixed = _resources(json.dumps({"data": rows}).encode(), "x")
+    mixed, mixed_partial = _resources(
+        json.dumps({"data": rows, "skip_token": "ew=="}).encode(), "x"
+    )
+    assert mixed_partial is True
     assert mixed[1:] == one_pass[1:]
     assert msgspec.structs.replace(mixed[0], type=CONNECTED) == one_pass[0]
+
+
+@pytest.mark.parametrize("skip_token", [None, "eyJwYWdlIjogMn0="])
+def test_a_page_of_a_longer_result_is_partial(tmp_path: Path, skip_token: str | None) -> None:
+    """`az graph query --first 1000` returns at most 1000 rows and a `skip_token` for the
+    rest: the clusters of that page are read, each marked as from a partial source."""
+    document = json.loads(EXPORT.read_text())
+    document["skip_token"] = skip_token
+    inventory = read_inventory(write(tmp_path / "page.json", document))
+    assert inventory.partial is (skip_token is not None)
+    assert len(inventory.clusters) == 8
+    assert {cluster.partial_source for cluster in inventory.clusters} == {skip_token is not None}
+
+
+def test_a_bare_list_of_rows_is_whole(tmp_path: Path) -> None:
+    inventory = read_inventory(write(tmp_path / "rows.json", export_rows()))
+    assert inventory.partial is False

@@ -65,13 +65,18 @@ def fleet(
             advance,
             advisories=loaded.advisories if loaded else (),
             skipped=read.skipped,
+            partial_sources=read.partial,
         )
     lang_code = language(lang)
     read_paths = (*sources, policy, *(advisories or ()))
     if output is ReportFormat.table:
         from arcsupport.report.table import render_fleet
 
-        emit(render_fleet(result.assessments, result.skipped, lang_code), out, read_paths)
+        emit(
+            render_fleet(result.assessments, result.skipped, lang_code, result.notices),
+            out,
+            read_paths,
+        )
     else:
         emit(
             render_document(
@@ -82,6 +87,8 @@ def fleet(
                 fail_on.value,
                 fleet=True,
                 skipped=result.skipped,
+                partial=result.partial,
+                notices=result.notices,
             ),
             out,
             read_paths,

@@ -1,15 +1,18 @@
-"""Many clusters at once: each snapshot assessed, with the same pack, time and advisories."""
+"""Many clusters at once: each snapshot assessed, with the same pack, time and advisories; a
+cluster given twice counts once, and a fleet read from one page of a longer Resource Graph
+result says it is partial."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from arcsupport.engine.assess import Assessment, assess
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import Pack
 from arcsupport.snapshot.model import Snapshot
 
@@ -20,6 +23,39 @@ if TYPE_CHECKING:
 class Fleet(msgspec.Struct, frozen=True, gc=False):
     assessments: list[Assessment]
     skipped: int  # Arc-connected clusters that are not AKS Arc
+    partial: bool = False  # some clusters are missing: a source was one page of a longer result
+    notices: tuple[Message, ...] = ()  # about the fleet as a whole
+
+
+class _Kept(msgspec.Struct, gc=False):
+    snapshot: Snapshot
+    dropped: list[str]  # the sources of the same cluster that were left out
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def one_per_cluster(snapshots: Sequence[Snapshot]) -> list[_Kept]:
+    """Each cluster once, by its resource ID (any case): the snapshot collected last wins; one
+    whose time is unknown (a Resource Graph row) loses to one whose time is known, and between
+    equal times the one given last wins. A snapshot without a resource ID is its own cluster."""
+    kept: list[_Kept] = []
+    by_id: dict[str, _Kept] = {}
+    for snapshot in snapshots:
+        key = snapshot.resource_id.lower()
+        found = by_id.get(key) if key else None
+        if found is None:
+            entry = _Kept(snapshot, [])
+            kept.append(entry)
+            if key:
+                by_id[key] = entry
+            continue
+        if (snapshot.collected_at or _NEVER) >= (found.snapshot.collected_at or _NEVER):
+            found.dropped.append(found.snapshot.source)
+            found.snapshot = snapshot
+        else:
+            found.dropped.append(snapshot.source)
+    return kept
 
 
 def assess_fleet(
@@ -30,21 +66,51 @@ def assess_fleet(
     *,
     advisories: Sequence[Advisory] = (),
     skipped: int = 0,
+    partial_sources: Sequence[str] = (),
 ) -> Fleet:
-    """Assess each cluster; `progress(done, total)` after each one. `skipped` counts the
-    Arc-connected clusters the sources left out because they are not AKS Arc."""
+    """Assess each cluster once; `progress(done, total)` after each one. `skipped` counts the
+    Arc-connected clusters the sources left out because they are not AKS Arc;
+    `partial_sources` are the exports that are one page of a longer result."""
+    clusters = one_per_cluster(snapshots)
     # Thousands of assessments allocate millions of small objects without reference cycles:
     # the cyclic collector would rescan them over and over (most of the run on CPython 3.11).
     collecting = gc.isenabled()
     gc.disable()
     try:
         assessments = []
-        for done, snapshot in enumerate(snapshots, start=1):
-            assessments.append(assess(snapshot, pack, at, advisories=advisories))
+        for done, cluster in enumerate(clusters, start=1):
+            assessment = assess(cluster.snapshot, pack, at, advisories=advisories)
+            notices = _source_notices(cluster)
+            if notices:
+                assessment = msgspec.structs.replace(
+                    assessment, notices=(*assessment.notices, *notices)
+                )
+            assessments.append(assessment)
             if progress is not None:
-                progress(done, len(snapshots))
+                progress(done, len(clusters))
     finally:
         if collecting:
             gc.enable()
         gc.freeze()
-    return Fleet(assessments, skipped)
+    # Said of the fleet too: a table of thousands of rows shows no cluster's own notices.
+    about_fleet = [
+        Message("engine.notice.partial-fleet", {"source": source}) for source in partial_sources
+    ]
+    about_fleet += [_duplicate(cluster) for cluster in clusters if cluster.dropped]
+    return Fleet(assessments, skipped, partial=bool(partial_sources), notices=tuple(about_fleet))
+
+
+def _duplicate(cluster: _Kept) -> Message:
+    return Message(
+        "engine.notice.duplicate",
+        {"dropped": ", ".join(cluster.dropped), "source": cluster.snapshot.source},
+    )
+
+
+def _source_notices(cluster: _Kept) -> tuple[Message, ...]:
+    notices = []
+    if cluster.snapshot.partial_source:
+        notices.append(Message("engine.notice.partial-source", {"source": cluster.snapshot.source}))
+    if cluster.dropped:
+        notices.append(_duplicate(cluster))
+    return tuple(notices)

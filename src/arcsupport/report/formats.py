@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang
+from arcsupport.i18n import Lang, Message
 from arcsupport.policy.model import Pack
 from arcsupport.report.documents.assessment import assessment_document, fleet_document
 from arcsupport.report.jsonout import dumps
@@ -31,12 +32,16 @@ def render_document(
     *,
     fleet: bool,
     skipped: int = 0,
+    partial: bool = False,
+    notices: Sequence[Message] = (),
 ) -> str | bytes:
     """Every format but `table` (which is drawn for a terminal); `skipped` counts the
-    Arc-connected clusters a fleet left out (not AKS Arc)."""
+    Arc-connected clusters a fleet left out (not AKS Arc), `partial` says clusters are missing
+    (a Resource Graph export was one page of a longer result) and `notices` are about the
+    fleet as a whole. Every other notice is its cluster's, which every format shows."""
     if fmt is ReportFormat.json:
         if fleet:
-            return dumps(fleet_document(assessments, lang, skipped))
+            return dumps(fleet_document(assessments, lang, skipped, partial, notices))
         return dumps(assessment_document(assessments[0], lang))
     if fmt is ReportFormat.sarif:
         from arcsupport.report.sarif import render_sarif

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rich.console import Group, RenderableType
@@ -10,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.report.clip import clip, clip_strings
 from arcsupport.report.documents.assessment import (
     FindingDoc,
@@ -161,8 +162,14 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     return out
 
 
-def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> list[RenderableType]:
-    """One row per cluster, most urgent first, then the totals by verdict and by clause."""
+def render_fleet(
+    assessments: list[Assessment],
+    skipped: int,
+    lang: Lang,
+    notices: Sequence[Message] = (),
+) -> list[RenderableType]:
+    """One row per cluster, most urgent first, then the totals by verdict and by clause, and
+    what is said of the fleet as a whole (a partial export)."""
     # Straight from the assessments: the JSON view of 10,000 clusters takes a second to build.
     ordered = sort_by_urgency(assessments)
     out: list[RenderableType] = []
@@ -214,4 +221,6 @@ def render_fleet(assessments: list[Assessment], skipped: int, lang: Lang) -> lis
         out.append(Text(text(lang, "ui.fleet.by-clause", clauses=clauses)))
     if skipped:
         out.append(Text(text(lang, "ui.fleet.skipped", count=skipped), style="dim"))
+    for notice in notices:
+        out.append(Text(f"! {clip(render(lang, notice), lang)}", style="bold yellow"))
     return out

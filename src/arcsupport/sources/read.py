@@ -131,18 +131,22 @@ def looks_like_dump_stream(path: Path) -> bool:
 class Sources(msgspec.Struct, frozen=True, gc=False):
     snapshots: list[Snapshot]
     skipped: int  # Arc-connected clusters of Resource Graph exports that are not AKS Arc
+    partial: tuple[str, ...] = ()  # exports that are one page of a longer result
 
 
 def read_sources(paths: list[Path]) -> Sources:
     """Every cluster the paths hold: bundles and dumps one each, exports as many as they list."""
     snapshots: list[Snapshot] = []
     skipped = 0
+    partial: list[str] = []
     with collector_paused():
         for path in paths:
             if is_inventory(path) and not looks_like_dump_stream(path):
                 inventory = read_inventory(path)
                 snapshots.extend(inventory.clusters)
                 skipped += inventory.skipped
+                if inventory.partial:
+                    partial.append(str(path))
             else:
                 snapshots.append(read_snapshot(path))
-    return Sources(snapshots, skipped)
+    return Sources(snapshots, skipped, tuple(partial))

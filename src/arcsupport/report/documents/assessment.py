@@ -4,13 +4,14 @@ HTML and SARIF views read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Final, Literal
 
 import msgspec
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render
+from arcsupport.i18n import Lang, Message, render
 from arcsupport.report.documents.base import (
     ClauseId,
     Document,
@@ -212,6 +213,13 @@ class FleetTotalsDoc(Document, frozen=True):
     skipped: Annotated[
         int, msgspec.Meta(ge=0, description="Arc-connected clusters left out: not AKS Arc")
     ]
+    partial: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Clusters are missing: a Resource Graph export was one page of a "
+            "longer result (its skip_token set); `notices` names it"
+        ),
+    ]
 
 
 class FleetDoc(Document, frozen=True):
@@ -223,10 +231,13 @@ class FleetDoc(Document, frozen=True):
     lang: Lang
     policy: PolicyDoc | None
     totals: FleetTotalsDoc
+    notices: Annotated[list[str], msgspec.Meta(description="About the fleet as a whole")]
     clusters: list[AssessmentDoc]
 
 
-def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> FleetTotalsDoc:
+def fleet_totals(
+    ordered: list[Assessment], skipped: int = 0, partial: bool = False
+) -> FleetTotalsDoc:
     """Clusters by verdict, and how many clusters cite each clause (most cited first)."""
     by_verdict: dict[Verdict, int] = {"unsupported": 0, "at-risk": 0, "supported": 0}
     by_clause: dict[str, int] = {}
@@ -240,12 +251,20 @@ def fleet_totals(ordered: list[Assessment], skipped: int = 0) -> FleetTotalsDoc:
         by_verdict=by_verdict,
         by_clause=dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
         skipped=skipped,
+        partial=partial,
     )
 
 
-def fleet_document(assessments: list[Assessment], lang: Lang, skipped: int = 0) -> FleetDoc:
-    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, and
-    how many Arc-connected clusters were left out because they are not AKS Arc."""
+def fleet_document(
+    assessments: list[Assessment],
+    lang: Lang,
+    skipped: int = 0,
+    partial: bool = False,
+    notices: Sequence[Message] = (),
+) -> FleetDoc:
+    """Many clusters: one entry per cluster by urgency, totals by verdict and by clause, how
+    many Arc-connected clusters were left out because they are not AKS Arc, and whether the
+    fleet is partial."""
     ordered = sort_by_urgency(assessments)
     first = ordered[0] if ordered else None
     return FleetDoc(
@@ -253,6 +272,7 @@ def fleet_document(assessments: list[Assessment], lang: Lang, skipped: int = 0) 
         evaluated_at=iso_time(first.evaluated_at) if first else None,
         lang=lang,
         policy=policy_doc(first.policy) if first else None,
-        totals=fleet_totals(ordered, skipped),
+        totals=fleet_totals(ordered, skipped, partial),
+        notices=[render(lang, notice) for notice in notices],
         clusters=[assessment_document(assessment, lang) for assessment in ordered],
     )
