@@ -81,8 +81,8 @@ def advisories_match(
     lang_code = language(lang)
     read = (*sources, *advisories, policy)
     document = advisories_document(loaded, results, moment, lang_code)
-    if output is Output.json:
-        emit(dumps(document), out, read)
+    if output is not Output.table:
+        emit(dumps(document, output), out, read)
     else:
         from arcsupport.report.advisories import render_advisories
 

@@ -43,6 +43,7 @@ from arcsupport.sources.read import read_snapshot
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     sarif = "sarif"
     junit = "junit"
     markdown = "markdown"
@@ -94,7 +95,8 @@ def check(
 ) -> None:
     """Assess one cluster: verdict, findings with their clauses, operations, deadlines.
 
-    Formats: table (for a terminal), json (the arcsupport.assessment/v1 contract), sarif
+    Formats: table (for a terminal), json (the arcsupport.assessment/v1 contract; yaml: the
+    same document in YAML), sarif
     (code-scanning tools), junit (CI test reports), markdown (tickets, pull requests), html (one
     self-contained, printable page with a deadline timeline), ical (the deadlines as calendar
     events with alarms).

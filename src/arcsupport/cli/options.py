@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the table views are drawn by rich, imported only to draw on
 class Output(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
 
 
 class LangChoice(StrEnum):

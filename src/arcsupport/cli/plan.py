@@ -29,6 +29,7 @@ from arcsupport.sources.read import read_snapshot
 class PlanFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     markdown = "markdown"
 
 
@@ -90,11 +91,11 @@ def plan(
         )
     lang_code = language(lang)
     read = (source, policy)
-    if output is PlanFormat.json:
+    if output in (PlanFormat.json, PlanFormat.yaml):
         from arcsupport.report.documents.plan import plan_document
         from arcsupport.report.jsonout import dumps
 
-        emit(dumps(plan_document(result, lang_code)), out, read)
+        emit(dumps(plan_document(result, lang_code), output), out, read)
     elif output is PlanFormat.markdown:
         from arcsupport.report.markdown import render_plan_markdown
 

@@ -29,8 +29,8 @@ def versions(
     """List the AKS Arc Kubernetes minors with their status, end of support and patches."""
     moment = at_moment(at)
     document = versions_document(load_pack(policy), moment)
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         from arcsupport.report.versions import render_versions
 

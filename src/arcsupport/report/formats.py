@@ -15,6 +15,7 @@ from arcsupport.report.jsonout import dumps
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     sarif = "sarif"
     junit = "junit"
     markdown = "markdown"
@@ -39,10 +40,10 @@ def render_document(
     Arc-connected clusters a fleet left out (not AKS Arc), `partial` says clusters are missing
     (a Resource Graph export was one page of a longer result) and `notices` are about the
     fleet as a whole. Every other notice is its cluster's, which every format shows."""
-    if fmt is ReportFormat.json:
+    if fmt in (ReportFormat.json, ReportFormat.yaml):
         if fleet:
-            return dumps(fleet_document(assessments, lang, skipped, partial, notices))
-        return dumps(assessment_document(assessments[0], lang))
+            return dumps(fleet_document(assessments, lang, skipped, partial, notices), fmt)
+        return dumps(assessment_document(assessments[0], lang), fmt)
     if fmt is ReportFormat.sarif:
         from arcsupport.report.sarif import render_sarif
 
