@@ -535,5 +535,6 @@ def test_a_page_without_aks_arc_clusters_still_says_the_fleet_is_partial(
     document = fleet_json(arcsupport, str(page))
     assert (document["totals"]["clusters"], document["totals"]["partial"]) == (0, True)
     assert len(document["notices"]) == 1
-    table = fleet(arcsupport, str(page))[1]
-    assert "one page of a longer Resource Graph result" in re.sub(r"\s+", " ", table)
+    for output in ("table", "markdown", "html"):
+        shown = re.sub(r"\s+", " ", fleet(arcsupport, str(page), "-o", output)[1])
+        assert "one page of a longer Resource Graph result" in shown, output

@@ -55,11 +55,11 @@ def render_document(
     if fmt is ReportFormat.markdown:
         from arcsupport.report.markdown import render_markdown
 
-        return render_markdown(assessments, lang)
+        return render_markdown(assessments, lang, notices)
     if fmt is ReportFormat.html:
         from arcsupport.report.html import render_html
 
-        return render_html(assessments, pack, lang)
+        return render_html(assessments, pack, lang, notices)
     if fmt is ReportFormat.ical:
         from arcsupport.report.ical import render_ical
 
