@@ -60,8 +60,8 @@ def _bundle(path: Path) -> None:
 
 
 def _export(path: Path) -> None:
-    snapshots = value_or_input_error(lambda: read_sources([path]))
-    for snapshot in snapshots or []:
+    sources = value_or_input_error(lambda: read_sources([path]))
+    for snapshot in sources.snapshots if sources else []:
         assess(snapshot, PACK, AT)
 
 

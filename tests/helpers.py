@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import string
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 
 from arcsupport.cli.app import main
 from arcsupport.engine.assess import Assessment, assess
+from arcsupport.i18n.plural import PLURAL_FIELD
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
 from arcsupport.rules.facts import Facts
@@ -134,6 +137,16 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     out, err = capsys.readouterr()
     code = exited.value.code
     return (code if isinstance(code, int) else 0), out, err
+
+
+def placeholders(template: str) -> set[str]:
+    """The arguments a catalog template prints; a plural field (`{count:one=node|other=nodes}`)
+    only chooses words by its argument, which a language without plurals need not name."""
+    names = set()
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is not None and not PLURAL_FIELD.fullmatch(f"{{{name}:{spec}}}"):
+            names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return names
 
 
 def reference_body(name: str, status: str = "200") -> dict[str, Any]:

@@ -43,8 +43,9 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
 def load_snapshots(paths: Iterable[str | Path]) -> list[Snapshot]:
     """Every cluster the paths hold (bundles, dumps and Azure Resource Graph exports), AKS Arc
-    or not: `assess` gives a cluster that is not AKS Arc the verdict `not-applicable`."""
-    return read_sources([Path(path) for path in paths])
+    or not: `assess` gives a cluster that is not AKS Arc the verdict `not-applicable`. A
+    cluster read from one page of a longer Resource Graph result has `partial_source` set."""
+    return read_sources([Path(path) for path in paths]).snapshots
 
 
 def load_pack(policy: str | Path | None = None) -> Pack:

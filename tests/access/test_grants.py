@@ -507,8 +507,15 @@ def test_a_failure_mid_command_leaves_nothing_half_written(
 
     with monkeypatch.context() as patched:
         patched.setattr(audit, "append", broken)
-        with pytest.raises(RuntimeError):
-            grant(cli, db_url, engineer="carol@support.example")
+        code, out, err = cli(
+            "access", "grant", "--cluster", CLUSTER, "--engineer", "carol@support.example",
+            "--actions", "view-logs", "--for", "8h", "--case", "CASE-1", "--approved-by", OWNER,
+            "--at", "2025-09-15T08:00:00Z", "--db", db_url,
+        )  # fmt: skip
+    # An internal error: its own exit code and one line, the transaction rolled back.
+    assert (code, out) == (3, "")
+    assert err.startswith("arcsupport: internal error: RuntimeError: disk pulled out;")
+    assert err.count("\n") == 1
     _, out, _ = cli("access", "list", "--output", "json", "--db", db_url)
     assert [item["id"] for item in json.loads(out)["grants"]] == [1]
     assert verified(cli, db_url)["intact"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 
 from arcsupport.report.schemas import SCHEMAS
+from arcsupport.safeyaml import load_yaml
 from arcsupport.schema import load_schema
 from helpers import EXAMPLES
 
@@ -30,15 +32,16 @@ class Validated:
     """`validated(run)`: the document a run printed, checked against the schema it names;
     `names` holds the schemas seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, loads: Callable[[str], Any] = json.loads) -> None:
         self.names: set[str] = set()
+        self.loads = loads
 
     def __call__(
         self, result: tuple[int, str, str], codes: tuple[int, ...] = (0, 1)
     ) -> dict[str, Any]:
         code, out, err = result
         assert code in codes, err
-        document: dict[str, Any] = json.loads(out)
+        document: dict[str, Any] = self.loads(out)
         name = document["schema"].removeprefix("arcsupport.").removesuffix("/v1")
         assert name in SCHEMAS, document["schema"]
         errors = list(jsonschema.Draft202012Validator(load_schema(name)).iter_errors(document))
@@ -204,22 +207,60 @@ def explain_items(validated: Validated, arcsupport: Any, lang: str, tmp_path: Pa
     validated(arcsupport("explain", "--all", "-o", "json", "--lang", lang), (0,))
 
 
+RUNS = (
+    check_and_fleet,
+    gate_plan_and_versions,
+    triage_cases,
+    advisories_and_known_issues,
+    bundle_inspection,
+    access_and_audit,
+    explain_items,
+)
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_every_json_output_validates_against_its_schema(
     arcsupport: Any, lang: str, tmp_path: Path
 ) -> None:
     validated = Validated()
-    for run in (
-        check_and_fleet,
-        gate_plan_and_versions,
-        triage_cases,
-        advisories_and_known_issues,
-        bundle_inspection,
-        access_and_audit,
-        explain_items,
-    ):
+    for run in RUNS:
         run(validated, arcsupport, lang, tmp_path)
     assert validated.names == set(SCHEMAS), "a document no command printed here"
+
+
+def test_every_yaml_output_is_the_document_and_validates(arcsupport: Any, tmp_path: Path) -> None:
+    """`-o yaml` wherever `-o json` is: the same runs, each asked for YAML, loaded as arcsupport
+    loads YAML and held to the same schemas (in Korean: the YAML keeps the text as it is)."""
+
+    def as_yaml(*args: str) -> tuple[int, str, str]:
+        argv = list(args)
+        position = argv.index("json")
+        assert argv[position - 1] == "-o"
+        argv[position] = "yaml"
+        result: tuple[int, str, str] = arcsupport(*argv)
+        return result
+
+    validated = Validated(loads=lambda text: load_yaml(text.encode(), "stdout"))
+    for run in RUNS:
+        run(validated, as_yaml, "ko", tmp_path)
+    assert validated.names == set(SCHEMAS)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "examples/disconnected-40d", "--at", AT, "--lang", "ko"],
+        ["fleet", *EXAMPLE_BUNDLES, "examples/resource-graph-export.json", "--at", AT],
+        ["plan", "--from", "1.28.9", "--azure-local", "2408", "--at", AT],
+        ["versions", "--at", AT],
+        ["explain", "VER-1", "--lang", "ko"],
+    ],
+)
+def test_yaml_and_json_are_the_same_document(arcsupport: Any, argv: list[str]) -> None:
+    json_code, json_out, _ = arcsupport(*argv, "-o", "json")
+    yaml_code, yaml_out, _ = arcsupport(*argv, "-o", "yaml")
+    assert json_code == yaml_code
+    assert load_yaml(yaml_out.encode(), "stdout") == json.loads(json_out)
 
 
 # --- what the schemas catch ------------------------------------------------------------------

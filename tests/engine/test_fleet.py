@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 from collections import Counter
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from junitparser import JUnitXml
 from rich.cells import cell_len
 
 from arcsupport.cli.app import main
+from arcsupport.engine.fleet import one_per_cluster
 from arcsupport.schema import load_schema
+from arcsupport.snapshot.model import Snapshot
 from arcsupport.types import VERDICTS
 from helpers import GOLDEN, REFERENCE, ROOT, assert_golden
 
@@ -125,9 +128,11 @@ def test_the_sources_are_the_examples_and_the_export() -> None:
 
 
 def test_bundles_a_dump_and_an_export_in_one_fleet(arcsupport: Any, dump: Path) -> None:
-    document = fleet_json(arcsupport, *BUNDLES, str(dump), str(EXPORT))
+    """The dump stands in for examples/healthy, the same cluster."""
+    bundles = [bundle for bundle in BUNDLES if bundle != "examples/healthy/"]
+    document = fleet_json(arcsupport, *bundles, str(dump), str(EXPORT))
     clusters = document["clusters"]
-    assert document["totals"]["clusters"] == len(clusters) == 10 + 1 + 9
+    assert document["totals"]["clusters"] == len(clusters) == 9 + 1 + 9, document["notices"]
     sources = Counter(cluster["source"] for cluster in clusters)
     assert sources[str(EXPORT)] == 9
     assert sources[str(dump)] == 1
@@ -137,8 +142,8 @@ def test_bundles_a_dump_and_an_export_in_one_fleet(arcsupport: Any, dump: Path) 
     assert "node-os-lifecycle" in from_dump["coverage"]["evaluated"], "the dump's nodes were read"
 
 
-def test_rows_are_sorted_by_urgency(arcsupport: Any, dump: Path) -> None:
-    document = fleet_json(arcsupport, *reversed(BUNDLES), str(EXPORT), str(dump))
+def test_rows_are_sorted_by_urgency(arcsupport: Any) -> None:
+    document = fleet_json(arcsupport, *reversed(BUNDLES), str(EXPORT))
     keys = [
         (
             URGENCY[cluster["verdict"]],
@@ -352,19 +357,27 @@ def test_every_format_is_a_valid_document(
     assert len(names) == 19
 
     document = json.loads(produced["json"])
-    assert set(document) == {"schema", "evaluated_at", "lang", "policy", "totals", "clusters"}
+    assert set(document) == {
+        "schema", "evaluated_at", "lang", "policy", "totals", "notices", "clusters",
+    }  # fmt: skip
+    assert document["notices"] == []
     assert document["schema"] == "arcsupport.fleet/v1"
     assert document["evaluated_at"] == "2025-09-15T00:00:00Z"
     assert document["lang"] == lang
     assert set(document["policy"]) == {"name", "version", "data_as_of"}
-    assert set(document["totals"]) == {"clusters", "by_verdict", "by_clause", "skipped"}
+    assert set(document["totals"]) == {
+        "clusters", "by_verdict", "by_clause", "skipped", "partial",
+    }  # fmt: skip
+    assert document["totals"]["partial"] is False
     validator = jsonschema.Draft202012Validator(load_schema("assessment"))
     for cluster in document["clusters"]:
         validator.validate(cluster)
 
-    # Headers and verdicts are in the report's language; one row per cluster, by urgency.
-    header, *rows = list(csv.reader(io.StringIO(produced["csv"], newline="")))
-    assert len(header) == 14 and all(len(row) == 14 for row in rows)
+    # The contract's headers and verdicts in every language; one row per cluster, by urgency.
+    text_read = produced["csv"].removeprefix("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text_read, newline="")))
+    assert len(header) == 15 and all(len(row) == 15 for row in rows)
+    assert header[:4] == ["cluster", "resource_id", "kubernetes_version", "verdict"]
     assert [row[0] for row in rows] == [c["cluster"]["name"] for c in document["clusters"]]
     assert [row[2] for row in rows] == [
         c["cluster"]["kubernetes_version"] or "" for c in document["clusters"]
@@ -463,3 +476,111 @@ def test_golden(arcsupport: Any, request: pytest.FixtureRequest, lang: str) -> N
     assert code == 1
     golden = GOLDEN / f"fleet.{lang}.txt"
     assert_golden(request, golden, printed)
+
+
+# --- a cluster given twice, and an export that is one page of a longer result ------------------
+
+
+def _snapshot(source: str, resource_id: str, collected: str | None) -> Snapshot:
+    return Snapshot(
+        source=source,
+        resource_id=resource_id,
+        collected_at=datetime.fromisoformat(collected) if collected else None,
+    )
+
+
+def test_one_per_cluster_keeps_the_newest_snapshot() -> None:
+    rid = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Kubernetes/connectedClusters/c"
+    older = _snapshot("old/", rid, "2025-09-01T00:00:00+00:00")
+    newer = _snapshot("new/", rid.upper(), "2025-09-10T00:00:00+00:00")  # IDs in any case
+    row = _snapshot("fleet.json", rid, None)  # Resource Graph rows carry no time
+    other = _snapshot("other/", rid + "-2", None)
+    nameless = [_snapshot("a/", "", None), _snapshot("b/", "", None)]
+    for order in ([older, newer, row], [row, newer, older], [newer, row, older]):
+        (kept,) = one_per_cluster(order)
+        assert kept.snapshot is newer
+        assert sorted(kept.dropped) == ["fleet.json", "old/"]
+    kept_all = one_per_cluster([older, other, *nameless, newer])
+    assert [entry.snapshot.source for entry in kept_all] == ["new/", "other/", "a/", "b/"]
+    # Equal times (two exports): the one given last wins.
+    first, last = _snapshot("1.json", rid, None), _snapshot("2.json", rid, None)
+    (kept,) = one_per_cluster([first, last])
+    assert (kept.snapshot.source, kept.dropped) == ("2.json", ["1.json"])
+
+
+def test_the_same_cluster_twice_counts_once(arcsupport: Any, tmp_path: Path) -> None:
+    """A bundle and an older copy of it: the older one is left out, and every format says so
+    on the cluster that was kept."""
+    older = tmp_path / "healthy-last-week"
+    shutil.copytree(ROOT / "examples" / "healthy", older)
+    manifest = json.loads((older / "manifest.json").read_text())
+    manifest["collected_at"] = "2025-09-07T09:30:12Z"
+    (older / "manifest.json").write_text(json.dumps(manifest))
+    sources = (str(older), "examples/healthy/", str(EXPORT))
+    document = fleet_json(arcsupport, *sources)
+    assert document["totals"]["clusters"] == 10
+    (kept,) = [c for c in document["clusters"] if c["cluster"]["name"] == "contoso-healthy"]
+    assert kept["source"] == "examples/healthy"
+    notice = (
+        f"The same cluster was also given in {older}, which was left out: a cluster counts "
+        "once, from its newest snapshot (examples/healthy)."
+    )
+    assert kept["notices"] == document["notices"] == [notice]
+    for output in ("table", "csv", "markdown", "junit", "html"):
+        shown = fleet(arcsupport, *sources, "-o", output)[1]
+        assert str(older) in re.sub(r"\s+", " ", shown.replace("-\n", "-")), output
+    korean = fleet_json(arcsupport, *sources, "--lang", "ko")
+    (kept_ko,) = [c for c in korean["clusters"] if c["cluster"]["name"] == "contoso-healthy"]
+    assert kept_ko["notices"] == [
+        f"같은 클러스터가 {older}에도 있어 그쪽은 제외했습니다. 클러스터는 가장 최근 "
+        "스냅숏(examples/healthy) 하나로만 셉니다."
+    ]
+
+
+def _page(tmp_path: Path, rows: list[Any] | None = None) -> Path:
+    document = json.loads((ROOT / EXPORT).read_text())
+    if rows is not None:
+        document["data"] = rows
+    document["skip_token"] = "eyJwYWdlIjogMn0="
+    page = tmp_path / "page-1.json"
+    page.write_text(json.dumps(document))
+    return page
+
+
+def test_a_page_of_a_longer_result_is_partial_in_every_format(
+    arcsupport: Any, tmp_path: Path
+) -> None:
+    page = _page(tmp_path)
+    document = fleet_json(arcsupport, str(page))
+    assert document["totals"]["partial"] is True
+    assert document["totals"]["clusters"] == 9
+    assert len(document["notices"]) == 1
+    assert document["notices"][0].startswith(f"{page} is one page of a longer Resource Graph")
+    assert "the totals are partial" in document["notices"][0]
+    for cluster in document["clusters"]:
+        assert any("skip_token" in notice for notice in cluster["notices"]), cluster["cluster"]
+    whole = fleet_json(arcsupport, str(EXPORT))
+    assert whole["totals"]["partial"] is False and whole["notices"] == []
+    for output in FORMATS:
+        shown = fleet(arcsupport, str(page), "-o", output)[1]
+        flat = re.sub(r"\s+", "", shown)  # wrapped and folded lines
+        assert "skip_token" in flat, output
+    table = fleet(arcsupport, str(page))[1]
+    assert "the totals are partial" in re.sub(r"\s+", " ", table)
+
+
+def test_a_page_of_only_a_cluster_that_is_not_aks_arc_still_says_the_fleet_is_partial(
+    arcsupport: Any, tmp_path: Path
+) -> None:
+    rows = [
+        row
+        for row in json.loads((ROOT / EXPORT).read_text())["data"]
+        if row.get("kind") != "ProvisionedCluster" and "provisioned" not in row["type"]
+    ]
+    page = _page(tmp_path, rows)
+    document = fleet_json(arcsupport, str(page))
+    assert (document["totals"]["clusters"], document["totals"]["partial"]) == (1, True)
+    assert len(document["notices"]) == 1
+    for output in ("table", "markdown", "html"):
+        shown = re.sub(r"\s+", " ", fleet(arcsupport, str(page), "-o", output)[1])
+        assert "one page of a longer Resource Graph result" in shown, output

@@ -50,7 +50,7 @@ def _without(snapshot: Snapshot, names: tuple[str, ...]) -> RecordingSnapshot:
 def _snapshots() -> Iterator[tuple[str, Snapshot]]:
     for path in EXAMPLES:
         yield path.name, read_snapshot(path)
-    for index, cluster in enumerate(read_inventory(EXPORT)):
+    for index, cluster in enumerate(read_inventory(EXPORT).clusters):
         yield f"export-{index}", cluster
     # Everything at once, so that each rule has every other field to be tempted by.
     yield "everything", read_snapshot(ROOT / "examples" / "healthy")
@@ -108,7 +108,7 @@ def test_an_inert_rule_runs_once_for_a_fleet_of_azure_rows(monkeypatch: pytest.M
 
     monkeypatch.setitem(REGISTRY, "node-drift", msgspec.structs.replace(spec, check=counted))
     pack = load_pack()
-    clusters = read_inventory(EXPORT)
+    clusters = read_inventory(EXPORT).clusters
     results = [assess(cluster, pack, WHEN) for cluster in clusters]
     assert len(clusters) > 1 and len(calls) == 1
     assert all("node-drift" not in result.coverage.evaluated for result in results)
@@ -127,7 +127,7 @@ def test_a_new_time_runs_the_inert_rules_again(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setitem(REGISTRY, "stopped", msgspec.structs.replace(spec, check=counted))
     pack = load_pack()
-    cluster = read_inventory(EXPORT)[0]
+    cluster = read_inventory(EXPORT).clusters[0]
     for when in ("2025-09-15", "2025-09-15", "2025-10-01"):
         assess(cluster, pack, at(when))
     assert calls == [at("2025-09-15"), at("2025-10-01")]

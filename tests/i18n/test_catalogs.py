@@ -16,7 +16,7 @@ from arcsupport.report.documents.assessment import assessment_document
 from arcsupport.report.table import render_assessment
 from arcsupport.sources.read import read_snapshot
 from arcsupport.types import OPERATIONS, SEVERITY_ORDER
-from helpers import ROOT, at, default_pack
+from helpers import ROOT, at, default_pack, placeholders
 
 SOURCES = sorted(
     path
@@ -28,14 +28,6 @@ SOURCES = sorted(
 # Dates around the calendar's edges, and one late enough for the stale-data notice.
 DATES = ["2024-06-01", "2025-09-15", "2025-10-15", "2026-01-15", "2026-06-01"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-def placeholders(template: str) -> set[str]:
-    names = set()
-    for _, name, _, _ in string.Formatter().parse(template):
-        if name is not None:
-            names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
-    return names
 
 
 def test_catalogs_are_not_empty() -> None:

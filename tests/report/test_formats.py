@@ -9,6 +9,7 @@ Look at the diff, then rewrite them with:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import html
 import io
@@ -17,7 +18,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import date, timedelta
-from string import Formatter
 from typing import Any
 
 import jsonschema
@@ -31,7 +31,7 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, Message, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.planner import ApiMigration, Plan, plan_upgrade
-from arcsupport.report.csvout import render_csv
+from arcsupport.report.csvout import COLUMNS, render_csv
 from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.html import render_html
 from arcsupport.report.ical import render_ical
@@ -41,7 +41,7 @@ from arcsupport.report.sarif import render_sarif
 from arcsupport.rules.outcome import Evidence
 from arcsupport.rules.registry import load_rules
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK
-from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack
+from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack, placeholders
 
 GOLDEN = GOLDEN / "formats"
 CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
@@ -109,11 +109,11 @@ def test_every_string_comes_from_the_catalog_in_both_languages(case: str, output
         shown = produced.decode("utf-8") if isinstance(produced, bytes) else produced
         # A key missing from a catalog is printed as the key itself.
         assert not re.search(r"\b(report|ui)\.[a-z-]+\.", shown), output
+        if (output, case) == ("csv", "beyond"):
+            # A CSV's only sentences are `what` and `notices`: these clusters have neither.
+            assert not HANGUL.search(shown)
+            continue
         assert bool(HANGUL.search(shown)) == (lang == "ko"), output
-
-
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(template) if name}
 
 
 def _strings(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -126,14 +126,14 @@ def _strings(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return found
 
 
-def test_report_catalogs_have_the_same_keys_and_placeholders() -> None:
+def test_report_catalogs_have_the_same_keys_andplaceholders() -> None:
     en, ko = (
         _strings(tomllib.loads((CATALOGS / lang / "report.toml").read_text(encoding="utf-8")))
         for lang in ("en", "ko")
     )
     assert sorted(en) == sorted(ko)
     for key, template in en.items():
-        assert _placeholders(template) == _placeholders(ko[key]), key
+        assert placeholders(template) == placeholders(ko[key]), key
 
 
 # --- sarif -----------------------------------------------------------------------------------
@@ -346,20 +346,51 @@ def test_ical_uids_are_stable_across_languages_and_runs() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_csv_reads_back_one_row_per_cluster_by_urgency(lang: Lang) -> None:
     assessments = fleet()
-    rows = list(csv.reader(io.StringIO(render_csv(assessments, lang), newline="")))
+    data = render_csv(assessments, lang).encode("utf-8")
+    # As Python reads a CSV from Excel or for Excel: the BOM is not part of the first header.
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     header, body = rows[0], rows[1:]
-    assert len(header) == 6 + len(SEVERITY_ORDER) + 2  # ... clauses, notices
-    assert header[0] == text(lang, "report.csv.cluster")
+    assert header == list(COLUMNS)
+    assert header[:7] == [
+        "cluster", "resource_id", "kubernetes_version", "verdict", "evaluated_at",
+        "nearest_deadline", "what",
+    ]  # fmt: skip
+    assert header[-2:] == ["clauses", "notices"]
     assert [row[0] for row in body] == ["edge-seoul-01", "plant-busan-02", "lab-daejeon-03"]
     by_name = {a.cluster_name: a for a in assessments}
     for row in body:
-        assessment = by_name[row[0]]
-        assert row[1] == assessment.resource_id
-        assert row[4] == (assessment.deadlines[0].date.isoformat() if assessment.deadlines else "")
-        counts = [int(value) for value in row[6 : 6 + len(SEVERITY_ORDER)]]
+        record = dict(zip(header, row, strict=True))
+        assessment = by_name[record["cluster"]]
+        assert record["resource_id"] == assessment.resource_id
+        # The contract's values in every language: a machine format does not translate.
+        assert record["verdict"] == assessment.verdict
+        assert record["evaluated_at"] == "2025-09-15T00:00:00Z"
+        nearest = assessment.deadlines[0].date.isoformat() if assessment.deadlines else ""
+        assert record["nearest_deadline"] == nearest
+        counts = [int(record[severity.replace("-", "_")]) for severity in SEVERITY_ORDER]
         assert sum(counts) == len(assessment.findings)
-        assert all(clause in row[-2].split() for f in assessment.findings for clause in f.clauses)
-        assert row[-1] == " | ".join(render(lang, notice) for notice in assessment.notices)
+        cited = record["clauses"].split()
+        assert all(clause in cited for f in assessment.findings for clause in f.clauses)
+        assert record["notices"] == " | ".join(
+            render(lang, notice) for notice in assessment.notices
+        )
+    assert {row[3] for row in body} <= {"supported", "at-risk", "unsupported"}
+    assert "at-risk" in {row[3] for row in body}
+
+
+def test_csv_opens_in_excel_with_korean_text() -> None:
+    """Excel takes a CSV as UTF-8 only when it begins with a byte order mark; without one it
+    reads the Windows code page and the Korean turns into mojibake."""
+    data = render_csv(fleet(), "ko").encode("utf-8")
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data.count(codecs.BOM_UTF8) == 1
+    text_read = data.decode("utf-8-sig")
+    assert HANGUL.search(text_read)  # the deadline descriptions are in Korean
+    rows = list(csv.DictReader(io.StringIO(text_read, newline="")))
+    assert rows[0]["cluster"] == "edge-seoul-01"
+    # A reader that ignores the BOM sees it glued to the first header, and nowhere else.
+    plain = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert plain[0][0] == "\ufeffcluster"
 
 
 # --- markdown --------------------------------------------------------------------------------
@@ -538,6 +569,8 @@ def test_every_format_shows_undetermined_and_says_what_is_missing(output: str, l
         assert cluster["verdict"] == "undetermined"
         assert [item["fact"] for item in cluster["missing"]] == ["kubernetes-version"]
         return
+    elif output == "csv":  # a machine format: the contract's value in every language
+        assert ",undetermined," in shown
     else:
         assert text(lang, "ui.verdict.undetermined") in shown, output
     if output != "csv":  # one row per cluster: the verdict only
@@ -558,6 +591,8 @@ def test_every_format_shows_not_applicable(output: str, lang: Lang) -> None:
         assert cluster["verdict"] == "not-applicable"
         assert cluster["identity"]["aks_arc"] is False
         assert json.loads(shown)["runs"][0]["results"] == []
+    elif output == "csv":
+        assert ",not-applicable," in shown
     else:
         assert text(lang, "ui.verdict.not-applicable") in shown, output
     if output in ("markdown", "html", "junit"):  # with the signals that decided it

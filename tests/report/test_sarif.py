@@ -670,7 +670,7 @@ def test_a_finding_without_evidence_points_at_its_input(monkeypatch: pytest.Monk
     from arcsupport.sources.read import read_sources
 
     monkeypatch.chdir(ROOT)
-    (first, *_) = read_sources([Path(EXPORT)])
+    (first, *_) = read_sources([Path(EXPORT)]).snapshots
     assessment = run_assess(first, WHEN)
     bare = replace(assessment.findings[0], evidence=())
     log = json.loads(render_sarif([replace(assessment, findings=(bare,))], default_pack(), "en"))

@@ -828,7 +828,7 @@ def test_a_fleet_of_clusters_on_one_version_shares_the_match_but_not_the_evidenc
     """Clusters known only from Resource Graph rows share their matching (a fleet of 10,000 on
     seven versions matches seven times), each result citing its own cluster; the same clusters
     matched with a fresh set of advisories (nothing shared) give the same results."""
-    export = read_inventory(EXAMPLES / "resource-graph-export.json")
+    export = read_inventory(EXAMPLES / "resource-graph-export.json").clusters
     advisories = everything()
     shared = [match(snapshot, advisories, "2025-10-15") for snapshot in export]
     alone = [match(snapshot, list(advisories), "2025-10-15") for snapshot in export]

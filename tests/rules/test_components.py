@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 import msgspec
@@ -17,6 +16,7 @@ from helpers import (
     findings,
     gaps,
     make_snapshot,
+    placeholders,
     pod,
     reference_body,
     reference_json,
@@ -317,15 +317,11 @@ def test_catalog_has_every_key_in_both_languages(lang: Any) -> None:
 
 
 def test_catalog_placeholders_agree_between_languages() -> None:
-    formatter = string.Formatter()
     for rule_id, variants in KEYS.items():
         for variant in variants:
             key = f"{rule_id}.{variant}"
             for field in ("title", "message", "fix"):
-                names = [
-                    {part[1] for part in formatter.parse(catalog(lang)[key][field]) if part[1]}
-                    for lang in ("en", "ko")
-                ]
+                names = [placeholders(catalog(lang)[key][field]) for lang in ("en", "ko")]
                 assert names[0] == names[1], (key, field)
 
 

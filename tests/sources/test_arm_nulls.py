@@ -46,6 +46,6 @@ def test_nulls_in_resource_graph_rows_read_as_absent(tmp_path: Path) -> None:
     ]
     export = tmp_path / "export.json"
     export.write_text(json.dumps({"count": 1, "data": rows}))
-    [cluster] = read_inventory(export)
+    [cluster] = read_inventory(export).clusters
     assert cluster.connected_cluster is not None
     assert cluster.connected_cluster.properties.distribution == ""

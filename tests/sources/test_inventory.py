@@ -124,7 +124,7 @@ def test_the_example_export_has_the_shape_az_graph_query_prints() -> None:
 def test_the_example_export_reads_every_arc_connected_cluster() -> None:
     """Eight AKS Arc clusters and a k3s one: the reader keeps them all, and the engine says
     which are AKS Arc (tests/engine/test_fleet.py)."""
-    clusters = by_name(read_inventory(EXPORT))
+    clusters = by_name(read_inventory(EXPORT).clusters)
     k3s = clusters.pop("lab-k3s-sandbox")
     assert k3s.connected_cluster is not None and k3s.connected_cluster.kind is None
     assert k3s.provisioned_cluster is None
@@ -181,13 +181,15 @@ def test_build_export_uses_only_the_standard_library() -> None:
 
 def test_a_bare_list_and_the_data_envelope_read_the_same(tmp_path: Path) -> None:
     rows = export_rows()
-    bare = read_inventory(write(tmp_path / "bare.json", rows))
-    wrapped = read_inventory(write(tmp_path / "wrapped.json", {"count": len(rows), "data": rows}))
+    bare = read_inventory(write(tmp_path / "bare.json", rows)).clusters
+    wrapped = read_inventory(
+        write(tmp_path / "wrapped.json", {"count": len(rows), "data": rows})
+    ).clusters
     names = [snapshot.cluster_name for snapshot in bare]
     assert names == [snapshot.cluster_name for snapshot in wrapped]
     assert len(names) == 9
     # And with leading white space before the list.
-    spaced = read_inventory(write(tmp_path / "spaced.json", "\n  " + json.dumps(rows)))
+    spaced = read_inventory(write(tmp_path / "spaced.json", "\n  " + json.dumps(rows))).clusters
     assert [snapshot.cluster_name for snapshot in spaced] == names
 
 
@@ -199,7 +201,7 @@ def test_provisioned_instances_join_their_connected_cluster_whatever_the_case(
     lower = provisioned("edge-a", "v1.30.9")
     lower["id"] = lower["id"].lower()
     lower["type"] = "Microsoft.HybridContainerService/provisionedClusterInstances"
-    [snapshot] = read_inventory(write(tmp_path / "x.json", [lower, upper]))
+    [snapshot] = read_inventory(write(tmp_path / "x.json", [lower, upper])).clusters
     assert snapshot.cluster_name == "edge-a"
     assert snapshot.resource_id == upper["id"]
     assert snapshot.connected_cluster is not None
@@ -215,7 +217,7 @@ def test_an_instance_without_its_connected_cluster_row_is_named_after_the_cluste
     for spelling in (str, str.lower):
         row = provisioned("edge-b")
         row["id"] = spelling(row["id"])
-        [snapshot] = read_inventory(write(tmp_path / "b.json", [row]))
+        [snapshot] = read_inventory(write(tmp_path / "b.json", [row])).clusters
         assert snapshot.cluster_name == "edge-b"
         assert snapshot.resource_id == spelling(
             f"{GROUP}/Microsoft.Kubernetes/connectedClusters/edge-b"
@@ -233,14 +235,14 @@ def test_subscription_rows_join_by_subscription_id(tmp_path: Path) -> None:
         subscription("Warned"),
         subscription("PastDue", other.upper()),  # not the cluster's spelling
     ]  # fmt: skip
-    clusters = by_name(read_inventory(write(tmp_path / "s.json", rows)))
+    clusters = by_name(read_inventory(write(tmp_path / "s.json", rows)).clusters)
     assert clusters["edge-c"].subscription is not None
     assert clusters["edge-c"].subscription.state == "Warned"
     assert clusters["edge-d"].subscription is not None
     assert clusters["edge-d"].subscription.state == "PastDue"
     # A cluster whose subscription has no row has no subscription part.
     rows = [connected("edge-e"), subscription("Warned", other)]
-    [lonely] = read_inventory(write(tmp_path / "t.json", rows))
+    [lonely] = read_inventory(write(tmp_path / "t.json", rows)).clusters
     assert lonely.subscription is None
     assert "azure/subscription" not in lonely.parts
 
@@ -251,7 +253,7 @@ def test_a_connected_cluster_that_is_not_aks_arc_is_read_like_the_others(tmp_pat
     marked_only = connected("arc-only")  # kind ProvisionedCluster, instance row not exported
     other_kind = connected("other", kind="AWS")
     rows = [plain, marked_only, other_kind]
-    clusters = by_name(read_inventory(write(tmp_path / "k.json", rows)))
+    clusters = by_name(read_inventory(write(tmp_path / "k.json", rows)).clusters)
     kinds = {name: s.connected_cluster.kind for name, s in clusters.items() if s.connected_cluster}
     assert kinds == {"arc-only": "ProvisionedCluster", "k3s": None, "other": "AWS"}
 
@@ -367,19 +369,40 @@ def test_a_file_that_is_no_export_is_refused(tmp_path: Path, content: Any, expec
 
 
 def test_an_empty_export_is_an_empty_fleet(tmp_path: Path) -> None:
-    assert read_inventory(write(tmp_path / "e.json", {"count": 0, "data": []})) == []
+    assert read_inventory(write(tmp_path / "e.json", {"count": 0, "data": []})).clusters == []
 
 
 def test_the_one_pass_reading_equals_the_row_by_row_reading() -> None:
     """A well-formed export is decoded in one pass; anything else row by row. Both must give
     the same resources, or a fleet would depend on which path its export took."""
     data = EXPORT.read_bytes()
-    one_pass = _resources(data, "x")
-    row_by_row = [_resource(row, "x", index) for index, row in enumerate(_rows(data, False, "x"))]
-    assert one_pass == row_by_row
-    # A type in another case is read row by row, to the same clusters.
+    one_pass, partial = _resources(data, "x")
+    rows_read, rows_partial = _rows(data, False, "x")
+    row_by_row = [_resource(row, "x", index) for index, row in enumerate(rows_read)]
+    assert (one_pass, partial) == (row_by_row, rows_partial) == (row_by_row, False)
+    # A type in another case is read row by row, to the same clusters; the page marker too.
     rows = export_rows()
     rows[0]["type"] = rows[0]["type"].replace("microsoft.kubernetes", "Microsoft.Kubernetes")
-    mixed = _resources(json.dumps({"data": rows}).encode(), "x")
+    mixed, mixed_partial = _resources(
+        json.dumps({"data": rows, "skip_token": "ew=="}).encode(), "x"
+    )
+    assert mixed_partial is True
     assert mixed[1:] == one_pass[1:]
     assert msgspec.structs.replace(mixed[0], type=CONNECTED) == one_pass[0]
+
+
+@pytest.mark.parametrize("skip_token", [None, "eyJwYWdlIjogMn0="])
+def test_a_page_of_a_longer_result_is_partial(tmp_path: Path, skip_token: str | None) -> None:
+    """`az graph query --first 1000` returns at most 1000 rows and a `skip_token` for the
+    rest: the clusters of that page are read, each marked as from a partial source."""
+    document = json.loads(EXPORT.read_text())
+    document["skip_token"] = skip_token
+    inventory = read_inventory(write(tmp_path / "page.json", document))
+    assert inventory.partial is (skip_token is not None)
+    assert len(inventory.clusters) == 9
+    assert {cluster.partial_source for cluster in inventory.clusters} == {skip_token is not None}
+
+
+def test_a_bare_list_of_rows_is_whole(tmp_path: Path) -> None:
+    inventory = read_inventory(write(tmp_path / "rows.json", export_rows()))
+    assert inventory.partial is False

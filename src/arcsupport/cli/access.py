@@ -123,9 +123,9 @@ def grant(
     with store.write_transaction(url) as session:
         record = store.create_grant(session, request, _now())
     lang_code = language(lang)
-    if output is Output.json:
+    if output is not Output.table:
         manifests = rbac.manifests(record, rbac_namespaces) if emit_rbac else UNSET
-        emit(dumps(access_grant_document(record, manifests)), None)
+        emit(dumps(access_grant_document(record, manifests), output), None)
     elif emit_rbac:
         emit(render_grant_rbac(record, rbac_namespaces, lang_code), None)
     else:
@@ -158,8 +158,8 @@ def revoke(
     url = store.database_url(db)
     with store.write_transaction(url) as session:
         record = store.revoke_grant(session, grant_id, who, why, moment, _now())
-    if output is Output.json:
-        emit(dumps(access_grant_document(record)), None)
+    if output is not Output.table:
+        emit(dumps(access_grant_document(record), output), None)
     else:
         emit(render_revoked(record, who, moment, language(lang)), None)
 
@@ -192,8 +192,8 @@ def list_(
     url = store.database_url(db)
     with store.read_transaction(url) as session:
         records = store.list_grants(session, wanted, None if active_at is None else moment)
-    if output is Output.json:
-        emit(dumps(access_grants_document(records, moment)), None)
+    if output is not Output.table:
+        emit(dumps(access_grants_document(records, moment), output), None)
     else:
         emit(render_grants(records, moment, language(lang)), None)
 
@@ -229,8 +229,8 @@ def check(
     with store.write_transaction(url) as session:
         decision = store.check_access(session, where, who, what, moment, _now())
     document = access_check_document(decision, where, who, what, moment, language(lang))
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         emit(render_access_check(document, language(lang)), None)
     raise typer.Exit(0 if decision.allowed else 1)

@@ -79,13 +79,14 @@ def advisories_match(
             (snapshot, match_advisories(Facts(snapshot, pack), loaded.advisories, moment))
         )
     lang_code = language(lang)
+    read = (*sources, *advisories, policy)
     document = advisories_document(loaded, results, moment, lang_code)
-    if output is Output.json:
-        emit(dumps(document), out)
+    if output is not Output.table:
+        emit(dumps(document, output), out, read)
     else:
         from arcsupport.report.advisories import render_advisories
 
-        emit(render_advisories(document, lang_code), out)
+        emit(render_advisories(document, lang_code), out, read)
     raise typer.Exit(1 if any(result.affected for _, result in results) else 0)
 
 

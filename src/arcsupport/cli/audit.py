@@ -54,8 +54,8 @@ def show(
     url = store.database_url(db)
     with store.read_transaction(url) as session:
         document = audit_document(audit.entries(session, moment))
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         emit(render_audit(document, language(lang)), None)
 
@@ -104,8 +104,8 @@ def verify(
     with store.read_transaction(url) as session:
         result = audit.verify(session, pinned)
     lang_code = language(lang)
-    if output is Output.json:
-        emit(dumps(audit_verify_document(result, lang_code)), None)
+    if output is not Output.table:
+        emit(dumps(audit_verify_document(result, lang_code), output), None)
     else:
         emit(render_verification(result, lang_code), None)
     raise typer.Exit(0 if result.problem is None else 1)

@@ -32,11 +32,11 @@ def inspect_command(
     Exit codes: 0 clean, 1 something sensitive found, 2 bad input.
     """
     result = inspect_bundle(bundle)
-    if output is Output.json:
+    if output is not Output.table:
         from arcsupport.report.documents.inspection import inspection_document
         from arcsupport.report.jsonout import dumps
 
-        emit(dumps(inspection_document(result)), None)
+        emit(dumps(inspection_document(result), output), None)
     else:
         from arcsupport.report.inspection import render_inspection
 

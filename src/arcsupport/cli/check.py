@@ -43,6 +43,7 @@ from arcsupport.sources.read import read_snapshot
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     sarif = "sarif"
     junit = "junit"
     markdown = "markdown"
@@ -94,7 +95,8 @@ def check(
 ) -> None:
     """Assess one cluster: verdict, findings with their clauses, operations, deadlines.
 
-    Formats: table (for a terminal), json (the arcsupport.assessment/v1 contract), sarif
+    Formats: table (for a terminal), json (the arcsupport.assessment/v1 contract; yaml: the
+    same document in YAML), sarif
     (code-scanning tools), junit (CI test reports), markdown (tickets, pull requests), html (one
     self-contained, printable page with a deadline timeline), ical (the deadlines as calendar
     events with alarms).
@@ -136,16 +138,21 @@ def check(
             raise InputError("check", "--save-bundle and the collection options go with --live")
         snapshot = read_snapshot(source)
     assessment = assess(snapshot, pack, moment, advisories=loaded.advisories if loaded else ())
+    read = (source, save_bundle, policy, *(advisories or ()))
     lang_code = language(lang)
     if output is CheckFormat.table:
         from arcsupport.report.table import render_assessment
 
-        emit(render_assessment(assessment, lang_code), out)
+        emit(render_assessment(assessment, lang_code), out, read)
     else:
         from arcsupport.report.formats import ReportFormat, render_document
 
         fmt = ReportFormat(output.value)
-        emit(render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False), out)
+        emit(
+            render_document(fmt, [assessment], pack, lang_code, fail_on.value, fleet=False),
+            out,
+            read,
+        )
     raise typer.Exit(1 if fails([assessment], fail_on.value) else 0)
 
 

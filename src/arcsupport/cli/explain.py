@@ -77,8 +77,8 @@ def explain(
     document = explain_document(
         pack, list(rules.values()), lang_code, clauses=clauses, explained=explained
     )
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         from arcsupport.report.explain import render_explain
 

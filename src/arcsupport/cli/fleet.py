@@ -58,20 +58,40 @@ def fleet(
     moment = at_moment(at)
     pack = load_pack(policy)
     loaded = advisories_from(advisories)
-    snapshots = read_sources(sources)
+    read = read_sources(sources)
     with assessing_bar() as advance:
         result = assess_fleet(
-            snapshots, pack, moment, advance, advisories=loaded.advisories if loaded else ()
+            read.snapshots,
+            pack,
+            moment,
+            advance,
+            advisories=loaded.advisories if loaded else (),
+            partial_sources=read.partial,
         )
     lang_code = language(lang)
+    read_paths = (*sources, policy, *(advisories or ()))
     if output is ReportFormat.table:
         from arcsupport.report.table import render_fleet
 
-        emit(render_fleet(result.assessments, lang_code), out)
+        emit(
+            render_fleet(result.assessments, lang_code, result.notices),
+            out,
+            read_paths,
+        )
     else:
         emit(
-            render_document(output, result.assessments, pack, lang_code, fail_on.value, fleet=True),
+            render_document(
+                output,
+                result.assessments,
+                pack,
+                lang_code,
+                fail_on.value,
+                fleet=True,
+                partial=result.partial,
+                notices=result.notices,
+            ),
             out,
+            read_paths,
         )
     raise typer.Exit(1 if fails(result.assessments, fail_on.value) else 0)
 

@@ -59,8 +59,8 @@ def gate(
     assessment = assess(read_snapshot(source), pack, moment)
     lang_code = language(lang)
     document = gate_document(assessment, operation.value, lang_code)
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         from arcsupport.report.gate import render_gate
 

@@ -60,8 +60,8 @@ def known_issues_list(
     `--output json` prints an arcsupport.known-issues/v1 document, itself a valid record file.
     """
     records = load_known_issues(known_issues or [])
-    if output is Output.json:
-        emit(dumps(known_issues_document(records)), None)
+    if output is not Output.table:
+        emit(dumps(known_issues_document(records), output), None)
     else:
         from arcsupport.report.known_issues import render_known_issues
 
@@ -94,8 +94,8 @@ def known_issues_match(
     matches = match_known_issues(facts, records, moment)
     lang_code = language(lang)
     document = known_issue_matches_document(facts, matches, moment, lang_code)
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         from arcsupport.report.known_issues import render_known_issue_matches
 

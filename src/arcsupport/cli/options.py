@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arcsupport.files import write_atomically
+from arcsupport.files import write_output
 from arcsupport.timeutil import parse_evaluation_time
 
 if TYPE_CHECKING:  # the table views are drawn by rich, imported only to draw one
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the table views are drawn by rich, imported only to draw on
 class Output(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
 
 
 class LangChoice(StrEnum):
@@ -58,7 +60,13 @@ LangOption = Annotated[LangChoice, typer.Option("--lang", help="Language of the 
 OutFileOption = Annotated[
     Path | None,
     typer.Option(
-        "--out", help="Write the report to this file instead of stdout.", show_default=False
+        "--out",
+        help=(
+            "Write the report to this file instead of stdout (`-`: stdout). A file is "
+            "replaced whole or not at all; a device, a pipe or `>(cmd)` is written to as "
+            "it is; the run's own inputs are refused."
+        ),
+        show_default=False,
     ),
 ]
 FailOnOption = Annotated[
@@ -153,8 +161,13 @@ def advisories_from(paths: list[Path] | None) -> AdvisorySet | None:
     return load_advisories(paths)
 
 
-def emit(document: str | bytes | Renderables, out: Path | None) -> None:
-    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file)."""
+def emit(
+    document: str | bytes | Renderables, out: Path | None, inputs: Iterable[Path | None] = ()
+) -> None:
+    """Print to stdout, or write `--out` (tables are drawn at 80 columns into a file); `-` is
+    stdout. `inputs` are the files and folders the run read, which `--out` may not name."""
+    if out is not None and str(out) == "-":
+        out = None
     if isinstance(document, list):
         from arcsupport.report.terminal import draw, show
 
@@ -168,7 +181,11 @@ def emit(document: str | bytes | Renderables, out: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        write_atomically(out, data)
+        from arcsupport.policy.loader import user_overlay_path
+
+        sys.stdout.flush()  # --out /dev/stdout writes to the same descriptor
+        read = [path for path in inputs if path is not None]
+        write_output(out, data, [*read, user_overlay_path()])
 
 
 def paragraphs(text: str) -> str:

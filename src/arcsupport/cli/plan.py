@@ -29,6 +29,7 @@ from arcsupport.sources.read import read_snapshot
 class PlanFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     markdown = "markdown"
 
 
@@ -89,19 +90,20 @@ def plan(
             VersionCalendar(pack), from_version, moment.date(), target=to, host_release=azure_local
         )
     lang_code = language(lang)
-    if output is PlanFormat.json:
+    read = (source, policy)
+    if output in (PlanFormat.json, PlanFormat.yaml):
         from arcsupport.report.documents.plan import plan_document
         from arcsupport.report.jsonout import dumps
 
-        emit(dumps(plan_document(result, lang_code)), out)
+        emit(dumps(plan_document(result, lang_code), output), out, read)
     elif output is PlanFormat.markdown:
         from arcsupport.report.markdown import render_plan_markdown
 
-        emit(render_plan_markdown(result, lang_code), out)
+        emit(render_plan_markdown(result, lang_code), out, read)
     else:
         from arcsupport.report.plan import render_plan_table
 
-        emit(render_plan_table(result, lang_code), out)
+        emit(render_plan_table(result, lang_code), out, read)
     raise typer.Exit(0 if result.reaches_supported else 1)
 
 

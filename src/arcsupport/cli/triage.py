@@ -110,8 +110,8 @@ def triage_command(
             known_issues=context.known_issues,
         )
     lang_code = language(lang)
-    if output is Output.json:
-        emit(dumps(triage_document(result, lang_code, explain=explain)), None)
+    if output is not Output.table:
+        emit(dumps(triage_document(result, lang_code, explain=explain), output), None)
     else:
         from arcsupport.report.triage import render_triage_table
 

@@ -30,8 +30,8 @@ def versions(
     moment = at_moment(at)
     lang_code = language(lang)
     document = versions_document(load_pack(policy), moment, lang_code)
-    if output is Output.json:
-        emit(dumps(document), None)
+    if output is not Output.table:
+        emit(dumps(document, output), None)
     else:
         from arcsupport.report.versions import render_versions
 

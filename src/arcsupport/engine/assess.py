@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
+from arcsupport.engine.declared import declared_fact_notices
 from arcsupport.errors import PolicyError
 from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.learn import Offering
@@ -419,6 +420,8 @@ def assess(
                 {"collected": collected.date().isoformat(), "at": today.isoformat()},
             ),
         )
+
+    notices += declared_fact_notices(snapshot, at)
 
     if len(findings) > 1:
         findings.sort(key=_severity_key)

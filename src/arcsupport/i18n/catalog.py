@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from arcsupport.i18n.message import Message
+from arcsupport.i18n.plural import choose_plurals, has_plural_fields
 from arcsupport.types import Lang
 
 
@@ -54,11 +55,26 @@ def _lookup(lang: Lang, key: str, field: str) -> str | None:
 
 
 def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
-    """The `field` of entry `key` in `lang`, falling back to English, then to the key."""
-    template = _lookup(lang, key, field) or _lookup("en", key, field)
+    """The `field` of entry `key` in `lang`, falling back to English, then to the key.
+
+    Plural fields (`{count:one=node|other=nodes}`) take the form the count needs in the
+    template's own language."""
+    template = _lookup(lang, key, field)
     if template is None:
-        return key if field == "message" else ""
+        lang = "en"
+        template = _lookup(lang, key, field)
+        if template is None:
+            return key if field == "message" else ""
+    if has_plural_fields(template):
+        template = choose_plurals(template, lang, args)
     return template.format_map(_Args(args))
+
+
+def format_number(number: int, lang: Lang) -> str:
+    """A count as the language writes it (10,485,760), by CLDR's number formats."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(number, locale=lang)
 
 
 _RENDERED: dict[tuple[object, ...], str] = {}

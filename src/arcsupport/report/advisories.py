@@ -7,6 +7,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.advisories import AdvisoriesDoc, ClusterAdvisoriesDoc
 
 # Lines of instances a component shows in the table; JSON lists them all.
@@ -59,6 +60,7 @@ def _cluster(cluster: ClusterAdvisoriesDoc, at: str, lang: Lang) -> list[Rendera
 
 
 def render_advisories(data: AdvisoriesDoc, lang: Lang) -> list[RenderableType]:
+    data = clip_strings(data, lang)
     loaded = data.advisories
     withdrawn = sorted({record for cluster in data.clusters for record in cluster.withdrawn})
     untracked = sorted({item.package for cluster in data.clusters for item in cluster.untracked})

@@ -1,7 +1,11 @@
 """--output csv: the fleet as a spreadsheet, one row per cluster, most urgent first.
 
-Headers, verdicts and deadline descriptions are in the report's language; dates are ISO-8601
-and counts are plain integers so that a spreadsheet sorts and sums them."""
+A CSV is read by programs as much as by people, so it carries the contract's values: the
+headers are the JSON field names and the verdict is `at-risk`, in every language; only the
+sentences (what the nearest deadline is, the notices) are in the report's language. Dates are
+ISO-8601 and counts plain integers so that a spreadsheet sorts and sums them. The file begins
+with a UTF-8 byte order mark: without it Excel reads UTF-8 as the Windows code page and garbles
+Korean (Python reads it with `encoding="utf-8-sig"`)."""
 
 from __future__ import annotations
 
@@ -9,35 +13,37 @@ import csv
 import io
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, render
 from arcsupport.report.documents.assessment import sort_by_urgency
-from arcsupport.report.summary import (
-    cited_clauses,
-    nearest_deadline,
-    severity_counts,
-    verdict_label,
-)
-from arcsupport.types import SEVERITY_ORDER, VERDICTS
+from arcsupport.report.summary import cited_clauses, nearest_deadline, severity_counts
+from arcsupport.timeutil import iso_time
+from arcsupport.types import SEVERITY_ORDER
 
-_LEADING = ("cluster", "resource_id", "kubernetes_version", "verdict", "nearest_deadline", "what")
+BOM = "\ufeff"
+COLUMNS = (
+    "cluster",
+    "resource_id",
+    "kubernetes_version",
+    "verdict",
+    "evaluated_at",
+    "nearest_deadline",
+    "what",
+    # One count per severity, in SEVERITY_ORDER, as identifiers (best-effort is best_effort).
+    *(severity.replace("-", "_") for severity in SEVERITY_ORDER),
+    "clauses",
+    "notices",
+)
 
 
 def render_csv(assessments: list[Assessment], lang: Lang) -> str:
-    """cluster, resource_id, kubernetes_version, verdict, nearest_deadline, what, one count
-    column per severity, clauses, notices (a stale calendar, an old snapshot)."""
+    """cluster, resource_id, kubernetes_version, verdict, evaluated_at, nearest_deadline, what,
+    one count column per severity, clauses, notices (a stale calendar, an old snapshot, a
+    partial export, a cluster given twice)."""
     out = io.StringIO()
+    out.write(BOM)
     # RFC 4180 line endings; spreadsheets and the csv module expect them.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            *(text(lang, f"report.csv.{column}") for column in _LEADING),
-            *(text(lang, f"report.csv.severity.{severity}") for severity in SEVERITY_ORDER),
-            text(lang, "report.csv.clauses"),
-            text(lang, "report.csv.notices"),
-        ]
-    )
-    # A fleet's rows repeat a few verdicts and deadline texts: worded once each.
-    labels = {verdict: verdict_label(verdict, lang) for verdict in VERDICTS}
+    writer.writerow(COLUMNS)
     rows = []
     for assessment in sort_by_urgency(assessments):
         nearest = nearest_deadline(assessment)
@@ -47,7 +53,8 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
                 assessment.cluster_name,
                 assessment.resource_id,
                 assessment.kubernetes_version or "",
-                labels[assessment.verdict],
+                assessment.verdict,
+                iso_time(assessment.evaluated_at),
                 nearest.date.isoformat() if nearest else "",
                 render(lang, nearest.what) if nearest else "",
                 *(counts[severity] for severity in SEVERITY_ORDER),

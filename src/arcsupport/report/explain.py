@@ -8,6 +8,7 @@ from rich.text import Text
 
 from arcsupport.i18n import Lang, text
 from arcsupport.policy.model import Pack
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.explain import ClauseDoc, ExplainDoc, RuleDoc
 
 
@@ -48,6 +49,7 @@ def _rule(item: RuleDoc, pack: Pack, lang: Lang) -> list[RenderableType]:
 
 def render_explain(data: ExplainDoc, pack: Pack, lang: Lang) -> list[RenderableType]:
     """`pack` words the clauses a rule cites."""
+    data = clip_strings(data, lang)
     blocks = [_clause(item, lang) for item in data.clauses]
     blocks += [_rule(item, pack, lang) for item in data.rules]
     out: list[RenderableType] = []

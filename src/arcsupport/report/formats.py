@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang
+from arcsupport.i18n import Lang, Message
 from arcsupport.policy.model import Pack
 from arcsupport.report.documents.assessment import assessment_document, fleet_document
 from arcsupport.report.jsonout import dumps
@@ -14,6 +15,7 @@ from arcsupport.report.jsonout import dumps
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
+    yaml = "yaml"
     sarif = "sarif"
     junit = "junit"
     markdown = "markdown"
@@ -30,12 +32,16 @@ def render_document(
     fail_on: str,
     *,
     fleet: bool,
+    partial: bool = False,
+    notices: Sequence[Message] = (),
 ) -> str | bytes:
-    """Every format but `table` (which is drawn for a terminal)."""
-    if fmt is ReportFormat.json:
+    """Every format but `table` (which is drawn for a terminal); `partial` says clusters are
+    missing (a Resource Graph export was one page of a longer result) and `notices` are about
+    the fleet as a whole. Every other notice is its cluster's, which every format shows."""
+    if fmt in (ReportFormat.json, ReportFormat.yaml):
         if fleet:
-            return dumps(fleet_document(assessments, lang))
-        return dumps(assessment_document(assessments[0], lang))
+            return dumps(fleet_document(assessments, lang, partial, notices), fmt)
+        return dumps(assessment_document(assessments[0], lang), fmt)
     if fmt is ReportFormat.sarif:
         from arcsupport.report.sarif import render_sarif
 
@@ -47,11 +53,11 @@ def render_document(
     if fmt is ReportFormat.markdown:
         from arcsupport.report.markdown import render_markdown
 
-        return render_markdown(assessments, lang)
+        return render_markdown(assessments, lang, notices)
     if fmt is ReportFormat.html:
         from arcsupport.report.html import render_html
 
-        return render_html(assessments, pack, lang)
+        return render_html(assessments, pack, lang, notices)
     if fmt is ReportFormat.ical:
         from arcsupport.report.ical import render_ical
 

@@ -7,11 +7,13 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.gate import GateDoc
 from arcsupport.report.table import DECISION_STYLE
 
 
 def render_gate(data: GateDoc, lang: Lang) -> list[RenderableType]:
+    data = clip_strings(data, lang)
     decision = Text(text(lang, f"ui.decision.{data.decision}").upper())
     decision.stylize(DECISION_STYLE[data.decision])
     lines: list[RenderableType] = [

@@ -6,6 +6,7 @@ The Jinja2 templates live in report/templates and escape every value (autoescape
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -14,9 +15,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.policy.model import Pack
+from arcsupport.report.clip import clip, clip_strings
 from arcsupport.report.documents.assessment import (
     AssessmentDoc,
     FindingDoc,
@@ -80,6 +82,7 @@ class _FleetRow:
 
 @dataclass(frozen=True, slots=True)
 class _Fleet:
+    notices: list[str]  # about the fleet as a whole
     evaluated_at: str | None
     policy: PolicyDoc | None
     totals: FleetTotalsDoc
@@ -139,9 +142,10 @@ def _fleet_row(assessment: Assessment, lang: Lang) -> _FleetRow:
     )
 
 
-def _fleet(ordered: list[Assessment], lang: Lang) -> _Fleet:
+def _fleet(ordered: list[Assessment], lang: Lang, notices: Sequence[Message]) -> _Fleet:
     first = ordered[0] if ordered else None
     return _Fleet(
+        notices=[clip(render(lang, notice), lang) for notice in notices],
         evaluated_at=iso_time(first.evaluated_at) if first else None,
         policy=policy_doc(first.policy) if first else None,
         totals=fleet_totals(ordered),
@@ -149,15 +153,18 @@ def _fleet(ordered: list[Assessment], lang: Lang) -> _Fleet:
     )
 
 
-def render_html(assessments: list[Assessment], pack: Pack, lang: Lang) -> str:
-    """One HTML document: a single cluster's report, or a fleet summary then each cluster."""
+def render_html(
+    assessments: list[Assessment], pack: Pack, lang: Lang, notices: Sequence[Message] = ()
+) -> str:
+    """One HTML document: a single cluster's report, or a fleet summary then each cluster;
+    `notices` are about the fleet as a whole (each cluster carries its own too)."""
     calendar = VersionCalendar(pack)
-    ordered = sort_by_urgency(assessments)
+    ordered = sort_by_urgency(clip_strings(assessments, lang))
 
     def t(key: str, **args: Any) -> str:
         return text(lang, key, **args)
 
-    fleet = _fleet(ordered, lang) if len(ordered) != 1 else None
+    fleet = _fleet(ordered, lang, notices) if len(ordered) != 1 or notices else None
     template = _environment().get_template("report.html.j2")
     return template.render(
         lang=lang,

@@ -16,6 +16,7 @@ from icalendar import Alarm, Calendar, Event
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.summary import days_phrase, verdict_label
 from arcsupport.rules.outcome import Deadline
@@ -124,7 +125,7 @@ def render_ical(assessments: list[Assessment], lang: Lang) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", text(lang, "report.ical.calendar-name"))
-    for assessment in sort_by_urgency(assessments):
+    for assessment in sort_by_urgency(clip_strings(assessments, lang)):
         if assessment.verdict == "undetermined":
             calendar.add_component(_undetermined_event(assessment, lang))
         for deadline in assessment.deadlines:

@@ -7,6 +7,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from arcsupport.report.clip import clip_strings
 from arcsupport.sources.inspection import MAX_LISTED_HITS, Inspection, Missing
 from arcsupport.timeutil import as_utc
 
@@ -106,6 +107,7 @@ def _privacy_lines(result: Inspection) -> list[RenderableType]:
 
 
 def render_inspection(result: Inspection) -> list[RenderableType]:
+    result = clip_strings(result, "en")
     total = sum(file.size for file in result.files)
     head = f"Bundle {result.source}: {len(result.files)} files, {_size(total)}"
     if result.archive_size is not None:

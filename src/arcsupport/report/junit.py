@@ -15,6 +15,7 @@ from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.summary import (
     at_or_above,
@@ -120,7 +121,7 @@ def render_junit(assessments: list[Assessment], lang: Lang, fail_on: str) -> str
     `fail_on` is a severity name (a key of SEVERITY_RANK), as `--fail-on` takes it."""
     threshold = fail_threshold(fail_on)
     xml = JUnitXml("arcsupport")
-    for assessment in sort_by_urgency(assessments):
+    for assessment in sort_by_urgency(clip_strings(assessments, lang)):
         xml.add_testsuite(_suite(assessment, lang, fail_on, threshold))
     xml.update_statistics()  # type: ignore[no-untyped-call]  # junitparser leaves it unannotated
     out = io.BytesIO()

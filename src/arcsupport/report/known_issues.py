@@ -9,6 +9,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc
 from arcsupport.snapshot.known_issue import KnownIssue
 
@@ -37,6 +38,7 @@ def _fixed_text(issue: KnownIssue) -> str:
 
 
 def render_known_issues(records: Sequence[KnownIssue], lang: Lang) -> list[RenderableType]:
+    records = clip_strings(records, lang)
     out: list[RenderableType] = [
         Text(text(lang, "known-issues.list-title", count=len(records)), style="bold")
     ]
@@ -50,6 +52,7 @@ def render_known_issues(records: Sequence[KnownIssue], lang: Lang) -> list[Rende
 
 
 def render_known_issue_matches(data: KnownIssueMatchesDoc, lang: Lang) -> list[RenderableType]:
+    data = clip_strings(data, lang)
     out: list[RenderableType] = [
         Text(text(lang, "known-issues.match-title", cluster=data.cluster), style="bold"),
         Text(

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.lifecycle.planner import Plan, PlanStep
+from arcsupport.report.clip import clip, clip_strings
 from arcsupport.report.documents.assessment import (
     AssessmentDoc,
     EvidenceDoc,
@@ -255,7 +256,7 @@ def _fleet_row(lang: Lang, rank: int, assessment: Assessment) -> list[str]:
     ]
 
 
-def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
+def _fleet(assessments: list[Assessment], lang: Lang, notices: Sequence[str]) -> list[str]:
     ordered = sort_by_urgency(assessments)
     totals = fleet_totals(ordered)
     blocks = [f"# {_text(text(lang, 'report.fleet-title', count=totals.clusters))}"]
@@ -278,6 +279,7 @@ def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
             f"{_verdict(lang, verdict)} {count}" for verdict, count in totals.by_verdict.items()
         )
     )
+    blocks.extend(f"> ⚠️ {_text(notice)}" for notice in notices)
     columns = ("cluster", "kubernetes", "verdict", "nearest-deadline", "what", "findings")
     blocks.append(
         _table(
@@ -300,12 +302,17 @@ def _fleet(assessments: list[Assessment], lang: Lang) -> list[str]:
     return blocks
 
 
-def render_markdown(assessments: list[Assessment], lang: Lang) -> str:
-    """One cluster's report, or for several a fleet summary by urgency followed by each one."""
-    if len(assessments) == 1:
+def render_markdown(
+    assessments: list[Assessment], lang: Lang, notices: Sequence[Message] = ()
+) -> str:
+    """One cluster's report, or for several (or none) a fleet summary by urgency followed by
+    each one; `notices` are about the fleet as a whole (each cluster carries its own too)."""
+    assessments = clip_strings(assessments, lang)
+    if len(assessments) == 1 and not notices:
         blocks = _cluster(assessments[0], lang, level=1)
     else:
-        blocks = _fleet(assessments, lang)
+        said = [clip(render(lang, notice), lang) for notice in notices]
+        blocks = _fleet(assessments, lang, said)
     return "\n\n".join(blocks) + "\n"
 
 
@@ -393,6 +400,7 @@ def _azure_local_step(lang: Lang, plan: Plan, step: PlanStep) -> list[str]:
 def render_plan_markdown(plan: Plan, lang: Lang) -> str:
     """An upgrade runbook to paste into a change ticket: context, numbered steps with the exact
     commands, the APIs to migrate before each hop, verification, rollback and the outcome."""
+    plan = clip_strings(plan, lang)
     host = plan.host_release or "?"
     if plan.host_assumed:
         host = text(lang, "report.plan.host-assumed", release=host)

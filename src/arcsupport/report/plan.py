@@ -8,12 +8,13 @@ from rich.text import Text
 
 from arcsupport.i18n import Lang, text
 from arcsupport.lifecycle.planner import Plan
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.plan import plan_document
 
 
 def render_plan_table(plan: Plan, lang: Lang, *, notices: bool = True) -> list[RenderableType]:
     """`notices=False` where the caller already printed the same calendar's notices (triage)."""
-    data = plan_document(plan, lang)
+    data = plan_document(clip_strings(plan, lang), lang)
     out: list[RenderableType] = [
         Text(
             text(

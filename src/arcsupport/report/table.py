@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rich.console import Group, RenderableType
@@ -10,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.lifecycle.calendar import CALENDAR_NOTICES
+from arcsupport.report.clip import clip, clip_strings
 from arcsupport.report.documents.assessment import (
     EvidenceDoc,
     FindingDoc,
@@ -98,7 +100,7 @@ def _operations(lang: Lang, decisions: dict[Operation, OperationDoc]) -> Rendera
 
 
 def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType]:
-    data = assessment_document(assessment, lang)
+    data = assessment_document(clip_strings(assessment, lang), lang)
     today = assessment.evaluated_at.date()
     out: list[RenderableType] = []
     cluster = data.cluster
@@ -183,9 +185,12 @@ def render_assessment(assessment: Assessment, lang: Lang) -> list[RenderableType
     return out
 
 
-def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableType]:
+def render_fleet(
+    assessments: list[Assessment], lang: Lang, notices: Sequence[Message] = ()
+) -> list[RenderableType]:
     """One row per cluster, most urgent first (those that are not AKS Arc last), then the
-    totals by verdict and by clause; a verdict reached while rules could not run is starred."""
+    totals by verdict and by clause, and what is said of the fleet as a whole (a partial
+    export); a verdict reached while rules could not run is starred."""
     # Straight from the assessments: the JSON view of 10,000 clusters takes a second to build.
     ordered = sort_by_urgency(assessments)
     out: list[RenderableType] = []
@@ -213,12 +218,15 @@ def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableTy
     }
     out.extend(Text(f"! {notice}", style="bold yellow") for notice in said)
     rows = Table(box=None, pad_edge=False, padding=(0, 1))
+    # A name longer than any cluster name Azure allows (63) comes from broken or hostile
+    # input: it folds, clipped, rather than being cut to the terminal's width.
+    fold_names = any(len(assessment.cluster_name) > 63 for assessment in ordered)
     for column in ("cluster", "version", "verdict", "deadline", "findings"):
         # The findings column gives way first: a cluster's name and verdict are read whole.
         rows.add_column(
             text(lang, f"ui.fleet.column.{column}"),
             overflow="fold",
-            no_wrap=column != "findings",
+            no_wrap=column != "findings" and not (column == "cluster" and fold_names),
         )
     severity_labels = {
         severity: text(lang, f"ui.severity.{severity}") for severity in SEVERITY_ORDER
@@ -230,8 +238,8 @@ def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableTy
         )
         star = "*" if qualified(assessment) else ""
         rows.add_row(
-            assessment.cluster_name,
-            assessment.kubernetes_version or "?",
+            clip(assessment.cluster_name, lang),
+            clip(assessment.kubernetes_version or "?", lang),
             Text(
                 text(lang, f"ui.verdict.{assessment.verdict}") + star,
                 style=_VERDICT_STYLE[assessment.verdict],
@@ -252,4 +260,6 @@ def render_fleet(assessments: list[Assessment], lang: Lang) -> list[RenderableTy
         out.append(Text(text(lang, "ui.fleet.by-clause", clauses=clauses)))
     if any(qualified(assessment) for assessment in ordered):
         out.append(Text(text(lang, "ui.fleet.as-far-as-checked"), style="dim"))
+    for notice in notices:
+        out.append(Text(f"! {clip(render(lang, notice), lang)}", style="bold yellow"))
     return out

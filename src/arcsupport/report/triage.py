@@ -8,6 +8,7 @@ from rich.text import Text
 
 from arcsupport.engine.triage import TriageDecision, Word
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.triage import triage_document
 from arcsupport.report.plan import render_plan_table
 from arcsupport.report.summary import verdict_label
@@ -59,7 +60,7 @@ def _scoring_table(result: TriageDecision, lang: Lang) -> list[RenderableType]:
 def render_triage_table(
     result: TriageDecision, lang: Lang, *, explain: bool = False
 ) -> list[RenderableType]:
-    data = triage_document(result, lang)
+    data = triage_document(clip_strings(result, lang), lang)
     decision = Text(text(lang, f"triage.decision.{result.decision}").upper())
     decision.stylize(_DECISION_STYLE[result.decision])
     rule = (

@@ -7,10 +7,12 @@ from rich.table import Table
 from rich.text import Text
 
 from arcsupport.i18n import Lang, text
+from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.versions import VersionsDoc
 
 
 def render_versions(data: VersionsDoc, lang: Lang) -> list[RenderableType]:
+    data = clip_strings(data, lang)
     title = Text(
         text(
             lang,

@@ -74,6 +74,9 @@ class Snapshot(msgspec.Struct, gc=False):
     parts: dict[str, Part] = msgspec.field(default_factory=dict)
     # Parts the collector tried and could not read, with its reason (manifest.json).
     not_collected: dict[str, str] = msgspec.field(default_factory=dict)
+    # Read from one page of a longer Resource Graph result (its `skip_token` is set): rows of
+    # this cluster, and other clusters, may be on the pages that were not given.
+    partial_source: bool = False
 
     version: VersionInfo | None = None
     nodes: list[Node] | None = None

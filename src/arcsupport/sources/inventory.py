@@ -44,6 +44,8 @@ class _SubscriptionProperties(msgspec.Struct, gc=False):
 
 class Export(msgspec.Struct, gc=False):
     data: list[msgspec.Raw]  # each row decoded on its own, so that an error names its index
+    # `az graph query` returned one page of a longer result: `--skip-token` fetches the next.
+    skip_token: str | None = None
 
 
 # One pass for a well-formed export: the row's `type` (Resource Graph writes it in lower case)
@@ -77,6 +79,12 @@ _AnyRow = _ConnectedRow | _ProvisionedRow | _SubscriptionRow
 
 class _TypedExport(msgspec.Struct, gc=False):
     data: list[_AnyRow]
+    skip_token: str | None = None
+
+
+class Inventory(msgspec.Struct, frozen=True, gc=False):
+    clusters: list[Snapshot]  # every Arc-connected cluster: whether it is AKS Arc is the engine's
+    partial: bool  # one page of a longer result: its `skip_token` is set
 
 
 _ROW = msgspec.json.Decoder(Row)
@@ -102,15 +110,20 @@ _SUBSCRIPTION_PROPERTIES = _PropertiesReader(_SubscriptionProperties)
 Resource = az.ConnectedCluster | az.ProvisionedCluster | az.Subscription
 
 
-def _resources(data: Document, where: str) -> list[Resource]:
-    """The export's rows as the resources they describe, in the export's order."""
+def _resources(data: Document, where: str) -> tuple[list[Resource], bool]:
+    """The export's rows as the resources they describe, in the export's order, and whether
+    the export is one page of a longer result (a bare list of rows, `--query data`, cannot
+    say: it counts as whole)."""
     as_list = _STARTS_AS_LIST.match(data) is not None
     try:
-        typed = _TYPED_ROWS.decode(data) if as_list else _TYPED_EXPORT.decode(data).data
+        if as_list:
+            typed, partial = _TYPED_ROWS.decode(data), False
+        else:
+            export = _TYPED_EXPORT.decode(data)
+            typed, partial = export.data, export.skip_token is not None
     except msgspec.MsgspecError:
-        return [
-            _resource(row, where, index) for index, row in enumerate(_rows(data, as_list, where))
-        ]
+        rows, partial = _rows(data, as_list, where)
+        return [_resource(row, where, index) for index, row in enumerate(rows)], partial
     except RecursionError:
         # msgspec's own guard, in C; the rows read one by one below are checked for depth.
         raise InputError(
@@ -139,16 +152,18 @@ def _resources(data: Document, where: str) -> list[Resource]:
                     id=row.id, subscriptionId=row.subscriptionId, state=row.properties.state
                 )
             )
-    return resources
+    return resources, partial
 
 
-def _rows(data: Document, as_list: bool, where: str) -> list[Row]:
-    """Row by row, for an error that names the row."""
+def _rows(data: Document, as_list: bool, where: str) -> tuple[list[Row], bool]:
+    """Row by row, for an error that names the row; and whether more pages exist."""
+    partial = False
     try:
         if as_list:
             raw = msgspec.json.decode(data, type=list[msgspec.Raw])
         else:
-            raw = msgspec.json.decode(data, type=Export).data
+            export = msgspec.json.decode(data, type=Export)
+            raw, partial = export.data, export.skip_token is not None
     except msgspec.ValidationError as exc:
         raise InputError(where, f"not a Resource Graph export: {exc}") from None
     except msgspec.DecodeError as exc:
@@ -161,7 +176,7 @@ def _rows(data: Document, as_list: bool, where: str) -> list[Row]:
             raise InputError(f"{where}: row {index}", str(exc)) from None
         except msgspec.DecodeError as exc:  # kept raw above, so its strings were not checked
             raise InputError(f"{where}: row {index}", explain_msgspec_error(exc)) from None
-    return rows
+    return rows, partial
 
 
 def _resource(row: Row, where: str, index: int) -> Resource:
@@ -210,7 +225,7 @@ def _map(path: Path) -> bytes | mmap.mmap:
             return file.read()
 
 
-def read_inventory(path: Path) -> list[Snapshot]:
+def read_inventory(path: Path) -> Inventory:
     where = str(path)
     try:
         data = as_utf8(memoryview(_map(path)), where)
@@ -219,7 +234,8 @@ def read_inventory(path: Path) -> list[Snapshot]:
     connected: dict[str, tuple[int, az.ConnectedCluster]] = {}
     provisioned: dict[str, tuple[int, az.ProvisionedCluster]] = {}
     subscriptions: dict[str, tuple[int, az.Subscription]] = {}
-    for index, resource in enumerate(_resources(data, where)):
+    resources, partial = _resources(data, where)
+    for index, resource in enumerate(resources):
         if isinstance(resource, az.ConnectedCluster):
             connected[resource.id.lower()] = (index, resource)
         elif isinstance(resource, az.ProvisionedCluster):
@@ -233,7 +249,7 @@ def read_inventory(path: Path) -> list[Snapshot]:
     for owner in owners:
         arc = connected.get(owner)
         aks = provisioned.get(owner)
-        snapshot = Snapshot(source=where)
+        snapshot = Snapshot(source=where, partial_source=partial)
         if arc is not None:
             snapshot.connected_cluster = arc[1]
             snapshot.parts["azure/connected-cluster"] = Part(
@@ -259,7 +275,7 @@ def read_inventory(path: Path) -> list[Snapshot]:
                 "azure/subscription", f"{where}: row {found[0]}", Provenance.OBSERVED
             )
         clusters.append(snapshot)
-    return clusters
+    return Inventory(clusters, partial)
 
 
 def is_inventory(path: Path) -> bool:

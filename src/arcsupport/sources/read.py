@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+import msgspec
+
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import is_inventory, read_inventory
@@ -142,16 +144,25 @@ def looks_like_dump_stream(path: Path) -> bool:
     return path.is_file() and is_dump_stream(_head(path))
 
 
-def read_sources(paths: list[Path]) -> list[Snapshot]:
+class Sources(msgspec.Struct, frozen=True, gc=False):
+    snapshots: list[Snapshot]
+    partial: tuple[str, ...] = ()  # exports that are one page of a longer result
+
+
+def read_sources(paths: list[Path]) -> Sources:
     """Every cluster the paths hold: bundles and dumps one each, exports as many as they list
     (every Arc-connected cluster: whether it is AKS Arc is the engine's to decide)."""
     snapshots: list[Snapshot] = []
+    pages: list[str] = []
     with collector_paused():
         for path in paths:
             with os_errors_named(path):
                 inventory = is_inventory(path) and not looks_like_dump_stream(path)
             if inventory:
-                snapshots.extend(read_inventory(path))
+                export = read_inventory(path)
+                snapshots.extend(export.clusters)
+                if export.partial:
+                    pages.append(str(path))
             else:
                 snapshots.append(read_snapshot(path))
-    return snapshots
+    return Sources(snapshots, tuple(pages))

@@ -4,13 +4,14 @@ HTML and SARIF views read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Final, Literal
 
 import msgspec
 
 from arcsupport.engine.assess import Assessment, MissingFact
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.report.documents.base import (
     ClauseId,
     Document,
@@ -268,6 +269,13 @@ class FleetTotalsDoc(Document, frozen=True):
             "same count as by_verdict.not-applicable",
         ),
     ]
+    partial: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Clusters are missing: a Resource Graph export was one page of a "
+            "longer result (its skip_token set); `notices` names it"
+        ),
+    ]
 
 
 class FleetDoc(Document, frozen=True):
@@ -279,10 +287,11 @@ class FleetDoc(Document, frozen=True):
     lang: Lang
     policy: PolicyDoc | None
     totals: FleetTotalsDoc
+    notices: Annotated[list[str], msgspec.Meta(description="About the fleet as a whole")]
     clusters: list[AssessmentDoc]
 
 
-def fleet_totals(ordered: list[Assessment]) -> FleetTotalsDoc:
+def fleet_totals(ordered: list[Assessment], partial: bool = False) -> FleetTotalsDoc:
     """Clusters by verdict, and how many clusters cite each clause (most cited first)."""
     by_verdict: dict[Verdict, int] = dict.fromkeys(VERDICTS, 0)
     by_clause: dict[str, int] = {}
@@ -296,12 +305,18 @@ def fleet_totals(ordered: list[Assessment]) -> FleetTotalsDoc:
         by_verdict=by_verdict,
         by_clause=dict(sorted(by_clause.items(), key=lambda item: (-item[1], item[0]))),
         skipped=by_verdict["not-applicable"],
+        partial=partial,
     )
 
 
-def fleet_document(assessments: list[Assessment], lang: Lang) -> FleetDoc:
-    """Many clusters: one entry per cluster by urgency (those that are not AKS Arc last), and
-    the totals by verdict and by clause."""
+def fleet_document(
+    assessments: list[Assessment],
+    lang: Lang,
+    partial: bool = False,
+    notices: Sequence[Message] = (),
+) -> FleetDoc:
+    """Many clusters: one entry per cluster by urgency (those that are not AKS Arc last), the
+    totals by verdict and by clause, and whether the fleet is partial."""
     ordered = sort_by_urgency(assessments)
     first = ordered[0] if ordered else None
     return FleetDoc(
@@ -309,6 +324,7 @@ def fleet_document(assessments: list[Assessment], lang: Lang) -> FleetDoc:
         evaluated_at=iso_time(first.evaluated_at) if first else None,
         lang=lang,
         policy=policy_doc(first.policy) if first else None,
-        totals=fleet_totals(ordered),
+        totals=fleet_totals(ordered, partial),
+        notices=[render(lang, notice) for notice in notices],
         clusters=[assessment_document(assessment, lang) for assessment in ordered],
     )
