@@ -1021,6 +1021,24 @@ def test_a_version_out_of_support_stated_in_the_case_is_upgrade_first() -> None:
     assert korean.decision == "upgrade-first"
 
 
+def test_a_version_in_pasted_tool_output_counts_only_in_a_node_row() -> None:
+    # `helm list` prints the chart's version, an image reference its tag: not the cluster's.
+    helm = decide(
+        "azure-arc release stuck in pending-upgrade",
+        "helm list -n azure-arc-release -a:\nazure-arc  azure-arc-release  pending-upgrade  1.24.5",
+    )
+    assert helm.decision != "upgrade-first"
+    image = decide("Image pull fails", "Our cluster cannot pull registry.local/shop/api:v1.25.3.")
+    assert image.decision != "upgrade-first"
+    nodes = decide(
+        "Node NotReady",
+        "kubectl get nodes\nmoc-lx1   NotReady   <none>   90d   v1.27.3\n"
+        "moc-lx2   Ready   <none>   90d   v1.27.3",
+    )
+    assert nodes.decision == "upgrade-first"
+    assert set(nodes.evidence[0].words) == {"v1.27.3"}
+
+
 def test_a_version_the_bundle_gives_wins_over_the_text() -> None:
     result = decide("DNS fails", "We are on 1.31.4.", bundle="deprecated-version")
     assert result.decision == "upgrade-first"
