@@ -946,6 +946,40 @@ def test_a_product_that_is_itself_the_subject_still_decides() -> None:
     assert helm.rule == "third-party-open-source"  # Istio, not the tool that installs it
 
 
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Linkerd proxy init fails",
+            "To be clear, we are NOT using Istio (removed it last year). New pods fail with "
+            "linkerd-init errors and stay in CrashLoopBackOff.",
+        ),
+        (
+            "Linkerd 프록시 init 실패",
+            "Istio는 쓰지 않습니다. Linkerd를 쓰는데 새 파드가 linkerd-init 오류로 뜨지 않습니다.",
+        ),
+    ],
+)
+def test_a_denial_rules_out_the_product_it_names_not_the_others_of_its_rule(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+    assert result.reasons[0].args["matched"].casefold().startswith("linkerd")
+    assert "triage.note.ruled-out" in keys(result)
+    scored = {entry.rule: entry for entry in result.scoring}["third-party-open-source"]
+    assert {word.text.casefold() for word in scored.words_against} == {"istio"}
+
+
+def test_denying_the_kind_of_product_rules_out_its_whole_rule() -> None:
+    result = decide(
+        "CoreDNS SERVFAIL; will Istio matter later?",
+        "CoreDNS answers SERVFAIL for 2% of lookups. If we install Istio next quarter, does "
+        "that change your support? For now there is no mesh, no sidecars, a plain cluster.",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "coredns")
+
+
 def test_a_preview_feature_that_fails_outranks_a_product_installed_beside_it() -> None:
     result = decide(
         "Preview feature fails (cert-manager also installed)",
