@@ -950,6 +950,26 @@ def test_a_product_that_is_itself_the_subject_still_decides() -> None:
     ("title", "description"),
     [
         (
+            "Image pulls time out",
+            "Pulls from harbor.contoso.local/shop/api:2.1 time out: dial tcp 10.0.0.9:443: "
+            "i/o timeout.",
+        ),
+        (
+            "이미지 pull 실패",
+            'Head "https://harbor.hanbit.local/v2/pay/api/manifests/1.9.3": dial tcp '
+            "172.20.9.15:443: i/o timeout 오류가 납니다.",
+        ),
+    ],
+)
+def test_a_host_name_is_not_the_product_it_looks_like(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("in-scope", "networking")
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
             "Linkerd proxy init fails",
             "To be clear, we are NOT using Istio (removed it last year). New pods fail with "
             "linkerd-init errors and stay in CrashLoopBackOff.",

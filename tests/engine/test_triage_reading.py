@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcsupport.engine.triage.reading import Modality, Reading, normalise, read
+from arcsupport.engine.triage.reading import Modality, Reading, in_address, normalise, read
 from arcsupport.engine.triage.stated import stated_days, stated_versions
 from arcsupport.textanalysis import Morpheme, korean_morphology
 from helpers import default_pack
@@ -123,6 +123,27 @@ def test_korean_terms_can_name_a_morpheme_of_their_own() -> None:
 class _NoKorean:
     def morphemes(self, text: str) -> list[Morpheme]:
         raise AssertionError("an English case is read without the Korean analyser")
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "address"),
+    [
+        ("pull from harbor.contoso.local/pay/api:1.9.3 fails", "harbor", True),
+        ('Head "https://harbor.hanbit.local/v2/pay/api/manifests/1.9.3"', "harbor", True),
+        ("see https://coredns.io/plugins/loop#troubleshooting", "coredns", True),
+        ("vault.corp.example.com answers 403", "vault", True),
+        # A product named beside an address, or a file of its own, is still named.
+        ("Harbor at harbor.contoso.local rejects pushes", "harbor", False),
+        ("edited /etc/kubernetes/manifests/kube-apiserver.yaml", "kube-apiserver", False),
+        ("containerd.service exits on two nodes", "containerd", False),
+        ("annotation sidecar.istio.io/inject is set", "istio", False),
+    ],
+)
+def test_a_word_inside_a_url_or_host_name_names_the_machine(
+    text: str, word: str, address: bool
+) -> None:
+    start = text.casefold().index(word)
+    assert in_address(text.casefold(), start, start + len(word)) is address
 
 
 def test_an_english_case_does_not_need_the_korean_analyser() -> None:

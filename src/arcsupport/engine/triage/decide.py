@@ -46,6 +46,7 @@ from arcsupport.engine.triage.reading import (
     compact,
     english_pattern,
     find_korean,
+    in_address,
     is_morpheme_term,
     read,
 )
@@ -412,7 +413,7 @@ class _Scored:
 
 
 # A term inside a label or annotation key or a URL path ("node-role.kubernetes.io/control-plane")
-# names the key, not the thing.
+# names the key, not the thing; one inside a URL or a host name names the machine.
 _KEY_PREFIX = re.compile(r"\.[a-z0-9-]+/[a-z0-9._-]*$")
 
 
@@ -429,18 +430,20 @@ def _product(entry: TriageMatch, name: str) -> str:
 
 def _finds(entry: TriageMatch, reading: Reading) -> list[tuple[int, int]]:
     text = reading.text
-    found = [
+    words = [
         match.span()
         for term in [*entry.components, *entry.phrases.en]
         for match in english_pattern(term).finditer(text)
     ]
-    found += [
+    words += _korean_spans(entry.phrases.ko, reading, 0, len(text))
+    # Patterns say themselves what they look for, addresses included (":6443" in a URL).
+    found = {
         match.span() for pattern in entry.phrases.patterns for match in re.finditer(pattern, text)
-    ]
-    found += _korean_spans(entry.phrases.ko, reading, 0, len(text))
+    }
+    found.update(span for span in words if not in_address(text, *span))
     return sorted(
         (start, end)
-        for start, end in set(found)
+        for start, end in found
         if not _KEY_PREFIX.search(text, max(0, start - 60), start)
     )
 

@@ -206,6 +206,31 @@ def find_english(
     return pattern.search(text, start, len(text) if end is None else end)
 
 
+# The last labels of the host names tickets paste (registries, vaults, brokers on the
+# customer's network); a file name ("kube-apiserver.yaml", "containerd.service") ends in none.
+_HOST_SUFFIXES = frozenset(
+    ["local", "lan", "internal", "intra", "intranet", "corp", "home", "private", "example",
+     "test", "com", "net", "org", "kr", "cloud"]
+)  # fmt: skip
+_DOTTED = re.compile(r"[0-9a-z-]+(?:\.[0-9a-z-]+)+")
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is part of a URL or a host name ("https://istio.io/docs",
+    "harbor.contoso.local/pay/api"): an address names a machine, not the product a word
+    would otherwise name."""
+    token_start = max(text.rfind(char, 0, start) for char in " \n\"'(<[") + 1
+    token_end = min(
+        (at for char in " \n\"')>]" if (at := text.find(char, end)) >= 0), default=len(text)
+    )
+    if "://" in text[token_start:token_end]:
+        return True
+    for dotted in _DOTTED.finditer(text, token_start, token_end):
+        if dotted.start() <= start and end <= dotted.end():
+            return dotted.group().rsplit(".", 1)[-1] in _HOST_SUFFIXES
+    return False
+
+
 def compact(text: str) -> tuple[str, list[int]]:
     """`text` without whitespace, and for each kept character its offset in `text`: Korean
     spacing varies ("미리 보기", "미리보기"), so Korean terms are found with spaces ignored."""
