@@ -207,6 +207,29 @@ def test_a_how_to_question_about_a_covered_area_stays_in_scope() -> None:
     assert (result.decision, result.rule) == ("in-scope", "load-balancing")
 
 
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Liveness probe failed - is kubelet killing our pod?",
+            "Our health endpoint checks the database and takes 5 s at peak. What timeoutSeconds "
+            "and failureThreshold should we use for the liveness probe?",
+        ),
+        (
+            "liveness probe 실패로 재시작 - kubelet 문제?",
+            "앱 health 엔드포인트가 DB를 조회해서 5초 넘게 걸립니다. probe timeout을 얼마로 잡는 "
+            "게 좋은지 문의드립니다.",
+        ),
+    ],
+)
+def test_asking_what_to_set_a_timeout_to_is_a_how_to(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "kubernetes-how-to")
+    # ...while a timeout the app reports, with "what should we do", stays a symptom.
+    symptom = decide("App calls time out", "DNS lookups from our app time out. What should we do?")
+    assert (symptom.decision, symptom.rule) == ("in-scope", "networking")
+
+
 def test_rules_of_equal_priority_that_disagree_leave_it_to_a_human() -> None:
     pack = default_pack()
     rules = [
