@@ -175,6 +175,18 @@ def test_best_effort_for_calico_beyond_the_basics() -> None:
         ("Qualys sensor cannot start", "closed-source-third-party", "COV-OUT-3"),
         ("Pods need a second NIC with Multus", "network-customisation", "COV-OUT-4"),
         ("How do we write a CronJob for our app?", "kubernetes-how-to", "COV-OUT-1"),
+        # Closed-source software described, not named.
+        (
+            "Our commercial APM agent, licensed per host, does not register the new nodes",
+            "closed-source-third-party",
+            "COV-OUT-3",
+        ),
+        ("호스트당 라이선스인 APM 에이전트가 새 노드를 인식 못 합니다", "closed-source-third-party", "COV-OUT-3"),
+        (
+            "Vault agent injector does not inject the sidecar any more",
+            "third-party-open-source",
+            "COV-OUT-2",
+        ),
     ],
 )
 def test_out_of_scope(title: str, rule: str, clause: str) -> None:

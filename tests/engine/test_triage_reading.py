@@ -42,6 +42,20 @@ def said(text: str, term: str, title: str = "case") -> Modality:
         ("CoreDNS does not start after the patch.", "coredns", "asserted"),
         ("We cannot reach the API server.", "api server", "asserted"),
         ("No CoreDNS pods are running.", "coredns", "asserted"),
+        # What a component does, negated with a thing as subject, fails; done by a person, or
+        # in the passive, it was not done.
+        ("The Vault agent injector does not inject the sidecar.", "vault", "asserted"),
+        ("Helm doesn't install the Istio CRDs.", "istio", "asserted"),
+        ("Istio sidecars not injected any more.", "istio", "asserted"),
+        ("Istio was not installed on this cluster.", "istio", "denied"),
+        ("Istio not installed.", "istio", "denied"),
+        ("The admins did not install Istio.", "istio", "denied"),
+        ("We did not enable any Istio feature.", "istio", "denied"),
+        ("The cluster does not use Istio.", "istio", "denied"),
+        # The subject before a parenthesis is still the subject after it.
+        ("Our APM agent (licensed per host) doesn't report the new nodes.", "apm", "asserted"),
+        ("The APM agent shows no data for new nodes.", "apm", "asserted"),
+        ("We see no Istio sidecars.", "istio", "denied"),
         # Removed, cleared, planned, asked, hedged.
         ("Linkerd was uninstalled two months ago.", "linkerd", "removed"),
         ("The Helm release is fine and deployed.", "helm", "cleared"),

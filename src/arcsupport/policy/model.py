@@ -361,6 +361,9 @@ class ReadingWords(Strict):
     first_person: list[str]
     presence: list[str] = []
     clause_breaks: list[str] = []
+    people: list[str] = []
+    performed: list[str] = []
+    persisting: list[str] = []
 
 
 class Reading(Strict):

@@ -361,6 +361,9 @@ _FILLERS = frozenset(
 )
 _DETERMINER_NEGATION = frozenset({"no", "none", "nothing", "without", "never", "neither", "nor"})
 _COPULAS = frozenset({"is", "are", "was", "were", "it's", "that's", "be", "'s"})
+# An active verb negated: "does not inject", "doesn't install", "won't create".
+_DO_NEGATIONS = frozenset({"don't", "doesn't", "didn't", "won't", "dont", "doesnt", "didnt", "wont"})
+_DO = frozenset({"do", "does", "did", "will", "would"})
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
 
@@ -599,7 +602,7 @@ def _clause(
     if absent is not None:
         denied = absent.group().strip()
     if denied is None and cleared is None:
-        denied, failure = _english_negation(body, english)
+        denied, failure = _english_negation(body, english, _lead(text, start))
     if morphemes and denied is None and cleared is None:
         said, words = _korean_negation(body, start, morphemes, korean)
         if said == "denied":
@@ -628,7 +631,24 @@ def _clause(
     )
 
 
-def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str | None]:
+def _lead(text: str, start: int) -> str:
+    """What leads into a clause that starts right after a parenthesis: the words before the
+    parenthesis, back to the previous clause punctuation ("our agent (the vendor's) doesn't
+    report": the agent is the subject of "doesn't report")."""
+    stripped = text[start:].lstrip()
+    if not stripped or stripped[0] not in ")]":
+        return ""
+    opened = text.rfind("(" if stripped[0] == ")" else "[", 0, start)
+    if opened < 0:
+        return ""
+    line = text[text.rfind("\n", 0, opened) + 1 : opened]
+    cut = max(line.rfind(mark) for mark in (",", ";", ":", ". "))
+    return line[cut + 1 :]
+
+
+def _english_negation(
+    body: str, words: ReadingWords, lead: str = ""
+) -> tuple[str | None, str | None]:
     """(denial, failure): a negation says something was not done or is not there, unless it
     negates a verb of working ("does not start", "can't reach", "not ready"): then it reports
     a failure. Negations inside failure phrases ("no longer", "no such host") are failures."""
@@ -648,7 +668,7 @@ def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str |
             continue
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
-        before = body[: match.start()]
+        before = f"{lead} {body[: match.start()]}"
         meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
         if meaning == "failure":
@@ -680,17 +700,34 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
             cue in _DETERMINER_NEGATION and find_english(words.functioning, after)
         )
         return "failure" if working else "denied"
+    person = bool(find_english(words.first_person, before) or find_english(words.people, before))
+    preceding = _WORD.findall(before)[-1:]
+    if cue in _DETERMINER_NEGATION and preceding and not person:
+        # "the agent shows no data", "the service returns no endpoints": what it does fails.
+        if find_english(words.functioning, preceding[0]):
+            return "failure"
     if predicate and find_english(words.functioning, predicate):
         return "failure"
+    if predicate and find_english(words.performed, predicate):
+        # What a component does as well as a person: "we did not install Istio" and "Istio
+        # (was) not installed" say it was not done; "the injector does not inject", "Helm
+        # doesn't install the CRDs", "sidecars not injected any more" report a failure.
+        if person:
+            return "denied"
+        active = (
+            cue in _DO_NEGATIONS
+            or bool(preceding and preceding[0] in _DO)
+            or predicate.endswith(("ing", "es", "ts"))
+        )
+        return "failure" if active or find_english(words.persisting, after) else "denied"
     if predicate and find_english(words.action, predicate):
         return "denied"
     if cue in _DETERMINER_NEGATION:
         # "No CoreDNS pods are running", "none of the nodes is ready": nothing works.
         return "failure" if find_english(words.functioning, after) else "denied"
-    preceding = _WORD.findall(before)[-1:]
     if preceding and preceding[0] in _COPULAS:
         return "denied"
-    if find_english(words.first_person, before):
+    if person:
         return "denied"
     return "failure"
 
