@@ -780,6 +780,17 @@ def test_bad_arguments_exit_2_with_one_line(
             ("SHR-3", "CUST-1"),
         ),
         (
+            "Node VM changes lost after the upgrade",
+            "We configured things on the worker VMs from the Hyper-V console (an agent, NTP, a "
+            "local user); after the upgrade all of it is gone.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
+            "Hyper-V 콘솔에서 설정한 내용이 사라짐",
+            "Hyper-V 콘솔에서 워커 VM에 NTP와 로컬 계정을 설정했는데 업그레이드 후 사라졌습니다.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
             "VLAN on the node VMs",
             "We tagged the worker VMs' network adapters directly with VLAN 212. Two nodes are "
             "NotReady.",
