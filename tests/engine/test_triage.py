@@ -909,6 +909,32 @@ def test_a_change_named_with_doubt_needs_review_and_asks(title: str, description
 
 
 @pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "New deployments create no pods",
+            "A new Deployment shows 0/3 and no ReplicaSet is ever created for it. kubectl "
+            "rollout restart on existing ones does nothing either.",
+        ),
+        (
+            "Deployment을 만들어도 파드가 안 생겨요",
+            "deployment는 생기는데 ReplicaSet이 안 생기고 파드도 0개입니다. scale 바꿔도 반응이 "
+            "없습니다.",
+        ),
+    ],
+)
+def test_controllers_that_do_not_do_their_work_are_the_control_plane(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule, result.clauses) == (
+        "in-scope",
+        "control-plane-symptoms",
+        ("COV-IN-2",),
+    )
+
+
+@pytest.mark.parametrize(
     ("title", "description", "clause"),
     [
         (

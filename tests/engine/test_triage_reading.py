@@ -52,6 +52,10 @@ def said(text: str, term: str, title: str = "case") -> Modality:
         ("The admins did not install Istio.", "istio", "denied"),
         ("We did not enable any Istio feature.", "istio", "denied"),
         ("The cluster does not use Istio.", "istio", "denied"),
+        ("A Deployment shows 0/3 and no ReplicaSet is ever created.", "replicaset", "asserted"),
+        ("Istio sidecars are not injected into new pods.", "istio", "asserted"),
+        ("We did not create any Istio resources.", "istio", "denied"),
+        ("kubectl rollout restart does nothing either.", "rollout", "asserted"),
         # The subject before a parenthesis is still the subject after it.
         ("Our APM agent (licensed per host) doesn't report the new nodes.", "apm", "asserted"),
         ("The APM agent shows no data for new nodes.", "apm", "asserted"),

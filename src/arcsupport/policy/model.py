@@ -363,6 +363,7 @@ class ReadingWords(Strict):
     clause_breaks: list[str] = []
     people: list[str] = []
     performed: list[str] = []
+    produced: list[str] = []
     persisting: list[str] = []
 
 

@@ -695,12 +695,17 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
         return "failure"
     if not _WORD.search(before):
         # A clause that opens with the negation sets one thing against another: ", not
-        # HashiCorp Vault", "no custom DaemonSets".
+        # HashiCorp Vault", "no custom DaemonSets"; unless nothing works or gets made ("no
+        # pods are running", "no ReplicaSet is ever created").
         working = find_english(words.functioning, predicate) or (
-            cue in _DETERMINER_NEGATION and find_english(words.functioning, after)
+            cue in _DETERMINER_NEGATION
+            and (
+                find_english(words.functioning, after)
+                or (find_english(words.produced, after) and not _person(after, words))
+            )
         )
         return "failure" if working else "denied"
-    person = bool(find_english(words.first_person, before) or find_english(words.people, before))
+    person = _person(before, words)
     preceding = _WORD.findall(before)[-1:]
     if cue in _DETERMINER_NEGATION and preceding and not person:
         # "the agent shows no data", "the service returns no endpoints": what it does fails.
@@ -708,6 +713,10 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
             return "failure"
     if predicate and find_english(words.functioning, predicate):
         return "failure"
+    if predicate and find_english(words.produced, predicate):
+        # What the cluster makes: "pods not created", "the sidecar is not injected" fail;
+        # "we did not create any DaemonSet" was not done.
+        return "denied" if person else "failure"
     if predicate and find_english(words.performed, predicate):
         # What a component does as well as a person: "we did not install Istio" and "Istio
         # (was) not installed" say it was not done; "the injector does not inject", "Helm
@@ -724,12 +733,21 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
         return "denied"
     if cue in _DETERMINER_NEGATION:
         # "No CoreDNS pods are running", "none of the nodes is ready": nothing works.
-        return "failure" if find_english(words.functioning, after) else "denied"
+        if find_english(words.functioning, after):
+            return "failure"
+        return "failure" if find_english(words.produced, after) and not person else "denied"
     if preceding and preceding[0] in _COPULAS:
         return "denied"
     if person:
         return "denied"
     return "failure"
+
+
+def _person(words_before: str, words: ReadingWords) -> bool:
+    """Whether a person is the subject: the writer ("we", "I") or someone else ("the admins")."""
+    return bool(
+        find_english(words.first_person, words_before) or find_english(words.people, words_before)
+    )
 
 
 # Korean: particles and endings skipped when looking for what a negation governs.
