@@ -242,6 +242,34 @@ def test_asking_what_to_set_a_timeout_to_is_a_how_to(title: str, description: st
     assert (symptom.decision, symptom.rule) == ("in-scope", "networking")
 
 
+PYTHON_TRACEBACK = """Traceback (most recent call last):
+  File "/app/orders/views.py", line 77, in create_order
+    price = catalog_client.get_price(item["sku"])
+  File "/app/orders/clients.py", line 31, in get_price
+    return resp.json()["price"]
+KeyError: 'price'"""
+JAVA_TRACE = """java.net.UnknownHostException: orders-db.shop.svc.cluster.local
+	at java.base/java.net.InetAddress.getAllByName0(InetAddress.java:1534)
+	at com.contoso.orders.Db.connect(Db.java:42)"""
+
+
+def test_a_traceback_of_the_applications_own_logic_is_the_application() -> None:
+    english = decide("Orders API returns 500 - cluster problem?", PYTHON_TRACEBACK)
+    korean = decide(
+        "앱 500 에러 - 클러스터 문제인가요?",
+        f"배포 후 500 에러가 납니다. 파드 로그:\n{PYTHON_TRACEBACK}\n쿠버네티스 쪽 문제인지 봐주세요.",
+    )
+    for result in (english, korean):
+        assert (result.decision, result.rule, result.clauses) == (
+            "out-of-scope",
+            "application-runtime",
+            ("COV-OUT-1",),
+        )
+    # A trace that ends in a name that does not resolve is a DNS case.
+    dns = decide("Orders API returns 500", f"The pod log shows:\n{JAVA_TRACE}")
+    assert (dns.decision, dns.rule) == ("in-scope", "networking")
+
+
 def test_rules_of_equal_priority_that_disagree_leave_it_to_a_human() -> None:
     pack = default_pack()
     rules = [
