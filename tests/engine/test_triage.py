@@ -407,12 +407,37 @@ def test_an_unsupported_version_turns_the_case_into_upgrade_first_with_the_plan(
     assert "1.28.14" in data["reasons"][0] and data["plan"]["steps"][-1]["to"] in data["reasons"][0]
 
 
-def test_out_of_scope_is_not_turned_into_upgrade_first() -> None:
+def test_a_request_out_of_scope_on_an_unsupported_version_is_upgrade_first_and_says_so() -> None:
+    # SVP-2 answers every request with upgrade first; Istio stays out of scope after it.
     result = decide("Istio VirtualService returns 404", bundle="deprecated-version")
-    assert result.decision == "out-of-scope"
-    assert result.plan is None
-    assert keys(result)[-1] == "triage.note.cluster-unsupported"
-    assert "plan" not in triage_data(result, "en")
+    assert result.decision == "upgrade-first"
+    assert result.rule == "third-party-open-source"
+    assert result.clauses[:2] == ("SVP-2", "VER-2") and "COV-OUT-2" in result.clauses
+    assert result.plan is not None
+    note = next(r for r in result.reasons if r.key == "triage.note.out-of-scope-after-upgrade")
+    assert note.args == {"clauses": "COV-OUT-2"}
+    stated = decide("Istio VirtualService returns 404", "Our cluster runs Kubernetes 1.27.3.")
+    assert stated.decision == "upgrade-first" and "COV-OUT-2" in stated.clauses
+
+
+def test_a_change_made_by_hand_is_not_turned_into_upgrade_first() -> None:
+    # An upgrade would not undo it.
+    result = decide(
+        "Node NotReady after VM resize",
+        "We changed the worker VMs directly in Hyper-V Manager from 4 to 8 vCPU. The cluster "
+        "runs Kubernetes 1.27.3.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "node-vm-changed-by-hand")
+    assert "SVP-2" not in result.clauses
+    on_bundle = decide(
+        "Node NotReady after VM resize",
+        "We changed the worker VMs directly in Hyper-V Manager from 4 to 8 vCPU.",
+        bundle="deprecated-version",
+    )
+    assert on_bundle.decision == "out-of-scope"
+    assert on_bundle.plan is None
+    assert keys(on_bundle)[-1] == "triage.note.cluster-unsupported"
+    assert "plan" not in triage_data(on_bundle, "en")
 
 
 def test_a_cluster_also_unsupported_for_what_an_upgrade_does_not_fix_needs_review() -> None:

@@ -20,9 +20,12 @@ Which rule wins:
      ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), or rules that tie and
      disagree, or no rule at all: needs-review, with the candidates and the questions to ask.
 Then the cluster: an attached bundle that shows changes made by hand makes the case out of
-scope; a version out of support (in the bundle, or stated in the case without one) makes it
-upgrade-first (SVP-2), unless the cluster is also unsupported for a reason an upgrade does not
-fix, which an engineer has to weigh (needs-review).
+scope, and so does a change made by hand that the case describes; otherwise a version out of
+support (in the bundle, or stated in the case without one) makes it upgrade-first whatever the
+request is about (SVP-2: a request on such a cluster is answered with upgrade first; VER-2: it
+is not eligible before), a request out of scope saying that it stays so after the upgrade,
+unless the cluster is also unsupported for a reason an upgrade does not fix, which an engineer
+has to weigh (needs-review).
 
 Pure: no I/O, no clock; the caller passes the moment, the reader of Korean, the bundle's
 assessment and plan.
@@ -767,13 +770,22 @@ def _cluster(
             upgrade_words = tuple(version.text for version in stated)
 
     other = bundle.other_unsupported if bundle is not None else ()
-    if state.decision == "out-of-scope":
-        # Out of scope stays out of scope: upgrading would not bring the request into scope.
+    by_hand = state.winner is not None and state.winner.rule.kind == "change"
+    out_of_scope = state.decision == "out-of-scope"
+    if out_of_scope and (by_hand or not upgrade_clauses):
+        # A change made by hand stays out of scope: an upgrade would not undo it. So does a
+        # request out of scope on a cluster whose version is supported.
         if assessment is not None and assessment.verdict == "unsupported":
             unsupported = [f for f in assessment.findings if f.severity == "unsupported"]
             listed = ", ".join(_clauses_of(unsupported))
             state.reasons.append(Message("triage.note.cluster-unsupported", {"clauses": listed}))
         return
+    # SVP-2 and VER-2: a cluster on a version out of support must be upgraded before any
+    # request is eligible, so the answer is upgrade first whatever the request is about; a
+    # request out of scope says so too, since the upgrade will not bring it into scope.
+    if out_of_scope:
+        topic = ", ".join(dict.fromkeys(state.clauses))
+        state.reasons.append(Message("triage.note.out-of-scope-after-upgrade", {"clauses": topic}))
     if other:
         clauses = _clauses_of(other)
         state.decision = "needs-review"
