@@ -166,6 +166,23 @@ def test_best_effort_for_calico_beyond_the_basics() -> None:
     )
     basic = decide("Calico network policy does not apply to a namespace")
     assert (basic.decision, basic.rule) == ("in-scope", "cni-basic")
+    # Calico's BGP node-to-node mesh is not a service mesh.
+    for title in (
+        "Calico BGP peering with our ToR: how do we disable the node-to-node mesh?",
+        "Calico BGP 피어링을 구성하고 노드 간 메시를 끄고 싶습니다",
+    ):
+        mesh = decide(title)
+        assert (mesh.decision, mesh.rule) == ("best-effort", "cni-advanced")
+
+
+def test_a_conditional_forwarder_is_a_coredns_customisation_in_korean_too() -> None:
+    result = decide(
+        "CoreDNS에 조건부 전달 추가",
+        "corp.local 도메인을 사내 DNS로 보내고 싶습니다. 업그레이드 후에도 유지되려면 어떤 "
+        "ConfigMap을 수정해야 하나요?",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "control-plane-customisation")
+    assert "COV-IN-5" in result.clauses
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ def said(text: str, term: str, title: str = "case") -> Modality:
         ("This is Azure Key Vault, NOT HashiCorp Vault.", "hashicorp", "denied"),
         ("We are not using Istio.", "istio", "denied"),
         ("CoreDNS ConfigMap untouched.", "coredns", "denied"),
+        ("Nobody touched the VMs in Hyper-V.", "hyper-v", "denied"),
         # A negated verb of working is a failure: the term stays asserted.
         ("CoreDNS does not start after the patch.", "coredns", "asserted"),
         ("We cannot reach the API server.", "api server", "asserted"),

@@ -359,7 +359,9 @@ _FILLERS = frozenset(
         "it",
     ]
 )
-_DETERMINER_NEGATION = frozenset({"no", "none", "nothing", "without", "never", "neither", "nor"})
+_DETERMINER_NEGATION = frozenset(
+    {"no", "none", "nothing", "nobody", "no one", "without", "never", "neither", "nor"}
+)
 _COPULAS = frozenset({"is", "are", "was", "were", "it's", "that's", "be", "'s"})
 # An active verb negated: "does not inject", "doesn't install", "won't create".
 _DO_NEGATIONS = frozenset({"don't", "doesn't", "didn't", "won't", "dont", "doesnt", "didnt", "wont"})
