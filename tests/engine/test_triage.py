@@ -167,6 +167,23 @@ def test_best_effort_for_calico_beyond_the_basics() -> None:
     )
     basic = decide("Calico network policy does not apply to a namespace")
     assert (basic.decision, basic.rule) == ("in-scope", "cni-basic")
+    # Calico's BGP node-to-node mesh is not a service mesh.
+    for title in (
+        "Calico BGP peering with our ToR: how do we disable the node-to-node mesh?",
+        "Calico BGP 피어링을 구성하고 노드 간 메시를 끄고 싶습니다",
+    ):
+        mesh = decide(title)
+        assert (mesh.decision, mesh.rule) == ("best-effort", "cni-advanced")
+
+
+def test_a_conditional_forwarder_is_a_coredns_customisation_in_korean_too() -> None:
+    result = decide(
+        "CoreDNS에 조건부 전달 추가",
+        "corp.local 도메인을 사내 DNS로 보내고 싶습니다. 업그레이드 후에도 유지되려면 어떤 "
+        "ConfigMap을 수정해야 하나요?",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "control-plane-customisation")
+    assert "COV-IN-5" in result.clauses
 
 
 @pytest.mark.parametrize(
@@ -176,6 +193,22 @@ def test_best_effort_for_calico_beyond_the_basics() -> None:
         ("Qualys sensor cannot start", "closed-source-third-party", "COV-OUT-3"),
         ("Pods need a second NIC with Multus", "network-customisation", "COV-OUT-4"),
         ("How do we write a CronJob for our app?", "kubernetes-how-to", "COV-OUT-1"),
+        # Closed-source software described, not named.
+        (
+            "Our commercial APM agent, licensed per host, does not register the new nodes",
+            "closed-source-third-party",
+            "COV-OUT-3",
+        ),
+        (
+            "호스트당 라이선스인 APM 에이전트가 새 노드를 인식 못 합니다",
+            "closed-source-third-party",
+            "COV-OUT-3",
+        ),
+        (
+            "Vault agent injector does not inject the sidecar any more",
+            "third-party-open-source",
+            "COV-OUT-2",
+        ),
     ],
 )
 def test_out_of_scope(title: str, rule: str, clause: str) -> None:
@@ -206,6 +239,58 @@ def test_a_named_product_outranks_the_symptom_it_shows() -> None:
 def test_a_how_to_question_about_a_covered_area_stays_in_scope() -> None:
     result = decide("How do we expose our application through the ingress?")
     assert (result.decision, result.rule) == ("in-scope", "load-balancing")
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Liveness probe failed - is kubelet killing our pod?",
+            "Our health endpoint checks the database and takes 5 s at peak. What timeoutSeconds "
+            "and failureThreshold should we use for the liveness probe?",
+        ),
+        (
+            "liveness probe 실패로 재시작 - kubelet 문제?",
+            "앱 health 엔드포인트가 DB를 조회해서 5초 넘게 걸립니다. probe timeout을 얼마로 잡는 "
+            "게 좋은지 문의드립니다.",
+        ),
+    ],
+)
+def test_asking_what_to_set_a_timeout_to_is_a_how_to(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "kubernetes-how-to")
+    # ...while a timeout the app reports, with "what should we do", stays a symptom.
+    symptom = decide("App calls time out", "DNS lookups from our app time out. What should we do?")
+    assert (symptom.decision, symptom.rule) == ("in-scope", "networking")
+
+
+PYTHON_TRACEBACK = """Traceback (most recent call last):
+  File "/app/orders/views.py", line 77, in create_order
+    price = catalog_client.get_price(item["sku"])
+  File "/app/orders/clients.py", line 31, in get_price
+    return resp.json()["price"]
+KeyError: 'price'"""
+JAVA_TRACE = """java.net.UnknownHostException: orders-db.shop.svc.cluster.local
+	at java.base/java.net.InetAddress.getAllByName0(InetAddress.java:1534)
+	at com.contoso.orders.Db.connect(Db.java:42)"""
+
+
+def test_a_traceback_of_the_applications_own_logic_is_the_application() -> None:
+    english = decide("Orders API returns 500 - cluster problem?", PYTHON_TRACEBACK)
+    korean = decide(
+        "앱 500 에러 - 클러스터 문제인가요?",
+        f"배포 후 500 에러가 납니다. 파드 로그:\n{PYTHON_TRACEBACK}\n"
+        "쿠버네티스 쪽 문제인지 봐주세요.",
+    )
+    for result in (english, korean):
+        assert (result.decision, result.rule, result.clauses) == (
+            "out-of-scope",
+            "application-runtime",
+            ("COV-OUT-1",),
+        )
+    # A trace that ends in a name that does not resolve is a DNS case.
+    dns = decide("Orders API returns 500", f"The pod log shows:\n{JAVA_TRACE}")
+    assert (dns.decision, dns.rule) == ("in-scope", "networking")
 
 
 def test_rules_of_equal_priority_that_disagree_leave_it_to_a_human() -> None:
@@ -345,12 +430,37 @@ def test_an_unsupported_version_turns_the_case_into_upgrade_first_with_the_plan(
     assert "1.28.14" in data["reasons"][0] and data["plan"]["steps"][-1]["to"] in data["reasons"][0]
 
 
-def test_out_of_scope_is_not_turned_into_upgrade_first() -> None:
+def test_a_request_out_of_scope_on_an_unsupported_version_is_upgrade_first_and_says_so() -> None:
+    # SVP-2 answers every request with upgrade first; Istio stays out of scope after it.
     result = decide("Istio VirtualService returns 404", bundle="deprecated-version")
-    assert result.decision == "out-of-scope"
-    assert result.plan is None
-    assert keys(result)[-1] == "triage.note.cluster-unsupported"
-    assert "plan" not in triage_data(result, "en")
+    assert result.decision == "upgrade-first"
+    assert result.rule == "third-party-open-source"
+    assert result.clauses[:2] == ("SVP-2", "VER-2") and "COV-OUT-2" in result.clauses
+    assert result.plan is not None
+    note = next(r for r in result.reasons if r.key == "triage.note.out-of-scope-after-upgrade")
+    assert note.args == {"clauses": "COV-OUT-2"}
+    stated = decide("Istio VirtualService returns 404", "Our cluster runs Kubernetes 1.27.3.")
+    assert stated.decision == "upgrade-first" and "COV-OUT-2" in stated.clauses
+
+
+def test_a_change_made_by_hand_is_not_turned_into_upgrade_first() -> None:
+    # An upgrade would not undo it.
+    result = decide(
+        "Node NotReady after VM resize",
+        "We changed the worker VMs directly in Hyper-V Manager from 4 to 8 vCPU. The cluster "
+        "runs Kubernetes 1.27.3.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "node-vm-changed-by-hand")
+    assert "SVP-2" not in result.clauses
+    on_bundle = decide(
+        "Node NotReady after VM resize",
+        "We changed the worker VMs directly in Hyper-V Manager from 4 to 8 vCPU.",
+        bundle="deprecated-version",
+    )
+    assert on_bundle.decision == "out-of-scope"
+    assert on_bundle.plan is None
+    assert keys(on_bundle)[-1] == "triage.note.cluster-unsupported"
+    assert "plan" not in triage_data(on_bundle, "en")
 
 
 def test_a_cluster_also_unsupported_for_what_an_upgrade_does_not_fix_needs_review() -> None:
@@ -746,6 +856,17 @@ def test_bad_arguments_exit_2_with_one_line(
             ("SHR-3", "CUST-1"),
         ),
         (
+            "Node VM changes lost after the upgrade",
+            "We configured things on the worker VMs from the Hyper-V console (an agent, NTP, a "
+            "local user); after the upgrade all of it is gone.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
+            "Hyper-V 콘솔에서 설정한 내용이 사라짐",
+            "Hyper-V 콘솔에서 워커 VM에 NTP와 로컬 계정을 설정했는데 업그레이드 후 사라졌습니다.",
+            ("SHR-3", "CUST-1"),
+        ),
+        (
             "VLAN on the node VMs",
             "We tagged the worker VMs' network adapters directly with VLAN 212. Two nodes are "
             "NotReady.",
@@ -864,6 +985,32 @@ def test_a_change_named_with_doubt_needs_review_and_asks(title: str, description
 
 
 @pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "New deployments create no pods",
+            "A new Deployment shows 0/3 and no ReplicaSet is ever created for it. kubectl "
+            "rollout restart on existing ones does nothing either.",
+        ),
+        (
+            "Deployment을 만들어도 파드가 안 생겨요",
+            "deployment는 생기는데 ReplicaSet이 안 생기고 파드도 0개입니다. scale 바꿔도 반응이 "
+            "없습니다.",
+        ),
+    ],
+)
+def test_controllers_that_do_not_do_their_work_are_the_control_plane(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule, result.clauses) == (
+        "in-scope",
+        "control-plane-symptoms",
+        ("COV-IN-2",),
+    )
+
+
+@pytest.mark.parametrize(
     ("title", "description", "clause"),
     [
         (
@@ -947,6 +1094,60 @@ def test_a_product_that_is_itself_the_subject_still_decides() -> None:
     assert helm.rule == "third-party-open-source"  # Istio, not the tool that installs it
 
 
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Image pulls time out",
+            "Pulls from harbor.contoso.local/shop/api:2.1 time out: dial tcp 10.0.0.9:443: "
+            "i/o timeout.",
+        ),
+        (
+            "이미지 pull 실패",
+            'Head "https://harbor.hanbit.local/v2/pay/api/manifests/1.9.3": dial tcp '
+            "172.20.9.15:443: i/o timeout 오류가 납니다.",
+        ),
+    ],
+)
+def test_a_host_name_is_not_the_product_it_looks_like(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("in-scope", "networking")
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Linkerd proxy init fails",
+            "To be clear, we are NOT using Istio (removed it last year). New pods fail with "
+            "linkerd-init errors and stay in CrashLoopBackOff.",
+        ),
+        (
+            "Linkerd 프록시 init 실패",
+            "Istio는 쓰지 않습니다. Linkerd를 쓰는데 새 파드가 linkerd-init 오류로 뜨지 않습니다.",
+        ),
+    ],
+)
+def test_a_denial_rules_out_the_product_it_names_not_the_others_of_its_rule(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+    assert result.reasons[0].args["matched"].casefold().startswith("linkerd")
+    assert "triage.note.ruled-out" in keys(result)
+    scored = {entry.rule: entry for entry in result.scoring}["third-party-open-source"]
+    assert {word.text.casefold() for word in scored.words_against} == {"istio"}
+
+
+def test_denying_the_kind_of_product_rules_out_its_whole_rule() -> None:
+    result = decide(
+        "CoreDNS SERVFAIL; will Istio matter later?",
+        "CoreDNS answers SERVFAIL for 2% of lookups. If we install Istio next quarter, does "
+        "that change your support? For now there is no mesh, no sidecars, a plain cluster.",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "coredns")
+
+
 def test_a_preview_feature_that_fails_outranks_a_product_installed_beside_it() -> None:
     result = decide(
         "Preview feature fails (cert-manager also installed)",
@@ -1020,6 +1221,24 @@ def test_a_version_out_of_support_stated_in_the_case_is_upgrade_first() -> None:
     assert supported.decision == "in-scope"
     korean = decide("API 느림", "클러스터는 아직 1.24.9 입니다.")
     assert korean.decision == "upgrade-first"
+
+
+def test_a_version_in_pasted_tool_output_counts_only_in_a_node_row() -> None:
+    # `helm list` prints the chart's version, an image reference its tag: not the cluster's.
+    helm = decide(
+        "azure-arc release stuck in pending-upgrade",
+        "helm list -n azure-arc-release -a:\nazure-arc  azure-arc-release  pending-upgrade  1.24.5",
+    )
+    assert helm.decision != "upgrade-first"
+    image = decide("Image pull fails", "Our cluster cannot pull registry.local/shop/api:v1.25.3.")
+    assert image.decision != "upgrade-first"
+    nodes = decide(
+        "Node NotReady",
+        "kubectl get nodes\nmoc-lx1   NotReady   <none>   90d   v1.27.3\n"
+        "moc-lx2   Ready   <none>   90d   v1.27.3",
+    )
+    assert nodes.decision == "upgrade-first"
+    assert set(nodes.evidence[0].words) == {"v1.27.3"}
 
 
 def test_a_version_the_bundle_gives_wins_over_the_text() -> None:

@@ -1,6 +1,16 @@
-"""How well triage decides: the independent corpus (tests/data/triage/corpus: `tune` may be read
-while tuning, `holdout` is frozen and only ever run here) and the regression cases of
-tests/data/triage/cases.yaml, each scored by the one definition of a correct answer below.
+"""How well triage decides, measured on three sets of labelled cases, each scored by the one
+definition of a correct answer below.
+
+  development  tests/data/triage/corpus (tune.yaml AND holdout.yaml). Written by an independent
+               author before the tool was tuned, but no longer held out: while tuning, its
+               `holdout.yaml` was run about ten times and the labels of its misses were read,
+               so both files are data the triage may be read against and tuned on.
+  regression   tests/data/triage/cases.yaml, written beside the rules: every case must pass.
+  held-out     tests/data/triage/corpus2/holdout.yaml, written by another independent author
+               from the policy alone after the tool was built. Its hash is checked and it is
+               only ever run here: nobody tuning the triage reads its cases, and this module
+               prints only ids, labels and the aggregate scores, never a case's text. It must
+               reach 90%. Every run of it is recorded in corpus2/README.md.
 
 A case is CORRECT when
   - the decision equals `expect.decision`;
@@ -10,7 +20,7 @@ A case is CORRECT when
     states them (an absent flag is not checked);
   - (regression cases only) `expect.rule`, where given, names the scope rule that decided.
 
-`make test` prints, for each part: accuracy, accuracy per language and per expected decision,
+`make test` prints, for each set: accuracy, accuracy per language and per expected decision,
 the confusion matrix of the five decisions, and the ids of the cases missed with the reason.
 """
 
@@ -38,17 +48,20 @@ from arcsupport.sources.read import read_snapshot
 from arcsupport.textanalysis import korean_morphology
 from helpers import DATA, EXAMPLES, at, default_pack
 
-CORPUS = DATA / "triage" / "corpus"
-PARTS: dict[str, Path] = {
-    "tune": CORPUS / "tune.yaml",
-    "holdout": CORPUS / "holdout.yaml",
-    "regression": DATA / "triage" / "cases.yaml",
+TRIAGE = DATA / "triage"
+HELD_OUT = TRIAGE / "corpus2"
+PARTS: dict[str, tuple[Path, ...]] = {
+    "development": (TRIAGE / "corpus" / "tune.yaml", TRIAGE / "corpus" / "holdout.yaml"),
+    "regression": (TRIAGE / "cases.yaml",),
+    "held-out": (HELD_OUT / "holdout.yaml",),
 }
 DAY = "2025-09-15"  # the corpus states every case as of this day
 DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-review")
 FLAGS = ("business_hours_only", "requires_access_grant")
 CASE_FIELDS = ("title", "description", "components", "preview_feature")
-MIN_HOLDOUT_ACCURACY = 0.9
+MIN_HELD_OUT_ACCURACY = 0.9  # issue 11's bar
+# The first run of corpus2 (its README's table of runs): a change may not score below it.
+HELD_OUT_FIRST_RUN = 0.83
 
 
 @cache
@@ -143,8 +156,15 @@ class Score:
 
 
 def cases(part: str) -> list[dict[str, Any]]:
-    loaded: list[dict[str, Any]] = yaml.safe_load(PARTS[part].read_text(encoding="utf-8"))["cases"]
+    loaded: list[dict[str, Any]] = []
+    for path in PARTS[part]:
+        loaded += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     return loaded
+
+
+def _language(case_id: str) -> str:
+    """en or ko: the corpora's ids start with it (en-0001), the held-out set's after h2-."""
+    return case_id.removeprefix("h2-")[:2]
 
 
 @cache
@@ -158,7 +178,7 @@ def score(part: str) -> Score:
         result = decide(entry)
         expected = entry["expect"]["decision"]
         confusion[(expected, result.decision)] += 1
-        language = entry["id"][:2]
+        language = _language(entry["id"])
         found = problems(entry, result)
         if found:
             wrong[entry["id"]] = found
@@ -176,40 +196,45 @@ def score(part: str) -> Score:
     )
 
 
-def test_the_holdout_is_the_frozen_file() -> None:
-    digest, name = (CORPUS / "holdout.sha256").read_text().split()
+def test_the_held_out_set_is_the_frozen_file() -> None:
+    digest, name = (HELD_OUT / "holdout.sha256").read_text().split()
     assert name == "holdout.yaml"
-    assert hashlib.sha256((CORPUS / name).read_bytes()).hexdigest() == digest
+    assert hashlib.sha256((HELD_OUT / name).read_bytes()).hexdigest() == digest
 
 
-def test_the_corpus_is_labelled_with_known_decisions_and_clauses() -> None:
+@pytest.mark.parametrize("part", ["development", "held-out"])
+def test_the_corpora_are_labelled_with_known_decisions_and_clauses(part: str) -> None:
     clauses = default_pack().clauses
     ids: list[str] = []
-    for part in ("tune", "holdout"):
-        for entry in cases(part):
-            ids.append(entry["id"])
-            assert entry["id"][:3] in ("en-", "ko-"), entry["id"]
-            assert entry["expect"]["decision"] in DECISIONS, entry["id"]
-            assert set(entry["expect"].get("clauses", [])) <= set(clauses), entry["id"]
-            assert entry.get("bundle") is None or (EXAMPLES / entry["bundle"]).is_dir()
-    assert len(ids) == len(set(ids)) >= 200
-    english = sum(case_id.startswith("en-") for case_id in ids)
+    for entry in cases(part):
+        ids.append(entry["id"])
+        assert _language(entry["id"]) in ("en", "ko"), entry["id"]
+        assert entry["expect"]["decision"] in DECISIONS, entry["id"]
+        assert set(entry["expect"].get("clauses", [])) <= set(clauses), entry["id"]
+        assert entry.get("bundle") is None or (EXAMPLES / entry["bundle"]).is_dir()
+    assert len(ids) == len(set(ids)) >= 100
+    english = sum(_language(case_id) == "en" for case_id in ids)
     assert english * 2 == len(ids)
 
 
-def test_tune_score(record_property: Any) -> None:
-    result = score("tune")
+def test_development_score(record_property: Any) -> None:
+    result = score("development")
     # conftest.py prints it after the run, where `make test` shows it.
     record_property("summary", result.report())
 
 
-# The bar is not reached: 47% before issue 11, 88% (83/94) after it. Strict, so that the day
-# the held-out part reaches 90% this marker fails and has to go.
-@pytest.mark.xfail(reason="held-out accuracy 83/94 (88%) is below the 90% bar", strict=True)
-def test_holdout_score(record_property: Any) -> None:
-    result = score("holdout")
+def test_held_out_score(record_property: Any) -> None:
+    result = score("held-out")
     record_property("summary", result.report())
-    assert result.accuracy >= MIN_HOLDOUT_ACCURACY
+    assert result.accuracy >= HELD_OUT_FIRST_RUN
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="83% at the first run on the held-out set (corpus2/README.md), below the 90% bar",
+)
+def test_held_out_meets_the_bar() -> None:
+    assert score("held-out").accuracy >= MIN_HELD_OUT_ACCURACY
 
 
 def test_regression_cases_all_pass(record_property: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcsupport.engine.triage.reading import Modality, Reading, normalise, read
+from arcsupport.engine.triage.reading import Modality, Reading, in_address, normalise, read
 from arcsupport.engine.triage.stated import stated_days, stated_versions
 from arcsupport.textanalysis import Morpheme, korean_morphology
 from helpers import default_pack
@@ -38,10 +38,29 @@ def said(text: str, term: str, title: str = "case") -> Modality:
         ("This is Azure Key Vault, NOT HashiCorp Vault.", "hashicorp", "denied"),
         ("We are not using Istio.", "istio", "denied"),
         ("CoreDNS ConfigMap untouched.", "coredns", "denied"),
+        ("Nobody touched the VMs in Hyper-V.", "hyper-v", "denied"),
         # A negated verb of working is a failure: the term stays asserted.
         ("CoreDNS does not start after the patch.", "coredns", "asserted"),
         ("We cannot reach the API server.", "api server", "asserted"),
         ("No CoreDNS pods are running.", "coredns", "asserted"),
+        # What a component does, negated with a thing as subject, fails; done by a person, or
+        # in the passive, it was not done.
+        ("The Vault agent injector does not inject the sidecar.", "vault", "asserted"),
+        ("Helm doesn't install the Istio CRDs.", "istio", "asserted"),
+        ("Istio sidecars not injected any more.", "istio", "asserted"),
+        ("Istio was not installed on this cluster.", "istio", "denied"),
+        ("Istio not installed.", "istio", "denied"),
+        ("The admins did not install Istio.", "istio", "denied"),
+        ("We did not enable any Istio feature.", "istio", "denied"),
+        ("The cluster does not use Istio.", "istio", "denied"),
+        ("A Deployment shows 0/3 and no ReplicaSet is ever created.", "replicaset", "asserted"),
+        ("Istio sidecars are not injected into new pods.", "istio", "asserted"),
+        ("We did not create any Istio resources.", "istio", "denied"),
+        ("kubectl rollout restart does nothing either.", "rollout", "asserted"),
+        # The subject before a parenthesis is still the subject after it.
+        ("Our APM agent (licensed per host) doesn't report the new nodes.", "apm", "asserted"),
+        ("The APM agent shows no data for new nodes.", "apm", "asserted"),
+        ("We see no Istio sidecars.", "istio", "denied"),
         # Removed, cleared, planned, asked, hedged.
         ("Linkerd was uninstalled two months ago.", "linkerd", "removed"),
         ("The Helm release is fine and deployed.", "helm", "cleared"),
@@ -123,6 +142,27 @@ def test_korean_terms_can_name_a_morpheme_of_their_own() -> None:
 class _NoKorean:
     def morphemes(self, text: str) -> list[Morpheme]:
         raise AssertionError("an English case is read without the Korean analyser")
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "address"),
+    [
+        ("pull from harbor.contoso.local/pay/api:1.9.3 fails", "harbor", True),
+        ('Head "https://harbor.hanbit.local/v2/pay/api/manifests/1.9.3"', "harbor", True),
+        ("see https://coredns.io/plugins/loop#troubleshooting", "coredns", True),
+        ("vault.corp.example.com answers 403", "vault", True),
+        # A product named beside an address, or a file of its own, is still named.
+        ("Harbor at harbor.contoso.local rejects pushes", "harbor", False),
+        ("edited /etc/kubernetes/manifests/kube-apiserver.yaml", "kube-apiserver", False),
+        ("containerd.service exits on two nodes", "containerd", False),
+        ("annotation sidecar.istio.io/inject is set", "istio", False),
+    ],
+)
+def test_a_word_inside_a_url_or_host_name_names_the_machine(
+    text: str, word: str, address: bool
+) -> None:
+    start = text.casefold().index(word)
+    assert in_address(text.casefold(), start, start + len(word)) is address
 
 
 def test_an_english_case_does_not_need_the_korean_analyser() -> None:

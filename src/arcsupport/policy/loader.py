@@ -316,6 +316,7 @@ def _check_triage(pack: Pack, origin: dict[str, str]) -> None:
         "triage.upgrade_first.from_text.other_in_clause": from_text.other_in_clause,
         "triage.upgrade_first.from_text.upgraded": from_text.upgraded,
         "triage.upgrade_first.from_text.history": from_text.history,
+        "triage.upgrade_first.from_text.node_rows": from_text.node_rows,
     }
     for index, key in enumerate(triage.needs_review.questions):
         _check_catalog(origin, f"triage.needs_review.questions[{index}]", f"triage.question.{key}")

@@ -382,6 +382,10 @@ class ReadingWords(Strict):
     first_person: list[str]
     presence: list[str] = []
     clause_breaks: list[str] = []
+    people: list[str] = []
+    performed: list[str] = []
+    produced: list[str] = []
+    persisting: list[str] = []
 
 
 class Reading(Strict):
@@ -398,6 +402,7 @@ class VersionInText(Strict):
     other_in_clause: Terms  # words in the number's clause that make it another product's
     upgraded: Terms  # words saying an upgrade was done: its "from" version is history
     history: Terms  # words just before a version that make it one the cluster ran before
+    node_rows: Terms  # words that make a row of pasted tool output a node's (its version)
 
 
 class UpgradeFirst(Strict):

@@ -20,9 +20,12 @@ Which rule wins:
      ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), or rules that tie and
      disagree, or no rule at all: needs-review, with the candidates and the questions to ask.
 Then the cluster: an attached bundle that shows changes made by hand makes the case out of
-scope; a version out of support (in the bundle, or stated in the case without one) makes it
-upgrade-first (SVP-2), unless the cluster is also unsupported for a reason an upgrade does not
-fix, which an engineer has to weigh (needs-review).
+scope, and so does a change made by hand that the case describes; otherwise a version out of
+support (in the bundle, or stated in the case without one) makes it upgrade-first whatever the
+request is about (SVP-2: a request on such a cluster is answered with upgrade first; VER-2: it
+is not eligible before), a request out of scope saying that it stays so after the upgrade,
+unless the cluster is also unsupported for a reason an upgrade does not fix, which an engineer
+has to weigh (needs-review).
 
 Pure: no I/O, no clock; the caller passes the moment, the reader of Korean, the bundle's
 assessment and plan.
@@ -46,6 +49,7 @@ from arcsupport.engine.triage.reading import (
     compact,
     english_pattern,
     find_korean,
+    in_address,
     is_morpheme_term,
     read,
 )
@@ -230,6 +234,18 @@ def triage(
 # --- each rule's evidence --------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A word found for a rule, with what it counts for."""
+
+    entry: int  # the number of the match entry that found it
+    product: str  # for a product rule, which product it names
+    word: Word
+    span: tuple[int, int]  # its sentence
+    failing: bool  # its own clause reports a failure
+    substantive: bool  # in the case's own sentences, not a side note
+
+
 @dataclass
 class _Scored:
     rule: TriageRule
@@ -239,6 +255,7 @@ class _Scored:
     score: float
     focused: bool
     ruled_out: bool
+    excluded: list[Word]  # products the case denies, removed or calls fine: not counted
     spans: list[tuple[int, int]]  # sentences holding its counted words (for `lasting`)
     substantive: bool  # a counted word in the case's own sentences, not only in side notes
 
@@ -247,15 +264,12 @@ class _Scored:
         cls, rule: TriageRule, case: Case, reading: Reading, bundle: BundleView | None
     ) -> _Scored:
         roles = _ROLES[rule.kind]
-        words_for: list[Word] = []
-        against: list[Word] = []
-        unsure: list[Word] = []
+        found: list[_Found] = []
+        against: list[tuple[str, Word]] = []
+        unsure: list[tuple[str, Word]] = []
         weights: dict[object, float] = {}
-        spans: list[tuple[int, int]] = []
         realised = rule.kind == "change"
         required_in_focus = False
-        failing_mention = False
-        substantive = False
         for number, entry in enumerate(rule.match):
             finds = _finds(entry, reading)
             listed = _listed(entry, case.components)
@@ -282,32 +296,56 @@ class _Scored:
                 if entry.unless is not None and _near(entry.unless, reading, start):
                     continue
                 text = reading.text[start:end]
+                product = _product(entry, text)
                 # A product the bundle does not show counts only where the case is about it.
                 if absent and not reading.in_focus(start):
-                    against.append(Word(text, "not-in-bundle", entry.component, False))
+                    against.append((product, Word(text, "not-in-bundle", entry.component, False)))
                     continue
                 modality, cue = reading.modality(start, realised=realised)
                 role = roles[modality]
                 focused = role == "for" and reading.in_focus(start)
                 word = Word(text, modality, cue, focused)
                 if role == "for":
-                    words_for.append(word)
-                    weights[number] = max(weights.get(number, 0.0), entry.weight)
-                    spans.append(reading.outer_span(start))
-                    failing_mention |= reading.clause_at(start).failure is not None
-                    substantive |= not reading.side_note(start)
+                    found.append(
+                        _Found(
+                            number,
+                            product,
+                            word,
+                            reading.outer_span(start),
+                            reading.clause_at(start).failure is not None,
+                            not reading.side_note(start),
+                        )
+                    )
                 elif role == "against":
-                    against.append(word)
+                    against.append((product, word))
                 else:
-                    unsure.append(word)
+                    unsure.append((product, word))
             for name in listed:
+                product = _product(entry, name)
                 if absent:
-                    against.append(Word(name, "not-in-bundle", entry.component, False))
-                elif entry.near:
-                    continue
-                else:
-                    words_for.append(Word(name, "listed", None, False))
-                    weights[number] = max(weights.get(number, 0.0), entry.weight)
+                    against.append((product, Word(name, "not-in-bundle", entry.component, False)))
+                elif not entry.near:
+                    word = Word(name, "listed", None, False)
+                    found.append(_Found(number, product, word, (0, 0), False, True))
+        # A product the case denies or says was removed is ruled out, and so is one said to
+        # work ("the Helm release is fine") unless a clause of its own reports it failing
+        # ("Istio works in A, but the sidecar fails in B"): each product on its own, so that
+        # "we are NOT using Istio; Linkerd's proxy fails" is still a Linkerd case. Denying the
+        # kind ("there is no mesh") rules out every product of the rule.
+        ruled: set[str] = set()
+        if rule.kind == "product":
+            failing = {item.product for item in found if item.failing}
+            ruled = {
+                product
+                for product, word in against
+                if word.how in ("denied", "removed")
+                or (word.how == "cleared" and product not in failing)
+            }
+        counted = [item for item in found if "" not in ruled and item.product not in ruled]
+        ruled_out = bool(ruled) and not counted
+        for item in counted:
+            weights[item.entry] = max(weights.get(item.entry, 0.0), rule.match[item.entry].weight)
+        words_for = [item.word for item in (found if ruled_out else counted)]
         if rule.preview and case.preview_feature:
             words_for.append(Word("preview_feature", "flag", None, True))
             weights["flag"] = 1.0
@@ -317,16 +355,19 @@ class _Scored:
                 words_for += [Word(clause, "bundle", None, False) for clause in supporting]
                 weights["bundle"] = rule.bundle.weight
         focused = any(word.focused for word in words_for) or (required_in_focus and bool(weights))
-        # A product said to work ("the Helm release is fine") is ruled out unless a clause
-        # of its own reports it failing ("Istio works in A, but the sidecar fails in B").
-        ruled_out = rule.kind == "product" and (
-            any(word.how in ("denied", "removed") for word in against)
-            or (any(word.how == "cleared" for word in against) and not failing_mention)
-        )
+        excluded = [word for product, word in against if product in ruled or "" in ruled]
         return cls(
-            rule, words_for, against, unsure, round(sum(weights.values()), 2), focused,
-            ruled_out, spans, substantive or any(word.how == "listed" for word in words_for),
-        )  # fmt: skip
+            rule,
+            words_for,
+            [word for _, word in against],
+            [word for product, word in unsure if "" not in ruled and product not in ruled],
+            round(sum(weights.values()), 2),
+            focused,
+            ruled_out,
+            excluded,
+            [item.span for item in counted if item.word.how != "listed"],
+            any(item.substantive for item in counted),
+        )
 
     @property
     def touched(self) -> bool:
@@ -381,24 +422,37 @@ class _Scored:
 
 
 # A term inside a label or annotation key or a URL path ("node-role.kubernetes.io/control-plane")
-# names the key, not the thing.
+# names the key, not the thing; one inside a URL or a host name names the machine.
 _KEY_PREFIX = re.compile(r"\.[a-z0-9-]+/[a-z0-9._-]*$")
+
+
+def _product(entry: TriageMatch, name: str) -> str:
+    """Which product a word names: the entry's component (Istio for istiod, istio-proxy...),
+    else the product name itself, spelled without spaces or hyphens (Argo CD, argo-cd); "" for
+    a word that only says what kind of product it is ("mesh", "open-source tool")."""
+    if entry.component is not None:
+        return entry.component
+    if any(english_pattern(term).fullmatch(name.casefold()) for term in entry.components):
+        return re.sub(r"[\s_-]+", "", name.casefold())
+    return ""
 
 
 def _finds(entry: TriageMatch, reading: Reading) -> list[tuple[int, int]]:
     text = reading.text
-    found = [
+    words = [
         match.span()
         for term in [*entry.components, *entry.phrases.en]
         for match in english_pattern(term).finditer(text)
     ]
-    found += [
+    words += _korean_spans(entry.phrases.ko, reading, 0, len(text))
+    # Patterns say themselves what they look for, addresses included (":6443" in a URL).
+    found = {
         match.span() for pattern in entry.phrases.patterns for match in re.finditer(pattern, text)
-    ]
-    found += _korean_spans(entry.phrases.ko, reading, 0, len(text))
+    }
+    found.update(span for span in words if not in_address(text, *span))
     return sorted(
         (start, end)
-        for start, end in set(found)
+        for start, end in found
         if not _KEY_PREFIX.search(text, max(0, start - 60), start)
     )
 
@@ -494,12 +548,9 @@ def _candidates(entries: Iterable[_Scored]) -> tuple[Candidate, ...]:
 def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
     fired = sorted((entry for entry in touched if entry.fires), key=_Scored.rank, reverse=True)
     doubtful = [entry for entry in touched if entry.doubtful]
-    ruled_out = [entry for entry in touched if entry.ruled_out]
     notes: list[Message] = []
-    if ruled_out:
-        words = ", ".join(
-            dict.fromkeys(word.text for entry in ruled_out for word in entry.words_against)
-        )
+    if any(entry.excluded for entry in touched):
+        words = ", ".join(dict.fromkeys(word.text for entry in touched for word in entry.excluded))
         notes.append(Message("triage.note.ruled-out", {"words": words}))
     products = [entry for entry in doubtful if entry.hedged and entry.rule.kind == "product"]
     if not fired and products and not any(e.rule.kind == "change" for e in doubtful):
@@ -701,8 +752,8 @@ def _cluster(
     if bundle is not None:
         if bundle.changed_by_hand:
             clauses = _clauses_of(bundle.changed_by_hand)
-            by_hand = set(pack.triage.changed_by_hand.clauses)
-            cited = tuple(c for c in clauses if c in by_hand)
+            hand_clauses = set(pack.triage.changed_by_hand.clauses)
+            cited = tuple(c for c in clauses if c in hand_clauses)
             state.decision = "out-of-scope"
             state.clauses = [*cited, *state.clauses]
             found = tuple(dict.fromkeys(finding.rule for finding in bundle.changed_by_hand))
@@ -723,13 +774,22 @@ def _cluster(
             upgrade_words = tuple(version.text for version in stated)
 
     other = bundle.other_unsupported if bundle is not None else ()
-    if state.decision == "out-of-scope":
-        # Out of scope stays out of scope: upgrading would not bring the request into scope.
+    by_hand = state.winner is not None and state.winner.rule.kind == "change"
+    out_of_scope = state.decision == "out-of-scope"
+    if out_of_scope and (by_hand or not upgrade_clauses):
+        # A change made by hand stays out of scope: an upgrade would not undo it. So does a
+        # request out of scope on a cluster whose version is supported.
         if assessment is not None and assessment.verdict == "unsupported":
             unsupported = [f for f in assessment.findings if f.severity == "unsupported"]
             listed = ", ".join(_clauses_of(unsupported))
             state.reasons.append(Message("triage.note.cluster-unsupported", {"clauses": listed}))
         return
+    # SVP-2 and VER-2: a cluster on a version out of support must be upgraded before any
+    # request is eligible, so the answer is upgrade first whatever the request is about; a
+    # request out of scope says so too, since the upgrade will not bring it into scope.
+    if out_of_scope:
+        topic = ", ".join(dict.fromkeys(state.clauses))
+        state.reasons.append(Message("triage.note.out-of-scope-after-upgrade", {"clauses": topic}))
     if other:
         clauses = _clauses_of(other)
         state.decision = "needs-review"

@@ -206,6 +206,31 @@ def find_english(
     return pattern.search(text, start, len(text) if end is None else end)
 
 
+# The last labels of the host names tickets paste (registries, vaults, brokers on the
+# customer's network); a file name ("kube-apiserver.yaml", "containerd.service") ends in none.
+_HOST_SUFFIXES = frozenset(
+    ["local", "lan", "internal", "intra", "intranet", "corp", "home", "private", "example",
+     "test", "com", "net", "org", "kr", "cloud"]
+)  # fmt: skip
+_DOTTED = re.compile(r"[0-9a-z-]+(?:\.[0-9a-z-]+)+")
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is part of a URL or a host name ("https://istio.io/docs",
+    "harbor.contoso.local/pay/api"): an address names a machine, not the product a word
+    would otherwise name."""
+    token_start = max(text.rfind(char, 0, start) for char in " \n\"'(<[") + 1
+    token_end = min(
+        (at for char in " \n\"')>]" if (at := text.find(char, end)) >= 0), default=len(text)
+    )
+    if "://" in text[token_start:token_end]:
+        return True
+    for dotted in _DOTTED.finditer(text, token_start, token_end):
+        if dotted.start() <= start and end <= dotted.end():
+            return dotted.group().rsplit(".", 1)[-1] in _HOST_SUFFIXES
+    return False
+
+
 def compact(text: str) -> tuple[str, list[int]]:
     """`text` without whitespace, and for each kept character its offset in `text`: Korean
     spacing varies ("미리 보기", "미리보기"), so Korean terms are found with spaces ignored."""
@@ -334,8 +359,15 @@ _FILLERS = frozenset(
         "it",
     ]
 )
-_DETERMINER_NEGATION = frozenset({"no", "none", "nothing", "without", "never", "neither", "nor"})
+_DETERMINER_NEGATION = frozenset(
+    {"no", "none", "nothing", "nobody", "no one", "without", "never", "neither", "nor"}
+)
 _COPULAS = frozenset({"is", "are", "was", "were", "it's", "that's", "be", "'s"})
+# An active verb negated: "does not inject", "doesn't install", "won't create".
+_DO_NEGATIONS = frozenset(
+    {"don't", "doesn't", "didn't", "won't", "dont", "doesnt", "didnt", "wont"}
+)
+_DO = frozenset({"do", "does", "did", "will", "would"})
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
 
@@ -574,7 +606,7 @@ def _clause(
     if absent is not None:
         denied = absent.group().strip()
     if denied is None and cleared is None:
-        denied, failure = _english_negation(body, english)
+        denied, failure = _english_negation(body, english, _lead(text, start))
     if morphemes and denied is None and cleared is None:
         said, words = _korean_negation(body, start, morphemes, korean)
         if said == "denied":
@@ -603,7 +635,24 @@ def _clause(
     )
 
 
-def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str | None]:
+def _lead(text: str, start: int) -> str:
+    """What leads into a clause that starts right after a parenthesis: the words before the
+    parenthesis, back to the previous clause punctuation ("our agent (the vendor's) doesn't
+    report": the agent is the subject of "doesn't report")."""
+    stripped = text[start:].lstrip()
+    if not stripped or stripped[0] not in ")]":
+        return ""
+    opened = text.rfind("(" if stripped[0] == ")" else "[", 0, start)
+    if opened < 0:
+        return ""
+    line = text[text.rfind("\n", 0, opened) + 1 : opened]
+    cut = max(line.rfind(mark) for mark in (",", ";", ":", ". "))
+    return line[cut + 1 :]
+
+
+def _english_negation(
+    body: str, words: ReadingWords, lead: str = ""
+) -> tuple[str | None, str | None]:
     """(denial, failure): a negation says something was not done or is not there, unless it
     negates a verb of working ("does not start", "can't reach", "not ready"): then it reports
     a failure. Negations inside failure phrases ("no longer", "no such host") are failures."""
@@ -623,7 +672,7 @@ def _english_negation(body: str, words: ReadingWords) -> tuple[str | None, str |
             continue
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
-        before = body[: match.start()]
+        before = f"{lead} {body[: match.start()]}"
         meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
         if meaning == "failure":
@@ -650,24 +699,63 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
         return "failure"
     if not _WORD.search(before):
         # A clause that opens with the negation sets one thing against another: ", not
-        # HashiCorp Vault", "no custom DaemonSets".
+        # HashiCorp Vault", "no custom DaemonSets"; unless nothing works or gets made ("no
+        # pods are running", "no ReplicaSet is ever created").
         working = find_english(words.functioning, predicate) or (
-            cue in _DETERMINER_NEGATION and find_english(words.functioning, after)
+            cue in _DETERMINER_NEGATION
+            and (
+                find_english(words.functioning, after)
+                or (find_english(words.produced, after) and not _person(after, words))
+            )
         )
         return "failure" if working else "denied"
+    person = _person(before, words)
+    preceding = _WORD.findall(before)[-1:]
+    # "the agent shows no data", "the service returns no endpoints": what it does fails.
+    if (
+        cue in _DETERMINER_NEGATION
+        and preceding
+        and not person
+        and find_english(words.functioning, preceding[0])
+    ):
+        return "failure"
     if predicate and find_english(words.functioning, predicate):
         return "failure"
+    if predicate and find_english(words.produced, predicate):
+        # What the cluster makes: "pods not created", "the sidecar is not injected" fail;
+        # "we did not create any DaemonSet" was not done.
+        return "denied" if person else "failure"
+    if predicate and find_english(words.performed, predicate):
+        # What a component does as well as a person: "we did not install Istio" and "Istio
+        # (was) not installed" say it was not done; "the injector does not inject", "Helm
+        # doesn't install the CRDs", "sidecars not injected any more" report a failure.
+        if person:
+            return "denied"
+        active = (
+            cue in _DO_NEGATIONS
+            or bool(preceding and preceding[0] in _DO)
+            or predicate.endswith(("ing", "es", "ts"))
+        )
+        return "failure" if active or find_english(words.persisting, after) else "denied"
     if predicate and find_english(words.action, predicate):
         return "denied"
     if cue in _DETERMINER_NEGATION:
         # "No CoreDNS pods are running", "none of the nodes is ready": nothing works.
-        return "failure" if find_english(words.functioning, after) else "denied"
-    preceding = _WORD.findall(before)[-1:]
+        if find_english(words.functioning, after):
+            return "failure"
+        return "failure" if find_english(words.produced, after) and not person else "denied"
     if preceding and preceding[0] in _COPULAS:
         return "denied"
-    if find_english(words.first_person, before):
+    if person:
         return "denied"
     return "failure"
+
+
+def _person(words_before: str, words: ReadingWords) -> bool:
+    """Whether a person is the subject: the writer ("we", "I") or someone else ("the admins")."""
+    return bool(
+        find_english(words.first_person, words_before) or find_english(words.people, words_before)
+    )
 
 
 # Korean: particles and endings skipped when looking for what a negation governs.

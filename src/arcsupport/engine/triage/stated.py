@@ -15,8 +15,12 @@ from arcsupport.policy.model import Terms, VersionInText
 
 # Kubernetes 1.x minors worth reading: older ones are not AKS Arc's, newer ones do not exist.
 _MINORS = range(10, 41)
-# ASCII classes: a Korean particle right after the number ("1.30에서") still ends it.
-_VERSION = re.compile(r"(?<![0-9a-z_./=-])(v?)1\.(\d{1,2})(?:\.(\d{1,3}))?(?![0-9a-z_]|\.\d)")
+# ASCII classes: a Korean particle right after the number ("1.30에서") still ends it. Not
+# after ":" or "@": an image's tag ("nginx:1.25.3") is the image's version.
+_VERSION = re.compile(r"(?<![0-9a-z_./=:@-])(v?)1\.(\d{1,2})(?:\.(\d{1,3}))?(?![0-9a-z_]|\.\d)")
+# A row of pasted tool output: columns aligned with runs of spaces ("azure-arc  pending-upgrade
+# 1.24.5" from `helm list`).
+_COLUMNS = re.compile(r"\S {2,}\S+ {2,}\S")
 # How far before a number a word still names what the number is the version of.
 _NAMED_WITHIN = 40
 _CONTEXT_WITHIN = 60
@@ -33,7 +37,9 @@ class StatedVersion:
 def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersion]:
     """The versions the case gives for its cluster: numbers beside words for the cluster or
     Kubernetes, not right after another product's name (Istio 1.24, cert-manager v1.15,
-    "Client Version: v1.30.2"), and not the old version of an upgrade already done."""
+    "Client Version: v1.30.2"), not the old version of an upgrade already done, and in a row of
+    pasted tool output only where the row lists a node (`kubectl get nodes`): the other columns
+    of such tables are charts', apps' and images' versions."""
     text = reading.text
     found = []
     for match in _VERSION.finditer(text):
@@ -54,10 +60,21 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         window = text[max(start, match.start() - _CONTEXT_WITHIN) : min(end, match.end() + 12)]
         if not (match.group(1) or _has(words.context, window)):
             continue
+        row = _output_row(text, match.start())
+        if row is not None and not _has(words.node_rows, row):
+            continue
         if _left_behind(text, match, start, end, words):
             continue
         found.append(StatedVersion(f"1.{minor}", match.group(), match.start()))
     return found
+
+
+def _output_row(text: str, at: int) -> str | None:
+    """The line around `at` when it is a row of pasted tool output."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start : len(text) if end < 0 else end]
+    return line if _COLUMNS.search(line) else None
 
 
 def _left_behind(
