@@ -55,6 +55,7 @@ COMMANDS = (
     "audit",
     "advisories",
     "known-issues",
+    "webhook",
 )
 _registered: set[str] = set()
 
