@@ -98,6 +98,7 @@ COMMANDS = (
     "audit",
     "advisories",
     "known-issues",
+    "webhook",
 )
 _registered: set[str] = set()
 

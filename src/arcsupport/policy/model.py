@@ -4,7 +4,7 @@ keys are refused so that a typo in an override cannot silently change nothing.""
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
@@ -230,6 +230,26 @@ class ManagedComponent(Strict):
     confirmed: bool = False
 
 
+class PlatformIdentity(Strict):
+    """An identity the platform's own components authenticate as: a user name (`{node}` stands
+    for the name of the node the request changes) and, when given, one of the groups the
+    request must also carry."""
+
+    user: str
+    source: str  # which component authenticates so, and where that is written down
+    groups: list[str] = []
+
+    def matches(self, username: str, groups: Sequence[str], node: str = "") -> bool:
+        if NODE_PLACEHOLDER in self.user and not node:
+            return False
+        if username != self.user.replace(NODE_PLACEHOLDER, node):
+            return False
+        return not self.groups or any(group in groups for group in self.groups)
+
+
+NODE_PLACEHOLDER = "{node}"
+
+
 class ManagedComponents(Strict):
     namespace: str
     registries: list[str]  # image reference prefixes of the release's registry
@@ -240,6 +260,9 @@ class ManagedComponents(Strict):
     # Namespaces of the vendor's own agents. The managed namespace (kube-system) is shared
     # with users: there, only the listed components are the vendor's.
     vendor_namespaces: list[str]
+    # Who may change the managed components: the platform's upgrades and controllers (the
+    # admission guard lets them through).
+    maintainers: list[PlatformIdentity]
     # The minors whose `versions` were read from a real AKS Arc cluster or Microsoft's
     # documentation; an image that differs from an unconfirmed value draws a warning.
     confirmed_versions: list[str] = []
@@ -289,6 +312,9 @@ class SystemMetadata(Strict):
     control_plane_taints_since: str
     user_managers: list[str]  # managedFields managers that mean "a person edited this"
     consistency: list[LabelConsistency]
+    # Who may write the system keys: the node itself and the platform's controllers (the
+    # admission guard lets them through).
+    writers: list[PlatformIdentity]
 
 
 class DeprecatedApi(Strict):

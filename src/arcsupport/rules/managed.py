@@ -269,14 +269,18 @@ class _Judge:
         if not pinning or kind != "Deployment":
             return
         expected = pinning[-1].replicas
-        # The API server defaults an absent `replicas` of a Deployment to 1.
-        actual = 1 if workload.spec.replicas is None else workload.spec.replicas
+        actual = deployment_replicas(workload)
         if actual != expected:
             yield _reference(self.ctx.finding(
                 "replicas", "unsupported", ("MGD-3",),
                 [self.ctx.facts.evidence(part, obj, "spec.replicas", actual)],
                 object=obj, replicas=actual, expected=expected or 0,
             ), pinning[-1].confirmed)  # fmt: skip
+
+
+def deployment_replicas(workload: Workload) -> int:
+    # The API server defaults an absent `replicas` of a Deployment to 1.
+    return 1 if workload.spec.replicas is None else workload.spec.replicas
 
 
 def _with_editors(

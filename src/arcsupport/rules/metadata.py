@@ -48,7 +48,7 @@ class _FieldsV1(msgspec.Struct):
 _FIELDS_DECODER = msgspec.json.Decoder(_FieldsV1)
 
 
-def _matcher(patterns: list[str]) -> re.Pattern[str]:
+def key_matcher(patterns: list[str]) -> re.Pattern[str]:
     """One regular expression for a list of fnmatch patterns, compiled once per run."""
     if not patterns:
         return re.compile(r"(?!)")  # an empty list owns no key; "" would match every key
@@ -98,10 +98,10 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(_NEEDS_NODES)
     spec = ctx.pack.system_metadata
     system_keys = {
-        "labels": _matcher(spec.labels),
-        "annotations": _matcher(spec.annotations),
+        "labels": key_matcher(spec.labels),
+        "annotations": key_matcher(spec.annotations),
     }
-    system_taints = _matcher(spec.taints)
+    system_taints = key_matcher(spec.taints)
     user_managers = frozenset(spec.user_managers)
     pools = agent_pools(ctx.snapshot)
     expect = _Expectations(ctx, pools)
@@ -238,7 +238,7 @@ def _compare(
             )  # fmt: skip
     actual = {taint.key: taint for taint in node.spec.taints}
     for key, (wanted, where) in expected.taints.items():
-        written = _written(wanted)
+        written = written_taint(wanted)
         taint = actual.get(key)
         if taint is None:
             found.removed_taints.add(
@@ -246,7 +246,7 @@ def _compare(
                 written,
             )  # fmt: skip
         elif (taint.value, taint.effect) != wanted[1:]:
-            shown = _written((taint.key, taint.value, taint.effect))
+            shown = written_taint((taint.key, taint.value, taint.effect))
             found.altered_taints.add(
                 node, evidence(node, f"spec.taints[{key}]", f"{shown} ({where}: {written})"),
                 written,
@@ -306,7 +306,7 @@ def _parsed_taints(written: list[str]) -> dict[str, _ParsedTaint]:
     return {taint[0]: taint for taint in parsed if taint is not None}
 
 
-def _written(taint: _ParsedTaint) -> str:
+def written_taint(taint: _ParsedTaint) -> str:
     """`key[=value]:Effect`, as ARM writes a pool's taints."""
     key, value, effect = taint
     return f"{key}={value}:{effect}" if value else f"{key}:{effect}"

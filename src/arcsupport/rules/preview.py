@@ -117,15 +117,11 @@ def alpha_features(ctx: Context) -> Iterator[Outcome]:
         )  # fmt: skip
 
     if snap.apis is not None:
-        builtin = set(ctx.pack.preview.builtin_api_groups)
+        builtin = frozenset(ctx.pack.preview.builtin_api_groups)
         served: list[Evidence] = []
-        # CRDs and aggregated APIs also serve v1alpha1 versions; those are not Kubernetes
-        # preview features, so only the built-in groups count.
         for group in snap.apis.groups:
-            if group.name not in builtin:
-                continue
             for version in group.versions:
-                if _ALPHA_VERSION.match(version.version):
+                if is_alpha_api(group.name, version.version, builtin):
                     served.append(
                         ctx.facts.evidence(
                             "kubernetes/apis", "/apis", f"groups[{group.name}].versions",
@@ -137,6 +133,12 @@ def alpha_features(ctx: Context) -> Iterator[Outcome]:
                 "alpha-apis", "unsupported", ("PRV-1",), served[:EVIDENCE_CAP],
                 apis=", ".join(item.value for item in served), count=len(served),
             )  # fmt: skip
+
+
+def is_alpha_api(group: str, version: str, builtin_groups: frozenset[str]) -> bool:
+    """An alpha version of a built-in group. CRDs and aggregated APIs also serve v1alpha1
+    versions; those are not Kubernetes preview features, so only the built-in groups count."""
+    return group in builtin_groups and _ALPHA_VERSION.match(version) is not None
 
 
 def _control_plane_component(pod: Pod) -> str | None:
