@@ -16,7 +16,7 @@ the same snapshot, pack and time give the same assessment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -75,11 +75,21 @@ def assess_fleet(
     *,
     at: datetime,
     advisories: Sequence[Advisory] = (),
+    progress: Callable[[int, int], None] | None = None,
+    partial_sources: Sequence[str] = (),
 ) -> Fleet:
-    """Every snapshot assessed with the same pack, time and advisories."""
+    """Every snapshot assessed with the same pack, time and advisories, each cluster once
+    (its newest snapshot); `progress(done, total)` after each one. The fleet is `partial`
+    when a snapshot came from one page of a longer Resource Graph result, or when one of
+    `partial_sources` is such a page (one that held no cluster)."""
     if at.tzinfo is None:
         raise InputError("at", "needs a time zone (datetime.now(UTC), not datetime.now())")
-    return _assess_fleet(snapshots, pack, at, advisories=advisories)
+    pages = tuple(
+        dict.fromkeys([*(s.source for s in snapshots if s.partial_source), *partial_sources])
+    )
+    return _assess_fleet(
+        snapshots, pack, at, progress, advisories=advisories, partial_sources=pages
+    )
 
 
 def render(

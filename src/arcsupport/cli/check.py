@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from arcsupport.api import assess, load_pack, load_snapshot
 from arcsupport.cli.options import (
     AdvisoriesOption,
     AtOption,
@@ -32,12 +33,9 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
-from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
-from arcsupport.policy.loader import load_pack
 from arcsupport.report.summary import fails
 from arcsupport.sources.live.collect import LiveSource, collect_snapshot
-from arcsupport.sources.read import read_snapshot
 
 
 class CheckFormat(StrEnum):
@@ -136,8 +134,8 @@ def check(
             raise InputError("check", "give a bundle, a dump folder, or --live")
         if save_bundle is not None or live_source != LiveSource():
             raise InputError("check", "--save-bundle and the collection options go with --live")
-        snapshot = read_snapshot(source)
-    assessment = assess(snapshot, pack, moment, advisories=loaded.advisories if loaded else ())
+        snapshot = load_snapshot(source)
+    assessment = assess(snapshot, pack, at=moment, advisories=loaded.advisories if loaded else ())
     read = (source, save_bundle, policy, *(advisories or ()))
     lang_code = language(lang)
     if output is CheckFormat.table:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from arcsupport.api import assess_fleet, load_pack
 from arcsupport.cli.options import (
     AdvisoriesOption,
     AtOption,
@@ -21,8 +22,6 @@ from arcsupport.cli.options import (
     emit,
     language,
 )
-from arcsupport.engine.fleet import assess_fleet
-from arcsupport.policy.loader import load_pack
 from arcsupport.report.formats import ReportFormat, render_document
 from arcsupport.report.progress import assessing_bar
 from arcsupport.report.summary import fails
@@ -63,9 +62,9 @@ def fleet(
         result = assess_fleet(
             read.snapshots,
             pack,
-            moment,
-            advance,
+            at=moment,
             advisories=loaded.advisories if loaded else (),
+            progress=advance,
             partial_sources=read.partial,
         )
     lang_code = language(lang)
