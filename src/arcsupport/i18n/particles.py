@@ -12,8 +12,8 @@ sound):
   zeros end in the unit they make: 10 십, 100 백, 1000 천, 10,000 만, 10^8 억, 10^12 조.
   Grouping commas are read through ("10,485,760": 육십), a version's parts after the last dot
   are read as a number ("1.30": 삼십, so "1.30을", "1.30으로").
-- Latin letters: an upper-case letter that ends an acronym or stands alone is read by its
-  name (L 엘, M 엠, N 엔, R 알 end in a consonant; the others, 에스 디 케이..., in a vowel).
+- Latin letters: an upper-case letter at the end (an acronym, CoreDNS) or a letter alone is
+  read by its name (L 엘, M 엠, N 엔, R 알 end in a consonant; the others, 에스 디 케이..., in a vowel).
   A word ends as its English sound ends in the Korean loanword: -ng ㅇ, -m ㅁ, -n ㄴ, -l ㄹ,
   a silent e after m, n, l the same (name, line, table); -ck, a vowel before k or c ㄱ
   (stack, public); a vowel before p or b ㅂ (group, web); a short vowel before t ㅅ (set,
@@ -76,8 +76,7 @@ def _number_final(digits: str) -> str:
 
 def _latin_final(word: str) -> str:
     last = word[-1]
-    before = word[-2] if len(word) > 1 else ""
-    if len(word) == 1 or (last.isupper() and not before.islower()):
+    if len(word) == 1 or last.isupper():
         return _LETTER_FINALS.get(last.lower(), "")
     lower = word.lower()
     if lower.endswith("ng"):
@@ -131,8 +130,10 @@ def particle(word: str, pair: str) -> str:
     after_consonant, after_vowel = PAIRS[pair]
     final = final_sound(word)
     if final is None:
-        return f"({after_consonant[:-1]}){after_vowel}" if pair == "으로/로" else (
-            f"{after_consonant}({after_vowel})"
+        return (
+            f"({after_consonant[:-1]}){after_vowel}"
+            if pair == "으로/로"
+            else (f"{after_consonant}({after_vowel})")
         )
     if not final or (final == "ㄹ" and pair == "으로/로"):
         return after_vowel
