@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from arcsupport.i18n import LANGS, Lang, catalog
-from arcsupport.i18n.particles import GENERIC_PAIRS, PARTICLE_FIELD, particle
+from arcsupport.i18n.particles import GENERIC_PAIRS, PAIRS, PARTICLE_FIELD, particle
 from arcsupport.safeyaml import load_yaml
 from helpers import ROOT
 
@@ -125,8 +125,7 @@ _WRITTEN = re.compile(
     r"(?<![\w{}/.-])([A-Za-z][A-Za-z-]*|[0-9][0-9.,]*[0-9]|[0-9])"
     r"(을|를|이|가|은|는|과|와|으로|로)(?=[\s.,)(:;]|$)"
 )
-_PAIR_OF = {"을": "을/를", "를": "을/를", "이": "이/가", "가": "이/가", "은": "은/는", "는": "은/는",
-            "과": "과/와", "와": "과/와", "으로": "으로/로", "로": "으로/로"}  # fmt: skip
+_PAIR_OF = {form: pair for pair in PAIRS for form in pair.split("/")}
 
 
 def test_particles_after_written_words_agree() -> None:

@@ -13,7 +13,8 @@ sound):
   Grouping commas are read through ("10,485,760": 육십), a version's parts after the last dot
   are read as a number ("1.30": 삼십, so "1.30을", "1.30으로").
 - Latin letters: an upper-case letter at the end (an acronym, CoreDNS) or a letter alone is
-  read by its name (L 엘, M 엠, N 엔, R 알 end in a consonant; the others, 에스 디 케이..., in a vowel).
+  read by its name (L 엘, M 엠, N 엔, R 알 end in a consonant; the others, 에스 디 케이...,
+  in a vowel).
   A word ends as its English sound ends in the Korean loanword: -ng ㅇ, -m ㅁ, -n ㄴ, -l ㄹ,
   a silent e after m, n, l the same (name, line, table); -ck, a vowel before k or c ㄱ
   (stack, public); a vowel before p or b ㅂ (group, web); a short vowel before t ㅅ (set,
