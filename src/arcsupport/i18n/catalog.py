@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from arcsupport.i18n.message import Message
+from arcsupport.i18n.particles import choose_particles, has_particle_fields
 from arcsupport.i18n.plural import choose_plurals, has_plural_fields
 from arcsupport.types import Lang
 
@@ -58,7 +59,8 @@ def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
     """The `field` of entry `key` in `lang`, falling back to English, then to the key.
 
     Plural fields (`{count:one=node|other=nodes}`) take the form the count needs in the
-    template's own language."""
+    template's own language; Korean particle fields (`{name}{name:을/를}`) the form the
+    value's last sound needs (particles.py)."""
     template = _lookup(lang, key, field)
     if template is None:
         lang = "en"
@@ -67,6 +69,8 @@ def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
             return key if field == "message" else ""
     if has_plural_fields(template):
         template = choose_plurals(template, lang, args)
+    if has_particle_fields(template):
+        template = choose_particles(template, args)
     return template.format_map(_Args(args))
 
 

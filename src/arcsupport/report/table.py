@@ -56,7 +56,8 @@ def _days(lang: Lang, day: str, today: date) -> str:
 def _evidence_line(lang: Lang, label: str, evidence: EvidenceDoc) -> str:
     return (
         f"{text(lang, label)}: {evidence.object} {evidence.field} = "
-        f"{evidence.value} ({evidence.provenance}, {evidence.source})"
+        f"{evidence.value} ({text(lang, f'report.provenance.{evidence.provenance}')}, "
+        f"{evidence.source})"
     )
 
 
