@@ -217,7 +217,7 @@ def test_the_refusal_in_korean(guard: AdmissionGuard) -> None:
     response = respond(guard, node_update(old, new, ALICE), "ko")
     message = response["status"]["message"]
     assert message.startswith("[SHR-4] alice@contoso.com은 노드 kind-control-plane의")
-    assert "레이블 kubernetes.io/os: linux에서 windows(으)로" in message
+    assert "레이블 kubernetes.io/os: linux에서 windows로" in message
 
 
 # --- MGD-3: managed kube-system components ----------------------------------------------------
