@@ -5,7 +5,8 @@ opening may apply and the audit entries it appends: it is all written, or nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,8 @@ BUSY_TIMEOUT_SECONDS = 5.0
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _BACKENDS = ("sqlite", "postgresql")
+# The Alembic version tables of arcsupport's schemas (access, and the service's beside it).
+_ARCSUPPORT_VERSION = re.compile(r"arcsupport_\w+_version")
 
 
 def default_database_path() -> Path:
@@ -111,7 +114,7 @@ def _postgresql_engine(url: URL) -> Engine:
         ) from None
 
 
-def _explain(error: DBAPIError, backend: str) -> str:
+def explain(error: DBAPIError, backend: str) -> str:
     """One line for a database failure, in the words a user can act on."""
     original = error.orig
     message = (str(original) if original is not None else str(error)).strip()
@@ -127,8 +130,15 @@ def _explain(error: DBAPIError, backend: str) -> str:
     return f"database error: {first}; nothing was written"
 
 
-def _migrate(connection: Connection, where: str) -> None:
-    """Bring the schema to the newest revision this arcsupport knows, inside the transaction."""
+def migrate(
+    connection: Connection,
+    where: str,
+    migrations: Path = MIGRATIONS,
+    version_table: str = VERSION_TABLE,
+) -> None:
+    """Bring the schema to the newest revision this arcsupport knows, inside the transaction.
+    The service (arcsupport.service.db) runs its own migrations through this too, after these,
+    on the same database and in the same transaction."""
     # Alembic is imported here: only commands that open the database pay for it.
     from alembic import command
     from alembic.config import Config
@@ -137,15 +147,15 @@ def _migrate(connection: Connection, where: str) -> None:
 
     config = Config()
     # The option is interpolated by configparser: a `%` in an install path must be doubled.
-    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("script_location", str(migrations).replace("%", "%%"))
     config.attributes["connection"] = connection
     script = ScriptDirectory.from_config(config)
     if connection.dialect.name == "sqlite":
         # A file is arcsupport's alone; a PostgreSQL database may be shared with other schemas.
         tables = inspect(connection).get_table_names()
-        if tables and VERSION_TABLE not in tables:
+        if tables and not any(_ARCSUPPORT_VERSION.fullmatch(table) for table in tables):
             raise InputError(where, "holds another application's tables; choose another file")
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    context = MigrationContext.configure(connection, opts={"version_table": version_table})
     current = set(context.get_current_heads())
     known = {revision.revision for revision in script.walk_revisions()}
     newer = sorted(current - known)
@@ -176,12 +186,12 @@ def transaction(url: URL) -> Iterator[Session]:
     engine = _sqlite_engine(url) if backend == "sqlite" else _postgresql_engine(url)
     try:
         with engine.connect() as connection, connection.begin():
-            _migrate(connection, where)
+            migrate(connection, where)
             with Session(bind=connection) as session:
                 yield session
                 session.flush()
     except DBAPIError as error:
-        raise InputError(where, _explain(error, backend)) from None
+        raise InputError(where, explain(error, backend)) from None
     except audit.HeadMissing:
         raise InputError(
             where,
@@ -243,14 +253,22 @@ def revoke_grant(
 
 
 def check_access(
-    session: Session, cluster: str, engineer: str, action: str, at: datetime, now: datetime
+    session: Session,
+    cluster: str,
+    engineer: str,
+    action: str,
+    at: datetime,
+    now: datetime,
+    within: Collection[int] | None = None,
 ) -> Decision:
-    """The decision, and its audit entry whichever way it went."""
-    grants = session.scalars(
-        select(Grant).where(
-            Grant.cluster_key == cluster_key(cluster), Grant.engineer_key == identity_key(engineer)
-        )
+    """The decision, and its audit entry whichever way it went. `within` limits the grants
+    that count to those ids (the service's tenant: another tenant's cluster may share a name)."""
+    query = select(Grant).where(
+        Grant.cluster_key == cluster_key(cluster), Grant.engineer_key == identity_key(engineer)
     )
+    if within is not None:
+        query = query.where(Grant.id.in_(within))
+    grants = session.scalars(query)
     decision = decide([grant.record() for grant in grants], action, at)
     audit.append(
         session,
@@ -271,9 +289,14 @@ def check_access(
 
 
 def list_grants(
-    session: Session, cluster: str | None, active_at: datetime | None
+    session: Session,
+    cluster: str | None,
+    active_at: datetime | None,
+    within: Collection[int] | None = None,
 ) -> list[GrantRecord]:
     query = select(Grant).order_by(Grant.id)
+    if within is not None:
+        query = query.where(Grant.id.in_(within))
     if cluster is not None:
         query = query.where(Grant.cluster_key == cluster_key(cluster))
     records = [grant.record() for grant in session.scalars(query)]

@@ -14,15 +14,30 @@ import tarfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
-from arcsupport.errors import InputError
+from arcsupport.errors import InputError, InputTooLarge
 
 MAX_MEMBER_BYTES = 4 * 1024**3
 MAX_TOTAL_BYTES = 16 * 1024**3
 MAX_MEMBERS = 100_000
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a tarball may unpack to. The defaults suit a file the user chose to read; the
+    service reads bodies that strangers send, and holds them to its own, tighter limits."""
+
+    member_bytes: int
+    total_bytes: int
+    members: int
+
+
+def default_limits() -> Limits:
+    return Limits(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES, MAX_MEMBERS)
 
 
 def _clean_member_name(name: str, where: str) -> str:
@@ -91,22 +106,23 @@ def _decompressed(raw: IO[bytes]) -> IO[bytes]:
     return raw
 
 
-def _check_end(reader: _Reader, end: int, where: str) -> None:
+def _check_end(reader: _Reader, end: int, where: str, total_bytes: int) -> None:
     """tarfile stops quietly at a cut-off or garbled header, but a complete archive has a
     block of zeros there. Then read the rest, so a compressed stream checks its trailer."""
     block = reader.block_at(end)
     if block is not None and block != bytes(_BLOCK):
         raise InputError(where, "truncated archive: it ends without the end-of-archive marker")
     while reader.read(1024 * 1024):
-        if reader.count > MAX_TOTAL_BYTES:
-            raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+        if reader.count > total_bytes:
+            raise InputTooLarge(where, f"unpacks to more than {total_bytes} bytes")
 
 
 def iter_tarball(
-    path: Path, skip: Callable[[str], bool] | None = None
+    path: Path, skip: Callable[[str], bool] | None = None, limits: Limits | None = None
 ) -> Iterator[tuple[str, bytes]]:
     """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member;
     members `skip` names are checked but never read into memory."""
+    limit = limits or default_limits()
     where = str(path)
     total = 0
     count = 0
@@ -116,23 +132,25 @@ def iter_tarball(
             with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as archive:
                 for member in archive:
                     count += 1
-                    if count > MAX_MEMBERS:
-                        raise InputError(where, f"more than {MAX_MEMBERS} members; refused")
+                    if count > limit.members:
+                        raise InputTooLarge(where, f"more than {limit.members} members; refused")
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
                         continue
                     if not member.isfile():
                         kind = "link" if (member.issym() or member.islnk()) else "special file"
                         raise InputError(where, f"member {member.name!r} is a {kind}; refused")
-                    if member.size > MAX_MEMBER_BYTES:
-                        raise InputError(
+                    if member.size > limit.member_bytes:
+                        raise InputTooLarge(
                             where,
                             f"member {member.name!r} is {member.size} bytes, over the "
-                            f"{MAX_MEMBER_BYTES} byte limit; refused",
+                            f"{limit.member_bytes} byte limit; refused",
                         )
                     total += member.size
-                    if total > MAX_TOTAL_BYTES:
-                        raise InputError(where, f"unpacks to more than {MAX_TOTAL_BYTES} bytes")
+                    if total > limit.total_bytes:
+                        raise InputTooLarge(
+                            where, f"unpacks to more than {limit.total_bytes} bytes"
+                        )
                     if skip is not None and skip(name):
                         continue
                     handle = archive.extractfile(member)
@@ -142,7 +160,7 @@ def iter_tarball(
                     if len(data) != member.size:
                         raise InputError(where, f"truncated archive: {member.name!r} is cut short")
                     yield name, data
-                _check_end(reader, archive.offset, where)
+                _check_end(reader, archive.offset, where, limit.total_bytes)
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(where, "no such file") from None

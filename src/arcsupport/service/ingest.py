@@ -1,0 +1,193 @@
+"""An upload becomes stored clusters: the body (already spooled to a file, size-checked and
+hashed) is read by the hardened readers of sources/, each cluster is judged, and everything is
+written in one transaction: an upload is stored whole or not at all.
+
+The same bytes from the same tenant are answered from what they stored the first time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from arcsupport.engine.assess import Assessment as Judgement
+from arcsupport.engine.assess import assess
+from arcsupport.errors import InputError
+from arcsupport.service import codec, store
+from arcsupport.service.db import Database
+from arcsupport.service.metrics import Metrics
+from arcsupport.service.models import Cluster, Upload
+from arcsupport.service.policy import Policy
+from arcsupport.service.store import Kind
+from arcsupport.service.tokens import Caller
+from arcsupport.snapshot.model import Part, Snapshot
+from arcsupport.sources.archive import Limits
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request body on disk: its path (named after its hash, which names a cluster whose
+    bundle does not) and its SHA-256."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One cluster an upload named, and its judgement (None: a bundle of it is newer)."""
+
+    cluster: Cluster
+    judgement: Judgement | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    created: bool
+    sha256: str
+    clusters: list[Stored]
+    skipped: int
+
+
+def _relative(received: Received, text: str) -> str:
+    """Names as the client knows them: the upload's file name, not the spool folder."""
+    return text.replace(f"{received.path.parent}/", "")
+
+
+def _without_spool(received: Received, snapshot: Snapshot) -> Snapshot:
+    snapshot.source = _relative(received, snapshot.source)
+    snapshot.parts = {
+        name: Part(part.name, _relative(received, part.path), part.provenance)
+        for name, part in snapshot.parts.items()
+    }
+    return snapshot
+
+
+def read_upload(received: Received, kind: Kind, limits: Limits) -> tuple[list[Snapshot], int]:
+    """The clusters the body holds, through the same readers as the CLI's; an error names
+    the upload, never the spool folder."""
+    from arcsupport.sources.inventory import read_inventory
+    from arcsupport.sources.read import collector_paused, read_snapshot
+
+    try:
+        if kind == "bundle":
+            return [_without_spool(received, read_snapshot(received.path, limits))], 0
+        with collector_paused():
+            inventory = read_inventory(received.path)
+        return [_without_spool(received, item) for item in inventory.clusters], inventory.skipped
+    except InputError as error:
+        # The same kind of error (a size limit stays a 413), naming the upload.
+        raise type(error)(_relative(received, error.where), error.problem) from None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    snapshot: Snapshot
+    body: bytes
+    judgement: Judgement
+
+
+def _prepare(
+    snapshot: Snapshot, policy: Policy, now: datetime, tenant: str, metrics: Metrics
+) -> _Prepared:
+    """Stored as msgpack, and judged as read back from it: what re-assessment will read is
+    what the first judgement was made on. Judged before the write transaction begins, so that
+    the database's write lock is held only for writing."""
+    body = codec.encode_snapshot(snapshot)
+    stored = codec.decode_snapshot(body)
+    return _Prepared(stored, body, judge(stored, policy, now, tenant, metrics))
+
+
+def ingest(
+    database: Database,
+    caller: Caller,
+    kind: Kind,
+    received: Received,
+    policy: Policy,
+    limits: Limits,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> Outcome:
+    started = time.perf_counter()
+    with database.reading() as session:
+        known = store.upload_named(session, caller.tenant_id, received.sha256)
+        if known is not None:
+            return _stored(session, known)
+    snapshots, skipped = read_upload(received, kind, limits)
+    now = clock()
+    prepared = [_prepare(snapshot, policy, now, caller.tenant, metrics) for snapshot in snapshots]
+    try:
+        outcome = _write(database, caller, kind, received, prepared, skipped, policy.digest, now)
+    except IntegrityError:
+        # The same bytes arrived twice at once; the other request stored them first.
+        with database.reading() as session:
+            known = store.upload_named(session, caller.tenant_id, received.sha256)
+            if known is None:
+                raise
+            return _stored(session, known)
+    metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
+    return outcome
+
+
+def _stored(session: Session, upload: Upload) -> Outcome:
+    clusters = [
+        Stored(cluster, store.judgement_of(session, snapshot))
+        for snapshot, cluster in store.snapshots_of(session, upload)
+    ]
+    return Outcome(False, upload.sha256, clusters, upload.skipped)
+
+
+def _write(
+    database: Database,
+    caller: Caller,
+    kind: Kind,
+    received: Received,
+    prepared: list[_Prepared],
+    skipped: int,
+    digest: str,
+    now: datetime,
+) -> Outcome:
+    with database.writing() as session:
+        known = store.upload_named(session, caller.tenant_id, received.sha256)
+        if known is not None:
+            return _stored(session, known)
+        upload = Upload(
+            tenant_id=caller.tenant_id,
+            sha256=received.sha256,
+            kind=kind,
+            size=received.size,
+            received_at=now,
+            skipped=skipped,
+        )
+        session.add(upload)
+        session.flush()
+        stored: list[Stored] = []
+        for item in prepared:
+            cluster, _ = store.find_or_add_cluster(session, caller.tenant_id, item.snapshot, now)
+            observed = item.snapshot.collected_at or now
+            latest = store.supersedes(session, cluster, kind, observed)
+            row = store.add_snapshot(
+                session, cluster, upload, kind, item.body, item.snapshot.collected_at, now
+            )
+            if not latest:
+                stored.append(Stored(cluster, None))
+                continue
+            store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
+            stored.append(Stored(cluster, item.judgement))
+        return Outcome(True, received.sha256, stored, skipped)
+
+
+def judge(
+    snapshot: Snapshot, policy: Policy, at: datetime, tenant: str, metrics: Metrics
+) -> Judgement:
+    started = time.perf_counter()
+    judgement = assess(snapshot, policy.pack, at)
+    metrics.assessed(tenant, time.perf_counter() - started)
+    return judgement

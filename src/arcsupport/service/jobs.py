@@ -1,0 +1,89 @@
+"""Background work, behind one small interface so that where it runs can change: here, one
+process runs it as an asyncio task (`InProcessScheduler`); with several replicas on PostgreSQL,
+a job queue will run each job once across them (a later issue), calling the same jobs.
+
+The one job so far is re-assessment (`reassess_due`): it reloads the policy and judges again
+every cluster judged before today or by another pack. Looking every few minutes covers both
+triggers: a new day makes every cluster due at the first look after midnight (UTC), and a
+changed pack at the first look after the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from starlette.concurrency import run_in_threadpool
+
+from arcsupport.service.db import Database, DatabaseError
+from arcsupport.service.metrics import Metrics
+from arcsupport.service.policy import CurrentPolicy
+from arcsupport.service.reassess import Reassessed, due, reassess_all
+
+log = logging.getLogger("arcsupport.service")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    database: Database
+    policy: CurrentPolicy
+    metrics: Metrics
+    clock: Callable[[], datetime]
+
+
+def reassess_due(context: JobContext) -> Reassessed | None:
+    """Judge again what is due now; None when nothing was."""
+    if context.policy.reload():
+        log.info("the policy pack changed; every cluster is due for re-assessment")
+    policy = context.policy.get()
+    now = context.clock()
+    if not due(context.database, policy, now):
+        return None
+    result = reassess_all(context.database, policy, now, context.metrics)
+    log.info(
+        "re-assessed %d clusters: %d judged otherwise, %d verdicts changed",
+        result.clusters,
+        result.changed,
+        result.verdicts_changed,
+    )
+    return result
+
+
+class Scheduler(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class InProcessScheduler:
+    """Runs `reassess_due` at start and then every `every` seconds, in a worker thread (the
+    judging is CPU work; the event loop keeps serving requests)."""
+
+    def __init__(self, context: JobContext, every: float) -> None:
+        self.context = context
+        self.every = every
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="arcsupport-reassessment")
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await run_in_threadpool(reassess_due, self.context)
+            except DatabaseError as error:
+                # The database is away (a restart): the next look tries again.
+                log.warning("re-assessment postponed: %s", error)
+            await asyncio.sleep(self.every)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
