@@ -23,11 +23,16 @@ from arcsupport.service import codec, store
 from arcsupport.service.db import Database
 from arcsupport.service.metrics import Metrics
 from arcsupport.service.models import Cluster, Upload
+from arcsupport.service.models import Snapshot as StoredSnapshot
 from arcsupport.service.policy import Policy
 from arcsupport.service.store import Kind
 from arcsupport.service.tokens import Caller
 from arcsupport.snapshot.model import Part, Snapshot
 from arcsupport.sources.archive import Limits
+
+
+class _AlreadyStored(Exception):
+    """Another request stored the same bytes between the first look and the write."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,12 @@ class Received:
 
 @dataclass(frozen=True)
 class Stored:
-    """One cluster an upload named, and its judgement (None: a bundle of it is newer)."""
+    """One cluster an upload named, and the judgement of what the upload showed of it;
+    `latest` is false when a newer bundle of the cluster is stored (its verdict then stands)."""
 
     cluster: Cluster
-    judgement: Judgement | None
+    judgement: Judgement
+    latest: bool
 
 
 @dataclass(frozen=True)
@@ -119,29 +126,42 @@ def ingest(
     with database.reading() as session:
         known = store.upload_named(session, caller.tenant_id, received.sha256)
         if known is not None:
-            return _stored(session, known)
+            return _stored(session, known, policy, clock(), metrics)
     snapshots, skipped = read_upload(received, kind, limits)
     now = clock()
     prepared = [_prepare(snapshot, policy, now, caller.tenant, metrics) for snapshot in snapshots]
     try:
         outcome = _write(database, caller, kind, received, prepared, skipped, policy.digest, now)
-    except IntegrityError:
+    except (IntegrityError, _AlreadyStored):
         # The same bytes arrived twice at once; the other request stored them first.
         with database.reading() as session:
             known = store.upload_named(session, caller.tenant_id, received.sha256)
             if known is None:
                 raise
-            return _stored(session, known)
+            return _stored(session, known, policy, now, metrics)
     metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
     return outcome
 
 
-def _stored(session: Session, upload: Upload) -> Outcome:
+def _stored(
+    session: Session, upload: Upload, policy: Policy, now: datetime, metrics: Metrics
+) -> Outcome:
     clusters = [
-        Stored(cluster, store.judgement_of(session, snapshot))
+        Stored(cluster, *_judgement_of(session, snapshot, policy, now, metrics))
         for snapshot, cluster in store.snapshots_of(session, upload)
     ]
     return Outcome(False, upload.sha256, clusters, upload.skipped)
+
+
+def _judgement_of(
+    session: Session, snapshot: StoredSnapshot, policy: Policy, now: datetime, metrics: Metrics
+) -> tuple[Judgement, bool]:
+    """The stored judgement of a snapshot that became its cluster's latest; one that never
+    did (a bundle collected before the latest) is judged again, as it was when it came."""
+    stored = store.judgement_of(session, snapshot)
+    if stored is not None:
+        return stored, True
+    return judge(codec.decode_snapshot(snapshot.body), policy, now, "", metrics), False
 
 
 def _write(
@@ -157,7 +177,8 @@ def _write(
     with database.writing() as session:
         known = store.upload_named(session, caller.tenant_id, received.sha256)
         if known is not None:
-            return _stored(session, known)
+            # Stored by another request since the first look: the 200 answer is built then.
+            raise _AlreadyStored
         upload = Upload(
             tenant_id=caller.tenant_id,
             sha256=received.sha256,
@@ -176,11 +197,9 @@ def _write(
             row = store.add_snapshot(
                 session, cluster, upload, kind, item.body, item.snapshot.collected_at, now
             )
-            if not latest:
-                stored.append(Stored(cluster, None))
-                continue
-            store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
-            stored.append(Stored(cluster, item.judgement))
+            if latest:
+                store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
+            stored.append(Stored(cluster, item.judgement, latest))
         return Outcome(True, received.sha256, stored, skipped)
 
 

@@ -76,7 +76,7 @@ class _TenantCollector(Collector):
                 select(Cluster.verdict, func.count())
                 .where(Cluster.tenant_id == self.tenant_id)
                 .group_by(Cluster.verdict)
-            ).tuples()
+            ).all()
         )
         for verdict in VERDICTS:
             by_verdict.add_metric([self.tenant, verdict], counts.get(verdict, 0))
@@ -91,7 +91,7 @@ class _TenantCollector(Collector):
             select(Cluster.name, Cluster.id, Cluster.next_deadline)
             .where(Cluster.tenant_id == self.tenant_id, Cluster.next_deadline != NO_DEADLINE)
             .order_by(Cluster.name, Cluster.id)
-        ).tuples()
+        )
         for name, cluster_id, deadline in rows:
             days.add_metric([self.tenant, name, cluster_id], (deadline - self.today).days)
         yield days

@@ -189,8 +189,10 @@ def history(
         (last,) = decode_cursor(cursor, (int,))
         query = query.where(Assessment.id < last)
     rows = [
-        row.tuple()
-        for row in session.execute(query.order_by(Assessment.id.desc()).limit(limit + 1))
+        (assessment, snapshot)
+        for assessment, snapshot in session.execute(
+            query.order_by(Assessment.id.desc()).limit(limit + 1)
+        )
     ]
     changes = list(
         session.scalars(
@@ -229,7 +231,10 @@ def deadlines(
         except ValueError:
             raise InputError("cursor", "is not a cursor this service gave") from None
         query = query.where(tuple_(*order) > tuple_(after, cluster_id, position))
-    rows = [row.tuple() for row in session.execute(query.order_by(*order).limit(limit + 1))]
+    rows = [
+        (deadline, cluster)
+        for deadline, cluster in session.execute(query.order_by(*order).limit(limit + 1))
+    ]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
@@ -253,7 +258,7 @@ def snapshots_of(session: Session, upload: Upload) -> list[tuple[Snapshot, Clust
         .where(Snapshot.upload_id == upload.id)
         .order_by(Snapshot.id)
     )
-    return [row.tuple() for row in rows]
+    return [(snapshot, cluster) for snapshot, cluster in rows]
 
 
 def judgement_of(session: Session, snapshot: Snapshot) -> Judgement | None:
@@ -436,4 +441,7 @@ def clusters_after(
         .order_by(Cluster.id)
         .limit(limit)
     )
-    return [row.tuple() for row in rows]
+    return [
+        (cluster_id, tenant_id, snapshot_id, snapshot, assessment)
+        for cluster_id, tenant_id, snapshot_id, snapshot, assessment in rows
+    ]

@@ -120,7 +120,7 @@ def list_tokens(session: Session, tenant_name: str | None) -> list[TokenRecord]:
     query = select(Token, Tenant.name).join(Tenant).order_by(Token.id)
     if tenant_name is not None:
         query = query.where(Tenant.name == tenant_name)
-    return [_record(row, name) for row, name in session.execute(query).tuples()]
+    return [_record(row, name) for row, name in session.execute(query)]
 
 
 def revoke_token(session: Session, token_id: int, now: datetime) -> TokenRecord:
@@ -145,7 +145,7 @@ def authenticate(session: Session, token: str) -> tuple[Caller, datetime | None]
     ).one_or_none()
     if found is None:
         return None
-    row, tenant = found.tuple()
+    row, tenant = found
     if row.revoked_at is not None:
         return None
     return Caller(row.tenant_id, tenant, parse_role(row.role), row.id), row.last_used_at

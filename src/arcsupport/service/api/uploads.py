@@ -123,11 +123,8 @@ async def post_bundle(request: Request, state: State, caller: Operator) -> Respo
         raise ServiceError(415, "unsupported-media-type", "send the bundle as application/gzip")
     outcome = await _received(request, state, caller, "bundle", ".tar.gz")
     stored = outcome.clusters[0]
-    judgement = stored.judgement
-    if judgement is None:  # pragma: no cover - a bundle's snapshot is always judged
-        raise ServiceError(409, "conflict", "the bundle was stored without a judgement")
     return json_response(
-        assessment_document(judgement, "en"),
+        assessment_document(stored.judgement, "en"),
         201 if outcome.created else 200,
         {"Location": f"/api/v1/clusters/{stored.cluster.id}"},
     )
@@ -165,7 +162,7 @@ async def post_inventory(request: Request, state: State, caller: Operator) -> Re
                 id=stored.cluster.id,
                 name=stored.cluster.name,
                 verdict=stored.cluster.verdict,  # type: ignore[arg-type]
-                assessed=stored.judgement is not None,
+                assessed=stored.latest,
             )
             for stored in outcome.clusters
         ],
