@@ -6,14 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from access_db import postgres_server  # noqa: F401 - the session's PostgreSQL server
-from access_db import PostgresServer
+from access_db import (
+    PostgresServer,
+    postgres_server,  # noqa: F401 - the session's PostgreSQL server
+)
 from service_kit import Service, make_service
 from sqlalchemy.engine import URL
 
 
 @pytest.fixture(autouse=True)
-def _no_user_service_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_user_service_database(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tests never read or write the user's real service database."""
     monkeypatch.setenv(
         "ARCSUPPORT_SERVICE_DB", str(tmp_path_factory.mktemp("userdb") / "service.db")

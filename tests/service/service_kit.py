@@ -175,5 +175,3 @@ def served(app: FastAPI) -> Iterator[Served]:
         yield server
     finally:
         server.stop()
-
-

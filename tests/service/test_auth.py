@@ -32,9 +32,7 @@ def test_a_revoked_token_is_refused_from_then_on(service: Service) -> None:
     assert client.get("/api/v1/clusters", headers=auth(token)).status_code == 401
 
 
-@pytest.mark.parametrize(
-    ("role", "status"), [("viewer", 403), ("operator", 201), ("admin", 201)]
-)
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("operator", 201), ("admin", 201)])
 def test_uploading_needs_the_operator_role(service: Service, role: str, status: int) -> None:
     token = service.token("contoso", role)  # type: ignore[arg-type]
     response = service.client().post(

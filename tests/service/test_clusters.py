@@ -13,8 +13,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from service_kit import EXAMPLE_NAMES, Service, auth, recollected, upload
 
-from helpers import REFERENCE
 from arcsupport.schema import load_schema
+from helpers import REFERENCE
 
 
 @pytest.fixture
@@ -42,7 +42,9 @@ def test_pages_by_cursor_cover_the_fleet_once_most_urgent_first(
     schema = load_schema("clusters")
     jsonschema.validate(whole, schema)
     rank = {"unsupported": 0, "at-risk": 1, "supported": 2}
-    order = [(rank[c["verdict"]], c["next_deadline"] or "9999", c["name"]) for c in whole["clusters"]]
+    order = [
+        (rank[c["verdict"]], c["next_deadline"] or "9999", c["name"]) for c in whole["clusters"]
+    ]
     assert order == sorted(order)
     paged, cursor = [], None
     while True:
@@ -57,7 +59,9 @@ def test_pages_by_cursor_cover_the_fleet_once_most_urgent_first(
     assert sorted(c["id"] for c in paged) == sorted(fleet.values())
 
 
-def test_an_etag_answers_304_until_the_fleet_changes(service: Service, fleet: dict[str, str]) -> None:
+def test_an_etag_answers_304_until_the_fleet_changes(
+    service: Service, fleet: dict[str, str]
+) -> None:
     client = service.client()
     headers = _viewer(service)
     first = client.get("/api/v1/clusters", headers=headers)
@@ -66,10 +70,13 @@ def test_an_etag_answers_304_until_the_fleet_changes(service: Service, fleet: di
     assert same.status_code == 304 and same.content == b""
     assert same.headers["etag"] == etag
     one = client.get(f"/api/v1/clusters/{fleet['healthy']}", headers=headers)
-    assert client.get(
-        f"/api/v1/clusters/{fleet['healthy']}",
-        headers={**headers, "If-None-Match": f'W/{one.headers["etag"]}, "other"'},
-    ).status_code == 304
+    assert (
+        client.get(
+            f"/api/v1/clusters/{fleet['healthy']}",
+            headers={**headers, "If-None-Match": f'W/{one.headers["etag"]}, "other"'},
+        ).status_code
+        == 304
+    )
     newer = recollected("healthy", "2025-09-15T06:00:00Z", version_from="deprecated-version")
     upload(client, service.token("contoso", "operator"), newer)
     changed = client.get("/api/v1/clusters", headers={**headers, "If-None-Match": etag})
@@ -77,7 +84,9 @@ def test_an_etag_answers_304_until_the_fleet_changes(service: Service, fleet: di
     assert changed.headers["etag"] != etag
 
 
-def test_filters_by_verdict_clause_deadline_and_text(service: Service, fleet: dict[str, str]) -> None:
+def test_filters_by_verdict_clause_deadline_and_text(
+    service: Service, fleet: dict[str, str]
+) -> None:
     client = service.client()
     headers = _viewer(service)
 
@@ -109,7 +118,10 @@ def test_one_clusters_assessment_history_and_plan(service: Service, fleet: dict[
     jsonschema.validate(assessment, load_schema("assessment"))
     assert assessment["verdict"] == "unsupported"
     korean = client.get(f"/api/v1/clusters/{cluster}?lang=ko", headers=headers).json()
-    assert korean["lang"] == "ko" and korean["findings"][0]["title"] != assessment["findings"][0]["title"]
+    assert (
+        korean["lang"] == "ko"
+        and korean["findings"][0]["title"] != assessment["findings"][0]["title"]
+    )
     history = client.get(f"/api/v1/clusters/{cluster}/history", headers=headers).json()
     jsonschema.validate(history, load_schema("cluster-history"))
     assert history["verdict_changes"] == [
@@ -122,7 +134,9 @@ def test_one_clusters_assessment_history_and_plan(service: Service, fleet: dict[
     assert client.get("/api/v1/clusters/" + "0" * 32, headers=headers).status_code == 404
 
 
-def test_deadlines_as_json_and_as_an_icalendar_feed(service: Service, fleet: dict[str, str]) -> None:
+def test_deadlines_as_json_and_as_an_icalendar_feed(
+    service: Service, fleet: dict[str, str]
+) -> None:
     client = service.client()
     headers = _viewer(service)
     listed = client.get("/api/v1/deadlines", headers=headers).json()
@@ -139,7 +153,7 @@ def test_deadlines_as_json_and_as_an_icalendar_feed(service: Service, fleet: dic
     feed = client.get("/api/v1/deadlines.ics", headers=headers)
     assert feed.headers["content-type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(feed.content)
-    events = [component for component in calendar.walk("VEVENT")]
+    events = list(calendar.walk("VEVENT"))
     assert sorted(str(e.decoded("dtstart")) for e in events) == sorted(days)
 
 

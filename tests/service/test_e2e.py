@@ -60,7 +60,9 @@ def test_push_refuses_what_would_leak_the_token_or_is_no_token(tmp_path: Path) -
             read_token(path)
 
 
-def test_a_refused_push_says_why_in_one_line(any_service: Service, server: Served, tmp_path: Path) -> None:
+def test_a_refused_push_says_why_in_one_line(
+    any_service: Service, server: Served, tmp_path: Path
+) -> None:
     bundle = tmp_path / "b.tar.gz"
     bundle.write_bytes(bundle_bytes("healthy"))
     token_file = tmp_path / "token"

@@ -6,6 +6,7 @@ listed here."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.routing import APIRoute
 from service_kit import EXPORT, Service, auth, bundle_bytes, upload
 
 from helpers import EXAMPLES
+
 
 def _theirs(data: bytes) -> bytes:
     """The second tenant's own data: the examples renamed, their subscriptions replaced."""
@@ -45,9 +47,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/api/v1/access/grants"): (
         "application/json",
-        lambda ids: (
-            '{"cluster": "%s", "engineer": "eve@fabrikam.example", "actions": "view-logs", '
-            '"for": "1h", "case": "2", "approved_by": "owner@fabrikam.example"}' % ids["cluster"]
+        lambda ids: json.dumps(
+            {
+                "cluster": ids["cluster"],
+                "engineer": "eve@fabrikam.example",
+                "actions": "view-logs",
+                "for": "1h",
+                "case": "2",
+                "approved_by": "owner@fabrikam.example",
+            }
         ).encode(),
     ),
     ("POST", "/api/v1/access/grants/{grant_id}/revoke"): (
@@ -56,9 +64,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/api/v1/access/check"): (
         "application/json",
-        lambda ids: (
-            '{"cluster": "%s", "engineer": "sam@contoso.example", "action": "view-logs"}'
-            % ids["cluster"]
+        lambda ids: json.dumps(
+            {"cluster": ids["cluster"], "engineer": "sam@contoso.example", "action": "view-logs"}
         ).encode(),
     ),
     ("POST", "/sign-in"): ("application/x-www-form-urlencoded", lambda ids: b"token=x"),

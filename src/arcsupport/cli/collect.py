@@ -55,8 +55,8 @@ rules that needed it as not evaluated.
 from --token-file (operator role; https://, or http:// to this machine only); without -o the
 bundle is written to a temporary folder and removed once sent.
 
-Exit codes: 0 the bundle was written (and sent); 2 nothing was written or sent (unreachable server, refused
-credentials, a broken kubeconfig, a full disk), the reason on one line.
+Exit codes: 0 the bundle was written (and sent); 2 nothing was written or sent (unreachable
+server, refused credentials, a broken kubeconfig, a full disk), the reason on one line.
 """
 
 

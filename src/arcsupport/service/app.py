@@ -171,6 +171,8 @@ def create_app(state: ServiceState, scheduler: Scheduler | None = None) -> FastA
         ),
         docs_url=None,
         redoc_url=None,
+        # Every route returns its Response itself and documents its own media types.
+        default_response_class=Response,
         lifespan=lifespan,
     )
     app.state.service = state

@@ -52,7 +52,7 @@ def reassess_all(
     while True:
         with database.reading() as session:
             rows = store.clusters_after(session, last, batch)
-            tenants = {tenant_id: name for tenant_id, name in session.execute(select(Tenant.id, Tenant.name))}
+            tenants = dict(session.execute(select(Tenant.id, Tenant.name)).all())
         if not rows:
             return Reassessed(clusters, changed, verdicts)
         last = rows[-1][0]
