@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from arcsupport.report.schemas import SCHEMAS
+from arcsupport.report.schemas import SCHEMAS, SERVICE_SCHEMAS
 from arcsupport.schema import load_schema
 from helpers import EXAMPLES
 
@@ -214,7 +214,8 @@ def test_every_json_output_validates_against_its_schema(
         explain_items,
     ):
         run(validated, arcsupport, lang, tmp_path)
-    assert validated.names == set(SCHEMAS), "a document no command printed here"
+    printed = set(SCHEMAS) - set(SERVICE_SCHEMAS)
+    assert validated.names == printed, "a document no command printed here"
 
 
 # --- what the schemas catch ------------------------------------------------------------------

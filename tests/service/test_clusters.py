@@ -193,3 +193,25 @@ def test_metrics_show_the_tenants_verdicts_deadlines_and_latencies(
     assert counts == [float(len(EXAMPLE_NAMES))]
     assessed = families["arcsupport_assessment_seconds"]
     assert [s.value for s in assessed.samples if s.name.endswith("_count")] == [7.0]
+
+
+def test_a_case_is_triaged_with_the_tenants_cluster(
+    service: Service, fleet: dict[str, str]
+) -> None:
+    client = service.client()
+    headers = _viewer(service)
+    case = {"title": "Upgrade to 1.29 fails", "description": "az aksarc upgrade times out"}
+    alone = client.post("/api/v1/triage", json=case, headers=headers)
+    assert alone.status_code == 200, alone.text
+    jsonschema.validate(alone.json(), load_schema("triage"))
+    with_cluster = client.post(
+        f"/api/v1/triage?cluster={fleet['deprecated-version']}", json=case, headers=headers
+    )
+    document = with_cluster.json()
+    jsonschema.validate(document, load_schema("triage"))
+    assert document["decision"] == "upgrade-first"
+    assert document["plan"]["from"].startswith("1.28")
+    bad = client.post("/api/v1/triage", json={"title": ""}, headers=headers)
+    assert bad.status_code == 400 and "title" in bad.json()["error"]["message"]
+    unknown = client.post(f"/api/v1/triage?cluster={'0' * 32}", json=case, headers=headers)
+    assert unknown.status_code == 404

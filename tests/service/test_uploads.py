@@ -7,9 +7,11 @@ import gzip
 import io
 import tarfile
 
+import jsonschema
 from service_kit import EXPORT, Service, auth, bundle_bytes, recollected, upload
 from sqlalchemy import func, select
 
+from arcsupport.schema import load_schema
 from arcsupport.service.models import Assessment, Cluster, Snapshot, Upload
 from arcsupport.service.settings import ServiceSettings
 
@@ -84,7 +86,7 @@ def test_an_inventory_stands_in_only_for_clusters_no_bundle_has_shown(service: S
     )
     assert response.status_code == 201, response.text
     document = response.json()
-    assert document["schema"] == "arcsupport.ingest/v1"
+    jsonschema.validate(document, load_schema("ingest"))
     assert document["clusters"] and all(item["assessed"] for item in document["clusters"])
     again = client.post(
         "/api/v1/inventory",

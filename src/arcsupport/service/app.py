@@ -137,7 +137,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    _, definitions = components(tuple(DOCUMENTS.values()), "#/components/schemas/{name}")
+    prefix = "#/components/schemas/"
+    roots, definitions = components(tuple(DOCUMENTS.values()), prefix + "{name}")
+    for name, root in zip(DOCUMENTS, roots, strict=True):
+        if root != {"$ref": prefix + name}:
+            definitions[name] = root
     found = schema.setdefault("components", {}).setdefault("schemas", {})
     # Validation errors are answered 400 in the error shape, not FastAPI's 422.
     for name in ("HTTPValidationError", "ValidationError"):

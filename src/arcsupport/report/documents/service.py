@@ -1,7 +1,8 @@
 """The service's own documents (`arcsupport serve`): a page of a tenant's clusters
 (`arcsupport.clusters/v1`), a cluster's history (`arcsupport.cluster-history/v1`), the tenant's
 deadlines (`arcsupport.deadlines/v1`), what an inventory upload stored (`arcsupport.ingest/v1`)
-and the one shape of every error (`arcsupport.error/v1`). A cluster's own assessment and plan
+and the one shape of every error (`{"error": {"code", "message"}}`, in the OpenAPI document
+only: it names no schema of its own). A cluster's own assessment and plan
 are the documents the CLI prints (assessment.py, plan.py)."""
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ CLUSTERS_SCHEMA: Final = "arcsupport.clusters/v1"
 HISTORY_SCHEMA: Final = "arcsupport.cluster-history/v1"
 DEADLINES_SCHEMA: Final = "arcsupport.deadlines/v1"
 INGEST_SCHEMA: Final = "arcsupport.ingest/v1"
-ERROR_SCHEMA: Final = "arcsupport.error/v1"
 
 ClusterId = Annotated[
     str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$", description="The service's id of a cluster")
@@ -140,6 +140,6 @@ class ErrorBodyDoc(Document, frozen=True):
 
 
 class ErrorDoc(Document, frozen=True):
-    """Every error the service answers (arcsupport.error/v1); never a traceback."""
+    """Every error the service answers; never a traceback."""
 
     error: ErrorBodyDoc

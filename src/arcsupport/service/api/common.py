@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import msgspec
 from fastapi import Depends, Request
@@ -182,8 +182,18 @@ def lang_of(lang: str) -> Lang:
 DOCUMENTS: dict[str, Any] = {}
 
 
+def component_name(document: Any) -> str:
+    """A Struct by its name; a Struct with constraints of its own (Annotated, as the triage
+    document) under a name of its own, its schema then the one shipped."""
+    if get_origin(document) is Annotated:
+        inner: str = get_args(document)[0].__name__
+        return inner.removesuffix("Doc") + "Document"
+    name: str = document.__name__
+    return name
+
+
 def _ref(document: Any) -> dict[str, Any]:
-    name = document.__name__
+    name = component_name(document)
     DOCUMENTS[name] = document
     return {"$ref": f"#/components/schemas/{name}"}
 

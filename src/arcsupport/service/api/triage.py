@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from arcsupport.engine.triage import Case, cluster_for_triage, parse_case, triage
-from arcsupport.report.documents.triage import TriageDoc, triage_document
+from arcsupport.report.documents.triage import triage_document
+from arcsupport.report.schemas import SCHEMAS
 from arcsupport.service import store
 from arcsupport.service.api.clusters import Lang
 from arcsupport.service.api.common import (
@@ -33,7 +34,9 @@ router = APIRouter(prefix="/api/v1", tags=["support"])
 @router.post(
     "/triage",
     summary="Triage a support case (in scope, best effort, out of scope, upgrade first)",
-    responses=documented(200, TriageDoc, "The decision", errors=(*AUTH_ERRORS, 404, 413, 415)),
+    responses=documented(
+        200, SCHEMAS["triage"][0], "The decision", errors=(*AUTH_ERRORS, 404, 413, 415)
+    ),
     openapi_extra=body_of(Case),
 )
 async def post_triage(
