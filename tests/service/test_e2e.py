@@ -4,12 +4,16 @@ uploading to it, conditional reads, and no token in any log line."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from service_kit import Served, Service, auth, bundle_bytes, served
+from service_kit import Served, Service, auth, bundle_bytes, free_port, served
 
 from arcsupport.errors import InputError
 from arcsupport.service.push import bundles_url, push_bundle, read_token
@@ -103,3 +107,49 @@ def test_no_log_line_holds_a_token(
     server_log = "\n".join(lines)
     for token in [*tokens, revoked]:
         assert token[5:20] not in server_log
+
+
+def test_arcsupport_serve_migrates_serves_and_keeps_tokens_out_of_its_log(
+    tmp_path: Path, arcsupport: Any
+) -> None:
+    """The real command, as `make serve` runs it: a new database is migrated on start, and its
+    access log (uvicorn's own configuration) names requests without their token."""
+    db = tmp_path / "service.db"
+    code, token, _ = arcsupport("token", "create", "--tenant", "contoso", "--role", "operator",
+                                "--db", str(db))  # fmt: skip
+    assert code == 0
+    token = token.strip()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "arcsupport", "serve", "--db", str(db), "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "serve did not become ready"
+                time.sleep(0.1)
+            answer = httpx.post(
+                f"{url}/api/v1/bundles",
+                content=bundle_bytes("healthy"),
+                headers={**auth(token), "Content-Type": "application/gzip"},
+                timeout=60,
+            )
+            assert answer.status_code == 201
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    text = log.read_text()
+    assert '"POST /api/v1/bundles HTTP/1.1" 201' in text
+    assert "serving on" in text
+    assert token[5:20] not in text

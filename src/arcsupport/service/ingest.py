@@ -126,7 +126,7 @@ def ingest(
     with database.reading() as session:
         known = store.upload_named(session, caller.tenant_id, received.sha256)
         if known is not None:
-            return _stored(session, known, policy, clock(), metrics)
+            return _stored(session, known, policy, clock(), caller.tenant, metrics)
     snapshots, skipped = read_upload(received, kind, limits)
     now = clock()
     prepared = [_prepare(snapshot, policy, now, caller.tenant, metrics) for snapshot in snapshots]
@@ -138,30 +138,35 @@ def ingest(
             known = store.upload_named(session, caller.tenant_id, received.sha256)
             if known is None:
                 raise
-            return _stored(session, known, policy, now, metrics)
+            return _stored(session, known, policy, now, caller.tenant, metrics)
     metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
     return outcome
 
 
 def _stored(
-    session: Session, upload: Upload, policy: Policy, now: datetime, metrics: Metrics
+    session: Session, upload: Upload, policy: Policy, now: datetime, tenant: str, metrics: Metrics
 ) -> Outcome:
     clusters = [
-        Stored(cluster, *_judgement_of(session, snapshot, policy, now, metrics))
+        Stored(cluster, *_judgement_of(session, snapshot, policy, now, tenant, metrics))
         for snapshot, cluster in store.snapshots_of(session, upload)
     ]
     return Outcome(False, upload.sha256, clusters, upload.skipped)
 
 
 def _judgement_of(
-    session: Session, snapshot: StoredSnapshot, policy: Policy, now: datetime, metrics: Metrics
+    session: Session,
+    snapshot: StoredSnapshot,
+    policy: Policy,
+    now: datetime,
+    tenant: str,
+    metrics: Metrics,
 ) -> tuple[Judgement, bool]:
     """The stored judgement of a snapshot that became its cluster's latest; one that never
     did (a bundle collected before the latest) is judged again, as it was when it came."""
     stored = store.judgement_of(session, snapshot)
     if stored is not None:
         return stored, True
-    return judge(codec.decode_snapshot(snapshot.body), policy, now, "", metrics), False
+    return judge(codec.decode_snapshot(snapshot.body), policy, now, tenant, metrics), False
 
 
 def _write(

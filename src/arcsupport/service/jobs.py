@@ -79,6 +79,10 @@ class InProcessScheduler:
             except DatabaseError as error:
                 # The database is away (a restart): the next look tries again.
                 log.warning("re-assessment postponed: %s", error)
+            except Exception:
+                # A fault in one run must not end the schedule: it is logged for the operator,
+                # and the next look tries again.
+                log.exception("re-assessment failed")
             await asyncio.sleep(self.every)
 
     async def stop(self) -> None:

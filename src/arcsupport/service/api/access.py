@@ -182,7 +182,7 @@ async def post_grant(request: Request, state: State, caller: Admin) -> Response:
 @router.post(
     "/access/grants/{grant_id}/revoke",
     summary="End a grant before it expires",
-    responses=documented(200, AccessGrantDoc, "The revoked grant", errors=(*_WRITE_ERRORS, 409)),
+    responses=documented(200, AccessGrantDoc, "The revoked grant", errors=_WRITE_ERRORS),
     openapi_extra=body_of(RevokeBody),
 )
 async def revoke_grant(
