@@ -198,3 +198,57 @@ def test_the_wrong_media_type_or_an_empty_body_is_refused(service: Service) -> N
     assert malformed.status_code == 400
     assert malformed.json()["error"]["message"].startswith("upload-")
     assert _counts(service) == (0, 0, 0, 0)
+
+
+def test_the_same_bytes_sent_twice_at_once_are_stored_once(any_service: Service) -> None:
+    import threading
+
+    token = any_service.token("contoso", "operator")
+    answers: list[int] = []
+
+    def send() -> None:
+        response = any_service.client().post(
+            "/api/v1/bundles",
+            content=bundle_bytes("stopped"),
+            headers={**auth(token), "Content-Type": "application/gzip"},
+        )
+        answers.append(response.status_code)
+
+    senders = [threading.Thread(target=send) for _ in range(3)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=120)
+    assert sorted(answers) == [200, 200, 201]
+    assert _counts(any_service) == (1, 1, 1, 1)
+
+
+def test_two_bundles_of_a_new_cluster_at_once_make_one_cluster(any_service: Service) -> None:
+    import threading
+
+    token = any_service.token("contoso", "operator")
+    bodies = [recollected("healthy", f"2025-09-1{day}T06:00:00Z") for day in (3, 4, 5)]
+    answers: list[int] = []
+
+    def send(body: bytes) -> None:
+        response = any_service.client().post(
+            "/api/v1/bundles",
+            content=body,
+            headers={**auth(token), "Content-Type": "application/gzip"},
+        )
+        answers.append(response.status_code)
+
+    senders = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=120)
+    assert answers == [201, 201, 201]
+    uploads, clusters, snapshots, _ = _counts(any_service)
+    assert (uploads, clusters, snapshots) == (3, 1, 3)
+    client = any_service.client()
+    (cluster,) = client.get("/api/v1/clusters", headers=auth(token)).json()["clusters"]
+    history = client.get(f"/api/v1/clusters/{cluster['id']}/history", headers=auth(token))
+    # Whatever order they were written in, the bundle collected last is the latest.
+    latest = history.json()["assessments"][0]["snapshot"]
+    assert latest["collected_at"] == "2025-09-15T06:00:00Z"

@@ -17,7 +17,7 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from arcsupport.access import store as access_store
@@ -111,6 +111,10 @@ class Database:
             ):
                 yield session
                 session.flush()
+        except IntegrityError:
+            # A constraint a concurrent request met first (the same upload twice at once): the
+            # caller knows what it means.
+            raise
         except DBAPIError as error:
             raise DatabaseError(access_store.explain(error, self.backend)) from error
 

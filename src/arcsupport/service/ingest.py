@@ -30,6 +30,8 @@ from arcsupport.service.tokens import Caller
 from arcsupport.snapshot.model import Part, Snapshot
 from arcsupport.sources.archive import Limits
 
+_ATTEMPTS = 3
+
 
 class _AlreadyStored(Exception):
     """Another request stored the same bytes between the first look and the write."""
@@ -130,17 +132,25 @@ def ingest(
     snapshots, skipped = read_upload(received, kind, limits)
     now = clock()
     prepared = [_prepare(snapshot, policy, now, caller.tenant, metrics) for snapshot in snapshots]
-    try:
-        outcome = _write(database, caller, kind, received, prepared, skipped, policy.digest, now)
-    except (IntegrityError, _AlreadyStored):
-        # The same bytes arrived twice at once; the other request stored them first.
-        with database.reading() as session:
-            known = store.upload_named(session, caller.tenant_id, received.sha256)
-            if known is None:
+    for attempt in range(_ATTEMPTS):
+        try:
+            outcome = _write(
+                database, caller, kind, received, prepared, skipped, policy.digest, now
+            )
+        except (IntegrityError, _AlreadyStored):
+            with database.reading() as session:
+                known = store.upload_named(session, caller.tenant_id, received.sha256)
+                if known is not None:
+                    # The same bytes arrived twice at once; the other request stored them.
+                    return _stored(session, known, policy, now, caller.tenant, metrics)
+            # Another upload added one of these clusters meanwhile (PostgreSQL lets both
+            # look, then refuses the second row): written again, the cluster is found.
+            if attempt == _ATTEMPTS - 1:
                 raise
-            return _stored(session, known, policy, now, caller.tenant, metrics)
-    metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
-    return outcome
+            continue
+        metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
+        return outcome
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _stored(

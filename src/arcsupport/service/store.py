@@ -276,8 +276,10 @@ def find_or_add_cluster(
     session: Session, tenant_id: int, snapshot: ClusterSnapshot, now: datetime
 ) -> tuple[Cluster, bool]:
     key = cluster_key(snapshot)
+    # Locked until the upload commits: two uploads of one cluster decide in turn which of
+    # them is its latest (on SQLite, BEGIN IMMEDIATE has already put them in turn).
     cluster = session.scalars(
-        select(Cluster).where(Cluster.tenant_id == tenant_id, Cluster.key == key)
+        select(Cluster).where(Cluster.tenant_id == tenant_id, Cluster.key == key).with_for_update()
     ).one_or_none()
     if cluster is not None:
         cluster.last_seen = now
