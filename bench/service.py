@@ -17,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -31,8 +31,11 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
 
 from arcsupport.engine.assess import assess  # noqa: E402
+from arcsupport.engine.fleet import assess_fleet  # noqa: E402
 from arcsupport.service import codec, store  # noqa: E402
+from arcsupport.service.models import Snapshot as StoredSnapshot  # noqa: E402
 from arcsupport.service.models import Tenant, Upload  # noqa: E402
+from arcsupport.service.reassess import reassess_all  # noqa: E402
 from arcsupport.sources.read import read_snapshot  # noqa: E402
 
 
@@ -104,7 +107,38 @@ def main() -> None:
             print(
                 f"every cluster by cursor: {pages} pages in {time.perf_counter() - started:.2f} s"
             )
+    _reassessment(service, options.clusters)
     service.database.dispose()
+
+
+def _reassessment(service: Service, count: int) -> None:
+    """Re-assessing every stored cluster a year later, against judging the same snapshots in
+    memory (`assess_fleet`, what `arcsupport fleet` does once its inputs are read)."""
+    policy = service.state.policy.get()
+    later = service.clock() + timedelta(days=365)
+    with service.database.reading() as session:
+        bodies = list(session.scalars(select(StoredSnapshot.body)))
+    snapshots = [codec.decode_snapshot(body) for body in bodies]
+    started = time.perf_counter()
+    assess_fleet(snapshots, policy.pack, later)
+    fleet = time.perf_counter() - started
+    started = time.perf_counter()
+    result = reassess_all(service.database, policy, later, service.state.metrics)
+    stored = time.perf_counter() - started
+    print(
+        f"re-assessing {result.clusters} stored clusters: {stored:.1f} s "
+        f"({result.changed} judged otherwise); assess_fleet on the same snapshots in memory: "
+        f"{fleet:.1f} s (ratio {stored / fleet:.2f})"
+    )
+    assert result.clusters >= count
+    started = time.perf_counter()
+    again = reassess_all(
+        service.database, policy, later + timedelta(hours=1), service.state.metrics
+    )
+    print(
+        f"again an hour later, every judgement the same: {time.perf_counter() - started:.1f} s "
+        f"({again.changed} judged otherwise, {again.clusters - again.changed} confirmed)"
+    )
 
 
 def _fill(service: Service, count: int) -> None:

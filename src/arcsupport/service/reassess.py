@@ -21,7 +21,7 @@ from arcsupport.service import codec, store
 from arcsupport.service.db import Database
 from arcsupport.service.ingest import judge
 from arcsupport.service.metrics import Metrics
-from arcsupport.service.models import Cluster, Tenant
+from arcsupport.service.models import Tenant
 from arcsupport.service.policy import Policy
 
 BATCH = 200
@@ -64,19 +64,23 @@ def reassess_all(
                 (cluster_id, snapshot_id, codec.decode_assessment(previous_body), judgement)
             )
         with database.writing() as session:
+            found = store.clusters_named(session, [cluster_id for cluster_id, *_ in judged])
+            confirmed = []
+            renewed = []
             for cluster_id, snapshot_id, previous, judgement in judged:
-                cluster = session.get(Cluster, cluster_id, with_for_update=True)
+                cluster = found.get(cluster_id)
                 if cluster is None or cluster.latest_snapshot_id != snapshot_id:
                     continue  # an upload got there first, with a newer snapshot
                 clusters += 1
                 if _same(previous, judgement):
-                    store.confirm_judgement(session, cluster, judgement, policy.digest)
+                    confirmed.append((cluster, judgement))
                     continue
-                changed += 1
                 verdicts += previous.verdict != judgement.verdict
-                store.record_judgement(
-                    session, cluster, snapshot_id, judgement, policy.digest, "reassessment"
-                )
+                renewed.append((cluster, snapshot_id, judgement))
+            changed += len(renewed)
+            store.confirm_judgements(session, confirmed, policy.digest)
+            if renewed:
+                store.record_judgements(session, renewed, policy.digest, "reassessment")
 
 
 def _same(previous: Judgement, judgement: Judgement) -> bool:

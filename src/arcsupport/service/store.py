@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Literal
 
 import msgspec
-from sqlalchemy import Select, delete, func, or_, select, tuple_
+from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from arcsupport.engine.assess import Assessment as Judgement
@@ -348,75 +348,114 @@ def record_judgement(
     judgement: Judgement,
     digest: str,
     cause: Cause,
-) -> Assessment:
+) -> None:
     """A new latest assessment: stored, copied onto the cluster's row, and its verdict change
     recorded (from nothing, for a cluster's first)."""
-    row = Assessment(
-        cluster_id=cluster.id,
-        snapshot_id=snapshot_id,
-        evaluated_at=judgement.evaluated_at,
-        pack_digest=digest,
-        verdict=judgement.verdict,
-        body=codec.encode_assessment(judgement),
-    )
-    session.add(row)
-    session.flush()
-    previous = None if cluster.latest_assessment_id is None else cluster.verdict
-    if previous != judgement.verdict:
-        session.add(
-            VerdictChange(
-                cluster_id=cluster.id,
-                at=judgement.evaluated_at,
-                from_verdict=previous,
-                to_verdict=judgement.verdict,
-                cause=cause,
-                assessment_id=row.id,
-            )
-        )
-    cluster.latest_snapshot_id = snapshot_id
-    cluster.latest_assessment_id = row.id
-    cluster.name = judgement.cluster_name or cluster.name
-    cluster.resource_id = judgement.resource_id or cluster.resource_id
-    cluster.kubernetes_version = judgement.kubernetes_version
-    cluster.verdict = judgement.verdict
-    cluster.verdict_rank = VERDICT_RANK[judgement.verdict]
-    cluster.complete = not judgement.coverage.not_evaluated
-    cluster.next_deadline = judgement.deadlines[0].date if judgement.deadlines else NO_DEADLINE
-    cluster.evaluated_at = judgement.evaluated_at
-    _copy_details(session, cluster, judgement)
-    return row
+    record_judgements(session, [(cluster, snapshot_id, judgement)], digest, cause)
 
 
-def confirm_judgement(
-    session: Session, cluster: Cluster, judgement: Judgement, digest: str
+def record_judgements(
+    session: Session,
+    judged: Sequence[tuple[Cluster, int, Judgement]],
+    digest: str,
+    cause: Cause,
 ) -> None:
-    """Re-assessment found the same judgement: the latest row now says when it was confirmed,
-    instead of a new row each day that says the same."""
-    row = session.get(Assessment, cluster.latest_assessment_id)
-    if row is None:
-        raise LookupError(cluster.id)
-    row.evaluated_at = judgement.evaluated_at
-    row.pack_digest = digest
-    row.body = codec.encode_assessment(judgement)
-    cluster.evaluated_at = judgement.evaluated_at
-
-
-def _copy_details(session: Session, cluster: Cluster, judgement: Judgement) -> None:
-    session.execute(delete(ClusterClause).where(ClusterClause.cluster_id == cluster.id))
-    session.execute(delete(ClusterDeadline).where(ClusterDeadline.cluster_id == cluster.id))
-    cited = sorted({clause for finding in judgement.findings for clause in finding.clauses})
-    session.add_all(ClusterClause(cluster_id=cluster.id, clause=clause) for clause in cited)
-    session.add_all(
-        ClusterDeadline(
+    """`record_judgement` for many clusters at once, in a few statements (re-assessment)."""
+    rows = [
+        Assessment(
             cluster_id=cluster.id,
-            position=position,
-            tenant_id=cluster.tenant_id,
-            day=deadline.date,
-            clauses=" ".join(deadline.clauses),
-            what=codec.encode_message(deadline.what),
+            snapshot_id=snapshot_id,
+            evaluated_at=judgement.evaluated_at,
+            pack_digest=digest,
+            verdict=judgement.verdict,
+            body=codec.encode_assessment(judgement),
         )
-        for position, deadline in enumerate(judgement.deadlines)
+        for cluster, snapshot_id, judgement in judged
+    ]
+    session.add_all(rows)
+    session.flush()  # the rows' ids, which the clusters and the verdict changes cite
+    for (cluster, snapshot_id, judgement), row in zip(judged, rows, strict=True):
+        previous = None if cluster.latest_assessment_id is None else cluster.verdict
+        if previous != judgement.verdict:
+            session.add(
+                VerdictChange(
+                    cluster_id=cluster.id,
+                    at=judgement.evaluated_at,
+                    from_verdict=previous,
+                    to_verdict=judgement.verdict,
+                    cause=cause,
+                    assessment_id=row.id,
+                )
+            )
+        cluster.latest_snapshot_id = snapshot_id
+        cluster.latest_assessment_id = row.id
+        cluster.name = judgement.cluster_name or cluster.name
+        cluster.resource_id = judgement.resource_id or cluster.resource_id
+        cluster.kubernetes_version = judgement.kubernetes_version
+        cluster.verdict = judgement.verdict
+        cluster.verdict_rank = VERDICT_RANK[judgement.verdict]
+        cluster.complete = not judgement.coverage.not_evaluated
+        cluster.next_deadline = judgement.deadlines[0].date if judgement.deadlines else NO_DEADLINE
+        cluster.evaluated_at = judgement.evaluated_at
+    _copy_details(session, [(cluster, judgement) for cluster, _, judgement in judged])
+
+
+def confirm_judgements(
+    session: Session, confirmed: Sequence[tuple[Cluster, Judgement]], digest: str
+) -> None:
+    """Re-assessment found the same judgements: each latest row now says when it was
+    confirmed, instead of a new row each day that says the same."""
+    if not confirmed:
+        return
+    session.execute(
+        update(Assessment),
+        [
+            {
+                "id": cluster.latest_assessment_id,
+                "evaluated_at": judgement.evaluated_at,
+                "pack_digest": digest,
+                "body": codec.encode_assessment(judgement),
+            }
+            for cluster, judgement in confirmed
+        ],
     )
+    for cluster, judgement in confirmed:
+        cluster.evaluated_at = judgement.evaluated_at
+
+
+def _copy_details(session: Session, judged: Sequence[tuple[Cluster, Judgement]]) -> None:
+    """The cited clauses and the deadlines of each cluster's latest judgement, replaced."""
+    ids = [cluster.id for cluster, _ in judged]
+    with session.no_autoflush:
+        session.execute(delete(ClusterClause).where(ClusterClause.cluster_id.in_(ids)))
+        session.execute(delete(ClusterDeadline).where(ClusterDeadline.cluster_id.in_(ids)))
+    clauses = [
+        {"cluster_id": cluster.id, "clause": clause}
+        for cluster, judgement in judged
+        for clause in sorted({c for finding in judgement.findings for c in finding.clauses})
+    ]
+    deadlines = [
+        {
+            "cluster_id": cluster.id,
+            "position": position,
+            "tenant_id": cluster.tenant_id,
+            "day": deadline.date,
+            "clauses": " ".join(deadline.clauses),
+            "what": codec.encode_message(deadline.what),
+        }
+        for cluster, judgement in judged
+        for position, deadline in enumerate(judgement.deadlines)
+    ]
+    if clauses:
+        session.execute(insert(ClusterClause), clauses)
+    if deadlines:
+        session.execute(insert(ClusterDeadline), deadlines)
+
+
+def clusters_named(session: Session, ids: Sequence[str]) -> dict[str, Cluster]:
+    """The clusters of these ids, locked until the transaction ends (re-assessment's batch)."""
+    query = select(Cluster).where(Cluster.id.in_(ids)).with_for_update()
+    return {cluster.id: cluster for cluster in session.scalars(query)}
 
 
 def due_for_reassessment(session: Session, digest: str, day_start: datetime) -> int:
