@@ -153,3 +153,33 @@ def test_arcsupport_serve_migrates_serves_and_keeps_tokens_out_of_its_log(
     assert '"POST /api/v1/bundles HTTP/1.1" 201' in text
     assert "serving on" in text
     assert token[5:20] not in text
+
+
+def test_collect_push_refuses_before_collecting(arcsupport: Any, tmp_path: Path) -> None:
+    """A bad URL or token file ends in one line and exit 2 before any cluster is read (no
+    kubeconfig is needed to get there)."""
+    token_file = tmp_path / "token"
+    token_file.write_text("arcs_x\n")
+    cases = [
+        (("--push", "http://svc.example", "--token-file", str(token_file)), "plain HTTP"),
+        (("--push", "https://svc.example"), "needs --token-file"),
+        (("--push", "https://svc.example", "--token-file", str(tmp_path / "none")), "none"),
+        (
+            (
+                "--push",
+                "https://svc.example",
+                "--token-file",
+                str(token_file),
+                "-o",
+                str(tmp_path / "folder"),
+            ),
+            ".tar.gz",
+        ),
+        (("--token-file", str(token_file), "-o", str(tmp_path / "b.tar.gz")), "goes with --push"),
+        ((), "-o PATH"),
+    ]
+    for arguments, said in cases:
+        code, out, err = arcsupport("collect", *arguments)
+        assert code == 2, (arguments, out, err)
+        assert err.count("\n") == 1 and said in err, (arguments, err)
+    assert not (tmp_path / "folder").exists() and not (tmp_path / "b.tar.gz").exists()

@@ -242,7 +242,6 @@ _ERROR_WORDS = {
     401: "No token, or a token that is unknown or revoked",
     403: "The token's role is too low",
     404: "No such object for this tenant",
-    411: "Length required",
     413: "The body is over the size limit",
     415: "The body's media type is not the one this route takes",
     503: "The database is unreachable or its schema is not current",

@@ -39,7 +39,7 @@ router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
 _BUNDLE_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")
 _GZIP = b"\x1f\x8b"
-_UPLOAD_ERRORS = (*AUTH_ERRORS, 411, 413, 415)
+_UPLOAD_ERRORS = (*AUTH_ERRORS, 413, 415)
 
 
 def _media_type(request: Request) -> str:
