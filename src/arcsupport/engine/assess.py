@@ -325,6 +325,9 @@ def assess(
             ),
         )
 
+    # Declared dates that the scans before this one contradict (history won).
+    notices += tuple(facts.conflicts.values())
+
     if len(findings) > 1:
         findings.sort(key=_severity_key)
     if len(deadlines) > 1:
