@@ -32,7 +32,7 @@ from sqlalchemy.engine import URL  # noqa: E402
 
 from arcsupport.engine.assess import assess  # noqa: E402
 from arcsupport.engine.fleet import assess_fleet  # noqa: E402
-from arcsupport.service import codec, store  # noqa: E402
+from arcsupport.service import codec, history, store  # noqa: E402
 from arcsupport.service.models import Snapshot as StoredSnapshot  # noqa: E402
 from arcsupport.service.models import Tenant, Upload  # noqa: E402
 from arcsupport.service.reassess import reassess_all  # noqa: E402
@@ -147,8 +147,9 @@ def _fill(service: Service, count: int) -> None:
     judged = []
     for name in EXAMPLE_NAMES:
         snapshot = read_snapshot(ROOT / "examples" / name)
+        record = history.encode(history.with_history(snapshot, None, policy.pack, now))
         judged.append(
-            (snapshot, codec.encode_snapshot(snapshot), assess(snapshot, policy.pack, now))
+            (snapshot, codec.encode_snapshot(snapshot), record, assess(snapshot, policy.pack, now))
         )
     with service.database.writing() as session:
         tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == "bench"))
@@ -158,11 +159,11 @@ def _fill(service: Service, count: int) -> None:
         session.add(upload)
         session.flush()
         for index in range(count):
-            snapshot, body, judgement = judged[index % len(judged)]
+            snapshot, body, record, judgement = judged[index % len(judged)]
             snapshot.cluster_name = f"bench-{index}"
             snapshot.resource_id = ""
             cluster, _ = store.find_or_add_cluster(session, tenant_id, snapshot, now)
-            row = store.add_snapshot(session, cluster, upload, "bundle", body, None, now)
+            row = store.add_snapshot(session, cluster, upload, "bundle", body, record, None, now)
             named = msgspec.structs.replace(judgement, cluster_name=f"bench-{index}")
             store.record_judgement(session, cluster, row.id, named, policy.digest, "upload")
 

@@ -44,15 +44,20 @@ EXPORT = EXAMPLES / "resource-graph-export.json"
 
 
 @cache
-def bundle_bytes(name: str, replaced: tuple[tuple[str, bytes], ...] = ()) -> bytes:
-    """The example bundle as a .tar.gz, with some files `replaced` (path, bytes); the same
-    bytes on every call (fixed times in the tar and gzip headers)."""
+def bundle_bytes(
+    name: str, replaced: tuple[tuple[str, bytes], ...] = (), dropped: tuple[str, ...] = ()
+) -> bytes:
+    """The example bundle as a .tar.gz, with some files `replaced` (path, bytes) and the
+    paths starting with one of `dropped` left out; the same bytes on every call (fixed times
+    in the tar and gzip headers)."""
     buffer = io.BytesIO()
     root = EXAMPLES / name
     replacements = dict(replaced)
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(root.rglob("*")):
             relative = str(path.relative_to(root))
+            if relative.startswith(dropped) and dropped:
+                continue
             info = archive.gettarinfo(str(path), arcname=f"{name}/{relative}")
             info.mtime = 1757836800
             info.uid = info.gid = 0

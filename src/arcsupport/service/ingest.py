@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from arcsupport.engine.assess import Assessment as Judgement
 from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
-from arcsupport.service import codec, store
+from arcsupport.service import codec, history, store
 from arcsupport.service.db import Database
 from arcsupport.service.metrics import Metrics
 from arcsupport.service.models import Cluster, Upload
@@ -100,18 +100,40 @@ def read_upload(received: Received, kind: Kind, limits: Limits) -> tuple[list[Sn
 class _Prepared:
     snapshot: Snapshot
     body: bytes
+    history: bytes
     judgement: Judgement
 
 
 def _prepare(
-    snapshot: Snapshot, policy: Policy, now: datetime, tenant: str, metrics: Metrics
+    snapshot: Snapshot,
+    previous: history.ScanRecord | None,
+    policy: Policy,
+    now: datetime,
+    tenant: str,
+    metrics: Metrics,
 ) -> _Prepared:
-    """Stored as msgpack, and judged as read back from it: what re-assessment will read is
-    what the first judgement was made on. Judged before the write transaction begins, so that
-    the database's write lock is held only for writing."""
+    """With the facts the scans before it tell, stored as msgpack, and judged as read back
+    from it: what re-assessment will read is what the first judgement was made on. Judged
+    before the write transaction begins, so that the database's write lock is held only for
+    writing."""
+    record = history.with_history(snapshot, previous, policy.pack, now)
     body = codec.encode_snapshot(snapshot)
     stored = codec.decode_snapshot(body)
-    return _Prepared(stored, body, judge(stored, policy, now, tenant, metrics))
+    return _Prepared(
+        stored, body, history.encode(record), judge(stored, policy, now, tenant, metrics)
+    )
+
+
+def _previous_scans(
+    database: Database, tenant_id: int, snapshots: list[Snapshot], now: datetime
+) -> list[history.ScanRecord | None]:
+    with database.reading() as session:
+        return [
+            history.previous_scan(
+                session, tenant_id, store.cluster_key(snapshot), snapshot.collected_at or now
+            )
+            for snapshot in snapshots
+        ]
 
 
 def ingest(
@@ -131,7 +153,11 @@ def ingest(
             return _stored(session, known, policy, clock(), caller.tenant, metrics)
     snapshots, skipped = read_upload(received, kind, limits)
     now = clock()
-    prepared = [_prepare(snapshot, policy, now, caller.tenant, metrics) for snapshot in snapshots]
+    previous = _previous_scans(database, caller.tenant_id, snapshots, now)
+    prepared = [
+        _prepare(snapshot, scan, policy, now, caller.tenant, metrics)
+        for snapshot, scan in zip(snapshots, previous, strict=True)
+    ]
     for attempt in range(_ATTEMPTS):
         try:
             outcome = _write(
@@ -210,8 +236,9 @@ def _write(
             observed = item.snapshot.collected_at or now
             latest = store.supersedes(session, cluster, kind, observed)
             row = store.add_snapshot(
-                session, cluster, upload, kind, item.body, item.snapshot.collected_at, now
-            )
+                session, cluster, upload, kind, item.body, item.history,
+                item.snapshot.collected_at, now,
+            )  # fmt: skip
             if latest:
                 store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
             stored.append(Stored(cluster, item.judgement, latest))

@@ -148,6 +148,9 @@ class Snapshot(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    # What later scans of the cluster compare with, and the facts derived up to this one
+    # (history.py): the next upload reads this row alone, never the cluster's whole past.
+    history: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Assessment(Base):

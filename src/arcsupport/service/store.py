@@ -325,6 +325,7 @@ def add_snapshot(
     upload: Upload,
     kind: Kind,
     body: bytes,
+    history: bytes,
     collected_at: datetime | None,
     now: datetime,
 ) -> Snapshot:
@@ -335,6 +336,7 @@ def add_snapshot(
         received_at=now,
         collected_at=collected_at,
         body=body,
+        history=history,
     )
     session.add(row)
     session.flush()

@@ -109,6 +109,7 @@ def upgrade() -> None:
         _moment("received_at"),
         _moment("collected_at", nullable=True),
         sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("history", sa.LargeBinary(), nullable=True),
     )
     op.create_index("ix_service_snapshot_cluster_id", "service_snapshot", ["cluster_id"])
     op.create_index("ix_service_snapshot_upload_id", "service_snapshot", ["upload_id"])
