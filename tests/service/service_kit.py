@@ -9,6 +9,8 @@ import dataclasses
 import io
 import json
 import socket
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -16,7 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -180,3 +184,62 @@ def served(app: FastAPI) -> Iterator[Served]:
         yield server
     finally:
         server.stop()
+
+
+_SERVE = """
+import sys
+from sqlalchemy.engine import make_url
+from arcsupport.service.server import serve
+from arcsupport.service.settings import ServiceSettings
+serve(make_url(sys.argv[1]), ServiceSettings(port=int(sys.argv[2]),
+      reassess_check_seconds=float(sys.argv[3])), jobs_only=sys.argv[4] == "jobs")
+"""
+
+
+class Process:
+    """`arcsupport serve` in a process of its own (as `serve` runs it, with a short period
+    for the background jobs), its output in `log`."""
+
+    def __init__(self, url: URL, log: Path, *, jobs_only: bool = False, every: float = 2.0):
+        self.port = free_port()
+        self.log = log
+        self.jobs_only = jobs_only
+        with log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _SERVE, url.render_as_string(hide_password=False),
+                 str(self.port), str(every), "jobs" if jobs_only else "http"],
+                stdout=sink, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ready(self, timeout: float = 60) -> Process:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            if self.jobs_only:
+                if "worker" in self.log.read_text().lower():
+                    return self
+            else:
+                try:
+                    if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+            assert time.monotonic() < deadline, f"not ready: {self.log.read_text()}"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed or rolled back by the process."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()

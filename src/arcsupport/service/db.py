@@ -89,6 +89,17 @@ def _postgresql_engine(url: URL) -> Engine:
         ) from None
 
 
+def _job_queue_schema(connection: Connection) -> None:
+    """procrastinate's tables (the job queue of jobs.py), made once, in the migrations'
+    transaction. procrastinate ships its schema as one script of its own, not as Alembic
+    revisions; a later procrastinate that changes it brings its migration scripts."""
+    from procrastinate.schema import SchemaManager
+
+    if connection.exec_driver_sql("SELECT to_regclass('procrastinate_jobs')").scalar() is None:
+        # Sent with (empty) parameters, so its `%` are written as psycopg's `%%`.
+        connection.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
+
+
 class DatabaseError(Exception):
     """The database failed (unreachable, locked too long): the request is answered 503."""
 
@@ -136,6 +147,8 @@ class Database:
             with self._writer.connect() as connection, connection.begin():
                 access_store.migrate(connection, self.where)
                 access_store.migrate(connection, self.where, MIGRATIONS, VERSION_TABLE)
+                if self.backend == "postgresql":
+                    _job_queue_schema(connection)
         except DBAPIError as error:
             raise InputError(self.where, access_store.explain(error, self.backend)) from None
 
