@@ -75,7 +75,7 @@ def main() -> None:
             )
 
             started = time.perf_counter()
-            _fill(service, options.clusters)
+            fill_store(service, options.clusters)
             print(f"stored {options.clusters} clusters in {time.perf_counter() - started:.1f} s")
 
             headers = {"Authorization": f"Bearer {viewer}"}
@@ -141,7 +141,7 @@ def _reassessment(service: Service, count: int) -> None:
     )
 
 
-def _fill(service: Service, count: int) -> None:
+def fill_store(service: Service, count: int) -> None:
     now = service.clock()
     policy = service.state.policy.get()
     judged = []
