@@ -10,7 +10,7 @@ import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcsupport.engine.history import derive, derive_all, summarize
+from arcsupport.engine.history import compared_next, derive, derive_all, summarize
 from arcsupport.snapshot.history import ARC, STOPPED, SUBSCRIPTION, NodeScan, ScanSummary
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.read import read_snapshot
@@ -119,10 +119,12 @@ def test_deriving_scan_by_scan_from_stored_facts_equals_deriving_from_all_scans(
     # Stored and read back, as the service does.
     stored = msgspec.msgpack.decode(msgspec.msgpack.encode(earlier), type=type(earlier))
     facts = stored
-    previous = summaries[cut - 1] if cut else None
+    previous = None
+    for summary in summaries[:cut]:
+        previous = compared_next(summary, previous)
     for summary in summaries[cut:]:
         facts = derive(summary, previous, facts)
-        previous = summary
+        previous = compared_next(summary, previous)
     assert facts == derive_all(summaries)
 
 
@@ -211,4 +213,17 @@ def test_nodes_that_joined_and_left_a_pool_since_the_previous_scan() -> None:
     assert [(c.pool, c.joined, c.left) for c in facts.pool_changes] == [
         ("p", ("c",), ("a",)),
         ("q", ("d",), ()),
+    ]
+
+
+def test_a_scan_that_read_no_nodes_between_two_does_not_hide_what_changed() -> None:
+    """A Resource Graph export (no nodes) between two bundles: the second bundle is compared
+    with the nodes of the first."""
+    first = _scan(0, a=NodeScan(labels=SYSTEM))
+    rows = ScanSummary(at=BASE + timedelta(days=1), states={SUBSCRIPTION: "Enabled"})
+    second = _scan(2, a=NodeScan(labels={**SYSTEM, "topology.kubernetes.io/zone": "rack-9"}))
+    facts = derive_all([first, rows, second])
+    assert facts is not None
+    assert [(c.key, c.before, c.after) for c in facts.metadata_changes] == [
+        ("topology.kubernetes.io/zone", "rack-1", "rack-9")
     ]

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+import msgspec
+
 from arcsupport.policy.model import Pack
 from arcsupport.rules.facts import per_pack
 from arcsupport.rules.nodes import POOL_LABEL
@@ -237,11 +239,20 @@ def derive(
     )
 
 
+def compared_next(scan: ScanSummary, previous: ScanSummary | None) -> ScanSummary:
+    """What the scan after `scan` compares with: `scan`, holding the nodes last read when it
+    read none (a Resource Graph export between two bundles must not hide what changed on the
+    nodes between them)."""
+    if scan.nodes is not None or previous is None or previous.nodes is None:
+        return scan
+    return msgspec.structs.replace(scan, nodes=previous.nodes)
+
+
 def derive_all(scans: Sequence[ScanSummary]) -> HistoryFacts | None:
     """The facts at the last of `scans` (oldest first); None when there are none."""
     facts: HistoryFacts | None = None
     previous: ScanSummary | None = None
     for scan in scans:
         facts = derive(scan, previous, facts)
-        previous = scan
+        previous = compared_next(scan, previous)
     return facts

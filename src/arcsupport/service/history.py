@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arcsupport.engine.history import derive, summarize
+from arcsupport.engine.history import compared_next, derive, summarize
 from arcsupport.policy.model import Pack
 from arcsupport.service.models import Cluster, Snapshot
 from arcsupport.snapshot.history import HistoryFacts, ScanSummary
@@ -22,6 +22,9 @@ from arcsupport.snapshot.model import Snapshot as ClusterSnapshot
 
 
 class ScanRecord(msgspec.Struct, frozen=True, gc=False):
+    """What the next scan of the cluster compares with (`engine.history.compared_next`),
+    and the facts derived up to this scan."""
+
     summary: ScanSummary
     facts: HistoryFacts
 
@@ -69,4 +72,6 @@ def with_history(
         previous.facts if previous is not None else None,
     )
     snapshot.history = facts
-    return ScanRecord(summary, facts)
+    return ScanRecord(
+        compared_next(summary, previous.summary if previous is not None else None), facts
+    )
