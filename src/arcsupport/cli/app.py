@@ -98,6 +98,9 @@ COMMANDS = (
     "audit",
     "advisories",
     "known-issues",
+    "serve",
+    "token",
+    "db",
 )
 _registered: set[str] = set()
 

@@ -289,6 +289,11 @@ class SystemMetadata(Strict):
     control_plane_taints_since: str
     user_managers: list[str]  # managedFields managers that mean "a person edited this"
     consistency: list[LabelConsistency]
+    # System keys that Kubernetes controllers rewrite while a node runs (a cordon's taint, the
+    # TTL controller's annotation...): a new value since an earlier scan says nothing of a
+    # person, so they are left out of the comparison with it.
+    controller_annotations: list[str] = []
+    controller_taints: list[str] = []
 
 
 class DeprecatedApi(Strict):
