@@ -58,6 +58,7 @@ COMMANDS = (
     "serve",
     "token",
     "db",
+    "notify",
 )
 _registered: set[str] = set()
 

@@ -28,6 +28,7 @@ from arcsupport.report.documents.explain import ExplainDoc
 from arcsupport.report.documents.gate import GateDoc
 from arcsupport.report.documents.inspection import InspectionDoc
 from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc, KnownIssuesDoc
+from arcsupport.report.documents.notification import NotificationDoc
 from arcsupport.report.documents.plan import PlanDoc
 from arcsupport.report.documents.service import (
     ClusterHistoryDoc,
@@ -62,9 +63,10 @@ SCHEMAS: dict[str, tuple[Any, ...]] = {
     "cluster-history": (ClusterHistoryDoc,),
     "deadlines": (DeadlinesDoc,),
     "ingest": (IngestDoc,),
+    "notification": (NotificationDoc,),
 }
 # Printed by the service (`arcsupport serve`), not by a command: tests/service validates them.
-SERVICE_SCHEMAS = ("clusters", "cluster-history", "deadlines", "ingest")
+SERVICE_SCHEMAS = ("clusters", "cluster-history", "deadlines", "ingest", "notification")
 
 
 def _constants(node: Any) -> Any:

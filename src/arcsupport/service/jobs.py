@@ -2,10 +2,12 @@
 process runs it as an asyncio task (`InProcessScheduler`); with several replicas on PostgreSQL,
 a job queue will run each job once across them (a later issue), calling the same jobs.
 
-The one job so far is re-assessment (`reassess_due`): it reloads the policy and judges again
-every cluster judged before today or by another pack. Looking every few minutes covers both
-triggers: a new day makes every cluster due at the first look after midnight (UTC), and a
-changed pack at the first look after the change.
+Re-assessment (`reassess_due`) reloads the policy and judges again every cluster judged before
+today or by another pack. Looking every few minutes covers both triggers: a new day makes every
+cluster due at the first look after midnight (UTC), and a changed pack at the first look after
+the change. Notification (`notify_due`, notify/job.py) follows it in the same look, so that a
+verdict that time changed is told at once; its "exactly once" is the database's, whichever
+worker runs it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from arcsupport.service.db import Database, DatabaseError
 from arcsupport.service.metrics import Metrics
+from arcsupport.service.notify.job import Notified, deliver_due
 from arcsupport.service.policy import CurrentPolicy
 from arcsupport.service.reassess import Reassessed, due, reassess_all
 
@@ -54,6 +57,11 @@ def reassess_due(context: JobContext) -> Reassessed | None:
     return result
 
 
+def notify_due(context: JobContext) -> Notified:
+    """Send the notifications due now: reminders of near deadlines, verdict changes."""
+    return deliver_due(context.database, context.clock)
+
+
 class Scheduler(Protocol):
     async def start(self) -> None: ...
 
@@ -61,8 +69,8 @@ class Scheduler(Protocol):
 
 
 class InProcessScheduler:
-    """Runs `reassess_due` at start and then every `every` seconds, in a worker thread (the
-    judging is CPU work; the event loop keeps serving requests)."""
+    """Runs `reassess_due`, then `notify_due`, at start and then every `every` seconds, in a
+    worker thread (the judging is CPU work; the event loop keeps serving requests)."""
 
     def __init__(self, context: JobContext, every: float) -> None:
         self.context = context
@@ -73,16 +81,21 @@ class InProcessScheduler:
         self._task = asyncio.create_task(self._loop(), name="arcsupport-reassessment")
 
     async def _loop(self) -> None:
+        jobs: tuple[tuple[str, Callable[[JobContext], object]], ...] = (
+            ("re-assessment", reassess_due),
+            ("notification", notify_due),
+        )
         while True:
-            try:
-                await run_in_threadpool(reassess_due, self.context)
-            except DatabaseError as error:
-                # The database is away (a restart): the next look tries again.
-                log.warning("re-assessment postponed: %s", error)
-            except Exception:
-                # A fault in one run must not end the schedule: it is logged for the operator,
-                # and the next look tries again.
-                log.exception("re-assessment failed")
+            for name, job in jobs:
+                try:
+                    await run_in_threadpool(job, self.context)
+                except DatabaseError as error:
+                    # The database is away (a restart): the next look tries again.
+                    log.warning("%s postponed: %s", name, error)
+                except Exception:
+                    # A fault in one run must not end the schedule: it is logged for the
+                    # operator, and the next look tries again.
+                    log.exception("%s failed", name)
             await asyncio.sleep(self.every)
 
     async def stop(self) -> None:

@@ -272,8 +272,6 @@ class NotifyAttempt(Base):
     __tablename__ = "service_notify_attempt"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("service_notify_delivery.id"), index=True
-    )
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("service_notify_delivery.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(500))

@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("since_change_id", sa.Integer(), nullable=False),
         _moment("removed_at", nullable=True),
     )
-    op.create_index(
-        "ix_service_notify_channel_tenant_id", "service_notify_channel", ["tenant_id"]
-    )
+    op.create_index("ix_service_notify_channel_tenant_id", "service_notify_channel", ["tenant_id"])
     op.create_table(
         "service_notify_delivery",
         sa.Column("id", sa.Integer(), primary_key=True),
