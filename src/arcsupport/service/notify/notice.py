@@ -243,11 +243,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
             "channel_id",
         ]
     )
-    inserted = 0
-    for row in rows:
-        # One by one: the count of rows really inserted (a conflict inserts none).
-        inserted += session.execute(statement, row).rowcount or 0  # type: ignore[attr-defined]
-    return inserted
+    # A row met by a conflict returns no id: the count is of the rows really made.
+    made = session.connection().execute(statement.returning(NotifyDelivery.id), rows)
+    return len(made.all())
 
 
 def plan(session: Session, now: datetime) -> int:

@@ -8,6 +8,7 @@ login or recipient): the delivery fails at once instead of after every retry.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -23,6 +24,15 @@ SMTP_TIMEOUT = 30.0
 # Statuses a receiver may answer while it is busy or away for a while: tried again.
 _TRANSIENT = {408, 425, 429}
 _ERROR_LIMIT = 500
+
+
+def _without_request_lines(record: logging.LogRecord) -> bool:
+    # httpx logs each request's full URL at INFO, and a webhook's URL is its credential: the
+    # service's log (INFO and up) would hold every Slack and Teams secret.
+    return not str(record.msg).startswith("HTTP Request:")
+
+
+logging.getLogger("httpx").addFilter(_without_request_lines)
 
 
 class DeliveryFailed(Exception):
