@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from notify_kit import Receiver, mail_server, receiving
-from service_kit import Service, make_service, recollected, upload
+from service_kit import Service, auth, make_service, recollected, upload
 from sqlalchemy import select
 
 from arcsupport.schema import load_schema
@@ -382,3 +382,46 @@ def test_the_channels_of_a_postgresql_database_plan_once_when_two_plan_at_once(
         finally:
             notice._known = original
     assert len(deliveries(any_service)) == 2
+
+
+def test_an_admin_reads_and_sets_the_tenants_notifications(service: Service) -> None:
+    client = service.client()
+    admin = auth(service.token("contoso", "admin"))
+    secret = "/services/T1/B2/apiSECRET"
+    with receiving() as receiver:
+        add(service, "slack", hook(receiver, secret))
+        receiver.answers[secret] = [(503, "busy")]
+        upload(client, service.token("contoso", "operator"), "healthy")
+        run(service)
+    response = client.get("/api/v1/notifications", headers=admin)
+    assert response.status_code == 200 and "apiSECRET" not in response.text
+    document = response.json()
+    jsonschema.validate(document, load_schema("notifications"))
+    assert document["settings"] == {"days": [90, 30, 7], "lang": "en"}
+    (channel,) = document["channels"]
+    assert channel["kind"] == "slack" and channel["where"].endswith("/…")
+    (delivery,) = document["deliveries"]
+    assert (delivery["status"], delivery["attempts"], delivery["event"]) == (
+        "pending", 1, "verdict-change"
+    )  # fmt: skip
+    assert delivery["last_error"] == "HTTP 503 from 127.0.0.1: busy"
+    again = client.get(
+        "/api/v1/notifications", headers={**admin, "If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+    put = client.put(
+        "/api/v1/notifications/settings",
+        content=b'{"days": [7, 45, 45], "lang": "ko"}',
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    assert put.status_code == 200 and put.json()["settings"] == {"days": [45, 7], "lang": "ko"}
+    for bad in (b'{"days": [], "lang": "ko"}', b'{"days": [0], "lang": "en"}',
+                b'{"days": [7], "lang": "fr"}', b"{"):  # fmt: skip
+        answer = client.put(
+            "/api/v1/notifications/settings",
+            content=bad,
+            headers={**admin, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad-request"
+    operator = auth(service.token("contoso", "operator"))
+    assert client.get("/api/v1/notifications", headers=operator).status_code == 403

@@ -22,9 +22,9 @@ from arcsupport.i18n import render, text
 from arcsupport.report.documents.notification import (
     DeadlineNoticeDoc,
     NotificationDoc,
+    NotifiedChangeDoc,
     NotifiedClusterDoc,
     ReasonDoc,
-    VerdictChangeDoc,
 )
 from arcsupport.service.notify.notice import DeadlineEvent, Notice, VerdictEvent
 from arcsupport.service.notify.settings import SmtpTarget
@@ -161,8 +161,8 @@ def document(notice: Notice) -> NotificationDoc:
     )
 
 
-def _change(notice: Notice, event: VerdictEvent) -> VerdictChangeDoc:
-    return VerdictChangeDoc(
+def _change(notice: Notice, event: VerdictEvent) -> NotifiedChangeDoc:
+    return NotifiedChangeDoc(
         change_id=event.change_id,
         at=iso_time(event.at),
         from_=event.from_verdict,
