@@ -50,6 +50,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "application/json",
         lambda ids: b'{"title": "kubectl logs hangs", "description": "on every node"}',
     ),
+    ("PUT", "/api/v1/notifications/settings"): (
+        "application/json",
+        lambda ids: b'{"days": [14], "lang": "ko"}',
+    ),
     ("POST", "/api/v1/access/grants"): (
         "application/json",
         lambda ids: json.dumps(

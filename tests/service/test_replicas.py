@@ -1,6 +1,7 @@
 """Beyond one machine: two servers and two job-only workers share one PostgreSQL. Uploads sent
 to both at once are all stored, and a re-assessment made due runs once, on one process, as
-procrastinate's queue hands it out."""
+procrastinate's queue hands it out; the notification job, run by every process's queue, sends
+each event once."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from access_db import PostgresServer
+from notify_kit import receiving
 from service_kit import EXAMPLE_NAMES, Process, auth, recollected
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import URL
 
 from arcsupport.service.db import Database
-from arcsupport.service.models import Cluster, Snapshot, Upload
+from arcsupport.service.jobs import JOBS
+from arcsupport.service.models import Cluster, NotifyDelivery, Snapshot, Upload
+from arcsupport.service.notify import settings
 from arcsupport.service.tokens import create_token
 from helpers import at
 
@@ -33,10 +38,16 @@ def shared(postgres_server: PostgresServer) -> Iterator[URL]:
 def test_two_servers_and_two_workers_store_every_upload_and_run_each_job_once(
     shared: URL, tmp_path: Path
 ) -> None:
+    assert [name for name, _ in JOBS] == ["reassess", "notify"]
+    stack = ExitStack()
     database = Database(shared)
     database.upgrade()
     with database.writing() as session:
         token, _ = create_token(session, "contoso", "operator", "test", at("2025-09-15"))
+    receiver = stack.enter_context(receiving())
+    with database.writing() as session:
+        target = settings.parse_url("--webhook", receiver.url("/hook"))
+        settings.add_channel(session, "contoso", "webhook", target, at("2025-09-15"))
     processes = [
         *(Process(shared, tmp_path / f"server{n}.log") for n in (1, 2)),
         *(Process(shared, tmp_path / f"worker{n}.log", jobs_only=True) for n in (1, 2)),
@@ -91,10 +102,23 @@ def test_two_servers_and_two_workers_store_every_upload_and_run_each_job_once(
         assert runs() == [len(EXAMPLE_NAMES)], [log.read_text()[-2000:] for log in logs]
         with database.reading() as session:
             assert session.scalar(select(func.count()).select_from(Cluster)) == len(EXAMPLE_NAMES)
+
+        def statuses() -> list[str]:
+            with database.reading() as session:
+                return list(session.scalars(select(NotifyDelivery.status)))
+
+        waited = time.monotonic() + 30
+        while set(statuses()) != {"sent"} and time.monotonic() < waited:
+            time.sleep(0.2)
+        # Every cluster's first verdict at least, each sent once by whichever process ran it.
+        ids = [item.json()["id"] for item in receiver.received]
+        assert len(ids) >= len(EXAMPLE_NAMES) and len(set(ids)) == len(ids)
+        assert statuses() == ["sent"] * len(ids)
     finally:
         for process in processes:
             process.stop()
         database.dispose()
+        stack.close()
 
 
 def test_jobs_only_needs_postgresql(arcsupport: Any, tmp_path: Path) -> None:

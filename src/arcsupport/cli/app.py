@@ -101,6 +101,7 @@ COMMANDS = (
     "serve",
     "token",
     "db",
+    "notify",
 )
 _registered: set[str] = set()
 

@@ -28,6 +28,7 @@ from arcsupport.report.documents.explain import ExplainDoc
 from arcsupport.report.documents.gate import GateDoc
 from arcsupport.report.documents.inspection import InspectionDoc
 from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc, KnownIssuesDoc
+from arcsupport.report.documents.notification import NotificationDoc, NotificationsDoc
 from arcsupport.report.documents.plan import PlanDoc
 from arcsupport.report.documents.service import (
     ClusterHistoryDoc,
@@ -62,9 +63,18 @@ SCHEMAS: dict[str, tuple[Any, ...]] = {
     "cluster-history": (ClusterHistoryDoc,),
     "deadlines": (DeadlinesDoc,),
     "ingest": (IngestDoc,),
+    "notification": (NotificationDoc,),
+    "notifications": (NotificationsDoc,),
 }
 # Printed by the service (`arcsupport serve`), not by a command: tests/service validates them.
-SERVICE_SCHEMAS = ("clusters", "cluster-history", "deadlines", "ingest")
+SERVICE_SCHEMAS = (
+    "clusters",
+    "cluster-history",
+    "deadlines",
+    "ingest",
+    "notification",
+    "notifications",
+)
 
 
 def _constants(node: Any) -> Any:

@@ -24,7 +24,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arcsupport.errors import InputError, InputTooLarge
 from arcsupport.report.documents.service import ErrorBodyDoc, ErrorDoc
 from arcsupport.report.schemas import components
-from arcsupport.service.api import access, clusters, fleet, health, page, triage, uploads
+from arcsupport.service.api import (
+    access,
+    clusters,
+    fleet,
+    health,
+    notifications,
+    page,
+    triage,
+    uploads,
+)
 from arcsupport.service.api.common import DOCUMENTS, ServiceError, ServiceState, json_body
 from arcsupport.service.db import DatabaseError
 from arcsupport.service.jobs import Scheduler
@@ -180,7 +189,7 @@ def create_app(state: ServiceState, scheduler: Scheduler | None = None) -> FastA
         lifespan=lifespan,
     )
     app.state.service = state
-    for module in (uploads, clusters, fleet, triage, access, health, page):
+    for module in (uploads, clusters, fleet, triage, access, notifications, health, page):
         app.include_router(module.router)
     _handlers(app)
     app.add_middleware(_Guard)

@@ -2,14 +2,13 @@
 
 Every job is listed in `JOBS` below, and only there: a function taking the `JobContext`,
 run every period (`ServiceSettings.reassess_check_seconds`), that looks for what is due and
-does it, so that running it with nothing due is cheap. To add a job (say `notify`), write
-`def notify(context: JobContext) -> None` in its own module and add `("notify", notify)` to
-`JOBS`; both runners pick it up:
+does it, so that running it with nothing due is cheap. To add a job, write a function of the
+`JobContext` and add `(name, function)` to `JOBS`; both runners pick it up:
 
 - `InProcessScheduler` (one process, the embedded SQLite default): every job in turn, every
   period, in a worker thread of the server.
 - `QueueScheduler` and `run_worker` (PostgreSQL): each job is a procrastinate periodic task;
-  every `arcsupport serve` on PostgreSQL is also a worker, and `arcsupport worker` adds
+  every `arcsupport serve` on PostgreSQL is also a worker, and `serve --jobs-only` adds
   workers without serving HTTP. procrastinate defers one job per period across all of them
   (a unique row per task and tick), `queueing_lock` keeps at most one waiting, and `lock`
   runs them one at a time: each run happens once, on one replica.
@@ -17,7 +16,10 @@ does it, so that running it with nothing due is cheap. To add a job (say `notify
 Re-assessment (`reassess_due`) reloads the policy and judges again every cluster judged before
 today or by another pack. Looking every few minutes covers both triggers: a new day makes every
 cluster due at the first look after midnight (UTC), and a changed pack at the first look after
-the change.
+the change. Notification (`notify_due`, notify/job.py) follows it in the same look (in process)
+or the same tick (on the queue, where a verdict re-assessment changes is told at the next tick
+at the latest); its "exactly once" is the database's unique delivery key, whichever worker
+runs it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from arcsupport.service.db import Database, DatabaseError
 from arcsupport.service.metrics import Metrics
+from arcsupport.service.notify.job import Notified, deliver_due
 from arcsupport.service.policy import CurrentPolicy
 from arcsupport.service.reassess import Reassessed, due, reassess_all
 
@@ -70,7 +73,16 @@ def reassess_due(context: JobContext) -> Reassessed | None:
     return result
 
 
-JOBS: tuple[tuple[str, Callable[[JobContext], object]], ...] = (("reassess", reassess_due),)
+def notify_due(context: JobContext) -> Notified:
+    """Send the notifications due now: reminders of near deadlines, verdict changes."""
+    return deliver_due(context.database, context.clock)
+
+
+# Run in this order, each every period: a verdict that re-assessment changed is told at once.
+JOBS: tuple[tuple[str, Callable[[JobContext], object]], ...] = (
+    ("reassess", reassess_due),
+    ("notify", notify_due),
+)
 
 
 class Scheduler(Protocol):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -39,6 +40,9 @@ class Tenant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How the tenant is told (notify/settings.py, as JSON): days before a deadline, language.
+    # Null: the defaults.
+    notify_settings: Mapped[str | None] = mapped_column(Text)
 
 
 class Token(Base):
@@ -202,3 +206,75 @@ class TenantAuditEntry(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("service_tenant.id"), index=True)
+
+
+class NotifyChannel(Base):
+    """Where a tenant's notifications go. `target` is JSON (notify/settings.py) and holds
+    secrets (a webhook URL is its own credential; an SMTP password): it is read to send and
+    never shown or logged whole. A removed channel keeps its row for its deliveries' record."""
+
+    __tablename__ = "service_notify_channel"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("service_tenant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | slack | teams | email
+    target: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Verdict changes up to this id happened before the channel existed: not news to send it.
+    since_change_id: Mapped[int] = mapped_column(Integer)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NotifyDelivery(Base):
+    """One event for one channel. The unique key is what makes a notification go out once:
+    whichever worker inserts the row first owns the event, and a worker sends only a row it
+    has claimed (status `sending` with its own `claim`) in a committed transaction.
+
+    `subject` names the event: a deadline's day and clauses (`2026-03-31 VER-1`), or a verdict
+    change's id; `threshold` is the reminder's N days (0 for a verdict change). `notice` is the
+    event as msgpack (notify/notice.py), fixed when the row is made, so every retry sends the
+    same thing."""
+
+    __tablename__ = "service_notify_delivery"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "cluster_id",
+            "event",
+            "subject",
+            "threshold",
+            "channel_id",
+            name="uq_service_notify_delivery_event",
+        ),
+        Index("ix_service_notify_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("service_tenant.id"))
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("service_cluster.id"))
+    event: Mapped[str] = mapped_column(String(16))  # deadline | verdict
+    subject: Mapped[str] = mapped_column(String(300))
+    threshold: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("service_notify_channel.id"), index=True)
+    notice: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who is sending it and until when: a worker that died mid-send leaves a claim that
+    # lapses, and the delivery is tried again.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NotifyAttempt(Base):
+    """Each try of a delivery: when, and what went wrong (null: it was received)."""
+
+    __tablename__ = "service_notify_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("service_notify_delivery.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(500))
