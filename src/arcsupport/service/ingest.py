@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from arcsupport.engine.assess import Assessment as Judgement
 from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
+from arcsupport.rules.facts import Facts
 from arcsupport.service import codec, store
 from arcsupport.service.db import Database
 from arcsupport.service.metrics import Metrics
@@ -101,6 +102,7 @@ class _Prepared:
     snapshot: Snapshot
     body: bytes
     judgement: Judgement
+    azure_local_release: str | None
 
 
 def _prepare(
@@ -111,7 +113,9 @@ def _prepare(
     the database's write lock is held only for writing."""
     body = codec.encode_snapshot(snapshot)
     stored = codec.decode_snapshot(body)
-    return _Prepared(stored, body, judge(stored, policy, now, tenant, metrics))
+    host = Facts(stored, policy.pack).host_platform
+    release = host[1] if host is not None and host[0] == "azure-local" else None
+    return _Prepared(stored, body, judge(stored, policy, now, tenant, metrics), release)
 
 
 def ingest(
@@ -214,6 +218,7 @@ def _write(
             )
             if latest:
                 store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
+                cluster.azure_local_release = item.azure_local_release
             stored.append(Stored(cluster, item.judgement, latest))
         return Outcome(True, received.sha256, stored, skipped)
 

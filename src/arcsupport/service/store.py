@@ -89,6 +89,7 @@ class ClusterFilter:
     clause: str | None = None
     deadline_before: date | None = None
     text: str | None = None
+    azure_local_release: str | None = None
 
 
 def _filtered(query: Select[Cluster], wanted: ClusterFilter) -> Select[Cluster]:
@@ -99,6 +100,8 @@ def _filtered(query: Select[Cluster], wanted: ClusterFilter) -> Select[Cluster]:
         query = query.where(Cluster.id.in_(cited))
     if wanted.deadline_before is not None:
         query = query.where(Cluster.next_deadline < wanted.deadline_before)
+    if wanted.azure_local_release is not None:
+        query = query.where(Cluster.azure_local_release == wanted.azure_local_release)
     if wanted.text:
         # Escaped, so that % and _ in a name are matched as themselves.
         pattern = "%" + wanted.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace(

@@ -62,12 +62,18 @@ async def list_clusters(
         str | None,
         Query(max_length=256, description="Only clusters whose name or ARM id contains this."),
     ] = None,
+    azure_local_release: Annotated[
+        str | None,
+        Query(max_length=8, description="Only clusters on this Azure Local release (2411)."),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
     if verdict is not None and verdict not in VERDICTS:
         raise InputError("verdict", f"must be one of {', '.join(VERDICTS)}")
-    wanted = store.ClusterFilter(verdict, clause.upper() if clause else None, deadline_before, q)
+    wanted = store.ClusterFilter(
+        verdict, clause.upper() if clause else None, deadline_before, q, azure_local_release
+    )
 
     def page() -> bytes:
         with state.database.reading() as session:
