@@ -115,12 +115,12 @@ class _TenantCollector(Collector):
             .where(Cluster.tenant_id == self.tenant_id)
             .order_by(Cluster.name, Cluster.id)
         )  # fmt: skip
-        for name, cluster_id, deadline, verdict, whole, seen in rows:
+        for name, cluster_id, deadline, current, whole, seen in rows:
             labels = [self.tenant, name, cluster_id]
             if deadline != NO_DEADLINE:
                 days.add_metric(labels, (deadline - self.today).days)
-            for each in VERDICTS:
-                verdicts.add_metric([*labels, each], 1 if each == verdict else 0)
+            for shown in VERDICTS:
+                verdicts.add_metric([*labels, shown], 1 if shown == current else 0)
             complete.add_metric(labels, 1 if whole else 0)
             last_upload.add_metric(labels, seen.timestamp())
         yield from (days, verdicts, complete, last_upload)
