@@ -9,11 +9,11 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from dashboard_kit import Fleet
 from fastapi.testclient import TestClient
 from service_kit import auth
 
 from arcsupport.i18n import LANGS, Lang
-from conftest import Fleet
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

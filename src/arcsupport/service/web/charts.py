@@ -15,6 +15,7 @@ _LEFT = 40  # room for the count labels
 _RIGHT = WIDTH - 12
 _TOP = 12
 _BOTTOM = HEIGHT - 28  # room for the date labels
+_TICK_GAP = 10  # days: closer labels would overlap
 # Drawn bottom up: the worst verdict sits on the axis, where it reads first.
 _STACK: tuple[Verdict, ...] = VERDICTS
 
@@ -29,6 +30,7 @@ class Band:
 class Tick:
     position: float
     label: str
+    anchor: str = "middle"  # the last day's label ends at the plot's edge, inside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +105,17 @@ def verdict_chart(days: tuple[Day, ...]) -> VerdictChart:
         lower = [f"{x(index)},{y(value)}" for index, value in reversed(list(enumerate(below)))]
         bands.append(Band(verdict, " ".join(upper + lower)))
         below = above
+    # The first of each month, and the last day (today) when no month starts near it.
+    marked = [index for index, day in enumerate(days) if day.day.day == 1]
+    if days and all(len(days) - 1 - index > _TICK_GAP for index in marked):
+        marked.append(len(days) - 1)
     x_ticks = tuple(
-        Tick(x(index), day.day.strftime("%m-%d"))
-        for index, day in enumerate(days)
-        if day.day.day == 1 or index in (0, len(days) - 1)
+        Tick(
+            x(index),
+            days[index].day.strftime("%m-%d"),
+            "end" if index == len(days) - 1 else "middle",
+        )
+        for index in marked
     )
     y_ticks = tuple(Tick(y(value), str(value)) for value in range(0, top_value + 1, step))
     return VerdictChart(
