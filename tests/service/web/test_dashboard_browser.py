@@ -212,7 +212,8 @@ def test_sign_in_filter_and_grant_by_keyboard_alone(
     _tab_to(page, "e.id === 'filter-verdict'")
     with page.expect_response(lambda response: "verdict=unsupported" in response.url):
         page.keyboard.press("ArrowDown")  # All -> the first verdict, unsupported
-    page.wait_for_function("location.search.includes('verdict=unsupported')")
+    # (wait_for_url, not wait_for_function: that evaluates a string, which the CSP forbids.)
+    page.wait_for_url(lambda url: "verdict=unsupported" in url)
     page.wait_for_load_state("networkidle")
     badges = page.locator("#clusters tbody td:nth-child(2) .badge:first-child")
     assert badges.count() >= 1

@@ -140,6 +140,8 @@ def test_every_form_needs_its_csrf_token_and_this_sites_origin(fleet: Fleet) -> 
         (grant, {}),
         ({**grant, "csrf": "0" * 64}, {}),
         ({**grant, "csrf": token}, {"Origin": "https://evil.example"}),
+        # A browser's own word that the form comes from another site.
+        ({**grant, "csrf": token}, {"Sec-Fetch-Site": "cross-site", "Origin": "null"}),
     ):
         refused = client.post("/support/grants", data=data, headers=headers)
         assert refused.status_code == 403, data
