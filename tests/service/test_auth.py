@@ -114,26 +114,3 @@ def test_bad_query_values_are_a_400_in_the_error_shape(service: Service) -> None
         error = response.json()["error"]
         assert error["code"] == "bad-request"
         assert "\n" not in error["message"]
-
-
-def test_the_page_signs_in_with_a_token_into_a_strict_cookie(service: Service) -> None:
-    client = service.client()
-    token = service.token("contoso", "viewer")
-    form = client.get("/")
-    assert '<form method="post" action="/sign-in">' in form.text
-    wrong = client.post("/sign-in", data={"token": "arcs_wrong"}, follow_redirects=False)
-    assert wrong.status_code == 401
-    signed = client.post("/sign-in", data={"token": token}, follow_redirects=False)
-    assert signed.status_code == 303
-    cookie = signed.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie
-    page = client.get("/")
-    assert "clusters of contoso" in page.text
-    korean = client.get("/?lang=ko")
-    assert "contoso의 클러스터" in korean.text
-    # The cookie opens the page only: the API wants the header.
-    assert client.get("/api/v1/clusters").status_code == 401
-    elsewhere = client.post(
-        "/sign-in", data={"token": token}, headers={"Origin": "https://evil.example"}
-    )
-    assert elsewhere.status_code == 403

@@ -77,6 +77,17 @@ BODIES: dict[tuple[str, str], Any] = {
             {"cluster": ids["cluster"], "engineer": "sam@contoso.example", "action": "view-logs"}
         ).encode(),
     ),
+    ("POST", "/support/grants"): (
+        "application/x-www-form-urlencoded",
+        lambda ids: (
+            f"cluster={ids['cluster']}&engineer=sam&actions=view-logs&for=1h"
+            "&case=C-1&approved_by=olga".encode()
+        ),
+    ),
+    ("POST", "/support/grants/{grant_id}/revoke"): (
+        "application/x-www-form-urlencoded",
+        lambda ids: b"by=owner",
+    ),
     ("POST", "/sign-in"): ("application/x-www-form-urlencoded", lambda ids: b"token=x"),
     ("POST", "/sign-out"): ("application/x-www-form-urlencoded", lambda ids: b""),
 }
@@ -142,7 +153,11 @@ def test_another_tenant_sees_nothing_of_the_first_on_any_route(
     other = service.token("fabrikam", "admin")
     seen = []
     for method, path in _routes(service):
-        url = path.format(cluster_id=first_tenant["cluster"], grant_id=first_tenant["grant_id"])
+        url = path.format(
+            cluster_id=first_tenant["cluster"],
+            grant_id=first_tenant["grant_id"],
+            name="dashboard.css",
+        )
         headers = auth(other)
         content = None
         if (method, path) in BODIES:
@@ -162,6 +177,7 @@ def test_another_tenant_sees_nothing_of_the_first_on_any_route(
     refused = {(m, p): s for m, p, s in seen}
     assert refused[("POST", "/api/v1/access/grants")] == 404
     assert refused[("POST", "/api/v1/access/check")] == 404
+    assert refused[("POST", "/support/grants")] == 404
     assert len(seen) >= 20
 
 

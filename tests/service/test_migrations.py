@@ -3,15 +3,17 @@ PostgreSQL, the migrations create exactly the models, and a second run changes n
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from service_kit import Service
 from sqlalchemy import inspect
 
 from arcsupport.access.models import Base as AccessBase
-from arcsupport.service.db import Database, database_url
+from arcsupport.service.db import MIGRATIONS, Database, database_url
 from arcsupport.service.models import Base
 
 
@@ -30,6 +32,17 @@ def test_the_migrations_create_exactly_the_models(any_service: Service) -> None:
     assert any_service.database.schema_current()
     any_service.database.upgrade()  # a second run finds nothing to do
     assert any_service.database.schema_current()
+
+
+def test_the_service_migrations_are_one_chain() -> None:
+    """Branches that each added a revision are merged into one line: one head, one base, and
+    every revision revises the one before it."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    chain = [revision.revision for revision in script.walk_revisions()]
+    assert script.get_heads() == [chain[0]] and script.get_bases() == [chain[-1]]
+    assert chain == sorted(chain, reverse=True)
+    for newer, older in pairwise(chain):
+        assert script.get_revision(newer).down_revision == older
 
 
 def test_db_upgrade_on_a_new_file_and_token_commands(arcsupport: object, tmp_path: Path) -> None:

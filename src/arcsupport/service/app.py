@@ -24,19 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arcsupport.errors import InputError, InputTooLarge
 from arcsupport.report.documents.service import ErrorBodyDoc, ErrorDoc
 from arcsupport.report.schemas import components
-from arcsupport.service.api import (
-    access,
-    clusters,
-    fleet,
-    health,
-    notifications,
-    page,
-    triage,
-    uploads,
-)
+from arcsupport.service.api import access, clusters, fleet, health, notifications, triage, uploads
 from arcsupport.service.api.common import DOCUMENTS, ServiceError, ServiceState, json_body
 from arcsupport.service.db import DatabaseError
 from arcsupport.service.jobs import Scheduler
+from arcsupport.service.web import routes as dashboard
 from arcsupport.version import __version__
 
 log = logging.getLogger("arcsupport.service")
@@ -76,7 +68,7 @@ class _Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        api = scope["path"].startswith("/api/")
+        static = scope["path"].startswith("/static/")
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -89,7 +81,8 @@ class _Guard:
                     if name.lower() not in {header for header, _ in _HEADERS}
                 ]
                 headers.extend(_HEADERS)
-                if api or scope["path"] in ("/", "/metrics"):
+                # Only the dashboard's script and style sheets may be kept.
+                if not static:
                     headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
             await send(message)
@@ -189,7 +182,7 @@ def create_app(state: ServiceState, scheduler: Scheduler | None = None) -> FastA
         lifespan=lifespan,
     )
     app.state.service = state
-    for module in (uploads, clusters, fleet, triage, access, notifications, health, page):
+    for module in (uploads, clusters, fleet, triage, access, notifications, health, dashboard):
         app.include_router(module.router)
     _handlers(app)
     app.add_middleware(_Guard)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from arcsupport.engine.assess import Assessment as Judgement
 from arcsupport.engine.assess import assess
 from arcsupport.errors import InputError
+from arcsupport.rules.facts import Facts
 from arcsupport.service import codec, history, store
 from arcsupport.service.db import Database
 from arcsupport.service.metrics import Metrics
@@ -104,6 +105,7 @@ class _Prepared:
     body: bytes
     history: bytes
     judgement: Judgement
+    azure_local_release: str | None
 
 
 def _prepare(
@@ -121,8 +123,14 @@ def _prepare(
     record = history.with_history(snapshot, previous, policy.pack, now)
     body = codec.encode_snapshot(snapshot)
     stored = codec.decode_snapshot(body)
+    host = Facts(stored, policy.pack).host_platform
+    release = host[1] if host is not None and host[0] == "azure-local" else None
     return _Prepared(
-        stored, body, history.encode(record), judge(stored, policy, now, tenant, metrics)
+        stored,
+        body,
+        history.encode(record),
+        judge(stored, policy, now, tenant, metrics),
+        release,
     )
 
 
@@ -243,6 +251,7 @@ def _write(
             )  # fmt: skip
             if latest:
                 store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
+                cluster.azure_local_release = item.azure_local_release
             stored.append(Stored(cluster, item.judgement, latest))
         return Outcome(True, received.sha256, stored, partial)
 

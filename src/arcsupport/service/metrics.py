@@ -1,5 +1,7 @@
-"""`/metrics` for Prometheus: clusters by verdict, days to each cluster's next deadline, and
-the time uploads and assessments take.
+"""`/metrics` for Prometheus: clusters by verdict, each cluster's verdict, whether its
+assessment is complete, days to its next deadline and when it last uploaded, and the time
+uploads and assessments take. deploy/prometheus/ alerts on these and deploy/grafana/ draws
+them (tests/service/web/test_monitoring.py holds both to the names exposed here).
 
 Every series carries a `tenant` label, and a scrape sees only its token's tenant: the gauges
 are read from the database at scrape time for that tenant, and the histograms are filtered to
@@ -87,14 +89,41 @@ class _TenantCollector(Collector):
             "Days from today to the cluster's next deadline (negative once it has passed).",
             labels=["tenant", "cluster", "cluster_id"],
         )
-        rows = self.session.execute(
-            select(Cluster.name, Cluster.id, Cluster.next_deadline)
-            .where(Cluster.tenant_id == self.tenant_id, Cluster.next_deadline != NO_DEADLINE)
-            .order_by(Cluster.name, Cluster.id)
+        # One series per cluster and verdict, 1 for the one it has: an alert can say which
+        # cluster turned unsupported, and a panel can count them.
+        verdicts = GaugeMetricFamily(
+            "arcsupport_cluster_verdict",
+            "1 for the verdict of the cluster's latest assessment, 0 for the others.",
+            labels=["tenant", "cluster", "cluster_id", "verdict"],
         )
-        for name, cluster_id, deadline in rows:
-            days.add_metric([self.tenant, name, cluster_id], (deadline - self.today).days)
-        yield days
+        complete = GaugeMetricFamily(
+            "arcsupport_cluster_assessment_complete",
+            "1 when every rule could be evaluated; 0 when the verdict holds only as far as "
+            "checked (rules not evaluated for lack of data).",
+            labels=["tenant", "cluster", "cluster_id"],
+        )
+        last_upload = GaugeMetricFamily(
+            "arcsupport_cluster_last_upload_timestamp_seconds",
+            "When the service last received an upload (bundle or inventory) showing the cluster.",
+            labels=["tenant", "cluster", "cluster_id"],
+        )
+        rows = self.session.execute(
+            select(
+                Cluster.name, Cluster.id, Cluster.next_deadline, Cluster.verdict,
+                Cluster.complete, Cluster.last_seen,
+            )
+            .where(Cluster.tenant_id == self.tenant_id)
+            .order_by(Cluster.name, Cluster.id)
+        )  # fmt: skip
+        for name, cluster_id, deadline, current, whole, seen in rows:
+            labels = [self.tenant, name, cluster_id]
+            if deadline != NO_DEADLINE:
+                days.add_metric(labels, (deadline - self.today).days)
+            for shown in VERDICTS:
+                verdicts.add_metric([*labels, shown], 1 if shown == current else 0)
+            complete.add_metric(labels, 1 if whole else 0)
+            last_upload.add_metric(labels, seen.timestamp())
+        yield from (days, verdicts, complete, last_upload)
 
         for histogram in (self.metrics.ingest_seconds, self.metrics.assessment_seconds):
             for family in histogram.collect():

@@ -103,6 +103,8 @@ class Cluster(Base):
     latest_snapshot_id: Mapped[int | None] = mapped_column(Integer)
     latest_assessment_id: Mapped[int | None] = mapped_column(Integer)
     kubernetes_version: Mapped[str | None] = mapped_column(String(64))
+    # The Azure Local release (YYMM) of the host the latest snapshot shows, if it shows one.
+    azure_local_release: Mapped[str | None] = mapped_column(String(8))
     verdict: Mapped[str] = mapped_column(String(16))
     verdict_rank: Mapped[int] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean)

@@ -91,6 +91,7 @@ class ClusterFilter:
     clause: str | None = None
     deadline_before: date | None = None
     text: str | None = None
+    azure_local_release: str | None = None
 
 
 def _filtered(query: Select[Cluster], wanted: ClusterFilter) -> Select[Cluster]:
@@ -101,6 +102,8 @@ def _filtered(query: Select[Cluster], wanted: ClusterFilter) -> Select[Cluster]:
         query = query.where(Cluster.id.in_(cited))
     if wanted.deadline_before is not None:
         query = query.where(Cluster.next_deadline < wanted.deadline_before)
+    if wanted.azure_local_release is not None:
+        query = query.where(Cluster.azure_local_release == wanted.azure_local_release)
     if wanted.text:
         # Escaped, so that % and _ in a name are matched as themselves.
         pattern = "%" + wanted.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
@@ -173,6 +176,53 @@ def latest_snapshot(session: Session, cluster: Cluster) -> ClusterSnapshot:
     if body is None:
         raise LookupError(cluster.id)
     return codec.decode_snapshot(body)
+
+
+def verdict_counts(session: Session, tenant_id: int) -> dict[str, int]:
+    """How many of the tenant's clusters have each verdict now."""
+    rows = session.execute(
+        select(Cluster.verdict, func.count())
+        .where(Cluster.tenant_id == tenant_id)
+        .group_by(Cluster.verdict)
+    )
+    return dict(rows.all())
+
+
+def cited_clauses(session: Session, tenant_id: int) -> list[str]:
+    """The clauses the tenant's latest findings cite (the values of the clause filter)."""
+    return list(
+        session.scalars(
+            select(ClusterClause.clause)
+            .join(Cluster, Cluster.id == ClusterClause.cluster_id)
+            .where(Cluster.tenant_id == tenant_id)
+            .distinct()
+            .order_by(ClusterClause.clause)
+        )
+    )
+
+
+def azure_local_releases(session: Session, tenant_id: int) -> list[str]:
+    """The Azure Local releases the tenant's clusters run on."""
+    return list(
+        session.scalars(
+            select(Cluster.azure_local_release)
+            .where(Cluster.tenant_id == tenant_id, Cluster.azure_local_release.is_not(None))
+            .distinct()
+            .order_by(Cluster.azure_local_release)
+        )
+    )
+
+
+def tenant_verdict_changes(session: Session, tenant_id: int) -> list[VerdictChange]:
+    """Every verdict change of the tenant's clusters, oldest first (verdicts over time)."""
+    return list(
+        session.scalars(
+            select(VerdictChange)
+            .join(Cluster, Cluster.id == VerdictChange.cluster_id)
+            .where(Cluster.tenant_id == tenant_id)
+            .order_by(VerdictChange.at, VerdictChange.id)
+        )
+    )
 
 
 # --- history -------------------------------------------------------------------------------

@@ -42,8 +42,17 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Run:
     return run
 
 
+# Not Kubernetes objects: the service's Prometheus rules (checked by promtool in
+# tests/service/web/test_monitoring.py).
+MONITORING = DEPLOY / "prometheus"
+
+
 def manifests() -> list[Path]:
-    return sorted(path for path in DEPLOY.rglob("*.yaml") if path.name != "kustomization.yaml")
+    return sorted(
+        path
+        for path in DEPLOY.rglob("*.yaml")
+        if path.name != "kustomization.yaml" and MONITORING not in path.parents
+    )
 
 
 def load(name: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from arcsupport.access.audit import Problem, Verification
 from arcsupport.access.consent import parse_action, parse_identity, parse_reason, request_grant
 from arcsupport.access.models import AuditEntry, AuditHead
 from arcsupport.errors import InputError
+from arcsupport.i18n import Lang as Language
 from arcsupport.i18n import text
 from arcsupport.report.documents.access import (
     AccessCheckDoc,
@@ -58,6 +59,7 @@ from arcsupport.service.api.common import (
     small_body,
 )
 from arcsupport.service.models import Cluster, TenantAuditEntry, TenantGrant
+from arcsupport.service.tokens import Caller
 from arcsupport.timeutil import parse_at
 
 router = APIRouter(prefix="/api/v1", tags=["support"])
@@ -133,15 +135,22 @@ async def list_grants(
     active: Annotated[bool, Query(description="Only grants in force now.")] = False,
 ) -> Response:
     def document() -> bytes:
-        now = state.clock()
-        with state.database.reading() as session:
-            if cluster is not None:
-                _cluster(session, caller.tenant_id, cluster)
-            within = _tenant_grants(session, caller.tenant_id, cluster)
-            records = access_store.list_grants(session, None, now if active else None, within)
-        return json_body(access_grants_document(records, now))
+        return json_body(tenant_grants(state, caller, cluster, active))
 
     return conditional(request, await run_in_threadpool(document), "application/json")
+
+
+def tenant_grants(
+    state: ServiceState, caller: Caller, cluster: str | None, active: bool
+) -> AccessGrantsDoc:
+    """The tenant's grants (of one cluster), with their state now (the dashboard's too)."""
+    now = state.clock()
+    with state.database.reading() as session:
+        if cluster is not None:
+            _cluster(session, caller.tenant_id, cluster)
+        within = _tenant_grants(session, caller.tenant_id, cluster)
+        records = access_store.list_grants(session, None, now if active else None, within)
+    return access_grants_document(records, now)
 
 
 @router.post(
@@ -153,30 +162,31 @@ async def list_grants(
 )
 async def post_grant(request: Request, state: State, caller: Admin) -> Response:
     body = decode_body(await small_body(request, _BODY_LIMIT), GrantBody)
+    return json_response(await run_in_threadpool(record_grant, state, caller, body), 201)
 
-    def write() -> AccessGrantDoc:
-        with state.database.writing() as session:
-            cluster = _cluster(session, caller.tenant_id, body.cluster)
-            try:
-                grant = request_grant(
-                    cluster=cluster.resource_id or cluster.name,
-                    engineer=body.engineer,
-                    actions=body.actions,
-                    case=body.case,
-                    approved_by=body.approved_by,
-                    start=_moment(body.starts_at, "starts_at", state),
-                    length=body.length,
-                )
-            except InputError as error:
-                raise _field_names(error) from None
-            record = access_store.create_grant(session, grant, state.clock())
-            _link_last_entry(session, caller.tenant_id)
-            session.add(
-                TenantGrant(grant_id=record.id, tenant_id=caller.tenant_id, cluster_id=cluster.id)
+
+def record_grant(state: ServiceState, caller: Caller, body: GrantBody) -> AccessGrantDoc:
+    """The owner's consent recorded, audited and linked to the tenant (the dashboard's too)."""
+    with state.database.writing() as session:
+        cluster = _cluster(session, caller.tenant_id, body.cluster)
+        try:
+            grant = request_grant(
+                cluster=cluster.resource_id or cluster.name,
+                engineer=body.engineer,
+                actions=body.actions,
+                case=body.case,
+                approved_by=body.approved_by,
+                start=_moment(body.starts_at, "starts_at", state),
+                length=body.length,
             )
-            return access_grant_document(record)
-
-    return json_response(await run_in_threadpool(write), 201)
+        except InputError as error:
+            raise _field_names(error) from None
+        record = access_store.create_grant(session, grant, state.clock())
+        _link_last_entry(session, caller.tenant_id)
+        session.add(
+            TenantGrant(grant_id=record.id, tenant_id=caller.tenant_id, cluster_id=cluster.id)
+        )
+        return access_grant_document(record)
 
 
 @router.post(
@@ -189,22 +199,27 @@ async def revoke_grant(
     request: Request, state: State, caller: SupportEngineer, grant_id: int
 ) -> Response:
     body = decode_body(await small_body(request, _BODY_LIMIT), RevokeBody)
+    return json_response(
+        await run_in_threadpool(revoke_tenant_grant, state, caller, grant_id, body)
+    )
+
+
+def revoke_tenant_grant(
+    state: ServiceState, caller: Caller, grant_id: int, body: RevokeBody
+) -> AccessGrantDoc:
+    """One of the tenant's grants ended now, audited (the dashboard's too)."""
     try:
         who = parse_identity(body.by, "by")
         why = None if body.reason is None else parse_reason(body.reason)
     except InputError as error:
         raise _field_names(error) from None
-
-    def write() -> AccessGrantDoc:
-        moment = _moment(body.at, "at", state)
-        with state.database.writing() as session:
-            if grant_id not in _tenant_grants(session, caller.tenant_id):
-                raise not_found("grant")
-            record = access_store.revoke_grant(session, grant_id, who, why, moment, state.clock())
-            _link_last_entry(session, caller.tenant_id)
-            return access_grant_document(record)
-
-    return json_response(await run_in_threadpool(write))
+    moment = _moment(body.at, "at", state)
+    with state.database.writing() as session:
+        if grant_id not in _tenant_grants(session, caller.tenant_id):
+            raise not_found("grant")
+        record = access_store.revoke_grant(session, grant_id, who, why, moment, state.clock())
+        _link_last_entry(session, caller.tenant_id)
+        return access_grant_document(record)
 
 
 @router.post(
@@ -257,10 +272,14 @@ def _tenant_entries(session: Session, tenant_id: int) -> list[AuditEntry]:
 )
 async def list_audit(request: Request, state: State, caller: SupportEngineer) -> Response:
     def document() -> bytes:
-        with state.database.reading() as session:
-            return json_body(audit_document(_tenant_entries(session, caller.tenant_id)))
+        return json_body(tenant_audit(state, caller))
 
     return conditional(request, await run_in_threadpool(document), "application/json")
+
+
+def tenant_audit(state: ServiceState, caller: Caller) -> AuditDoc:
+    with state.database.reading() as session:
+        return audit_document(_tenant_entries(session, caller.tenant_id))
 
 
 @router.get(
@@ -275,35 +294,36 @@ async def list_audit(request: Request, state: State, caller: SupportEngineer) ->
 )
 async def verify_audit(state: State, caller: SupportEngineer, lang: Lang = "en") -> Response:
     language = lang_of(lang)
+    return json_response(await run_in_threadpool(tenant_verification, state, caller, language))
 
-    def document() -> AuditVerifyDoc:
-        with state.database.reading() as session:
-            result = audit.verify(session)
-            own = _tenant_entries(session, caller.tenant_id)
-            grants = set(_tenant_grants(session, caller.tenant_id))
-        seqs = {entry.seq for entry in own}
-        last = own[-1] if own else None
-        scoped = Verification(
-            entries=len(own),
-            head_seq=None if last is None else last.seq,
-            head_hash=None if last is None else last.hash,
-            problem=result.problem,
-        )
-        problem = result.problem
-        if problem is None or _concerns(problem, seqs, grants):
-            return audit_verify_document(scoped, language)
-        return msgspec.structs.replace(
-            audit_verify_document(scoped, language),
-            problem=ProblemDoc(
-                kind=problem.kind,
-                seq=None,
-                grant=None,
-                other=None,
-                message=text(language, "service.audit-elsewhere"),
-            ),
-        )
 
-    return json_response(await run_in_threadpool(document))
+def tenant_verification(state: ServiceState, caller: Caller, language: Language) -> AuditVerifyDoc:
+    """The chain verified, told as the tenant may see it (the dashboard's too)."""
+    with state.database.reading() as session:
+        result = audit.verify(session)
+        own = _tenant_entries(session, caller.tenant_id)
+        grants = set(_tenant_grants(session, caller.tenant_id))
+    seqs = {entry.seq for entry in own}
+    last = own[-1] if own else None
+    scoped = Verification(
+        entries=len(own),
+        head_seq=None if last is None else last.seq,
+        head_hash=None if last is None else last.hash,
+        problem=result.problem,
+    )
+    problem = result.problem
+    if problem is None or _concerns(problem, seqs, grants):
+        return audit_verify_document(scoped, language)
+    return msgspec.structs.replace(
+        audit_verify_document(scoped, language),
+        problem=ProblemDoc(
+            kind=problem.kind,
+            seq=None,
+            grant=None,
+            other=None,
+            message=text(language, "service.audit-elsewhere"),
+        ),
+    )
 
 
 def _concerns(problem: Problem, seqs: set[int], grants: set[int]) -> bool:

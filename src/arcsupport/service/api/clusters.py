@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -31,6 +32,7 @@ from arcsupport.service.api.common import (
     not_found,
 )
 from arcsupport.service.api.documents import cluster_summary, history_entry, verdict_change
+from arcsupport.service.models import Cluster
 from arcsupport.types import VERDICTS
 
 router = APIRouter(prefix="/api/v1", tags=["clusters"])
@@ -62,12 +64,18 @@ async def list_clusters(
         str | None,
         Query(max_length=256, description="Only clusters whose name or ARM id contains this."),
     ] = None,
+    azure_local_release: Annotated[
+        str | None,
+        Query(max_length=8, description="Only clusters on this Azure Local release (2411)."),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
     if verdict is not None and verdict not in VERDICTS:
         raise InputError("verdict", f"must be one of {', '.join(VERDICTS)}")
-    wanted = store.ClusterFilter(verdict, clause.upper() if clause else None, deadline_before, q)
+    wanted = store.ClusterFilter(
+        verdict, clause.upper() if clause else None, deadline_before, q, azure_local_release
+    )
 
     def page() -> bytes:
         with state.database.reading() as session:
@@ -123,18 +131,23 @@ async def get_history(
             cluster = store.cluster_of(session, caller.tenant_id, cluster_id)
             if cluster is None:
                 raise not_found("cluster")
-            rows, changes, following = store.history(session, cluster, cursor, limit)
-            return json_body(
-                ClusterHistoryDoc(
-                    schema=HISTORY_SCHEMA,
-                    cluster=cluster_summary(cluster),
-                    assessments=[history_entry(row, snapshot) for row, snapshot in rows],
-                    verdict_changes=[verdict_change(change) for change in changes],
-                    next_cursor=following,
-                )
-            )
+            return json_body(cluster_history(session, cluster, cursor, limit))
 
     return conditional(request, await run_in_threadpool(document), "application/json")
+
+
+def cluster_history(
+    session: Session, cluster: Cluster, cursor: str | None, limit: int
+) -> ClusterHistoryDoc:
+    """The history document (the dashboard's cluster page shows the same)."""
+    rows, changes, following = store.history(session, cluster, cursor, limit)
+    return ClusterHistoryDoc(
+        schema=HISTORY_SCHEMA,
+        cluster=cluster_summary(cluster),
+        assessments=[history_entry(row, snapshot) for row, snapshot in rows],
+        verdict_changes=[verdict_change(change) for change in changes],
+        next_cursor=following,
+    )
 
 
 @router.get(

@@ -1,14 +1,14 @@
 """Notifications: a tenant's settings, its channels, and every delivery and attempt.
 
-Revision ID: s0002
-Revises: s0001
+Revision ID: s0003
+Revises: s0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0002"
-down_revision = "s0001"
+revision = "s0003"
+down_revision = "s0002"
 branch_labels = None
 depends_on = None
 
