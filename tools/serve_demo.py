@@ -61,7 +61,13 @@ def main() -> None:
                 if server.poll() is not None:
                     sys.exit(f"the service did not start (exit {server.returncode})")
                 time.sleep(0.1)
-            bundles = sorted(path.parent for path in ROOT.glob("examples/*/manifest.json"))
+            # Every example a cluster was read from: the bundles and the `kubectl cluster-info
+            # dump` (its folder tarred, one of the shapes the readers take).
+            bundles = sorted(
+                path.parent
+                for pattern in ("examples/*/manifest.json", "examples/*/nodes.json")
+                for path in ROOT.glob(pattern)
+            )
             headers = {"Authorization": f"Bearer {operator}"}
             for bundle in bundles:
                 answer = client.post(
