@@ -14,7 +14,7 @@ EXAMPLE_SOURCES := $(patsubst %/manifest.json,%,$(wildcard examples/*/manifest.j
 demo_at = $(or $(DEMO_AT_$(notdir $(1))),$(DEMO_AT))
 FLEET_SOURCES := $(foreach source,$(EXAMPLE_SOURCES),$(if $(DEMO_AT_$(notdir $(source))),,$(source)))
 
-.PHONY: demo test lint typecheck unit bench fuzz lock schemas docs clean
+.PHONY: demo serve test lint typecheck unit bench fuzz lock schemas docs clean
 
 # Everything comes from uv.lock (hashes included): pip bootstraps uv at the version the lock
 # pins, then `uv sync --locked` installs exactly the lock and refuses a lock that no longer
@@ -41,6 +41,12 @@ demo: $(STAMP)
 	@echo "== the whole fleet, most urgent first"
 	@$(BIN)/arcsupport fleet $(FLEET_SOURCES) examples/resource-graph-export.json \
 		--advisories examples/advisories --at $(DEMO_AT) || true
+
+# The fleet service on 127.0.0.1:8080 (SERVE_PORT), loaded with the examples through its API;
+# prints the URL and a viewer token. A fresh database each time; Ctrl-C stops it.
+SERVE_PORT ?= 8080
+serve: $(STAMP)
+	$(BIN)/python tools/serve_demo.py --port $(SERVE_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples tools

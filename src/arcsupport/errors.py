@@ -2,7 +2,8 @@
 
     InputError        the user's input (a file, a flag, a bundle) cannot be used as given:
     │                 exit code 2 and one line on stderr, naming where and what
-    └── PolicyError   a policy pack or overlay is malformed or inconsistent
+    ├── PolicyError   a policy pack or overlay is malformed or inconsistent
+    └── InputTooLarge the input is over a size limit (the service answers 413, not 400)
 
 Rules signal missing facts with `arcsupport.rules.outcome.NotEvaluated`, which is not an error:
 the engine turns it into coverage. The audit log's `HeadMissing` lives with the audit chain.
@@ -24,4 +25,8 @@ class PolicyError(InputError):
     """A policy pack or overlay is malformed or inconsistent."""
 
 
-__all__ = ["InputError", "PolicyError"]
+class InputTooLarge(InputError):
+    """The input is over a size limit (an archive that unpacks to too much, too many members)."""
+
+
+__all__ = ["InputError", "InputTooLarge", "PolicyError"]

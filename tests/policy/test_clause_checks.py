@@ -109,11 +109,24 @@ def test_explain_net_2_says_plainly_that_nothing_checks_it(arcsupport: Any, lang
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_explain_shr_4_promises_no_previous_scan(arcsupport: Any, lang: str) -> None:
+def test_explain_shr_4_promises_the_previous_scan_only_where_the_service_runs(
+    arcsupport: Any, lang: str
+) -> None:
+    """The comparison with the previous scan needs stored scans: the fleet service makes it,
+    a single check cannot, and the text says which."""
     _, printed, _ = arcsupport("explain", "SHR-4", "--lang", lang)
     flat = " ".join(printed.split())
     assert "system-metadata" in flat
-    promise = "since the previous scan" if lang == "en" else "이전 스캔 이후"
-    assert promise not in flat
-    denial = "not with an earlier scan" if lang == "en" else "이전 스캔과는 비교하지 않습니다"
-    assert denial in flat
+    service = (
+        "in the fleet service (`arcsupport serve`), system labels, annotations and taints "
+        "changed or removed since the previous scan it stored"
+        if lang == "en"
+        else "플릿 서비스(`arcsupport serve`)에서는 저장된 이전 스캔 뒤"
+    )
+    assert service in flat
+    single = (
+        "A single `check` compares the nodes as collected only."
+        if lang == "en"
+        else "한 번의 `check`는 수집된 노드 그대로만 비교합니다."
+    )
+    assert single in flat

@@ -14,11 +14,13 @@ in a transaction of its own, only when the database is new or older than this ar
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from sqlalchemy import Engine, String, column, create_engine, event, inspect, select, table
@@ -40,6 +42,10 @@ from arcsupport.access.consent import (
 from arcsupport.access.models import SCHEMA_REVISION, VERSION_TABLE, Grant
 from arcsupport.errors import InputError
 
+if TYPE_CHECKING:  # Alembic is imported only when a schema needs migrating
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 # How long a command waits for the write lock (on PostgreSQL, for any lock) before giving up with
 # one line. A write transaction holds the lock for milliseconds of work, but on a loaded machine
 # (two cores, dozens of runnable processes) those take half a second of wall time, and twenty
@@ -51,6 +57,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _BACKENDS = ("sqlite", "postgresql")
 # Execution option of a SQLite connection whose next transaction takes the write lock at BEGIN.
 _WRITE = "arcsupport_write"
+# The Alembic version tables of arcsupport's schemas (access, and the service's beside it).
+_ARCSUPPORT_VERSION = re.compile(r"arcsupport_\w+_version")
 
 
 def default_database_path() -> Path:
@@ -166,7 +174,7 @@ def _engine(url: URL, *, read_only: bool) -> Engine:
     return _postgresql_engine(url)
 
 
-def _explain(error: DBAPIError, backend: str) -> str:
+def explain(error: DBAPIError, backend: str) -> str:
     """One line for a database failure, in the words a user can act on."""
     original = error.orig
     message = (str(original) if original is not None else str(error)).strip()
@@ -188,71 +196,95 @@ def _explain(error: DBAPIError, backend: str) -> str:
     return f"database error: {first}; nothing was written"
 
 
-def _schema_revisions(connection: Connection) -> set[str] | None:
-    """The revisions the database is at, or None when it has no arcsupport schema yet. Two
-    small queries: this runs at the start of every command."""
-    if not inspect(connection).has_table(VERSION_TABLE):
+def _schema_revisions(
+    connection: Connection, version_table: str = VERSION_TABLE
+) -> set[str] | None:
+    """The revisions the database is at, or None when it has no such schema yet. Two small
+    queries: this runs at the start of every command."""
+    if not inspect(connection).has_table(version_table):
         return None
     version = column("version_num", String)
-    return set(connection.scalars(select(version).select_from(table(VERSION_TABLE))))
+    return set(connection.scalars(select(version).select_from(table(version_table))))
 
 
-def _migrate(url: URL, where: str) -> None:
-    """Bring the schema to the newest revision this arcsupport knows, in a transaction of its
-    own. Alembic is loaded and its scripts read before the write lock is taken; under the lock
-    the revision is read again, because another command may have migrated in the meantime."""
-    from alembic import command
+def _scripts(migrations: Path) -> tuple[Config, ScriptDirectory]:
+    # Alembic is imported here: only a database that needs migrating pays for it.
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     config = Config()
     # The option is interpolated by configparser: a `%` in an install path must be doubled.
-    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    script = ScriptDirectory.from_config(config)
-    heads = set(script.get_heads())
+    config.set_main_option("script_location", str(migrations).replace("%", "%%"))
+    return config, ScriptDirectory.from_config(config)
+
+
+def _current_heads(
+    connection: Connection, where: str, script: ScriptDirectory, version_table: str
+) -> set[str]:
+    """The revisions the database is at; refuses what this arcsupport must not migrate."""
+    from alembic.runtime.migration import MigrationContext
+
+    if connection.dialect.name == "sqlite":
+        # A file is arcsupport's alone; a PostgreSQL database may hold other schemas.
+        tables = inspect(connection).get_table_names()
+        if tables and not any(_ARCSUPPORT_VERSION.fullmatch(name) for name in tables):
+            raise InputError(where, "holds another application's tables; choose another file")
+    context = MigrationContext.configure(connection, opts={"version_table": version_table})
+    current = set(context.get_current_heads())
     known = {revision.revision for revision in script.walk_revisions()}
+    newer = sorted(current - known)
+    if newer:
+        raise InputError(
+            where,
+            f"was written by a newer arcsupport (schema revision {', '.join(newer)}; this "
+            f"one knows up to {script.get_current_head()}); upgrade arcsupport to use it",
+        )
+    return current
 
-    def current_heads(connection: Connection) -> set[str]:
-        """Also refuses what this arcsupport must not migrate."""
-        if connection.dialect.name == "sqlite":
-            # A file is arcsupport's alone; a PostgreSQL database may hold other schemas.
-            tables = inspect(connection).get_table_names()
-            if tables and VERSION_TABLE not in tables:
-                raise InputError(where, "holds another application's tables; choose another file")
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        current = set(context.get_current_heads())
-        newer = sorted(current - known)
-        if newer:
-            raise InputError(
-                where,
-                f"was written by a newer arcsupport (schema revision {', '.join(newer)}; this "
-                f"one knows up to {script.get_current_head()}); upgrade arcsupport to use it",
-            )
-        return current
 
+def migrate(
+    connection: Connection,
+    where: str,
+    migrations: Path = MIGRATIONS,
+    version_table: str = VERSION_TABLE,
+) -> None:
+    """Bring one of arcsupport's schemas to the newest revision this arcsupport knows, inside
+    the caller's write transaction. The service (arcsupport.service.db) runs the access
+    migrations and its own through this, on the same database and in one transaction."""
+    from alembic import command
+
+    config, script = _scripts(migrations)
+    heads = set(script.get_heads())
+    if connection.dialect.name == "postgresql":
+        # The row locks of a schema that does not exist yet cannot order two first commands on
+        # a new database; this lock does, until the first commits.
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('arcsupport-schema'))")
+    # The cheap check first: commands that queued here behind the one that migrated hold the
+    # lock for two small queries.
+    if _schema_revisions(connection, version_table) == heads:
+        return
+    if _current_heads(connection, where, script, version_table) != heads:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _migrate(url: URL, where: str) -> None:
+    """Bring the access schema to the newest revision, in a transaction of its own. Alembic is
+    loaded and its scripts read before the write lock is taken; under the lock the revision is
+    read again, because another command may have migrated in the meantime."""
+    _, script = _scripts(MIGRATIONS)
     engine = _engine(url, read_only=False)
     try:
         with engine.connect() as connection:
             # Refused without the write lock: a database that cannot be migrated stops nobody.
             with connection.begin():
-                if current_heads(connection) == heads:
+                if _current_heads(connection, where, script, VERSION_TABLE) == set(
+                    script.get_heads()
+                ):
                     return
             connection.execution_options(**{_WRITE: True})
             with connection.begin():
-                if connection.dialect.name == "postgresql":
-                    # The row locks of a schema that does not exist yet cannot order two first
-                    # commands on a new database; this lock does, until the first commits.
-                    connection.exec_driver_sql(
-                        "SELECT pg_advisory_xact_lock(hashtext('arcsupport-schema'))"
-                    )
-                # The cheap check first: commands that queued here behind the one that migrated
-                # hold the lock for two small queries.
-                if _schema_revisions(connection) == heads:
-                    return
-                if current_heads(connection) != heads:
-                    config.attributes["connection"] = connection
-                    command.upgrade(config, "head")
+                migrate(connection, where)
     finally:
         engine.dispose()
 
@@ -281,7 +313,7 @@ def _explained(url: URL) -> Iterator[None]:
     try:
         yield
     except DBAPIError as error:
-        raise InputError(describe(url), _explain(error, url.get_backend_name())) from None
+        raise InputError(describe(url), explain(error, url.get_backend_name())) from None
     except audit.HeadMissing:
         raise InputError(
             describe(url),
@@ -387,14 +419,22 @@ def revoke_grant(
 
 
 def check_access(
-    session: Session, cluster: str, engineer: str, action: str, at: datetime, now: datetime
+    session: Session,
+    cluster: str,
+    engineer: str,
+    action: str,
+    at: datetime,
+    now: datetime,
+    within: Collection[int] | None = None,
 ) -> Decision:
-    """The decision, and its audit entry whichever way it went."""
-    grants = session.scalars(
-        select(Grant).where(
-            Grant.cluster_key == cluster_key(cluster), Grant.engineer_key == identity_key(engineer)
-        )
+    """The decision, and its audit entry whichever way it went. `within` limits the grants
+    that count to those ids (the service's tenant: another tenant's cluster may share a name)."""
+    query = select(Grant).where(
+        Grant.cluster_key == cluster_key(cluster), Grant.engineer_key == identity_key(engineer)
     )
+    if within is not None:
+        query = query.where(Grant.id.in_(within))
+    grants = session.scalars(query)
     decision = decide([grant.record() for grant in grants], action, at)
     audit.append(
         session,
@@ -415,9 +455,14 @@ def check_access(
 
 
 def list_grants(
-    session: Session, cluster: str | None, active_at: datetime | None
+    session: Session,
+    cluster: str | None,
+    active_at: datetime | None,
+    within: Collection[int] | None = None,
 ) -> list[GrantRecord]:
     query = select(Grant).order_by(Grant.id)
+    if within is not None:
+        query = query.where(Grant.id.in_(within))
     if cluster is not None:
         query = query.where(Grant.cluster_key == cluster_key(cluster))
     records = [grant.record() for grant in session.scalars(query)]

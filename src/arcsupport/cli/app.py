@@ -98,6 +98,10 @@ COMMANDS = (
     "audit",
     "advisories",
     "known-issues",
+    "serve",
+    "token",
+    "db",
+    "notify",
     "webhook",
 )
 _registered: set[str] = set()

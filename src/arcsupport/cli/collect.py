@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from arcsupport.cli.options import (
     emit,
     paragraphs,
 )
+from arcsupport.errors import InputError
 from arcsupport.report.progress import TerminalProgress, collected_line
 from arcsupport.sources.live.collect import LiveSource, collect_bundle
 from arcsupport.sources.live.kinds import KINDS
@@ -49,24 +51,45 @@ Permissions: get and list on those resources and get on the three paths, nothing
 credentials may not read is recorded as not collected, and the assessment then reports the
 rules that needed it as not evaluated.
 
-Exit codes: 0 the bundle was written; 2 nothing was written (unreachable server, refused
-credentials, a broken kubeconfig, a full disk), the reason on one line.
+--push URL sends the bundle to an `arcsupport serve` service at URL, with the API token read
+from --token-file (operator role; https://, or http:// to this machine only); without -o the
+bundle is written to a temporary folder and removed once sent.
+
+Exit codes: 0 the bundle was written (and sent); 2 nothing was written or sent (unreachable
+server, refused credentials, a broken kubeconfig, a full disk), the reason on one line.
 """
 
 
 OutputBundleOption = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--output",
         "-o",
-        help="The bundle to write: a folder, or a file ending .tar.gz. Must not exist.",
+        help="The bundle to write: a folder, or a file ending .tar.gz. Must not exist. "
+        "Optional with --push.",
+        show_default=False,
+    ),
+]
+PushOption = Annotated[
+    str | None,
+    typer.Option(
+        "--push",
+        help="Send the bundle to the arcsupport service at this URL (https://...).",
+        show_default=False,
+    ),
+]
+TokenFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="With --push: a file holding the service's API token (operator role).",
         show_default=False,
     ),
 ]
 
 
 def collect(
-    output: OutputBundleOption,
+    output: OutputBundleOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
     in_cluster: InClusterOption = False,
@@ -75,13 +98,51 @@ def collect(
     subscription: SubscriptionOption = None,
     resource_group: ResourceGroupOption = None,
     name: NameOption = None,
+    push: PushOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
+    if push is not None:
+        _check_push(push, token_file, output)
+    elif output is None:
+        raise InputError("collect", "give the bundle to write (-o PATH), or --push URL")
+    elif token_file is not None:
+        raise InputError("--token-file", "goes with --push")
     source = LiveSource(
         kubeconfig, context, in_cluster, helm_secrets, azure_resource_id, subscription,
         resource_group, name,
     )  # fmt: skip
-    collected = collect_bundle(output, source, datetime.now(UTC), TerminalProgress())
-    emit(collected_line(collected) + "\n", None)
+    if output is not None:
+        collected = collect_bundle(output, source, datetime.now(UTC), TerminalProgress())
+        emit(collected_line(collected) + "\n", None)
+        if push is not None and token_file is not None:
+            _push(output, push, token_file)
+        return
+    assert push is not None and token_file is not None
+    with tempfile.TemporaryDirectory(prefix="arcsupport-push-") as folder:
+        bundle = Path(folder) / "bundle.tar.gz"
+        collected = collect_bundle(bundle, source, datetime.now(UTC), TerminalProgress())
+        emit(collected_line(collected) + "\n", None)
+        _push(bundle, push, token_file)
+
+
+def _check_push(push: str, token_file: Path | None, output: Path | None) -> None:
+    """Everything --push needs, checked before collecting: a bad URL or token file must not
+    cost a whole collection first."""
+    from arcsupport.service.push import bundles_url, read_token
+
+    bundles_url(push)
+    if token_file is None:
+        raise InputError("--push", "needs --token-file FILE with the service's API token")
+    read_token(token_file)
+    if output is not None and not output.name.endswith((".tar.gz", ".tgz")):
+        raise InputError("-o", "with --push, write a .tar.gz bundle (the service takes one)")
+
+
+def _push(bundle: Path, push: str, token_file: Path) -> None:
+    from arcsupport.service.push import push_bundle
+
+    pushed = push_bundle(bundle, push, token_file)
+    emit(f"pushed: {pushed.verdict} {pushed.cluster_url}\n", None)
 
 
 def register(app: typer.Typer) -> None:

@@ -207,3 +207,15 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+ServiceDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ARCSUPPORT_SERVICE_DB",
+        help=(
+            "The service's database: a SQLite file path or a URL (postgresql+psycopg://...). "
+            "Default: service.db in your data folder."
+        ),
+        show_default=False,
+    ),
+]

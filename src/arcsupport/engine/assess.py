@@ -422,6 +422,8 @@ def assess(
         )
 
     notices += declared_fact_notices(snapshot, at)
+    # Declared dates that the scans before this one contradict (history won).
+    notices += tuple(facts.conflicts.values())
 
     if len(findings) > 1:
         findings.sort(key=_severity_key)

@@ -315,6 +315,11 @@ class SystemMetadata(Strict):
     # Who may write the system keys: the node itself and the platform's controllers (the
     # admission guard lets them through).
     writers: list[PlatformIdentity]
+    # System keys that Kubernetes controllers rewrite while a node runs (a cordon's taint, the
+    # TTL controller's annotation...): a new value since an earlier scan says nothing of a
+    # person, so they are left out of the comparison with it.
+    controller_annotations: list[str] = []
+    controller_taints: list[str] = []
 
 
 class DeprecatedApi(Strict):

@@ -28,7 +28,14 @@ from arcsupport.report.documents.explain import ExplainDoc
 from arcsupport.report.documents.gate import GateDoc
 from arcsupport.report.documents.inspection import InspectionDoc
 from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc, KnownIssuesDoc
+from arcsupport.report.documents.notification import NotificationDoc, NotificationsDoc
 from arcsupport.report.documents.plan import PlanDoc
+from arcsupport.report.documents.service import (
+    ClusterHistoryDoc,
+    ClustersDoc,
+    DeadlinesDoc,
+    IngestDoc,
+)
 from arcsupport.report.documents.triage import PLAN_WITH_UPGRADE_FIRST, TriageDoc
 from arcsupport.report.documents.versions import VersionsDoc
 
@@ -52,7 +59,22 @@ SCHEMAS: dict[str, tuple[Any, ...]] = {
     "audit": (AuditDoc,),
     "audit-verify": (AuditVerifyDoc,),
     "explain": (ExplainDoc,),
+    "clusters": (ClustersDoc,),
+    "cluster-history": (ClusterHistoryDoc,),
+    "deadlines": (DeadlinesDoc,),
+    "ingest": (IngestDoc,),
+    "notification": (NotificationDoc,),
+    "notifications": (NotificationsDoc,),
 }
+# Printed by the service (`arcsupport serve`), not by a command: tests/service validates them.
+SERVICE_SCHEMAS = (
+    "clusters",
+    "cluster-history",
+    "deadlines",
+    "ingest",
+    "notification",
+    "notifications",
+)
 
 
 def _constants(node: Any) -> Any:
@@ -61,16 +83,24 @@ def _constants(node: Any) -> Any:
         if list(node) == ["enum"] and len(node["enum"]) == 1:
             return {"const": node["enum"][0]}
         return {key: _constants(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_constants(item) for item in node]
+    if isinstance(node, list | tuple):
+        return type(node)(_constants(item) for item in node)
     return node
+
+
+def components(
+    types: tuple[Any, ...], ref_template: str
+) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:
+    """The schemas of `types` and of everything they refer to, as shipped: the service's
+    OpenAPI document is built from the same call, so the two cannot drift apart."""
+    roots, definitions = msgspec.json.schema_components(types, ref_template=ref_template)
+    constant: tuple[tuple[dict[str, Any], ...], dict[str, Any]] = _constants((roots, definitions))
+    return constant
 
 
 def generate(name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of `arcsupport.<name>/v1`."""
-    roots, definitions = msgspec.json.schema_components(
-        SCHEMAS[name], ref_template="#/$defs/{name}"
-    )
+    roots, definitions = components(SCHEMAS[name], ref_template="#/$defs/{name}")
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "$id": f"https://arcsupport.invalid/schema/{name}/v1",
@@ -81,8 +111,7 @@ def generate(name: str) -> dict[str, Any]:
     else:
         schema["oneOf"] = list(roots)
     schema["$defs"] = definitions
-    constant: dict[str, Any] = _constants(schema)
-    return constant
+    return schema
 
 
 def render(name: str) -> str:

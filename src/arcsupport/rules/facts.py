@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from fnmatch import fnmatchcase
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import msgspec
 
@@ -21,8 +21,10 @@ from arcsupport.policy.model import Pack
 from arcsupport.rules.outcome import Evidence
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.azure import ConnectedCluster
+from arcsupport.snapshot.history import ARC, STOPPED, SUBSCRIPTION, StateRun
 from arcsupport.snapshot.kube import Node, Pod, Workload
 from arcsupport.snapshot.model import Provenance, Snapshot
+from arcsupport.timeutil import as_utc
 
 if TYPE_CHECKING:  # the advisory model is imported only when advisories are matched
     from arcsupport.snapshot.advisory import Advisory
@@ -51,6 +53,28 @@ NEEDS_VERSION = (
 )
 # Nodes cited as evidence that a cluster is not AKS Arc: a few make the point.
 _NODES_CITED = 3
+
+
+class Since(msgspec.Struct, frozen=True, gc=False):
+    """The day a state began, and the evidence for it."""
+
+    day: date
+    evidence: Evidence
+
+
+# A date a rule counts from that facts.yaml may declare and earlier scans may show: the
+# declared field, the history clock (snapshot/history.py), and the state that clock must show.
+SinceFact = Literal["stopped_since", "disconnected_since", "subscription_state_since"]
+_CLOCKS: dict[SinceFact, str] = {
+    "stopped_since": STOPPED,
+    "disconnected_since": ARC,
+    "subscription_state_since": SUBSCRIPTION,
+}
+HISTORY_SOURCE = "history"
+
+
+def moment(value: datetime) -> str:
+    return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
 _PER_PACK: dict[tuple[int, str], tuple[Pack, object]] = {}
@@ -87,6 +111,8 @@ class Facts:
         self._offering = offering
         self._shared: dict[str, object] = {}
         self._node_os: dict[str, str | None] = {}
+        # Declared dates that earlier scans contradict, as notices of the assessment.
+        self.conflicts: dict[SinceFact, Message] = {}
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A view several rules of one module derive alike, computed once per assessment."""
@@ -314,6 +340,52 @@ class Facts:
                     obj = f"{namespace}/{kind}/{meta.name}"
                     found.append(self.evidence(part, obj, "metadata.name", meta.name))
         return found
+
+    def since(self, fact: SinceFact, state: str) -> Since | None:
+        """The day the cluster entered `state`, as facts.yaml declares it or earlier scans
+        show it. Scans bound the day (at or before the first scan that saw the state, after the
+        last that saw another); a declared day within those bounds is the more exact and is
+        taken, one outside them is contradicted by what was seen: history wins, and the
+        conflict becomes a notice."""
+        declared = getattr(self.snapshot.facts, fact, None) if self.snapshot.facts else None
+        run = self.history_run(fact, state)
+        if run is None:
+            return None if declared is None else self.declared_since(fact, declared)
+        seen = Since(as_utc(run.since).date(), self.history_evidence(fact, run))
+        if declared is None:
+            return seen
+        after = run.not_before is None or declared >= as_utc(run.not_before).date()
+        if after and declared <= seen.day:
+            return self.declared_since(fact, declared)
+        self.conflicts[fact] = Message(
+            "engine.notice.history-conflict",
+            {
+                "fact": fact,
+                "declared": declared.isoformat(),
+                "since": seen.day.isoformat(),
+                "not_before": moment(run.not_before) if run.not_before is not None else "-",
+                "scans": run.scans,
+            },
+        )
+        return seen
+
+    def history_run(self, fact: SinceFact, state: str) -> StateRun | None:
+        """The run of scans showing `state` up to this one, when history has it."""
+        history = self.snapshot.history
+        run = history.runs.get(_CLOCKS[fact]) if history is not None else None
+        return run if run is not None and run.state == state else None
+
+    def declared_since(self, fact: SinceFact, day: date) -> Since:
+        return Since(day, self.evidence("facts", "facts.yaml", fact, day.isoformat()))
+
+    def history_evidence(self, fact: SinceFact, run: StateRun) -> Evidence:
+        first = moment(run.since)
+        shown = f"{first} (scans showing it: {run.scans}, the last at {moment(run.last_seen)}"
+        if run.not_before is not None:
+            shown += f"; the scan at {moment(run.not_before)} showed otherwise"
+        return Evidence(
+            f"scans ({run.state})", fact, shown + ")", Provenance.HISTORY, HISTORY_SOURCE
+        )
 
     def evidence(self, part: str, obj: str, field_path: str, value: object) -> Evidence:
         found = self.snapshot.parts.get(part)

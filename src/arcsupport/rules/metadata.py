@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 import msgspec
 
 from arcsupport.policy.model import parse_taint
+from arcsupport.rules.facts import HISTORY_SOURCE, moment
 from arcsupport.rules.nodes import POOL_LABEL, Pool, agent_pools, pool_of
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
+from arcsupport.snapshot.model import Provenance
 
 _NEEDS_NODES = "the nodes (kubernetes/nodes.json)"
 _NEEDS_MANAGED_FIELDS = (
@@ -171,6 +173,38 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
         yield Gap((f"nodeTaints of node pool {pool_name} as key[=value]:Effect, not "
                    f"{', '.join(written)}",))  # fmt: skip
     yield from _report(ctx, found)
+    yield from _changed_since_scan(ctx)
+
+
+def _changed_since_scan(ctx: Context) -> Iterator[Outcome]:
+    """System values the scans before this one saw and this one shows changed or removed (a
+    key added under a system prefix changes nothing the system created)."""
+    history = ctx.snapshot.history
+    if history is None or history.previous_scan is None:
+        return
+    changed = [change for change in history.metadata_changes if change.before is not None]
+    if not changed:
+        return
+    evidence = [
+        Evidence(
+            f"nodes/{change.node}",
+            f"spec.taints[{change.key}]"
+            if change.kind == "taints"
+            else f"metadata.{change.kind}[{change.key}]",
+            f"{change.after if change.after is not None else '<none>'} "
+            f"(an earlier scan: {change.before})",
+            Provenance.HISTORY,
+            HISTORY_SOURCE,
+        )
+        for change in changed[:EVIDENCE_CAP]
+    ]
+    nodes = list(dict.fromkeys(change.node for change in changed))
+    yield ctx.finding(
+        "changed-since-scan", "unsupported", ("SHR-4",), evidence,
+        count=len(nodes), nodes=name_list(nodes),
+        keys=name_list(list(dict.fromkeys(change.key for change in changed))),
+        previous=moment(history.previous_scan),
+    )  # fmt: skip
 
 
 class _Expectations:

@@ -11,12 +11,13 @@ from fractions import Fraction
 
 import msgspec
 
+from arcsupport.rules.facts import HISTORY_SOURCE
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.azure import AgentPoolProfile, VmSku
 from arcsupport.snapshot.kube import Node, PodSpec
-from arcsupport.snapshot.model import Snapshot
+from arcsupport.snapshot.model import Provenance, Snapshot
 from arcsupport.snapshot.quantity import parse_quantity
 from arcsupport.timeutil import as_utc
 
@@ -175,6 +176,37 @@ def node_drift(ctx: Context) -> Iterator[Outcome]:
             for group, members in groups.items()
         },
     )
+    yield from _changed_in_place(ctx)
+
+
+_SOFTWARE_FIELDS = {
+    "os_image": "status.nodeInfo.osImage",
+    "kernel": "status.nodeInfo.kernelVersion",
+    "runtime": "status.nodeInfo.containerRuntimeVersion",
+}
+
+
+def _changed_in_place(ctx: Context) -> Iterator[Outcome]:
+    """Nodes whose OS image, kernel or containerd changed between scans on the same kubelet:
+    AKS Arc brings new node software with a new node, so the change was made on the node.
+    Earlier scans alone show it, and the node may have been handled since, so a warning."""
+    history = ctx.snapshot.history
+    if history is None or not history.node_changes:
+        return
+    changes = history.node_changes
+    evidence = [
+        Evidence(
+            f"nodes/{change.node}", _SOFTWARE_FIELDS[change.field],
+            f"{change.after} (an earlier scan: {change.before})", Provenance.HISTORY,
+            HISTORY_SOURCE,
+        )
+        for change in changes[:EVIDENCE_CAP]
+    ]  # fmt: skip
+    nodes = list(dict.fromkeys(change.node for change in changes))
+    yield ctx.finding(
+        "changed-in-place", "warning", ("SHR-3", "ACC-1"), evidence,
+        count=len(nodes), nodes=name_list(nodes),
+    )  # fmt: skip
 
 
 def _count_drift(ctx: Context, pools: list[Pool]) -> Iterator[Outcome]:
@@ -191,6 +223,18 @@ def _count_drift(ctx: Context, pools: list[Pool]) -> Iterator[Outcome]:
             names.append(pool.name)
             evidence.append(pool.evidence(ctx, "count", f"{pool.count} ({seen})"))
     if names:
+        # Which nodes came and went since the previous scan, where the service keeps history.
+        history = ctx.snapshot.history
+        for change in history.pool_changes if history is not None else ():
+            if change.pool in names and len(evidence) < EVIDENCE_CAP:
+                evidence.append(
+                    Evidence(
+                        f"node pool {change.pool}", "nodes since the previous scan",
+                        f"joined: {', '.join(change.joined) or '-'}; "
+                        f"left: {', '.join(change.left) or '-'}",
+                        Provenance.HISTORY, HISTORY_SOURCE,
+                    )
+                )  # fmt: skip
         # A scale operation in progress looks the same, hence a warning, not a verdict.
         yield ctx.finding(
             "count", "warning", ("SHR-3",), evidence[:EVIDENCE_CAP],

@@ -2,7 +2,8 @@
 Azure subscription's state (SUB-1, SUB-2).
 
 Each of these clocks starts at a date: observed where Azure or the nodes tell it, otherwise
-declared in facts.yaml, and counts whole days from it (the day the state began is day 0). The
+shown by earlier scans (the fleet service's history) or declared in facts.yaml (rules.facts
+`Facts.since` weighs the two), and counts whole days from it (the day the state began is day 0). The
 seed words its limits two ways, and each boundary follows its wording:
   "after N days", "longer than N days", "fine within N days" (STOP-3 and CONN-5 at 30 days
   stopped, CONN-1 and CONN-3 at 30 days without Azure, SUB-1 at 60 days suspended): the limit
@@ -19,24 +20,12 @@ from collections.abc import Generator, Iterator
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
-import msgspec
-
+from arcsupport.rules.facts import Since, moment
 from arcsupport.rules.outcome import Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.kube import Node
 from arcsupport.timeutil import as_utc
 from arcsupport.types import Operation
-
-
-class _Since(msgspec.Struct, frozen=True, gc=False):
-    """The day a state began, and the evidence for it."""
-
-    day: date
-    evidence: Evidence
-
-
-def _declared(ctx: Context, name: str, day: date) -> _Since:
-    return _Since(day, ctx.facts.evidence("facts", "facts.yaml", name, day.isoformat()))
 
 
 def _lost_on(since: date, days: int) -> date:
@@ -49,10 +38,6 @@ def _reached_on(since: date, days: int) -> date:
     return since + timedelta(days=days)
 
 
-def _moment(moment: datetime) -> str:
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
-
-
 # --- stopped ----------------------------------------------------------------------------------
 
 _NEEDS_STOPPED = (
@@ -61,25 +46,25 @@ _NEEDS_STOPPED = (
 )
 
 
-def _all_not_ready_since(ctx: Context, not_ready: list[Node]) -> _Since | None:
+def _all_not_ready_since(ctx: Context, not_ready: list[Node]) -> Since | None:
     """The cluster counts as stopped from the moment its last node stopped being Ready."""
     latest: datetime | None = None
     for item in not_ready:
         condition = item.condition("Ready")
         if condition is None or condition.lastTransitionTime is None:
             continue
-        moment = as_utc(condition.lastTransitionTime)
-        if latest is None or moment > latest:
-            latest = moment
+        changed = as_utc(condition.lastTransitionTime)
+        if latest is None or changed > latest:
+            latest = changed
     if latest is None:
         return None
     evidence = ctx.facts.evidence(
         "kubernetes/nodes",
         f"nodes (all {len(not_ready)} NotReady)",
         "all nodes NotReady since (latest status.conditions[Ready].lastTransitionTime)",
-        _moment(latest),
+        moment(latest),
     )
-    return _Since(latest.date(), evidence)
+    return Since(latest.date(), evidence)
 
 
 def _declared_but_running(ctx: Context, ready: int, total: int) -> Outcome:
@@ -90,7 +75,7 @@ def _declared_but_running(ctx: Context, ready: int, total: int) -> Outcome:
     ]
     declared = ctx.snapshot.facts
     if declared is not None and declared.stopped_since is not None:
-        evidence.append(_declared(ctx, "stopped_since", declared.stopped_since).evidence)
+        evidence.append(ctx.facts.declared_since("stopped_since", declared.stopped_since).evidence)
     return ctx.finding("running", "info", ("STOP-1", "STOP-3"), evidence, ready=ready, nodes=total)
 
 
@@ -107,14 +92,14 @@ _UPDATES: tuple[Operation, ...] = ("upgrade", "update-os")
     clauses=("STOP-1", "STOP-2", "STOP-3", "CONN-5"),
     needs=_NEEDS_STOPPED,
     operations=("upgrade", "update-os"),
-    inert_without=("facts", "nodes"),
+    inert_without=("facts", "nodes", "history"),
 )
 def stopped(ctx: Context) -> Iterator[Outcome]:
     declared = ctx.snapshot.facts
     declared_since = declared.stopped_since if declared is not None else None
     manual = declared is not None and declared.stopped_by == "manual"
     nodes = ctx.snapshot.nodes or []
-    since: _Since | None = None
+    since: Since | None = None
     if nodes:
         ready, not_ready = ctx.facts.ready_nodes
         if ready:
@@ -123,8 +108,10 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
                 yield _declared_but_running(ctx, len(ready), len(nodes))
             return
         since = _all_not_ready_since(ctx, not_ready)
-    if since is None and declared_since is not None:
-        since = _declared(ctx, "stopped_since", declared_since)
+    if since is None:
+        # The nodes do not tell (none read, or no transition times): the scans before this one
+        # or facts.yaml may.
+        since = ctx.facts.since("stopped_since", "stopped")
 
     manual_evidence = (
         [ctx.facts.evidence("facts", "facts.yaml", "stopped_by", "manual")] if manual else []
@@ -206,11 +193,9 @@ def _cluster_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     """The Arc connection of the cluster (CONN-1, CONN-2); False when nothing tells it."""
     limits = ctx.pack.thresholds
     connected = ctx.snapshot.connected_cluster
-    declared = ctx.snapshot.facts
-    declared_since = declared.disconnected_since if declared is not None else None
     status = connected.properties.connectivityStatus if connected is not None else ""
     evidence: list[Evidence] = []
-    since: _Since | None = None
+    since: Since | None = None
     if connected is not None and status:
         name = f"connectedClusters/{connected.name}"
         evidence.append(
@@ -226,17 +211,17 @@ def _cluster_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
             return True
         last = connected.properties.lastConnectivityTime
         if last is not None:
-            since = _Since(
+            since = Since(
                 as_utc(last).date(),
                 ctx.facts.evidence(
                     "azure/connected-cluster", name, "properties.lastConnectivityTime",
-                    _moment(last),
+                    moment(last),
                 ),
             )  # fmt: skip
-    elif declared_since is None:
-        return False
-    if since is None and declared_since is not None:
-        since = _declared(ctx, "disconnected_since", declared_since)
+    if since is None:
+        since = ctx.facts.since("disconnected_since", "disconnected")
+        if since is None and not status:
+            return False
     if since is not None:
         evidence.append(since.evidence)
     yield from _disconnected(ctx, status, since, evidence)
@@ -244,7 +229,7 @@ def _cluster_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
 
 
 def _disconnected(
-    ctx: Context, status: str, since: _Since | None, evidence: list[Evidence]
+    ctx: Context, status: str, since: Since | None, evidence: list[Evidence]
 ) -> Iterator[Outcome]:
     limits = ctx.pack.thresholds
     windows = _windows_host(ctx)
@@ -325,7 +310,7 @@ def _host_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
         return True
     evidence.append(
         ctx.facts.evidence(
-            "azure/azure-local-cluster", name, "properties.lastSyncTimestamp", _moment(last)
+            "azure/azure-local-cluster", name, "properties.lastSyncTimestamp", moment(last)
         )
     )
     limit = ctx.pack.thresholds.disconnected_days
@@ -351,7 +336,7 @@ def _host_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     clauses=("CONN-1", "CONN-2", "CONN-3", "CONN-4"),
     needs=(_NEEDS_ARC, _NEEDS_DISCONNECTED_SINCE, _NEEDS_HOST),
     operations=("upgrade", "scale", "create-nodepool", "create-vm"),
-    inert_without=("connected_cluster", "facts", "azure_local_cluster"),
+    inert_without=("connected_cluster", "facts", "azure_local_cluster", "history"),
 )
 def connectivity(ctx: Context) -> Iterator[Outcome]:
     cluster_known = yield from _cluster_connectivity(ctx)
@@ -398,11 +383,10 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
         yield ctx.finding("deleted", "warning", ("SUB-2",), evidence, state=state)
     if deleted or state in limits.subscription_suspended_states:
         grace = limits.subscription_grace_days
-        declared = ctx.snapshot.facts
-        # ARM keeps no date for a change of state, so the 60 days can only start from a
-        # declared date.
-        since = declared.subscription_state_since if declared is not None else None
-        if since is None:
+        # ARM keeps no date for a change of state, so the 60 days start from a declared date,
+        # or from the scans that saw the state.
+        started = ctx.facts.since("subscription_state_since", state)
+        if started is None:
             yield ctx.finding(
                 "suspended-since-unknown", "warning", ("SUB-1",), evidence,
                 state=state, limit=grace,
@@ -411,7 +395,8 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
                 (f"facts.yaml subscription_state_since (the day the subscription became {state})",)
             )
             return
-        evidence.append(_declared(ctx, "subscription_state_since", since).evidence)
+        evidence.append(started.evidence)
+        since = started.day
         end = _lost_on(since, grace)
         args = _SubArgs(state=state, since=since.isoformat(), date=end.isoformat(), limit=grace)
         if (ctx.today - since).days > grace:

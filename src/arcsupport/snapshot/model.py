@@ -17,6 +17,7 @@ from arcsupport.snapshot.azure import (
     VmSkus,
 )
 from arcsupport.snapshot.facts import DeclaredFacts
+from arcsupport.snapshot.history import HistoryFacts
 from arcsupport.snapshot.kube import (
     APIGroupList,
     GenericObject,
@@ -99,6 +100,8 @@ class Snapshot(msgspec.Struct, gc=False):
     vm_skus: VmSkus | None = None
 
     facts: DeclaredFacts | None = None
+    # Derived from the scans before this one (the fleet service), never read from a bundle.
+    history: HistoryFacts | None = None
 
     def has(self, part: str) -> bool:
         return part in self.parts

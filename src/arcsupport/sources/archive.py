@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
-from arcsupport.errors import InputError
+from arcsupport.errors import InputError, InputTooLarge
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Linux's PATH_MAX: nothing can extract a longer name, and a bundle's names are short.
@@ -181,10 +181,10 @@ class _Reader:
     def _check(self) -> None:
         limits = self.limits
         if self.count > limits.total_bytes:
-            raise InputError(self.where, f"{self.part}: {_over_total(limits)}")
+            raise InputTooLarge(self.where, f"{self.part}: {_over_total(limits)}")
         consumed = self.raw.tell()
         if self.count > RATIO_ALLOWANCE + limits.ratio * consumed:
-            raise InputError(
+            raise InputTooLarge(
                 self.where,
                 f"{self.part}: the archive expands more than {limits.ratio}-fold "
                 f"({self.count} bytes from the first {consumed} compressed), over the "
@@ -247,7 +247,7 @@ def _check_member(
         kind = "link" if (member.issym() or member.islnk()) else "special file"
         raise InputError(where, f"member {member.name!r} is a {kind}; refused")
     if member.size > limits.member_bytes:
-        raise InputError(
+        raise InputTooLarge(
             where,
             f"member {member.name!r} is {member.size} bytes, over the "
             f"{format_size(limits.member_bytes)} member limit ({_variable('member_bytes')} "
@@ -255,7 +255,7 @@ def _check_member(
         )
     allowed = limits.allowed(archive_size)
     if member.size > allowed:
-        raise InputError(
+        raise InputTooLarge(
             where,
             f"member {member.name!r} says it holds {member.size} bytes, more than a "
             f"{archive_size}-byte archive may unpack to ({allowed}: 16 MiB, then "
@@ -299,7 +299,7 @@ def iter_tarball(
                 for member in archive:
                     count += 1
                     if count > limits.members:
-                        raise InputError(
+                        raise InputTooLarge(
                             where,
                             f"holds more than {limits.members} members, the limit "
                             f"({_variable('members')} raises it); refused",
@@ -310,7 +310,7 @@ def iter_tarball(
                     _check_member(member, limits, archive_size, where)
                     declared += member.size
                     if declared > limits.total_bytes:
-                        raise InputError(where, f"member {member.name!r}: {_over_total(limits)}")
+                        raise InputTooLarge(where, f"member {member.name!r}: {_over_total(limits)}")
                     if skip is not None and skip(name):
                         continue  # tarfile reads past its data, through the same checks
                     reader.part = f"member {member.name!r}"

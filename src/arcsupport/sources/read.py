@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.inventory import is_inventory, read_inventory
+
+if TYPE_CHECKING:  # the archive module (tarfile, the decompressors) is imported to read one
+    from arcsupport.sources.archive import ArchiveLimits
 
 
 @contextmanager
@@ -43,9 +47,10 @@ def collector_paused() -> Iterator[None]:
 _HEAD_BYTES = 64 * 1024
 
 
-def read_snapshot(source: str | Path) -> Snapshot:
+def read_snapshot(source: str | Path, limits: ArchiveLimits | None = None) -> Snapshot:
     """Read a bundle directory or tarball, or a `kubectl cluster-info dump` in any of the
-    shapes kubectl writes it (a folder, that folder tarred, the stream it prints)."""
+    shapes kubectl writes it (a folder, that folder tarred, the stream it prints); a tarball
+    is held to `limits` (default: ArchiveLimits.from_environment())."""
     # Imported here: an export alone needs neither (tarfile, the YAML of declared facts).
     from arcsupport.sources.bundle import finish_identity, read_bundle_directory
     from arcsupport.sources.dump import is_cluster_info_dump, read_cluster_info_dump
@@ -58,7 +63,7 @@ def read_snapshot(source: str | Path) -> Snapshot:
             dump = is_cluster_info_dump(path)
             reader = read_cluster_info_dump if dump else read_bundle_directory
         elif path.is_file():
-            reader = _file_reader(path)
+            reader = _file_reader(path, limits)
         else:
             raise InputError(str(path), "no such bundle, tarball or directory")
         with collector_paused():
@@ -82,7 +87,7 @@ def _head(path: Path) -> bytes:
         raise InputError(str(path), exc.strerror or str(exc)) from None
 
 
-def _file_reader(path: Path) -> Callable[[Path, Snapshot], None]:
+def _file_reader(path: Path, limits: ArchiveLimits | None) -> Callable[[Path, Snapshot], None]:
     """A file is read for what its first bytes show, whatever its name: an archive (a bundle
     or a dump folder, tarred), else kubectl's JSON or YAML dump stream; anything else is left
     to the tarball reader, which says what it expected."""
@@ -99,11 +104,11 @@ def _file_reader(path: Path) -> Callable[[Path, Snapshot], None]:
         )
     form = None if is_archive(head) else stream_form(head)
     if form is None:
-        return _read_tarball
+        return partial(_read_tarball, limits=limits)
     return partial(read_dump_stream, form=form)
 
 
-def _read_tarball(path: Path, snapshot: Snapshot) -> None:
+def _read_tarball(path: Path, snapshot: Snapshot, limits: ArchiveLimits | None) -> None:
     """A bundle or a dump folder, tarred: every member goes to the reader it belongs to; the
     dump's container logs are never read."""
     from arcsupport.sources.archive import iter_tarball
@@ -114,7 +119,7 @@ def _read_tarball(path: Path, snapshot: Snapshot) -> None:
     members = DumpMembers(dump)
     roots = OneRoot(str(path))
     bundle_member = ""
-    for name, data in iter_tarball(path, skip=is_container_log):
+    for name, data in iter_tarball(path, skip=is_container_log, limits=limits):
         where = f"{path}:{name}"
         if members.offer(name, data, where):
             continue

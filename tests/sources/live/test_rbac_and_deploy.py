@@ -42,8 +42,17 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Run:
     return run
 
 
+# Not Kubernetes objects: the service's Prometheus rules (checked by promtool in
+# tests/service/web/test_monitoring.py).
+MONITORING = DEPLOY / "prometheus"
+
+
 def manifests() -> list[Path]:
-    return sorted(path for path in DEPLOY.rglob("*.yaml") if path.name != "kustomization.yaml")
+    return sorted(
+        path
+        for path in DEPLOY.rglob("*.yaml")
+        if path.name != "kustomization.yaml" and MONITORING not in path.parents
+    )
 
 
 def load(name: str) -> dict[str, Any]:
@@ -341,7 +350,9 @@ done
 """
 
 
-def run_script(tmp_path: Path, keep: str) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+def run_script(
+    tmp_path: Path, keep: str, push_url: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "arcsupport"
@@ -356,6 +367,9 @@ def run_script(tmp_path: Path, keep: str) -> tuple[subprocess.CompletedProcess[s
         "KEEP_BUNDLES": keep,
         "ARGV_FILE": str(argv_file),
     }
+    if push_url is not None:
+        environment["PUSH_URL"] = push_url
+        environment["PUSH_TOKEN_FILE"] = "/var/run/arcsupport-push/token"
     result = subprocess.run(
         ["/bin/sh", "-c", script()],
         env=environment,
@@ -393,6 +407,25 @@ def test_the_cronjob_collects_and_keeps_the_last_n(tmp_path: Path, cli: Run) -> 
     assert code == 0
     for flag in (arg for arg in argv if arg.startswith("-")):
         assert re.search(rf"(^|\s){re.escape(flag)}\b", help_text), flag
+
+
+def test_the_cronjob_pushes_to_the_service_when_told(tmp_path: Path, cli: Run) -> None:
+    result, bundles, argv_file = run_script(tmp_path, keep="3", push_url="https://svc.example")
+    assert result.returncode == 0, result.stderr
+    (bundle,) = bundles.iterdir()
+    argv = argv_file.read_text().splitlines()
+    assert argv == [
+        "collect", "--in-cluster", "-o", str(bundle),
+        "--push", "https://svc.example", "--token-file", "/var/run/arcsupport-push/token",
+    ]  # fmt: skip
+    parse_with_the_real_cli(argv)
+    container = collector()
+    env = {item["name"]: item["value"] for item in container["env"]}
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert env["PUSH_URL"] == ""  # off until the user sets it
+    assert env["PUSH_TOKEN_FILE"].startswith(mounts["push-token"] + "/")
+    volumes = {volume["name"]: volume for volume in cronjob_pod()["spec"]["volumes"]}
+    assert volumes["push-token"]["secret"]["optional"] is True
 
 
 def test_the_first_run_on_an_empty_volume(tmp_path: Path) -> None:

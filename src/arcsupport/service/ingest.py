@@ -1,0 +1,265 @@
+"""An upload becomes stored clusters: the body (already spooled to a file, size-checked and
+hashed) is read by the hardened readers of sources/, each cluster is judged, and everything is
+written in one transaction: an upload is stored whole or not at all.
+
+The same bytes from the same tenant are answered from what they stored the first time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from arcsupport.engine.assess import Assessment as Judgement
+from arcsupport.engine.assess import assess
+from arcsupport.errors import InputError
+from arcsupport.rules.facts import Facts
+from arcsupport.service import codec, history, store
+from arcsupport.service.db import Database
+from arcsupport.service.metrics import Metrics
+from arcsupport.service.models import Cluster, Upload
+from arcsupport.service.models import Snapshot as StoredSnapshot
+from arcsupport.service.policy import Policy
+from arcsupport.service.store import Kind
+from arcsupport.service.tokens import Caller
+from arcsupport.snapshot.model import Part, Snapshot
+from arcsupport.sources.archive import ArchiveLimits
+
+_ATTEMPTS = 3
+
+
+class _AlreadyStored(Exception):
+    """Another request stored the same bytes between the first look and the write."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request body on disk: its path (named after its hash, which names a cluster whose
+    bundle does not) and its SHA-256."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One cluster an upload named, and the judgement of what the upload showed of it;
+    `latest` is false when a newer bundle of the cluster is stored (its verdict then stands)."""
+
+    cluster: Cluster
+    judgement: Judgement
+    latest: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    created: bool
+    sha256: str
+    clusters: list[Stored]
+    partial: bool
+
+
+def _relative(received: Received, text: str) -> str:
+    """Names as the client knows them: the upload's file name, not the spool folder."""
+    return text.replace(f"{received.path.parent}/", "")
+
+
+def _without_spool(received: Received, snapshot: Snapshot) -> Snapshot:
+    snapshot.source = _relative(received, snapshot.source)
+    snapshot.parts = {
+        name: Part(part.name, _relative(received, part.path), part.provenance)
+        for name, part in snapshot.parts.items()
+    }
+    return snapshot
+
+
+def read_upload(
+    received: Received, kind: Kind, limits: ArchiveLimits
+) -> tuple[list[Snapshot], bool]:
+    """The clusters the body holds, through the same readers as the CLI's; an error names
+    the upload, never the spool folder."""
+    from arcsupport.sources.inventory import read_inventory
+    from arcsupport.sources.read import collector_paused, read_snapshot
+
+    try:
+        if kind == "bundle":
+            return [_without_spool(received, read_snapshot(received.path, limits))], False
+        with collector_paused():
+            inventory = read_inventory(received.path)
+        return [_without_spool(received, item) for item in inventory.clusters], inventory.partial
+    except InputError as error:
+        # The same kind of error (a size limit stays a 413), naming the upload.
+        raise type(error)(_relative(received, error.where), error.problem) from None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    snapshot: Snapshot
+    body: bytes
+    history: bytes
+    judgement: Judgement
+    azure_local_release: str | None
+
+
+def _prepare(
+    snapshot: Snapshot,
+    previous: history.ScanRecord | None,
+    policy: Policy,
+    now: datetime,
+    tenant: str,
+    metrics: Metrics,
+) -> _Prepared:
+    """With the facts the scans before it tell, stored as msgpack, and judged as read back
+    from it: what re-assessment will read is what the first judgement was made on. Judged
+    before the write transaction begins, so that the database's write lock is held only for
+    writing."""
+    record = history.with_history(snapshot, previous, policy.pack, now)
+    body = codec.encode_snapshot(snapshot)
+    stored = codec.decode_snapshot(body)
+    host = Facts(stored, policy.pack).host_platform
+    release = host[1] if host is not None and host[0] == "azure-local" else None
+    return _Prepared(
+        stored,
+        body,
+        history.encode(record),
+        judge(stored, policy, now, tenant, metrics),
+        release,
+    )
+
+
+def _previous_scans(
+    database: Database, tenant_id: int, snapshots: list[Snapshot], now: datetime
+) -> list[history.ScanRecord | None]:
+    with database.reading() as session:
+        return [
+            history.previous_scan(
+                session, tenant_id, store.cluster_key(snapshot), snapshot.collected_at or now
+            )
+            for snapshot in snapshots
+        ]
+
+
+def ingest(
+    database: Database,
+    caller: Caller,
+    kind: Kind,
+    received: Received,
+    policy: Policy,
+    limits: ArchiveLimits,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> Outcome:
+    started = time.perf_counter()
+    with database.reading() as session:
+        known = store.upload_named(session, caller.tenant_id, received.sha256)
+        if known is not None:
+            return _stored(session, known, policy, clock(), caller.tenant, metrics)
+    snapshots, partial = read_upload(received, kind, limits)
+    now = clock()
+    previous = _previous_scans(database, caller.tenant_id, snapshots, now)
+    prepared = [
+        _prepare(snapshot, scan, policy, now, caller.tenant, metrics)
+        for snapshot, scan in zip(snapshots, previous, strict=True)
+    ]
+    for attempt in range(_ATTEMPTS):
+        try:
+            outcome = _write(
+                database, caller, kind, received, prepared, partial, policy.digest, now
+            )
+        except (IntegrityError, _AlreadyStored):
+            with database.reading() as session:
+                known = store.upload_named(session, caller.tenant_id, received.sha256)
+                if known is not None:
+                    # The same bytes arrived twice at once; the other request stored them.
+                    return _stored(session, known, policy, now, caller.tenant, metrics)
+            # Another upload added one of these clusters meanwhile (PostgreSQL lets both
+            # look, then refuses the second row): written again, the cluster is found.
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
+        return outcome
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _stored(
+    session: Session, upload: Upload, policy: Policy, now: datetime, tenant: str, metrics: Metrics
+) -> Outcome:
+    clusters = [
+        Stored(cluster, *_judgement_of(session, snapshot, policy, now, tenant, metrics))
+        for snapshot, cluster in store.snapshots_of(session, upload)
+    ]
+    return Outcome(False, upload.sha256, clusters, upload.partial)
+
+
+def _judgement_of(
+    session: Session,
+    snapshot: StoredSnapshot,
+    policy: Policy,
+    now: datetime,
+    tenant: str,
+    metrics: Metrics,
+) -> tuple[Judgement, bool]:
+    """The stored judgement of a snapshot that became its cluster's latest; one that never
+    did (a bundle collected before the latest) is judged again, as it was when it came."""
+    stored = store.judgement_of(session, snapshot)
+    if stored is not None:
+        return stored, True
+    return judge(codec.decode_snapshot(snapshot.body), policy, now, tenant, metrics), False
+
+
+def _write(
+    database: Database,
+    caller: Caller,
+    kind: Kind,
+    received: Received,
+    prepared: list[_Prepared],
+    partial: bool,
+    digest: str,
+    now: datetime,
+) -> Outcome:
+    with database.writing() as session:
+        known = store.upload_named(session, caller.tenant_id, received.sha256)
+        if known is not None:
+            # Stored by another request since the first look: the 200 answer is built then.
+            raise _AlreadyStored
+        upload = Upload(
+            tenant_id=caller.tenant_id,
+            sha256=received.sha256,
+            kind=kind,
+            size=received.size,
+            received_at=now,
+            partial=partial,
+        )
+        session.add(upload)
+        session.flush()
+        stored: list[Stored] = []
+        for item in prepared:
+            cluster, _ = store.find_or_add_cluster(session, caller.tenant_id, item.snapshot, now)
+            observed = item.snapshot.collected_at or now
+            latest = store.supersedes(session, cluster, kind, observed)
+            row = store.add_snapshot(
+                session, cluster, upload, kind, item.body, item.history,
+                item.snapshot.collected_at, now,
+            )  # fmt: skip
+            if latest:
+                store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
+                cluster.azure_local_release = item.azure_local_release
+            stored.append(Stored(cluster, item.judgement, latest))
+        return Outcome(True, received.sha256, stored, partial)
+
+
+def judge(
+    snapshot: Snapshot, policy: Policy, at: datetime, tenant: str, metrics: Metrics
+) -> Judgement:
+    started = time.perf_counter()
+    judgement = assess(snapshot, policy.pack, at)
+    metrics.assessed(tenant, time.perf_counter() - started)
+    return judgement
