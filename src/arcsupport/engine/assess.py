@@ -250,9 +250,9 @@ def _not_evaluated_effects(spec: Rule, needs: tuple[str, ...]) -> tuple[Operatio
     return found
 
 
-def _run(spec: Rule, facts: Facts, at: datetime) -> tuple[Outcome, ...] | NotEvaluated:
+def _run(spec: Rule, facts: Facts, at: datetime, today: date) -> tuple[Outcome, ...] | NotEvaluated:
     try:
-        return tuple(spec.check(Context(spec.id, facts, at)))
+        return tuple(spec.check(Context(spec.id, facts, at, today)))
     except NotEvaluated as missing:
         return missing
 
@@ -319,7 +319,7 @@ def _plan(
             absent.add(ADVISORIES)
         blank = Facts(Snapshot(source=""), pack, advisories)
         steps = [
-            _Step(spec, _run(spec, blank, at))
+            _Step(spec, _run(spec, blank, at, at.date()))
             if spec.inert_without and absent.issuperset(spec.inert_without)
             else _Step(spec)
             for spec in REGISTRY.values()
@@ -407,7 +407,7 @@ def assess(
             judged.append(item)
             continue
         spec = item.spec
-        outcomes = _run(spec, facts, at) if item.inert is None else item.inert
+        outcomes = _run(spec, facts, at, today) if item.inert is None else item.inert
         if isinstance(outcomes, NotEvaluated):
             needs = _with_collection_reasons(outcomes.needs, snapshot)
             gap = NotEvaluatedRule(spec.id, needs, partial=False)

@@ -253,11 +253,15 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
     cluster's pool profiles, and the nodes' kubelets. By minor: the pools and nodes on it, and
     the evidence (capped)."""
     found: dict[str, tuple[list[str], list[Evidence]]] = {}
+    below = cluster.minor_tuple
 
-    def note(text: str, name: str, part: str, obj: str, field: str) -> None:
+    # Most clusters run every pool on their own minor: a version is read (parsed once per
+    # fleet) before anything is built for its evidence.
+    def older(text: str) -> KubeVersion | None:
         version = KubeVersion.try_parse(text) if text else None
-        if version is None or version.minor_tuple >= cluster.minor_tuple:
-            return
+        return version if version is not None and version.minor_tuple < below else None
+
+    def note(version: KubeVersion, text: str, name: str, part: str, obj: str, field: str) -> None:
         names, evidence = found.setdefault(version.minor_key, ([], []))
         if name not in names:
             names.append(name)
@@ -269,29 +273,40 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
         name = pool.name or pool.properties.name
         obj = f"agentPools/{name}"
         props = pool.properties
-        note(
-            props.kubernetesVersion, name, "azure/agent-pools", obj, "properties.kubernetesVersion"
-        )
-        for index, replicas in enumerate(props.status.readyReplicas if props.status else ()):
+        version = older(props.kubernetesVersion)
+        if version is not None:
             note(
-                replicas.kubernetesVersion, name, "azure/agent-pools", obj,
-                f"properties.status.readyReplicas[{index}].kubernetesVersion",
+                version, props.kubernetesVersion, name, "azure/agent-pools", obj,
+                "properties.kubernetesVersion",
             )  # fmt: skip
+        for index, replicas in enumerate(props.status.readyReplicas if props.status else ()):
+            version = older(replicas.kubernetesVersion)
+            if version is not None:
+                note(
+                    version, replicas.kubernetesVersion, name, "azure/agent-pools", obj,
+                    f"properties.status.readyReplicas[{index}].kubernetesVersion",
+                )  # fmt: skip
     if snap.provisioned_cluster is not None:
         for profile in snap.provisioned_cluster.properties.agentPoolProfiles:
-            note(
-                profile.kubernetesVersion, profile.name, "azure/provisioned-cluster",
-                "provisionedClusterInstances/default",
-                f"properties.agentPoolProfiles[{profile.name}].kubernetesVersion",
-            )  # fmt: skip
+            version = older(profile.kubernetesVersion)
+            if version is not None:
+                note(
+                    version, profile.kubernetesVersion, profile.name, "azure/provisioned-cluster",
+                    "provisionedClusterInstances/default",
+                    f"properties.agentPoolProfiles[{profile.name}].kubernetesVersion",
+                )  # fmt: skip
+    if not snap.nodes:
+        return found
     kubelets, _ = ctx.facts.kubelets
     for members in kubelets.values():
         for member in members:
             text = member.status.nodeInfo.kubeletVersion
-            note(
-                text, member.metadata.name, "kubernetes/nodes", f"Node/{member.metadata.name}",
-                "status.nodeInfo.kubeletVersion",
-            )  # fmt: skip
+            version = older(text)
+            if version is not None:
+                note(
+                    version, text, member.metadata.name, "kubernetes/nodes",
+                    f"Node/{member.metadata.name}", "status.nodeInfo.kubeletVersion",
+                )  # fmt: skip
     return found
 
 
