@@ -106,7 +106,8 @@ def at(text: str) -> datetime:
 def run_rule(rule_id: str, snap: Snapshot, when: str, pack: Pack | None = None) -> list[Outcome]:
     """The outcomes of one rule; raises NotEvaluated like the rule does."""
     spec = load_rules()[rule_id]
-    context = Context(rule_id, Facts(snap, pack or default_pack()), at(when))
+    moment = at(when)
+    context = Context(rule_id, Facts(snap, pack or default_pack()), moment, moment.date())
     return list(spec.check(context))
 
 

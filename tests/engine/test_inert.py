@@ -58,7 +58,7 @@ def _snapshots() -> Iterator[tuple[str, Snapshot]]:
 
 def _run(spec: Rule, snapshot: Snapshot) -> tuple[Outcome, ...] | NotEvaluated:
     try:
-        return tuple(spec.check(Context(spec.id, Facts(snapshot, load_pack()), WHEN)))
+        return tuple(spec.check(Context(spec.id, Facts(snapshot, load_pack()), WHEN, WHEN.date())))
     except NotEvaluated as missing:
         return missing
 

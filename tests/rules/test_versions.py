@@ -86,6 +86,39 @@ def test_unhealthy_removed_cluster_is_told_a_redeploy_may_be_needed() -> None:
     assert "version-lifecycle.op.removed-upgrade-redeploy" in keys
 
 
+def test_clusters_on_one_minor_share_the_judgement_but_keep_their_own_evidence_and_health() -> None:
+    """A fleet judges a minor once per calendar and day (rules/versions.py `_JUDGED`): what
+    differs between clusters on it, where the version was read and a removed minor's advice
+    on upgrading, must still be each cluster's own, whichever is judged first."""
+    body = reference_body("hybridaks-2024-01-01-GetProvisionedClusterInstance.json")
+    body["properties"]["kubernetesVersion"] = "v1.28.14"
+    healthy = _cluster("v1.28.14", nodes=[node("moc-a")])
+    unhealthy = make_snapshot(provisioned_cluster=body, nodes=[node("moc-b", ready=False)])
+    for first, second in ((healthy, unhealthy), (unhealthy, healthy)):
+        judged = {
+            id(snap): run_rule("version-lifecycle", snap, "2025-09-15") for snap in (first, second)
+        }
+        [own] = findings(judged[id(healthy)])
+        [other] = findings(judged[id(unhealthy)])
+        assert own.message == other.message
+        assert (own.evidence[0].source, own.evidence[0].field) == (
+            "kubernetes/version.json",
+            "gitVersion",
+        )
+        assert (other.evidence[0].source, other.evidence[0].field) == (
+            "azure/provisioned-cluster.json",
+            "properties.kubernetesVersion",
+        )
+        reasons = {
+            id(snap): {e.reason.key for e in operations(judged[id(snap)])}
+            for snap in (first, second)
+        }
+        assert "version-lifecycle.op.removed-upgrade" in reasons[id(healthy)]
+        assert "version-lifecycle.op.removed-upgrade-redeploy" not in reasons[id(healthy)]
+        assert "version-lifecycle.op.removed-upgrade-redeploy" in reasons[id(unhealthy)]
+        assert "version-lifecycle.op.removed-upgrade" not in reasons[id(unhealthy)]
+
+
 def test_a_minor_past_its_year_that_releases_still_ship_stays_supported_with_a_warning() -> None:
     """1.30 first shipped in 2503 (year over on 2026-03-01) and 2510, the newest release, still
     ships it: VER-5 keeps it until 30 days after a release drops it, so it is at risk, not out

@@ -132,27 +132,38 @@ def _severity_key(finding: Finding) -> tuple[int, str, str]:
     return (SEVERITY_ORDER.index(finding.severity), finding.rule, finding.message.key)
 
 
-def _combine_operations(
-    effects: list[OperationEffect], operations: Iterable[Operation] = OPERATIONS
+def _decide(
+    judged: Sequence[OperationEffect | _NotEvaluatedRun],
+    operations: Iterable[Operation] = OPERATIONS,
 ) -> dict[Operation, OperationDecision]:
-    return {
-        operation: _combine([effect for effect in effects if effect.operation == operation])
-        for operation in operations
-    }
-
-
-def _combine(effects: list[OperationEffect]) -> OperationDecision:
-    """The strictest decision; every clause and reason once, in the order first given."""
-    decision: Decision = "allow"
-    clauses: dict[str, None] = {}  # an ordered set
-    reasons: list[Message] = []
-    for effect in effects:
-        if _DECISION_RANK[effect.decision] > _DECISION_RANK[decision]:
-            decision = effect.decision
-        clauses.update(dict.fromkeys(effect.clauses))
-        if effect.reason not in reasons:
-            reasons.append(effect.reason)
-    return OperationDecision(decision, tuple(clauses), tuple(reasons))
+    """Each operation's decision from what judged it, in the order given: the strictest
+    decision, every clause and reason once, in the order first given. A prepared run of rules
+    that could not run enters with its effects already combined per operation, which decides
+    alike: the strictest of the strictest, and an ordered set of ordered sets."""
+    decided: dict[Operation, OperationDecision] = {}
+    for operation in operations:
+        decision: Decision = "allow"
+        clauses: dict[str, None] = {}  # an ordered set
+        reasons: list[Message] = []
+        given: tuple[Message, ...]
+        for entry in judged:
+            if isinstance(entry, OperationEffect):
+                if entry.operation != operation:
+                    continue
+                strictest, cited, given = entry.decision, entry.clauses, (entry.reason,)
+            else:
+                combined = entry.decisions.get(operation)
+                if combined is None:
+                    continue
+                strictest, cited, given = combined.decision, combined.clauses, combined.reasons
+            if _DECISION_RANK[strictest] > _DECISION_RANK[decision]:
+                decision = strictest
+            clauses.update(dict.fromkeys(cited))
+            for reason in given:
+                if reason not in reasons:
+                    reasons.append(reason)
+        decided[operation] = OperationDecision(decision, tuple(clauses), tuple(reasons))
+    return decided
 
 
 def _verdict(
@@ -193,16 +204,6 @@ def _fail_closed(missing: tuple[MissingFact, ...]) -> list[OperationEffect]:
         for operation in OPERATIONS
         for reason in reasons
     ]
-
-
-def _incomplete(
-    not_evaluated: list[NotEvaluatedRule], by_choice: frozenset[str]
-) -> tuple[NotEvaluatedRule, ...]:
-    """Every gap, but for a rule that did not run because the caller gave it nothing to run
-    on (`by_choice`: no advisories to match)."""
-    if not by_choice:
-        return tuple(not_evaluated)
-    return tuple([gap for gap in not_evaluated if gap.partial or gap.rule not in by_choice])
 
 
 def _not_applicable(snapshot: Snapshot, pack: Pack, at: datetime, facts: Facts) -> Assessment:
@@ -249,9 +250,9 @@ def _not_evaluated_effects(spec: Rule, needs: tuple[str, ...]) -> tuple[Operatio
     return found
 
 
-def _run(spec: Rule, facts: Facts, at: datetime) -> tuple[Outcome, ...] | NotEvaluated:
+def _run(spec: Rule, facts: Facts, at: datetime, today: date) -> tuple[Outcome, ...] | NotEvaluated:
     try:
-        return tuple(spec.check(Context(spec.id, facts, at)))
+        return tuple(spec.check(Context(spec.id, facts, at, today)))
     except NotEvaluated as missing:
         return missing
 
@@ -267,7 +268,12 @@ class _NotEvaluatedRun(msgspec.Struct, frozen=True, gc=False):
     """Consecutive inert rules that cannot run, entered into the assessment in one go."""
 
     not_evaluated: tuple[NotEvaluatedRule, ...]
-    effects: tuple[OperationEffect, ...]
+    # Those of `not_evaluated` that leave a verdict incomplete: all but the rules that did not
+    # run because the caller gave them nothing to run on (`_Plans.by_choice`).
+    incomplete: tuple[NotEvaluatedRule, ...]
+    # Their effects combined per operation (only the operations they judge), as `_decide`
+    # takes them.
+    decisions: dict[Operation, OperationDecision]
 
 
 _PlanItem = _Step | _NotEvaluatedRun
@@ -304,7 +310,7 @@ def _plan(
     # step one by one.
     absence = (
         bool(snapshot.not_collected),
-        *(value is None or value == {} for value in current.read_fields(snapshot)),
+        *[value is None or value == {} for value in current.read_fields(snapshot)],
     )
     found = current.by_absence.get(absence)
     if found is None:
@@ -313,19 +319,14 @@ def _plan(
             absent.add(ADVISORIES)
         blank = Facts(Snapshot(source=""), pack, advisories)
         steps = [
-            _Step(spec, _run(spec, blank, at))
+            _Step(spec, _run(spec, blank, at, at.date()))
             if spec.inert_without and absent.issuperset(spec.inert_without)
             else _Step(spec)
             for spec in REGISTRY.values()
         ]
-        items = tuple(steps) if absence[0] else _merge_not_evaluated(steps)
-        prepared = [
-            effect
-            for item in items
-            if isinstance(item, _NotEvaluatedRun)
-            for effect in item.effects
-        ]
-        found = _Plan(items, _combine_operations(prepared))
+        items = tuple(steps) if absence[0] else _merge_not_evaluated(steps, current.by_choice)
+        runs = [item for item in items if isinstance(item, _NotEvaluatedRun)]
+        found = _Plan(items, _decide(runs))
         current.by_absence[absence] = found
     return current, found
 
@@ -344,20 +345,34 @@ def _new_plans(pack: Pack, at: datetime, advisories: Sequence[Advisory]) -> _Pla
     return _Plans(at, advisories, fields, read_fields, {}, by_choice)
 
 
-def _merge_not_evaluated(steps: list[_Step]) -> tuple[_PlanItem, ...]:
+def _merge_not_evaluated(steps: list[_Step], by_choice: frozenset[str]) -> tuple[_PlanItem, ...]:
     items: list[_PlanItem] = []
-    for step in steps:
-        if not isinstance(step.inert, NotEvaluated):
-            items.append(step)
+    run: list[_Step] = []  # consecutive steps whose rule cannot run
+    for step in [*steps, None]:
+        if step is not None and isinstance(step.inert, NotEvaluated):
+            run.append(step)
             continue
-        entry = NotEvaluatedRule(step.spec.id, step.inert.needs, partial=False)
-        effects = _not_evaluated_effects(step.spec, step.inert.needs)
-        last = items[-1] if items else None
-        if isinstance(last, _NotEvaluatedRun):
-            items[-1] = _NotEvaluatedRun((*last.not_evaluated, entry), (*last.effects, *effects))
-        else:
-            items.append(_NotEvaluatedRun((entry,), effects))
+        if run:
+            items.append(_not_evaluated_run(run, by_choice))
+            run = []
+        if step is not None:
+            items.append(step)
     return tuple(items)
+
+
+def _not_evaluated_run(steps: list[_Step], by_choice: frozenset[str]) -> _NotEvaluatedRun:
+    entries = []
+    effects: list[OperationEffect] = []
+    for step in steps:
+        assert isinstance(step.inert, NotEvaluated)
+        entries.append(NotEvaluatedRule(step.spec.id, step.inert.needs, partial=False))
+        effects.extend(_not_evaluated_effects(step.spec, step.inert.needs))
+    judged = dict.fromkeys(effect.operation for effect in effects)
+    return _NotEvaluatedRun(
+        tuple(entries),
+        tuple(entry for entry in entries if entry.rule not in by_choice),
+        _decide(effects, judged),
+    )
 
 
 def assess(
@@ -374,10 +389,13 @@ def assess(
     if facts.identity.aks_arc is False:
         return _not_applicable(snapshot, pack, at, facts)
     findings: list[Finding] = []
-    effects: list[OperationEffect] = []
+    # What judges the operations, in report order: effects, and prepared runs of rules that
+    # could not run (their effects combined).
+    judged: list[OperationEffect | _NotEvaluatedRun] = []
     deadlines: list[Deadline] = []
     evaluated: list[str] = []
     not_evaluated: list[NotEvaluatedRule] = []
+    incomplete: list[NotEvaluatedRule] = []  # the gaps that leave the verdict incomplete
 
     plans, plan = _plan(snapshot, pack, at, advisories)
     today = at.date()
@@ -385,14 +403,18 @@ def assess(
     for item in plan.items:
         if isinstance(item, _NotEvaluatedRun):
             not_evaluated.extend(item.not_evaluated)
-            effects.extend(item.effects)
+            incomplete.extend(item.incomplete)
+            judged.append(item)
             continue
         spec = item.spec
-        outcomes = _run(spec, facts, at) if item.inert is None else item.inert
+        outcomes = _run(spec, facts, at, today) if item.inert is None else item.inert
         if isinstance(outcomes, NotEvaluated):
             needs = _with_collection_reasons(outcomes.needs, snapshot)
-            not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=False))
-            effects.extend(_not_evaluated_effects(spec, outcomes.needs))
+            gap = NotEvaluatedRule(spec.id, needs, partial=False)
+            not_evaluated.append(gap)
+            if spec.id not in plans.by_choice:
+                incomplete.append(gap)
+            judged.extend(_not_evaluated_effects(spec, outcomes.needs))
             touched.update(spec.operations)
             continue
         evaluated.append(spec.id)
@@ -400,14 +422,16 @@ def assess(
             if isinstance(outcome, Finding):
                 findings.append(outcome)
             elif isinstance(outcome, OperationEffect):
-                effects.append(outcome)
+                judged.append(outcome)
                 touched.add(outcome.operation)
             elif isinstance(outcome, Deadline):
                 if outcome.date >= today:
                     deadlines.append(outcome)
             else:
                 needs = _with_collection_reasons(outcome.needs, snapshot)
-                not_evaluated.append(NotEvaluatedRule(spec.id, needs, partial=True))
+                gap = NotEvaluatedRule(spec.id, needs, partial=True)
+                not_evaluated.append(gap)
+                incomplete.append(gap)
 
     horizon = pack.thresholds.warning_horizon_days
     # The calendar's notices: its age, and what it learned from which bundle.
@@ -433,7 +457,7 @@ def assess(
     missing = _missing(facts)
     verdict = _verdict(findings, deadlines, today + timedelta(days=horizon), missing)
     if missing:
-        effects[:0] = _fail_closed(missing)
+        judged[:0] = _fail_closed(missing)
         touched.update(OPERATIONS)
     return Assessment(
         source=snapshot.source,
@@ -444,12 +468,12 @@ def assess(
         evaluated_at=at,
         policy=pack.pack,
         verdict=verdict,
-        incomplete=_incomplete(not_evaluated, plans.by_choice),
+        incomplete=tuple(incomplete),
         missing=missing,
         identity=facts.identity,
         findings=tuple(findings),
         # Operations no rule run on this cluster touched keep the plan's prepared decision.
-        operations={**plan.operations, **_combine_operations(effects, touched)},
+        operations={**plan.operations, **_decide(judged, touched)},
         deadlines=tuple(deadlines),
         coverage=Coverage(tuple(evaluated), tuple(not_evaluated)),
         notices=notices,

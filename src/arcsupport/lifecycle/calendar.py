@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from functools import cached_property
 from typing import Literal, TypeVar
 
 import msgspec
 
+from arcsupport.cached import cached
 from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.learn import Learned, Offering, learn
 from arcsupport.policy.model import AzureLocalRelease, MinorVersion, Pack
@@ -116,7 +116,7 @@ class VersionCalendar:
         self.grace = timedelta(days=pack.thresholds.removal_grace_days)
         self.patches_per_minor = pack.thresholds.supported_patches_per_minor
 
-    @cached_property
+    @cached
     def releases(self) -> tuple[Release, ...]:
         def build(name: str, info: AzureLocalRelease) -> Release:
             return Release(
@@ -142,7 +142,7 @@ class VersionCalendar:
         # On one day a named release sorts before an observation of it.
         return tuple(sorted(built, key=lambda release: (release.released, release.observed)))
 
-    @cached_property
+    @cached
     def learned_release(self) -> Release | None:
         """The learned offering as the timeline takes it: an observation on its collection day."""
         if self.learned is None:
@@ -156,7 +156,7 @@ class VersionCalendar:
             observed=True,
         )
 
-    @cached_property
+    @cached
     def azure_local_releases(self) -> tuple[Release, ...]:
         """Only the named Azure Local releases: what a host can be updated to. The host release
         of a learned offering ships exactly what its location lists (VER-9)."""
@@ -193,7 +193,7 @@ class VersionCalendar:
             self._taught[offering] = found
         return found
 
-    @cached_property
+    @cached
     def minors(self) -> tuple[str, ...]:
         return tuple(sorted(self._entries, key=lambda minor: KubeVersion.parse(minor)))
 

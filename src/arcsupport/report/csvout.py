@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, render
@@ -45,16 +46,21 @@ def render_csv(assessments: list[Assessment], lang: Lang) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     rows = []
+    # A fleet is assessed at one moment: written once, not once per row (strftime is slow).
+    moments: dict[datetime, str] = {}
     for assessment in sort_by_urgency(assessments):
         nearest = nearest_deadline(assessment)
         counts = severity_counts(assessment)
+        evaluated_at = moments.get(assessment.evaluated_at)
+        if evaluated_at is None:
+            evaluated_at = moments[assessment.evaluated_at] = iso_time(assessment.evaluated_at)
         rows.append(
             [
                 assessment.cluster_name,
                 assessment.resource_id,
                 assessment.kubernetes_version or "",
                 assessment.verdict,
-                iso_time(assessment.evaluated_at),
+                evaluated_at,
                 nearest.date.isoformat() if nearest else "",
                 render(lang, nearest.what) if nearest else "",
                 *(counts[severity] for severity in SEVERITY_ORDER),

@@ -8,11 +8,11 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from fnmatch import fnmatchcase
-from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import msgspec
 
+from arcsupport.cached import cached
 from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import VersionCalendar
 from arcsupport.lifecycle.calendar import for_pack as calendar_for_pack
@@ -120,7 +120,7 @@ class Facts:
             self._shared[key] = compute()
         return self._shared[key]  # type: ignore[return-value]
 
-    @cached_property
+    @cached
     def calendar(self) -> VersionCalendar:
         """The pack's calendar with what the newest custom location offering teaches it
         (lifecycle/learn.py): this cluster's own, or the one a fleet shares."""
@@ -129,7 +129,7 @@ class Facts:
             return calendar  # the clusters of a Resource Graph export: nothing to learn
         return calendar.with_offering(newest(self.own_offering.offering, self._offering))
 
-    @cached_property
+    @cached
     def own_offering(self) -> OfferingRead:
         """What the snapshot's own custom location offered (azure/kubernetes-versions)."""
         if self.snapshot.kubernetes_versions is None:
@@ -166,7 +166,7 @@ class Facts:
             ),
         )
 
-    @cached_property
+    @cached
     def cluster_version(self) -> ClusterVersion | None:
         """The API server's version: /version first, then what Azure reports, then what the
         control plane's static pod or nodes show (provenance `inferred`)."""
@@ -254,7 +254,7 @@ class Facts:
     def _inferred(self, part: str, obj: str, field_path: str, value: str) -> Evidence:
         return Evidence(obj, field_path, value, Provenance.INFERRED, self.snapshot.part_path(part))
 
-    @cached_property
+    @cached
     def identity(self) -> ClusterIdentity:
         """AKS Arc or not, decided once for every source from the marks its data carries
         (identity.yaml): a provisioned cluster instance, the connected cluster's kind, the nodes'
@@ -393,7 +393,7 @@ class Facts:
             return Evidence(obj, field_path, str(value), Provenance.OBSERVED, part)
         return Evidence(obj, field_path, str(value), found.provenance, found.path)
 
-    @cached_property
+    @cached
     def kubelets(self) -> tuple[dict[KubeVersion, list[Node]], list[str]]:
         """Nodes by kubelet version, and the names of nodes whose version does not parse:
         read once for the rules that judge kubelets (skew, node image age)."""
@@ -421,14 +421,14 @@ class Facts:
             )
         return self._node_os[os_image]
 
-    @cached_property
+    @cached
     def pods_by_namespace(self) -> dict[str, list[Pod]]:
         index: dict[str, list[Pod]] = {}
         for pod in self.snapshot.pods or ():
             index.setdefault(pod.metadata.namespace, []).append(pod)
         return index
 
-    @cached_property
+    @cached
     def ready_nodes(self) -> tuple[list[Node], list[Node]]:
         """(ready, not ready) nodes."""
         ready: list[Node] = []
@@ -440,7 +440,7 @@ class Facts:
             )
         return ready, not_ready
 
-    @cached_property
+    @cached
     def host_platform(self) -> tuple[str, str, Evidence] | None:
         """(kind, version, evidence) of the host: declared facts, else the Azure Local payload."""
         snap = self.snapshot

@@ -22,6 +22,7 @@ class Context(msgspec.Struct, frozen=True, gc=False):
     rule: str
     facts: Facts
     at: datetime
+    today: date  # at.date(): asked for several times by most rules, for every cluster of a fleet
 
     @property
     def snapshot(self) -> Snapshot:
@@ -30,10 +31,6 @@ class Context(msgspec.Struct, frozen=True, gc=False):
     @property
     def pack(self) -> Pack:
         return self.facts.pack
-
-    @property
-    def today(self) -> date:
-        return self.at.date()
 
     def finding(
         self,

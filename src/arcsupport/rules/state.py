@@ -197,14 +197,14 @@ def _cluster_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     evidence: list[Evidence] = []
     since: Since | None = None
     if connected is not None and status:
+        if status == "Connected":
+            return True
         name = f"connectedClusters/{connected.name}"
         evidence.append(
             ctx.facts.evidence(
                 "azure/connected-cluster", name, "properties.connectivityStatus", status
             )
         )
-        if status == "Connected":
-            return True
         if status not in limits.arc_disconnected_states:
             # Connecting (no heartbeat yet), AgentNotInstalled, or a value newer than the spec.
             yield ctx.finding("pending", "info", ("CONN-1",), evidence, status=status)
@@ -371,12 +371,18 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(_NEEDS_SUBSCRIPTION)
     limits = ctx.pack.thresholds
     state = found.state
+    deleted = state in limits.subscription_deleted_states
+    if not (
+        deleted
+        or state in limits.subscription_suspended_states
+        or state in limits.subscription_warned_states
+    ):
+        return  # a subscription in good standing: nothing to say, no evidence to build
     evidence = [
         ctx.facts.evidence(
             "azure/subscription", f"subscriptions/{found.subscriptionId}", "state", state
         )
     ]
-    deleted = state in limits.subscription_deleted_states
     if deleted:
         # SUB-1 gives a deleted subscription the same 60 days as a suspended one; SUB-2 adds
         # that it cannot be restored, so the only way to keep support is to redeploy in time.

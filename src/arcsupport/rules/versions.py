@@ -9,10 +9,20 @@ upgrade without a warning."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
-from arcsupport.lifecycle.calendar import EndBasis, MinorStatus, for_pack
+import msgspec
+
+from arcsupport.lifecycle.calendar import EndBasis, MinorStatus, VersionCalendar, for_pack
 from arcsupport.rules.facts import NEEDS_VERSION
-from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, NotEvaluated, Outcome, name_list
+from arcsupport.rules.outcome import (
+    EVIDENCE_CAP,
+    Evidence,
+    Finding,
+    NotEvaluated,
+    Outcome,
+    name_list,
+)
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.types import Arg, Operation
@@ -92,15 +102,52 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
     if current is None:
         raise NotEvaluated(NEEDS_VERSION)
     minor = current.version.minor_key
-    status = ctx.facts.calendar.minor_status(minor, ctx.today)
-    evidence = (current.evidence, *ctx.facts.calendar_evidence(minor))
+    calendar = ctx.facts.calendar
+    status = calendar.minor_status(minor, ctx.today)
+    preview = _preview_in_payload(ctx, minor) or status.status == "preview"
+    # VER-4: only a removed version's advice on upgrading depends on the cluster's health.
+    unhealthy = not preview and status.status == "removed" and _unhealthy(ctx)
+    key = (calendar, minor, ctx.today, preview, unhealthy)
+    judged = _JUDGED.get(key)
+    if judged is None:
+        if len(_JUDGED) >= _JUDGED_KEPT:
+            _JUDGED.clear()  # a long-lived process judging day after day
+        judged = _JUDGED[key] = tuple(_judge_minor(ctx, minor, status, preview, unhealthy))
+    evidence: tuple[Evidence, ...] = ()
+    for outcome in judged:
+        if isinstance(outcome, Finding):
+            if not evidence:
+                evidence = (current.evidence, *ctx.facts.calendar_evidence(minor))
+            yield msgspec.structs.replace(outcome, evidence=evidence)
+        else:
+            yield outcome
+    yield from _host_release(ctx, current.version)
+    yield from _older_pool_minors(ctx, current.version)
+
+
+# What version-lifecycle says about a minor is the same for every cluster on it that is judged
+# with the same calendar on the same day (and alike in preview and, for a removed minor,
+# health), but for the evidence of its findings, which names where each cluster's version was
+# read: a fleet of thousands of clusters on a handful of minors judges each minor once.
+# Findings are kept without evidence; the deadlines and operation effects are shared as they
+# are (immutable, like the effects engine/assess.py shares).
+_JUDGED: dict[tuple[VersionCalendar, str, date, bool, bool], tuple[Outcome, ...]] = {}
+_JUDGED_KEPT = 4096
+
+
+def _judge_minor(
+    ctx: Context, minor: str, status: MinorStatus, preview: bool, unhealthy: bool
+) -> Iterator[Outcome]:
+    """The findings (without evidence), deadlines and operation effects of the cluster's own
+    minor; `preview`: the calendar or the custom location calls it a preview."""
+    evidence = ()  # each cluster's own, put in by version_lifecycle
     end = status.end_of_support
     end_text = end.isoformat() if end else "?"
     end_clauses = _end_clauses(status.basis)
     horizon = ctx.pack.thresholds.warning_horizon_days
     days_left = status.days_left(ctx.today)
 
-    if _preview_in_payload(ctx, minor) or status.status == "preview":
+    if preview:
         yield ctx.finding("preview", "warning", ("PRV-2",), evidence, minor=minor)
         for operation in ("upgrade", "scale", "create-nodepool"):
             yield ctx.operation(operation, "warn", ("PRV-2",), "preview", minor=minor)
@@ -145,11 +192,8 @@ def version_lifecycle(ctx: Context) -> Iterator[Outcome]:
         yield from _deprecated_operations(ctx, minor)
         if removed:
             yield ctx.operation("update-os", "block", ("VER-4",), "removed", minor=minor)
-            key = "removed-upgrade-redeploy" if _unhealthy(ctx) else "removed-upgrade"
+            key = "removed-upgrade-redeploy" if unhealthy else "removed-upgrade"
             yield ctx.operation("upgrade", "warn", ("VER-4",), key, minor=minor)
-
-    yield from _host_release(ctx, current.version)
-    yield from _older_pool_minors(ctx, current.version)
 
 
 def _deprecated_operations(ctx: Context, minor: str) -> Iterator[Outcome]:
@@ -253,11 +297,15 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
     cluster's pool profiles, and the nodes' kubelets. By minor: the pools and nodes on it, and
     the evidence (capped)."""
     found: dict[str, tuple[list[str], list[Evidence]]] = {}
+    below = cluster.minor_tuple
 
-    def note(text: str, name: str, part: str, obj: str, field: str) -> None:
+    # Most clusters run every pool on their own minor: a version is read (parsed once per
+    # fleet) before anything is built for its evidence.
+    def older(text: str) -> KubeVersion | None:
         version = KubeVersion.try_parse(text) if text else None
-        if version is None or version.minor_tuple >= cluster.minor_tuple:
-            return
+        return version if version is not None and version.minor_tuple < below else None
+
+    def note(version: KubeVersion, text: str, name: str, part: str, obj: str, field: str) -> None:
         names, evidence = found.setdefault(version.minor_key, ([], []))
         if name not in names:
             names.append(name)
@@ -269,29 +317,40 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
         name = pool.name or pool.properties.name
         obj = f"agentPools/{name}"
         props = pool.properties
-        note(
-            props.kubernetesVersion, name, "azure/agent-pools", obj, "properties.kubernetesVersion"
-        )
-        for index, replicas in enumerate(props.status.readyReplicas if props.status else ()):
+        version = older(props.kubernetesVersion)
+        if version is not None:
             note(
-                replicas.kubernetesVersion, name, "azure/agent-pools", obj,
-                f"properties.status.readyReplicas[{index}].kubernetesVersion",
+                version, props.kubernetesVersion, name, "azure/agent-pools", obj,
+                "properties.kubernetesVersion",
             )  # fmt: skip
+        for index, replicas in enumerate(props.status.readyReplicas if props.status else ()):
+            version = older(replicas.kubernetesVersion)
+            if version is not None:
+                note(
+                    version, replicas.kubernetesVersion, name, "azure/agent-pools", obj,
+                    f"properties.status.readyReplicas[{index}].kubernetesVersion",
+                )  # fmt: skip
     if snap.provisioned_cluster is not None:
         for profile in snap.provisioned_cluster.properties.agentPoolProfiles:
-            note(
-                profile.kubernetesVersion, profile.name, "azure/provisioned-cluster",
-                "provisionedClusterInstances/default",
-                f"properties.agentPoolProfiles[{profile.name}].kubernetesVersion",
-            )  # fmt: skip
+            version = older(profile.kubernetesVersion)
+            if version is not None:
+                note(
+                    version, profile.kubernetesVersion, profile.name, "azure/provisioned-cluster",
+                    "provisionedClusterInstances/default",
+                    f"properties.agentPoolProfiles[{profile.name}].kubernetesVersion",
+                )  # fmt: skip
+    if not snap.nodes:
+        return found
     kubelets, _ = ctx.facts.kubelets
     for members in kubelets.values():
         for member in members:
             text = member.status.nodeInfo.kubeletVersion
-            note(
-                text, member.metadata.name, "kubernetes/nodes", f"Node/{member.metadata.name}",
-                "status.nodeInfo.kubeletVersion",
-            )  # fmt: skip
+            version = older(text)
+            if version is not None:
+                note(
+                    version, text, member.metadata.name, "kubernetes/nodes",
+                    f"Node/{member.metadata.name}", "status.nodeInfo.kubeletVersion",
+                )  # fmt: skip
     return found
 
 

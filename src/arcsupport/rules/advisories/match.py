@@ -228,6 +228,8 @@ def match_advisories(
 
 def _citing(known: ClusterAdvisories, evidence: Evidence) -> ClusterAdvisories:
     """Another cluster's result, its hits citing this cluster's version instead."""
+    if not known.exposures:
+        return known  # nothing cites the version: most clusters of a fleet are not exposed
     exposures = tuple(
         Exposure(
             exposure.component,
