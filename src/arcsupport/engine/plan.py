@@ -7,6 +7,7 @@ import dataclasses
 from datetime import datetime
 
 from arcsupport.errors import InputError
+from arcsupport.i18n.catalog import render
 from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.model import Pack
 from arcsupport.rules.apis import migrations_by_removal
@@ -35,9 +36,8 @@ def plan_for_snapshot(
         )
     current = facts.cluster_version
     if current is None:
-        raise InputError(
-            snapshot.source, "holds no " + NEEDS_VERSION.removeprefix("the cluster's ")
-        )
+        needed = render("en", NEEDS_VERSION).removeprefix("the cluster's ")
+        raise InputError(snapshot.source, f"holds no {needed}")
     host = facts.host_platform
     if host_release is None and host is not None and host[0] == "azure-local":
         host_release = host[1]
