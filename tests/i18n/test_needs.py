@@ -19,6 +19,8 @@ from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import Lang, Message, catalog, render, text
 from arcsupport.report.documents.assessment import assessment_document
 from arcsupport.report.table import render_assessment
+from arcsupport.rules.facts import NEEDS_VERSION
+from arcsupport.rules.needs import PARTS, names_part
 from arcsupport.rules.registry import RULES
 from arcsupport.sources.read import read_snapshot
 from helpers import DATA, EXAMPLES, aks_arc_connected, default_pack, make_snapshot, run_assess
@@ -216,3 +218,20 @@ def test_equal_messages_key_the_same_cache_entry() -> None:
     )
     listed = Message("engine.op.not-evaluated", {"rule": "cni", "needs": (first, first)})
     assert render("ko", listed).count("노드 풀 np1의 nodeTaints") == 2
+
+
+def test_the_parts_each_need_names_are_those_its_english_names() -> None:
+    """The engine adds a collector's reason to the needs that name its part (rules/needs.py)
+    without wording them; the table it reads is the English catalog's."""
+    named = {
+        f"needs.{key}": tuple(dict.fromkeys(re.findall(r"(?:kubernetes|azure)/[\w<>-]+", words)))
+        for key, words in catalog("en")["needs"].items()
+    }
+    assert dict(PARTS) == {key: parts for key, parts in named.items() if parts}
+    assert names_part(Message("needs.kubelet-version"), "kubernetes/nodes")
+    assert not names_part(Message("needs.kubelet-version"), "kubernetes/pods")
+    # A part named by the data a need carries, or by a need inside it.
+    found = Message("needs.azure-local-release", {"known": "", "source": "azure/x", "found": ""})
+    assert names_part(found, "azure/x")
+    inner = Message("needs.exact-images", {"need": NEEDS_VERSION, "names": "kube-proxy"})
+    assert names_part(inner, "kubernetes/version") and not names_part(inner, "azure/vm-skus")

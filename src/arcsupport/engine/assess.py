@@ -26,11 +26,11 @@ import msgspec
 
 from arcsupport.engine.declared import declared_fact_notices
 from arcsupport.errors import PolicyError
-from arcsupport.i18n.catalog import render
 from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.learn import Offering
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules.facts import ClusterIdentity, Facts, per_pack
+from arcsupport.rules.needs import names_part
 from arcsupport.rules.outcome import (
     Deadline,
     Evidence,
@@ -117,15 +117,15 @@ def check_rules_against_pack(pack: Pack) -> None:
 
 
 def _with_collection_reasons(needs: tuple[Message, ...], snapshot: Snapshot) -> tuple[Message, ...]:
-    """Say why a needed part is missing when the collector recorded it (a 403, a 404). A need
-    names the parts it reads as the bundle does (kubernetes/nodes.json), in every language."""
+    """Say why a needed part is missing when the collector recorded it (a 403, a 404)."""
     if not snapshot.not_collected:
         return needs
     annotated = []
     for need in needs:
-        words = render("en", need)
         reasons = [
-            f"{part}: {reason}" for part, reason in snapshot.not_collected.items() if part in words
+            f"{part}: {reason}"
+            for part, reason in snapshot.not_collected.items()
+            if names_part(need, part)
         ]
         if reasons:
             need = Message("needs.not-collected", {"need": need, "reasons": "; ".join(reasons)})
