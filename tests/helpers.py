@@ -16,6 +16,7 @@ import pytest
 
 from arcsupport.cli.app import main
 from arcsupport.engine.assess import Assessment, assess
+from arcsupport.i18n import Message, render
 from arcsupport.i18n.plural import PLURAL_FIELD
 from arcsupport.policy.loader import load_pack
 from arcsupport.policy.model import Pack
@@ -125,6 +126,11 @@ def deadlines(outcomes: list[Outcome]) -> list[Deadline]:
 
 def gaps(outcomes: list[Outcome]) -> list[Gap]:
     return [outcome for outcome in outcomes if isinstance(outcome, Gap)]
+
+
+def english(needs: tuple[Message, ...]) -> tuple[str, ...]:
+    """What a rule needs, as English coverage words it."""
+    return tuple(render("en", need) for need in needs)
 
 
 def run_assess(snap: Snapshot, when: str, pack: Pack | None = None) -> Assessment:

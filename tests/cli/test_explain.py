@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from arcsupport.i18n import text
+from arcsupport.i18n import render, text
 from arcsupport.rules.registry import RULES
 from helpers import default_pack
 
@@ -60,7 +60,7 @@ def test_a_rule_as_json(arcsupport: Any, lang: str) -> None:
         "what": text(lang, "rule.deprecated-apis", "what"),
         "why": text(lang, "rule.deprecated-apis", "why"),
         "fix": text(lang, "rule.deprecated-apis", "fix"),
-        "needs": list(spec.needs),
+        "needs": [render(lang, need) for need in spec.needs],
         "clauses": list(spec.clauses),
         "operations": list(spec.operations),
         "module": "apis",

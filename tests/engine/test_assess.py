@@ -12,6 +12,7 @@ from arcsupport.types import OPERATIONS
 from helpers import (
     EXAMPLES,
     aks_arc_connected,
+    english,
     make_snapshot,
     node,
     reference_body,
@@ -30,7 +31,9 @@ def test_coverage_says_why_a_part_was_not_collected() -> None:
     snap.not_collected = {"kubernetes/nodes": "forbidden (403): nodes is forbidden"}
     result = run_assess(snap, "2025-09-15")
     skew = next(gap for gap in result.coverage.not_evaluated if gap.rule == "version-skew")
-    assert any("not collected: kubernetes/nodes: forbidden (403)" in need for need in skew.needs)
+    assert any(
+        "not collected: kubernetes/nodes: forbidden (403)" in need for need in english(skew.needs)
+    )
 
 
 def test_a_rule_that_cannot_run_warns_on_the_operations_it_judges() -> None:

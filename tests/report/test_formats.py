@@ -41,7 +41,7 @@ from arcsupport.report.sarif import render_sarif
 from arcsupport.rules.outcome import Evidence
 from arcsupport.rules.registry import load_rules
 from arcsupport.types import SEVERITY_ORDER, SEVERITY_RANK
-from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack, placeholders
+from helpers import GOLDEN, REFERENCE, ROOT, assert_golden, default_pack, english, placeholders
 
 GOLDEN = GOLDEN / "formats"
 CATALOGS = ROOT / "src" / "arcsupport" / "i18n"
@@ -200,7 +200,7 @@ def test_sarif_maps_rules_results_locations_and_gaps() -> None:
     assert [item["associatedRule"]["id"] for item in notifications] == [gap.rule for gap in gaps]
     assert {item["level"] for item in notifications} == {"note"}
     for item, gap in zip(notifications, gaps, strict=True):
-        assert item["properties"]["needs"] == list(gap.needs)
+        assert item["properties"]["needs"] == list(english(gap.needs))
         assert (
             driver["notifications"][item["descriptor"]["index"]]["id"] == item["descriptor"]["id"]
         )
@@ -274,7 +274,7 @@ def test_junit_reads_back_with_failures_and_skips_per_rule(fail_on: str) -> None
         for name in skipped:
             (result,) = cases[name].result
             assert isinstance(result, Skipped)
-            assert gaps[name].needs[0] in (result.message or "")
+            assert english(gaps[name].needs)[0] in (result.message or "")
         for name in failed:
             (result,) = cases[name].result
             assert isinstance(result, Failure)

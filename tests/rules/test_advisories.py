@@ -38,7 +38,7 @@ from arcsupport.snapshot.model import Snapshot
 from arcsupport.sources.advisories import load_advisories, parse_document, parse_feed, parse_osv
 from arcsupport.sources.inventory import read_inventory
 from arcsupport.sources.read import read_snapshot
-from helpers import REFERENCE, ROOT, at, default_pack, make_snapshot, node, pod, workload
+from helpers import REFERENCE, ROOT, at, default_pack, english, make_snapshot, node, pod, workload
 
 ADVISORIES = REFERENCE / "advisories"
 FEED = ADVISORIES / "k8s-official-cve-feed" / "k8s-db.json"
@@ -849,7 +849,7 @@ def test_a_fleet_of_clusters_on_one_version_shares_the_match_but_not_the_evidenc
 def test_the_rule_is_not_evaluated_without_advisories() -> None:
     result = assess(example("healthy"), default_pack(), at("2025-09-15"))
     gap = next(item for item in result.coverage.not_evaluated if item.rule == "security-advisories")
-    assert gap.needs == ("advisories (check --advisories PATH)",)
+    assert english(gap.needs) == ("advisories (check --advisories PATH)",)
     assert not gap.partial
 
 
@@ -883,10 +883,10 @@ def test_the_rule_without_nodes_judges_the_control_plane() -> None:
     assert finding.message.args["component"] == "kube-apiserver"
     assert finding.evidence[0].field == "gitVersion"
     gap = next(item for item in result.coverage.not_evaluated if item.rule == "security-advisories")
-    assert gap.partial and "kubernetes/nodes.json" in gap.needs[0]
+    assert gap.partial and "kubernetes/nodes.json" in english(gap.needs)[0]
     empty = assess(make_snapshot(), default_pack(), at("2025-09-15"), advisories=advisories)
     gap = next(item for item in empty.coverage.not_evaluated if item.rule == "security-advisories")
-    assert not gap.partial and len(gap.needs) == 2
+    assert not gap.partial and len(english(gap.needs)) == 2
 
 
 @pytest.mark.parametrize("lang", LANGS)

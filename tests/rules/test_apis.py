@@ -13,6 +13,7 @@ from arcsupport.snapshot.kube import LAST_APPLIED
 from arcsupport.snapshot.model import MetricsFacts, Provenance
 from arcsupport.sources.metrics import parse_metrics
 from helpers import (
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -72,13 +73,13 @@ def only(outcomes: list[Outcome]) -> Finding:
 def test_needs_the_cluster_version() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run(deployments=[workload("Deployment", "web", "app")])
-    assert "version" in raised.value.needs[0]
+    assert "version" in english(raised.value.needs)[0]
 
 
 def test_needs_objects_or_metrics() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run(version=version("v1.31.2"))
-    needs = " ".join(raised.value.needs)
+    needs = " ".join(english(raised.value.needs))
     assert "kubernetes/<plural>.json" in needs and "metrics.txt" in needs
 
 
@@ -90,7 +91,7 @@ def test_current_apis_give_no_finding_but_missing_metrics_are_a_gap() -> None:
     )
     assert findings(outcomes) == []
     (gap,) = gaps(outcomes)
-    assert "apiserver_requested_deprecated_apis" in gap.needs[0]
+    assert "apiserver_requested_deprecated_apis" in english(gap.needs)[0]
 
 
 def test_flowschema_v1beta3_is_flagged_on_131_before_its_removal_in_132() -> None:

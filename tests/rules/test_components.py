@@ -13,6 +13,7 @@ from arcsupport.rules.outcome import NotEvaluated
 from arcsupport.sources.metrics import parse_metrics
 from helpers import (
     default_pack,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -125,7 +126,7 @@ def test_sidecars_alone_reveal_a_mesh() -> None:
     assert finding.message.args["name"] == "Linkerd"
     assert finding.evidence[0].source == "kubernetes/pods.json"
     [gap] = gaps(outcomes)
-    assert "kubernetes/apis.json (API groups)" in gap.needs
+    assert "kubernetes/apis.json (API groups)" in english(gap.needs)
 
 
 def test_helm_releases_are_grouped_and_best_effort() -> None:
@@ -198,7 +199,7 @@ def test_many_pods_are_counted_in_one_pass() -> None:
 def test_third_party_not_evaluated_without_any_inventory() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("third-party-components", make_snapshot(nodes=[]), WHEN)
-    assert "kubernetes/pods.json (injected sidecars)" in raised.value.needs
+    assert "kubernetes/pods.json (injected sidecars)" in english(raised.value.needs)
 
 
 # --- cni ----------------------------------------------------------------------------------
@@ -278,13 +279,13 @@ def test_api_groups_alone_leave_a_gap() -> None:
     outcomes = run_rule("cni", make_snapshot(apis=apis(("crd.projectcalico.org", ["v1"]))), WHEN)
     [finding] = findings(outcomes)
     assert finding.message.args["name"] == "Calico"
-    assert [gap.needs for gap in gaps(outcomes)] == [("kubernetes/daemonsets.json",)]
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [("kubernetes/daemonsets.json",)]
 
 
 def test_cni_not_evaluated_without_daemonsets_or_apis() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("cni", make_snapshot(pods=[pod("a", "default")]), WHEN)
-    assert raised.value.needs == ("kubernetes/daemonsets.json", "kubernetes/apis.json")
+    assert english(raised.value.needs) == ("kubernetes/daemonsets.json", "kubernetes/apis.json")
 
 
 # --- catalogs and the whole assessment ---------------------------------------------------

@@ -27,6 +27,7 @@ from helpers import (
     EXAMPLES,
     REFERENCE,
     default_pack,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -160,7 +161,7 @@ def test_what_was_not_collected_is_not_called_missing() -> None:
     del parts["deployments"]
     outcomes = run(parts)
     assert findings(outcomes) == []
-    assert [gap.needs for gap in gaps(outcomes)] == [("kubernetes/deployments.json",)]
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [("kubernetes/deployments.json",)]
 
 
 # --- replicas ------------------------------------------------------------------------------
@@ -414,8 +415,10 @@ def test_without_the_clusters_version_the_exact_images_are_a_gap() -> None:
     outcomes = run(parts)
     assert findings(outcomes) == []  # unknown is not a verdict either way
     [gap] = gaps(outcomes)
-    assert gap.needs[0].startswith(f"{NEEDS_VERSION}, to compare the images of")
-    assert "kube-system/DaemonSet/kube-proxy" in gap.needs[0]
+    assert english(gap.needs)[0].startswith(
+        f"{english((NEEDS_VERSION,))[0]}, to compare the images of"
+    )
+    assert "kube-system/DaemonSet/kube-proxy" in english(gap.needs)[0]
 
 
 def test_a_version_inferred_from_the_static_pod_judges_the_exact_images() -> None:
@@ -432,7 +435,7 @@ def test_a_minor_the_pack_has_no_addons_for_is_a_gap() -> None:
     parts = kube_system(version={"gitVersion": "v1.29.12"})
     outcomes = run(parts)
     [gap] = gaps(outcomes)
-    assert gap.needs[0].startswith(
+    assert english(gap.needs)[0].startswith(
         "the add-on versions AKS Arc ships with Kubernetes 1.29 (policy pack: managed.versions),"
         " to compare the images of kube-system/DaemonSet/kube-proxy"
     )
@@ -530,7 +533,7 @@ def test_without_pods_the_static_pod_part_is_a_gap() -> None:
     parts = kube_system()
     del parts["pods"]
     outcomes = run(parts)
-    assert [gap.needs for gap in gaps(outcomes)] == [
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [
         ("kubernetes/pods.json (static control-plane pods)",)
     ]
     assert findings(outcomes) == []
@@ -539,7 +542,10 @@ def test_without_pods_the_static_pod_part_is_a_gap() -> None:
 def test_pods_alone_still_judge_static_pods() -> None:
     snap = make_snapshot(pods=[reference_pod("kubescape-kube-apiserver-pod-rke2.yaml")])
     outcomes = run_rule("managed-components", snap, WHEN)
-    assert gaps(outcomes)[0].needs == ("kubernetes/daemonsets.json", "kubernetes/deployments.json")
+    assert english(gaps(outcomes)[0].needs) == (
+        "kubernetes/daemonsets.json",
+        "kubernetes/deployments.json",
+    )
     by_key = {finding.message.key: finding for finding in findings(outcomes)}
     assert (
         by_key["managed-components.image"].message.args["image"]
@@ -555,7 +561,7 @@ def test_pods_alone_still_judge_static_pods() -> None:
 def test_not_evaluated_without_workloads_or_pods() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("managed-components", make_snapshot(nodes=[]), WHEN)
-    assert "kubernetes/daemonsets.json" in raised.value.needs
+    assert "kubernetes/daemonsets.json" in english(raised.value.needs)
 
 
 def test_reference_pods_decode_as_pods() -> None:

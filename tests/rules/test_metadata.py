@@ -17,6 +17,7 @@ from arcsupport.snapshot import kube
 from arcsupport.snapshot.model import Snapshot
 from helpers import (
     aks_arc_connected,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -99,7 +100,7 @@ def sonobuoy_nodes() -> list[dict[str, Any]]:
 def test_needs_nodes() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("system-metadata", make_snapshot(), WHEN)
-    assert "kubernetes/nodes.json" in raised.value.needs[0]
+    assert "kubernetes/nodes.json" in english(raised.value.needs)[0]
 
 
 def test_untouched_nodes_and_user_labels_pass() -> None:
@@ -219,7 +220,7 @@ def test_without_managed_fields_the_ownership_part_is_a_gap() -> None:
     outcomes = run_rule("system-metadata", snap, WHEN)
     assert findings(outcomes) == []
     [gap] = gaps(outcomes)
-    assert "managedFields" in gap.needs[0]
+    assert "managedFields" in english(gap.needs)[0]
 
 
 def test_reference_kind_nodes_with_hand_edits() -> None:
@@ -231,7 +232,7 @@ def test_reference_kind_nodes_with_hand_edits() -> None:
     worker["metadata"]["labels"]["kubernetes.io/arch"] = "arm64"
     outcomes = run_rule("system-metadata", make_snapshot(nodes=nodes), WHEN)
     # Azure's pools are not part of this snapshot: the workers' pool metadata is not judged.
-    assert [gap.needs for gap in gaps(outcomes)] == [
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [
         ("the node pools' nodeLabels and nodeTaints (azure/agent-pools.json or "
          "azure/provisioned-cluster.json)",)
     ]  # fmt: skip
@@ -269,7 +270,7 @@ def test_an_unreadable_user_entry_is_a_gap() -> None:
     outcomes = run_rule("system-metadata", snap, WHEN)
     assert findings(outcomes) == []
     [gap] = gaps(outcomes)
-    assert "moc-a" in gap.needs[0]
+    assert "moc-a" in english(gap.needs)[0]
 
 
 def test_findings_group_nodes_and_cap_evidence() -> None:
@@ -426,7 +427,7 @@ def test_pool_taints_azure_writes_oddly_are_a_gap() -> None:
     pool["properties"]["nodeTaints"].append("dedicated")
     outcomes = run(pool_node("moc-a"), pools=[pool])
     assert findings(outcomes) == []
-    assert gaps(outcomes)[0].needs == (
+    assert english(gaps(outcomes)[0].needs) == (
         "nodeTaints of node pool test-hybridaksnodepool as key[=value]:Effect, not dedicated",
     )
 
@@ -449,7 +450,7 @@ def test_assessment_reports_the_partial_coverage() -> None:
     assessment = run_assess(snap, WHEN)
     assert "system-metadata" in assessment.coverage.evaluated
     partial = [
-        item.needs
+        english(item.needs)
         for item in assessment.coverage.not_evaluated
         if item.rule == "system-metadata" and item.partial
     ]

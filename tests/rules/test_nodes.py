@@ -22,6 +22,7 @@ from arcsupport.snapshot.quantity import parse_quantity
 from helpers import (
     DATA,
     default_pack,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -141,7 +142,7 @@ def test_quantity_plain_decimals_are_exact(number: Decimal) -> None:
 def test_drift_needs_nodes() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("node-drift", make_snapshot(agent_pools=[pool("np1", 1)]), WHEN)
-    assert "kubernetes/nodes.json" in raised.value.needs[0]
+    assert "kubernetes/nodes.json" in english(raised.value.needs)[0]
 
 
 def test_nodes_that_match_their_pool_pass() -> None:
@@ -226,7 +227,9 @@ def test_without_vm_sizes_the_size_part_is_a_gap() -> None:
     snap = make_snapshot(nodes=[worker("moc-a", cpu="64")], agent_pools=[pool("np1", 1)])
     outcomes = run_rule("node-drift", snap, WHEN)
     assert findings(outcomes) == []
-    assert [gap.needs for gap in gaps(outcomes)] == [("the VM sizes (azure/vm-skus.json)",)]
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [
+        ("the VM sizes (azure/vm-skus.json)",)
+    ]
 
 
 def test_a_size_missing_from_the_vm_sizes_is_a_gap() -> None:
@@ -234,7 +237,7 @@ def test_a_size_missing_from_the_vm_sizes_is_a_gap() -> None:
         nodes=[worker("moc-a")], agent_pools=[pool("np1", 1, vmSize="Custom_9")], vm_skus=SKUS
     )
     [gap] = gaps(run_rule("node-drift", snap, WHEN))
-    assert "Custom_9" in gap.needs[0]
+    assert "Custom_9" in english(gap.needs)[0]
 
 
 def test_unreadable_capacity_is_a_gap_not_a_verdict() -> None:
@@ -244,7 +247,7 @@ def test_unreadable_capacity_is_a_gap_not_a_verdict() -> None:
     outcomes = run_rule("node-drift", snap, WHEN)
     assert findings(outcomes) == []
     [gap] = gaps(outcomes)
-    assert "moc-a" in gap.needs[0]
+    assert "moc-a" in english(gap.needs)[0]
 
 
 @cache
@@ -329,7 +332,7 @@ def test_a_patch_without_a_known_image_is_compared_with_its_pool_and_said_so() -
     )  # fmt: skip
     outcomes = run_rule("node-drift", snap, WHEN)
     [gap] = gaps(outcomes)
-    assert gap.needs[0] == (
+    assert english(gap.needs)[0] == (
         "the AKS Arc node image of Kubernetes 1.31.4 (policy pack: node_images), for "
         "moc-a, moc-b, moc-c: compared only with the rest of their pool"
     )
@@ -348,7 +351,7 @@ def test_an_os_aks_arc_does_not_ship_is_not_judged() -> None:
     )
     outcomes = run_rule("node-drift", snap, WHEN)
     assert findings(outcomes) == []
-    assert [gap.needs[0] for gap in gaps(outcomes)] == [
+    assert [english(gap.needs)[0] for gap in gaps(outcomes)] == [
         "an AKS Arc node OS (moc-b: 'Ubuntu 22.04.4 LTS' is none AKS Arc ships): their node "
         "image was not judged"
     ]
@@ -371,7 +374,7 @@ def test_without_pools_the_nodes_are_still_compared_with_their_image() -> None:
         nodes=[worker("moc-a"), worker("moc-b"), worker("moc-c", kernel="5.15.0-custom")]
     )
     outcomes = run_rule("node-drift", snap, WHEN, confirmed_images())
-    assert [gap.needs for gap in gaps(outcomes)] == [
+    assert [english(gap.needs) for gap in gaps(outcomes)] == [
         ("the node pools (azure/agent-pools.json or azure/provisioned-cluster.json)",)
     ]
     finding = only(outcomes)
@@ -409,8 +412,11 @@ def test_reference_kind_nodes_against_the_reference_cluster() -> None:
     # Standard_A4_v2 is not among the reference VM sizes (only Standard_A0), and kind's
     # Ubuntu is no AKS Arc node image.
     size, image = gaps(outcomes)
-    assert "Standard_A4_v2" in size.needs[0]
-    assert "'Ubuntu Groovy Gorilla (development branch)' is none AKS Arc ships" in image.needs[0]
+    assert "Standard_A4_v2" in english(size.needs)[0]
+    assert (
+        "'Ubuntu Groovy Gorilla (development branch)' is none AKS Arc ships"
+        in english(image.needs)[0]
+    )
 
 
 def test_reference_nodes_resized_beyond_the_reference_vm_size() -> None:
@@ -431,7 +437,7 @@ def test_reference_nodes_resized_beyond_the_reference_vm_size() -> None:
     assert finding.message.key == "node-drift.size"
     assert finding.message.args == {"count": 2, "nodes": "kind-worker, kind-worker2"}
     [gap] = gaps(outcomes)
-    assert "their node image was not judged" in gap.needs[0]
+    assert "their node image was not judged" in english(gap.needs)[0]
 
 
 # --- node-network --------------------------------------------------------------------------
@@ -487,7 +493,7 @@ def test_a_second_ipv4_address_is_a_warning_even_without_subnets() -> None:
     assert (finding.severity, finding.message.key) == ("warning", "node-network.extra-nic")
     assert finding.clauses == ("NET-1",)
     assert finding.evidence[0].value == "10.0.0.11, 10.0.1.11"
-    assert [gap.needs[0] for gap in gaps(outcomes)] == [
+    assert [english(gap.needs)[0] for gap in gaps(outcomes)] == [
         "facts.yaml node_subnets (the CIDRs node addresses must come from)"
     ]
 
@@ -497,7 +503,7 @@ def test_subnets_that_are_not_cidrs_are_a_gap() -> None:
     outcomes = run_rule("node-network", snap, WHEN)
     assert findings(outcomes) == []
     [gap] = gaps(outcomes)
-    assert gap.needs[0].endswith("not CIDRs: lan")
+    assert english(gap.needs)[0].endswith("not CIDRs: lan")
 
 
 @pytest.mark.parametrize(("subnet", "outside"), [("172.18.0.0/16", 0), ("10.0.0.0/8", 3)])

@@ -12,6 +12,7 @@ from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
     aks_arc_connected,
     deadlines,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -209,7 +210,7 @@ def test_declared_host_wins_over_the_azure_payload() -> None:
 def test_host_unknown_is_not_evaluated() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("host-platform", make_snapshot(nodes=[node("moc-a")]), "2025-09-15")
-    assert missing.value.needs[0].startswith("facts.yaml host_platform")
+    assert english(missing.value.needs)[0].startswith("facts.yaml host_platform")
     # The unchanged example reports an OS build (10.0.17777), not a solution version.
     body = reference_body("azurestackhci-2024-04-01-GetCluster.json")
     with pytest.raises(NotEvaluated):
@@ -219,7 +220,7 @@ def test_host_unknown_is_not_evaluated() -> None:
 def test_unparseable_azure_local_release_says_what_it_needs() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("host-platform", _host("azure-local", "23H2"), "2025-09-15")
-    [need] = missing.value.needs
+    [need] = english(missing.value.needs)
     assert "YYMM" in need
     assert "'23H2'" in need
     assert "facts.yaml" in need
@@ -295,7 +296,7 @@ def test_one_finding_per_os_in_pack_order() -> None:
 def test_node_os_not_evaluated_without_nodes() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("node-os-lifecycle", make_snapshot(), "2025-09-15")
-    assert missing.value.needs == ("kubernetes/nodes.json (status.nodeInfo.osImage)",)
+    assert english(missing.value.needs) == ("kubernetes/nodes.json (status.nodeInfo.osImage)",)
     with pytest.raises(NotEvaluated):
         run_rule("node-os-lifecycle", make_snapshot(nodes=[]), "2025-09-15")
 
@@ -383,7 +384,7 @@ def test_calendar_without_patch_numbers_is_a_gap() -> None:
     nodes = [node("moc-a", kubelet="v1.27.3"), node("moc-b", kubelet="v1.26.6")]
     outcomes = run_rule("node-image-age", make_snapshot(nodes=nodes), "2024-03-15")
     assert findings(outcomes) == []
-    assert [g.needs for g in gaps(outcomes)] == [
+    assert [english(g.needs) for g in gaps(outcomes)] == [
         ("the patch versions of 1.26 in the policy calendar",),
         ("the patch versions of 1.27 in the policy calendar",),
     ]
@@ -394,13 +395,15 @@ def test_kubelet_without_a_patch_is_a_gap_and_the_rest_is_judged() -> None:
     outcomes = run_rule("node-image-age", make_snapshot(nodes=nodes), "2025-09-15")
     assert [f.message.args["version"] for f in findings(outcomes)] == ["1.30.3"]
     [gap] = gaps(outcomes)
-    assert "moc-a" in gap.needs[0]
+    assert "moc-a" in english(gap.needs)[0]
 
 
 def test_node_image_age_not_evaluated_without_nodes() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("node-image-age", make_snapshot(), "2025-09-15")
-    assert missing.value.needs == ("kubernetes/nodes.json (status.nodeInfo.kubeletVersion)",)
+    assert english(missing.value.needs) == (
+        "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)",
+    )
 
 
 def test_many_nodes_are_grouped_once() -> None:

@@ -12,7 +12,7 @@ import yaml
 from arcsupport.rules.outcome import NotEvaluated
 from arcsupport.snapshot.model import MetricsFacts
 from arcsupport.sources.metrics import parse_metrics
-from helpers import REFERENCE, findings, gaps, make_snapshot, pod, run_rule
+from helpers import REFERENCE, english, findings, gaps, make_snapshot, pod, run_rule
 
 WHEN = "2025-09-01"
 VERSION = {"gitVersion": "v1.30.4", "major": "1", "minor": "30"}
@@ -70,7 +70,7 @@ def test_alpha_gate_enabled_in_metrics_is_unsupported() -> None:
         == 'kubernetes_feature_enabled{name="InPlacePodVerticalScaling",stage="ALPHA"}'
     )
     [gap] = gaps(outcomes)
-    assert len(gap.needs) == 2  # no control-plane pods, no apis.json
+    assert len(english(gap.needs)) == 2  # no control-plane pods, no apis.json
 
 
 def test_metrics_without_alpha_gates_pass() -> None:
@@ -213,7 +213,7 @@ def test_every_source_clean() -> None:
 def test_pods_without_control_plane_pods_leave_a_gap() -> None:
     snap = make_snapshot(pods=[pod("coredns-1", "kube-system")], apis={"groups": []})
     [gap] = gaps(run_rule("alpha-features", snap, WHEN))
-    assert gap.needs == (
+    assert english(gap.needs) == (
         "kubernetes/metrics.txt (feature gate stages)",
         "kube-system control-plane pods in kubernetes/pods.json (their flags)",
     )
@@ -222,4 +222,4 @@ def test_pods_without_control_plane_pods_leave_a_gap() -> None:
 def test_not_evaluated_without_any_source() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run_rule("alpha-features", make_snapshot(pods=[pod("web", "default")]), WHEN)
-    assert len(raised.value.needs) == 3
+    assert len(english(raised.value.needs)) == 3

@@ -9,6 +9,7 @@ import pytest
 from arcsupport.i18n import has, render
 from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -195,7 +196,7 @@ def test_untagged_kube_proxy_image_is_a_gap() -> None:
     outcomes = run_rule("version-skew", snap, WHEN)
     assert [f.message.key for f in findings(outcomes)] == ["version-skew.kubelet-at-limit"]
     [gap] = gaps(outcomes)
-    assert "kube-proxy DaemonSet image" in gap.needs[0]
+    assert "kube-proxy DaemonSet image" in english(gap.needs)[0]
 
 
 def test_missing_daemonsets_still_judges_kubelets_and_reports_a_gap() -> None:
@@ -203,7 +204,7 @@ def test_missing_daemonsets_still_judges_kubelets_and_reports_a_gap() -> None:
     snap = make_snapshot(version={"gitVersion": "v1.30.4"}, nodes=nodes)
     outcomes = run_rule("version-skew", snap, WHEN)
     assert [f.message.key for f in findings(outcomes)] == ["version-skew.kubelet-too-old"]
-    assert [g.needs for g in gaps(outcomes)] == [
+    assert [english(g.needs) for g in gaps(outcomes)] == [
         ("kubernetes/daemonsets.json (the kube-proxy image)",)
     ]
 
@@ -217,18 +218,18 @@ def test_cluster_without_kube_proxy_has_nothing_to_skew() -> None:
 def test_unreadable_kubelet_versions_are_a_gap_not_a_pass() -> None:
     snap = _cluster("v1.30.4", ["", "v1.30.4"], "v1.30.4")
     [gap] = gaps(run_rule("version-skew", snap, WHEN))
-    assert "moc-0" in gap.needs[0]
+    assert "moc-0" in english(gap.needs)[0]
 
 
 def test_not_evaluated_without_nodes_or_version() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("version-skew", make_snapshot(version={"gitVersion": "v1.30.4"}), WHEN)
-    assert "kubernetes/nodes.json" in missing.value.needs[0]
+    assert "kubernetes/nodes.json" in english(missing.value.needs)[0]
     with pytest.raises(NotEvaluated):
         run_rule("version-skew", make_snapshot(version={"gitVersion": "v1.30.4"}, nodes=[]), WHEN)
     with pytest.raises(NotEvaluated) as missing:
         run_rule("version-skew", make_snapshot(nodes=[node("moc-a")]), WHEN)
-    assert "Kubernetes version" in missing.value.needs[0]
+    assert "Kubernetes version" in english(missing.value.needs)[0]
 
 
 def test_api_version_from_azure_when_version_json_is_missing() -> None:

@@ -13,6 +13,7 @@ from arcsupport.snapshot.model import Provenance
 from helpers import (
     aks_arc_connected,
     deadlines,
+    english,
     findings,
     gaps,
     make_snapshot,
@@ -86,8 +87,8 @@ def test_catalogs_match_in_both_languages() -> None:
 def test_stopped_needs_nodes_or_facts() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run("stopped")
-    assert any("stopped_since" in need for need in raised.value.needs)
-    assert any("nodes" in need for need in raised.value.needs)
+    assert any("stopped_since" in need for need in english(raised.value.needs))
+    assert any("nodes" in need for need in english(raised.value.needs))
 
 
 def test_running_cluster_has_no_finding() -> None:
@@ -180,7 +181,7 @@ def test_manual_stop_past_30_days_cites_conn5(since: str, clauses: tuple[str, ..
 def test_manual_stop_without_a_date_is_unsupported_and_asks_for_the_date() -> None:
     outcomes = run("stopped", facts={"stopped_by": "manual"})
     assert only(outcomes, "stopped.manual").clauses == ("STOP-1",)
-    assert any("stopped_since" in need for gap in gaps(outcomes) for need in gap.needs)
+    assert any("stopped_since" in need for gap in gaps(outcomes) for need in english(gap.needs))
 
 
 def test_all_nodes_not_ready_is_an_observed_stop_since_the_latest_transition() -> None:
@@ -260,7 +261,7 @@ WINDOWS = {"host_platform": {"kind": "windows-server", "version": "2022"}}
 def test_connectivity_needs_some_source() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run("connectivity")
-    needs = " ".join(raised.value.needs)
+    needs = " ".join(english(raised.value.needs))
     assert "connected-cluster.json" in needs
     assert "disconnected_since" in needs
     assert "azure-local-cluster.json" in needs
@@ -379,7 +380,9 @@ def test_offline_without_a_time_warns_and_asks_for_the_date() -> None:
     finding = only(outcomes, "connectivity.disconnected-since-unknown")
     assert finding.severity == "warning"
     assert decisions(outcomes) == {"upgrade": ("warn", ("CONN-2",)), "scale": ("warn", ("CONN-2",))}
-    assert any("disconnected_since" in need for gap in gaps(outcomes) for need in gap.needs)
+    assert any(
+        "disconnected_since" in need for gap in gaps(outcomes) for need in english(gap.needs)
+    )
 
 
 def test_declared_date_fills_a_missing_connectivity_time() -> None:
@@ -468,7 +471,7 @@ def test_synced_azure_local_host_alone_leaves_the_arc_connection_a_gap() -> None
     outcomes = run("connectivity", azure_local_cluster=payload)
     assert findings(outcomes) == []
     assert len(gaps(outcomes)) == 1
-    assert "connected-cluster.json" in gaps(outcomes)[0].needs[0]
+    assert "connected-cluster.json" in english(gaps(outcomes)[0].needs)[0]
 
 
 def test_disconnected_40_days_end_to_end() -> None:
@@ -506,7 +509,7 @@ def subscription(state: str) -> dict[str, Any]:
 def test_subscription_needs_the_payload() -> None:
     with pytest.raises(NotEvaluated) as raised:
         run("subscription")
-    assert "subscription.json" in raised.value.needs[0]
+    assert "subscription.json" in english(raised.value.needs)[0]
 
 
 def test_enabled_subscription_has_no_finding() -> None:
@@ -588,7 +591,7 @@ def test_suspended_without_a_date_warns_and_names_the_missing_fact() -> None:
     assert finding.severity == "warning"
     assert finding.deadline is None
     (gap,) = gaps(outcomes)
-    assert "facts.yaml subscription_state_since" in gap.needs[0]
+    assert "facts.yaml subscription_state_since" in english(gap.needs)[0]
 
 
 @pytest.mark.parametrize("state", ["Warned", "PastDue"])

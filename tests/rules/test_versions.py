@@ -10,6 +10,7 @@ from arcsupport.i18n import render
 from arcsupport.rules.outcome import NotEvaluated
 from helpers import (
     deadlines,
+    english,
     findings,
     make_snapshot,
     node,
@@ -223,7 +224,7 @@ def test_version_from_azure_payload_when_no_version_json() -> None:
 def test_no_version_anywhere_is_not_evaluated() -> None:
     with pytest.raises(NotEvaluated) as missing:
         run_rule("version-lifecycle", make_snapshot(nodes=[node("moc-a")]), "2025-09-15")
-    assert "kubernetes/version.json" in missing.value.needs[0]
+    assert "kubernetes/version.json" in english(missing.value.needs)[0]
 
 
 def test_current_patch_passes() -> None:

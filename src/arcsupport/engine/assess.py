@@ -30,6 +30,7 @@ from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.learn import Offering
 from arcsupport.policy.model import Pack, PackInfo
 from arcsupport.rules.facts import ClusterIdentity, Facts, per_pack
+from arcsupport.rules.needs import names_part
 from arcsupport.rules.outcome import (
     Deadline,
     Evidence,
@@ -59,7 +60,7 @@ class OperationDecision(msgspec.Struct, frozen=True, gc=False):
 
 class NotEvaluatedRule(msgspec.Struct, frozen=True, gc=False):
     rule: str
-    needs: tuple[str, ...]
+    needs: tuple[Message, ...]
     partial: bool
 
 
@@ -115,16 +116,20 @@ def check_rules_against_pack(pack: Pack) -> None:
             )
 
 
-def _with_collection_reasons(needs: tuple[str, ...], snapshot: Snapshot) -> tuple[str, ...]:
+def _with_collection_reasons(needs: tuple[Message, ...], snapshot: Snapshot) -> tuple[Message, ...]:
     """Say why a needed part is missing when the collector recorded it (a 403, a 404)."""
     if not snapshot.not_collected:
         return needs
     annotated = []
     for need in needs:
         reasons = [
-            f"{part}: {reason}" for part, reason in snapshot.not_collected.items() if part in need
+            f"{part}: {reason}"
+            for part, reason in snapshot.not_collected.items()
+            if names_part(need, part)
         ]
-        annotated.append(f"{need} (not collected: {'; '.join(reasons)})" if reasons else need)
+        if reasons:
+            need = Message("needs.not-collected", {"need": need, "reasons": "; ".join(reasons)})
+        annotated.append(need)
     return tuple(annotated)
 
 
@@ -232,16 +237,16 @@ def _not_applicable(snapshot: Snapshot, pack: Pack, at: datetime, facts: Facts) 
     )
 
 
-_NOT_EVALUATED_EFFECTS: dict[tuple[str, tuple[str, ...]], tuple[OperationEffect, ...]] = {}
+_NOT_EVALUATED_EFFECTS: dict[tuple[str, tuple[Message, ...]], tuple[OperationEffect, ...]] = {}
 
 
-def _not_evaluated_effects(spec: Rule, needs: tuple[str, ...]) -> tuple[OperationEffect, ...]:
+def _not_evaluated_effects(spec: Rule, needs: tuple[Message, ...]) -> tuple[OperationEffect, ...]:
     """A rule that could not run warns on the operations it judges. The effects are immutable
     and the same for every cluster that lacks the same facts, so a fleet builds them once."""
     key = (spec.id, needs)
     found = _NOT_EVALUATED_EFFECTS.get(key)
     if found is None:
-        reason = Message("engine.op.not-evaluated", {"rule": spec.id, "needs": ", ".join(needs)})
+        reason = Message("engine.op.not-evaluated", {"rule": spec.id, "needs": needs})
         found = tuple(
             OperationEffect(operation, "warn", spec.clauses, reason)
             for operation in spec.operations

@@ -10,7 +10,7 @@ from arcsupport.errors import InputError
 from arcsupport.lifecycle.planner import Plan, plan_upgrade
 from arcsupport.policy.model import Pack
 from arcsupport.rules.apis import migrations_by_removal
-from arcsupport.rules.facts import NEEDS_VERSION, Facts
+from arcsupport.rules.facts import Facts
 from arcsupport.snapshot.model import Snapshot
 
 
@@ -36,7 +36,10 @@ def plan_for_snapshot(
     current = facts.cluster_version
     if current is None:
         raise InputError(
-            snapshot.source, "holds no " + NEEDS_VERSION.removeprefix("the cluster's ")
+            snapshot.source,
+            "holds no Kubernetes version (kubernetes/version.json, "
+            "azure/provisioned-cluster.json, or the kube-apiserver pod or control-plane nodes it "
+            "is inferred from)",
         )
     host = facts.host_platform
     if host_release is None and host is not None and host[0] == "azure-local":

@@ -60,7 +60,10 @@ def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
 
     Plural fields (`{count:one=node|other=nodes}`) take the form the count needs in the
     template's own language; Korean particle fields (`{name}{name:을/를}`) the form the
-    value's last sound needs (particles.py)."""
+    value's last sound needs (particles.py). A message among the arguments is said in `lang`
+    first, a tuple of them as a list joined with commas."""
+    if any(type(value) is Message or type(value) is tuple for value in args.values()):
+        args = {name: _said(lang, value) for name, value in args.items()}
     template = _lookup(lang, key, field)
     if template is None:
         lang = "en"
@@ -72,6 +75,14 @@ def text(lang: Lang, key: str, field: str = "message", **args: Any) -> str:
     if has_particle_fields(template):
         template = choose_particles(template, args)
     return template.format_map(_Args(args))
+
+
+def _said(lang: Lang, value: Any) -> Any:
+    if type(value) is Message:
+        return render(lang, value)
+    if type(value) is tuple:
+        return ", ".join(render(lang, part) for part in value)
+    return value
 
 
 def format_number(number: int, lang: Lang) -> str:

@@ -13,7 +13,7 @@ import io
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from arcsupport.engine.assess import Assessment
+from arcsupport.engine.assess import Assessment, NotEvaluatedRule
 from arcsupport.i18n import Lang, render, text
 from arcsupport.report.clip import clip_strings
 from arcsupport.report.documents.assessment import sort_by_urgency
@@ -55,6 +55,10 @@ def _describe(lang: Lang, finding: Finding) -> str:
     return "\n".join(lines)
 
 
+def _needs(lang: Lang, gap: NotEvaluatedRule) -> str:
+    return "; ".join(render(lang, need) for need in gap.needs)
+
+
 def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> TestSuite:
     suite = TestSuite(assessment.cluster_name)
     suite.timestamp = iso_time(assessment.evaluated_at)
@@ -92,7 +96,7 @@ def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> 
         case = TestCase(rule_id, f"arcsupport.{assessment.cluster_name}", 0.0)
         gap = skipped.get(rule_id)
         if gap is not None:
-            case.result = [Skipped(text(lang, "report.junit.skipped", needs="; ".join(gap.needs)))]
+            case.result = [Skipped(text(lang, "report.junit.skipped", needs=_needs(lang, gap)))]
             suite.add_testcase(case)
             continue
         mine = [finding for finding in assessment.findings if finding.rule == rule_id]
@@ -106,7 +110,7 @@ def _suite(assessment: Assessment, lang: Lang, fail_on: str, threshold: int) -> 
             failure.text = "\n\n".join(_describe(lang, finding) for finding in failing)
             case.result = [failure]
         notes = [_describe(lang, finding) for finding in mine if finding not in failing] + [
-            text(lang, "ui.partially-evaluated", rule=rule_id, needs="; ".join(part.needs))
+            text(lang, "ui.partially-evaluated", rule=rule_id, needs=_needs(lang, part))
             for part in partial.get(rule_id, [])
         ]
         if notes:

@@ -56,7 +56,7 @@ from typing import Any, Literal
 import msgspec
 
 from arcsupport.engine.assess import Assessment
-from arcsupport.i18n import Lang, render, text
+from arcsupport.i18n import Lang, Message, render, text
 from arcsupport.policy.model import Pack
 from arcsupport.report.documents.assessment import (
     deadline_doc,
@@ -294,7 +294,7 @@ def _descriptors(pack: Pack, lang: Lang) -> list[ReportingDescriptor]:
                 help=MultiformatMessage("\n".join(plain), "\n".join(markdown)),
                 properties={
                     "clauses": list(spec.clauses),
-                    "needs": list(spec.needs),
+                    "needs": [render(lang, need) for need in spec.needs],
                     "tags": ["support-policy", *spec.clauses],
                 },
             )
@@ -482,7 +482,7 @@ def _run(assessments: list[Assessment], tool: Tool, lang: Lang) -> Run:
     notice_index = {name: index for index, name in enumerate(_NOTIFICATIONS)}
     logical = _LogicalLocations()
     results: list[Result] = []
-    gaps: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+    gaps: dict[tuple[str, str, tuple[Message, ...]], list[int]] = {}
     notices: dict[str, list[int]] = {}
     for assessment in assessments:
         cluster = logical.cluster(assessment, _cluster_properties(assessment, lang))
@@ -505,13 +505,13 @@ def _run(assessments: list[Assessment], tool: Tool, lang: Lang) -> Run:
                     lang,
                     "ui.partially-evaluated" if kind == _PARTLY_EVALUATED else "ui.not-evaluated",
                     rule=rule,
-                    needs="; ".join(needs),
+                    needs="; ".join(render(lang, need) for need in needs),
                 )
             ),
             descriptor=ReportingDescriptorReference(kind, notice_index[kind]),
             associated_rule=ReportingDescriptorReference(rule, rule_index[rule]),
             locations=[ClusterLocation((LogicalLocationRef(index),)) for index in clusters],
-            properties={"needs": list(needs)},
+            properties={"needs": [render(lang, need) for need in needs]},
         )
         for (kind, rule, needs), clusters in gaps.items()
     ]

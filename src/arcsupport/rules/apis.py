@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.planner import ApiMigration
 from arcsupport.policy.model import DeprecatedApi
 from arcsupport.rules.facts import NEEDS_VERSION, Facts
@@ -23,8 +24,8 @@ from arcsupport.snapshot.kube import LAST_APPLIED, GenericMeta, ObjectMeta, Work
 from arcsupport.types import Severity
 from arcsupport.untrusted import MAX_DEPTH, nesting_depth
 
-_NEEDS_OBJECTS = "kubernetes/<plural>.json object lists (apiVersion, last-applied-configuration)"
-_NEEDS_METRICS = "kubernetes/metrics.txt (apiserver_requested_deprecated_apis)"
+_NEEDS_OBJECTS = Message("needs.objects")
+_NEEDS_METRICS = Message("needs.deprecated-requests")
 
 
 class _TypeMeta(msgspec.Struct):
@@ -218,7 +219,7 @@ def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
         items is not None for *_, items in _workload_lists(ctx.facts)
     )
     if not has_objects and snap.metrics is None:
-        raise NotEvaluated(f"{_NEEDS_OBJECTS} or {_NEEDS_METRICS}")
+        raise NotEvaluated(Message("needs.objects-or-requests"))
     current = ctx.facts.cluster_version
     if current is None:
         raise NotEvaluated(NEEDS_VERSION)
@@ -255,7 +256,7 @@ def deprecated_apis(ctx: Context) -> Iterator[Outcome]:
             )
 
     if snap.metrics is None:
-        yield Gap((_NEEDS_METRICS + ": the API versions clients request",))
+        yield Gap((Message("needs.requested-versions"),))
 
 
 def _release_key(release: str) -> tuple[int, int]:

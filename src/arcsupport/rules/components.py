@@ -11,6 +11,7 @@ from itertools import chain
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import ComponentSignature
 from arcsupport.rules.facts import per_pack
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
@@ -191,11 +192,11 @@ def _summary(match: _Match) -> str:
 
 
 _NEEDS_THIRD_PARTY = {
-    "daemonsets": "kubernetes/daemonsets.json",
-    "deployments": "kubernetes/deployments.json",
-    "services": "kubernetes/services.json",
-    "pods": "kubernetes/pods.json (injected sidecars)",
-    "apis": "kubernetes/apis.json (API groups)",
+    "daemonsets": Message("needs.daemonsets-file"),
+    "deployments": Message("needs.deployments-file"),
+    "services": Message("needs.services-file"),
+    "pods": Message("needs.sidecars"),
+    "apis": Message("needs.api-groups"),
 }
 
 
@@ -246,7 +247,7 @@ def third_party_components(ctx: Context) -> Iterator[Outcome]:
             )  # fmt: skip
 
 
-_NEEDS_CNI = ("kubernetes/daemonsets.json", "kubernetes/apis.json")
+_NEEDS_CNI = (Message("needs.daemonsets-file"), Message("needs.apis-file"))
 
 
 @rule("cni", clauses=("COV-IN-7", "COV-OUT-4"), needs=_NEEDS_CNI, inert_without=_LOOKED_IN)

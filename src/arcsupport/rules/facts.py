@@ -46,11 +46,8 @@ class ClusterIdentity(msgspec.Struct, frozen=True, gc=False):
     signals: tuple[Evidence, ...]
 
 
-# What a rule needs when it needs the cluster's version, in the words coverage prints.
-NEEDS_VERSION = (
-    "the cluster's Kubernetes version (kubernetes/version.json, azure/provisioned-cluster.json, "
-    "or the kube-apiserver pod or control-plane nodes it is inferred from)"
-)
+# What a rule needs when it needs the cluster's version, as coverage words it.
+NEEDS_VERSION = Message("needs.version")
 # Nodes cited as evidence that a cluster is not AKS Arc: a few make the point.
 _NODES_CITED = 3
 

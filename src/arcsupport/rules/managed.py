@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import KUBERNETES_PLACEHOLDER, ExpectedContainer, ManagedComponent
 from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.nodes import CONTROL_PLANE_LABEL
@@ -24,10 +25,10 @@ from arcsupport.rules.outcome import (
 from arcsupport.rules.rule import Context, rule
 from arcsupport.snapshot.kube import Container, ManagedFieldsEntry, Pod, PodSpec, Workload
 
-_NEEDS_DAEMONSETS = "kubernetes/daemonsets.json"
-_NEEDS_DEPLOYMENTS = "kubernetes/deployments.json"
-_NEEDS_PODS = "kubernetes/pods.json (static control-plane pods)"
-_NEEDS_VERSION = f"{NEEDS_VERSION}, for the exact images"
+_NEEDS_DAEMONSETS = Message("needs.daemonsets-file")
+_NEEDS_DEPLOYMENTS = Message("needs.deployments-file")
+_NEEDS_PODS = Message("needs.static-pods")
+_NEEDS_VERSION = Message("needs.version-for-images")
 _WORKLOAD_KINDS = ("DaemonSet", "Deployment")
 
 
@@ -35,7 +36,7 @@ class _Release(msgspec.Struct, frozen=True):
     """The values an expected image is written with, or why they are unknown."""
 
     values: dict[str, str] | None
-    unknown: str = ""  # what is missing, in the words coverage prints
+    unknown: Message | None = None  # what is missing, as coverage words it
     confirmed: bool = False  # the values were read from a real cluster or Microsoft's docs
 
 
@@ -97,7 +98,7 @@ def managed_components(ctx: Context) -> Iterator[Outcome]:
     yield from _absent(ctx, workloads, pods)
     if judge.unjudged_images and release.unknown:
         names = name_list(judge.unjudged_images)
-        yield Gap((f"{release.unknown}, to compare the images of {names} exactly",))
+        yield Gap((Message("needs.exact-images", {"need": release.unknown, "names": names}),))
 
     if unrecognised:
         yield ctx.finding(
@@ -113,11 +114,7 @@ def _release(ctx: Context) -> _Release:
         return _Release(None, NEEDS_VERSION)
     addons = ctx.pack.managed.versions.get(cluster.version.minor_key)
     if addons is None:
-        return _Release(
-            None,
-            f"the add-on versions AKS Arc ships with Kubernetes {cluster.version.minor_key} "
-            "(policy pack: managed.versions)",
-        )
+        return _Release(None, Message("needs.addon-versions", {"minor": cluster.version.minor_key}))
     return _Release(
         {**addons, KUBERNETES_PLACEHOLDER: str(cluster.version)},
         confirmed=cluster.version.minor_key in ctx.pack.managed.confirmed_versions,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import parse_taint
 from arcsupport.rules.facts import HISTORY_SOURCE, moment
 from arcsupport.rules.nodes import POOL_LABEL, Pool, agent_pools, pool_of
@@ -19,14 +20,9 @@ from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
 from arcsupport.snapshot.model import Provenance
 
-_NEEDS_NODES = "the nodes (kubernetes/nodes.json)"
-_NEEDS_MANAGED_FIELDS = (
-    "the nodes' metadata.managedFields (kubectl get nodes -o json --show-managed-fields)"
-)
-_NEEDS_POOLS = (
-    "the node pools' nodeLabels and nodeTaints (azure/agent-pools.json or "
-    "azure/provisioned-cluster.json)"
-)
+_NEEDS_NODES = Message("needs.nodes")
+_NEEDS_MANAGED_FIELDS = Message("needs.managed-fields")
+_NEEDS_POOLS = Message("needs.pool-metadata")
 
 
 class _MetadataFields(msgspec.Struct):
@@ -166,12 +162,13 @@ def system_metadata(ctx: Context) -> Iterator[Outcome]:
     if nodes and not any_managed_fields:
         yield Gap((_NEEDS_MANAGED_FIELDS,))
     if unreadable:
-        yield Gap((f"readable managedFields on nodes {name_list(unreadable)}",))
+        yield Gap((Message("needs.managed-fields-readable", {"nodes": name_list(unreadable)}),))
     if pools is None and expect.workers:
         yield Gap((_NEEDS_POOLS,))
     for pool_name, written in expect.unreadable_taints.items():
-        yield Gap((f"nodeTaints of node pool {pool_name} as key[=value]:Effect, not "
-                   f"{', '.join(written)}",))  # fmt: skip
+        yield Gap(
+            (Message("needs.pool-taints", {"pool": pool_name, "written": ", ".join(written)}),)
+        )
     yield from _report(ctx, found)
     yield from _changed_since_scan(ctx)
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.rules.facts import HISTORY_SOURCE
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
@@ -21,11 +22,11 @@ from arcsupport.snapshot.model import Provenance, Snapshot
 from arcsupport.snapshot.quantity import parse_quantity
 from arcsupport.timeutil import as_utc
 
-_NEEDS_NODES = "the nodes (kubernetes/nodes.json)"
-_NEEDS_POOLS = "the node pools (azure/agent-pools.json or azure/provisioned-cluster.json)"
-_NEEDS_SKUS = "the VM sizes (azure/vm-skus.json)"
-_NEEDS_SUBNETS = "facts.yaml node_subnets (the CIDRs node addresses must come from)"
-_NEEDS_DAEMONSETS = "the DaemonSets (kubernetes/daemonsets.json)"
+_NEEDS_NODES = Message("needs.nodes")
+_NEEDS_POOLS = Message("needs.pools")
+_NEEDS_SKUS = Message("needs.vm-skus")
+_NEEDS_SUBNETS = Message("needs.node-subnets")
+_NEEDS_DAEMONSETS = Message("needs.daemonsets")
 
 # research/aksarc-formats.md 2.5: AKS Arc labels each node `<cluster>-<random>-<pool>`.
 POOL_LABEL = "msft.microsoft/nodepool-name"
@@ -300,9 +301,10 @@ def _size_drift(ctx: Context, pools: list[Pool]) -> Iterator[Outcome]:
                         f"MemoryMb={memory_mb})",
                     ))  # fmt: skip
     if unknown_sizes:
-        yield Gap((f"{_NEEDS_SKUS}: vCpu and MemoryMb of {', '.join(sorted(unknown_sizes))}",))
+        sizes = ", ".join(sorted(unknown_sizes))
+        yield Gap((Message("needs.vm-sku-sizes", {"sizes": sizes}),))
     if unreadable:
-        yield Gap((f"status.capacity cpu and memory of nodes {name_list(unreadable)}",))
+        yield Gap((Message("needs.node-capacity", {"nodes": name_list(unreadable)}),))
     if resized:
         yield ctx.finding(
             "size", "unsupported", ("SHR-3", "CUST-1"), evidence,
@@ -363,13 +365,11 @@ def _image_drift(ctx: Context, nodes: list[Node]) -> Generator[Outcome, None, se
                 ))  # fmt: skip
     if foreign:
         shown = "; ".join(f"{name_list(names)}: {image!r}" for image, names in foreign.items())
-        yield Gap((f"an AKS Arc node OS ({shown} is none AKS Arc ships): their node image was "
-                   "not judged",))  # fmt: skip
+        yield Gap((Message("needs.node-os", {"found": shown}),))
     if unknown:
         nodes_without = [name for names in unknown.values() for name in names]
-        yield Gap((f"the AKS Arc node image of Kubernetes {', '.join(unknown)} (policy pack: "
-                   f"node_images), for {name_list(nodes_without)}: compared only with the rest "
-                   "of their pool",))  # fmt: skip
+        args = {"versions": ", ".join(unknown), "nodes": name_list(nodes_without)}
+        yield Gap((Message("needs.node-image", args),))
     if changed:
         mine = [e for e in evidence if e.object in {f"nodes/{n.metadata.name}" for n in changed}]
         yield ctx.finding(
@@ -452,7 +452,7 @@ def node_network(ctx: Context) -> Iterator[Outcome]:
         raise NotEvaluated(_NEEDS_NODES)
     subnets, invalid = _declared_subnets(ctx)
     if invalid:
-        yield Gap((f"{_NEEDS_SUBNETS}: not CIDRs: {', '.join(invalid)}",))
+        yield Gap((Message("needs.node-subnets-invalid", {"values": ", ".join(invalid)}),))
     elif not subnets:
         yield Gap((_NEEDS_SUBNETS,))
     outside: list[str] = []

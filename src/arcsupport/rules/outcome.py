@@ -56,7 +56,7 @@ class Deadline(msgspec.Struct, frozen=True, gc=False):
 class Gap(msgspec.Struct, frozen=True, gc=False):
     """Part of a rule could not run; the rest of it did."""
 
-    needs: tuple[str, ...]
+    needs: tuple[Message, ...]  # catalog entries `needs.*`: what it read nothing of
 
 
 Outcome = Finding | OperationEffect | Deadline | Gap
@@ -65,6 +65,6 @@ Outcome = Finding | OperationEffect | Deadline | Gap
 class NotEvaluated(Exception):
     """Raised by a rule that lacks the facts it needs."""
 
-    def __init__(self, *needs: str) -> None:
-        super().__init__(", ".join(needs))
+    def __init__(self, *needs: Message) -> None:
+        super().__init__(", ".join(need.key for need in needs))
         self.needs = needs

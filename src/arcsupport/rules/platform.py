@@ -7,18 +7,16 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 
+from arcsupport.i18n.message import Message
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Node
 from arcsupport.types import Arg, Operation
 
-_NEEDS_HOST = (
-    "facts.yaml host_platform (kind and version), or azure/azure-local-cluster.json with a "
-    "solution version in properties.reportedProperties.clusterVersion"
-)
-_NEEDS_OS_IMAGE = "kubernetes/nodes.json (status.nodeInfo.osImage)"
-_NEEDS_KUBELET = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
+_NEEDS_HOST = Message("needs.host")
+_NEEDS_OS_IMAGE = Message("needs.node-os-image")
+_NEEDS_KUBELET = Message("needs.kubelet-version")
 
 
 # What a retired Windows Server host no longer allows: AKS Arc "can no longer be deployed,
@@ -72,8 +70,10 @@ def host_platform(ctx: Context) -> Iterator[Outcome]:
         if found is None:
             known = ", ".join(platforms.azure_local.fixed_end_of_support)
             raise NotEvaluated(
-                f"an Azure Local release named YYMM (such as 2508) or one of {known} in "
-                f"{evidence.source} (found {release!r})"
+                Message(
+                    "needs.azure-local-release",
+                    {"known": known, "source": evidence.source, "found": repr(release)},
+                )
             )
         end = found
         prefix = "" if fixed else "release-"
@@ -185,7 +185,7 @@ def node_image_age(ctx: Context) -> Iterator[Outcome]:
         for node in members
     ]
     if unreadable:
-        yield Gap((f"{_NEEDS_KUBELET} with a patch number, on nodes {name_list(unreadable, 3)}",))
+        yield Gap((Message("needs.kubelet-patch", {"nodes": name_list(unreadable, 3)}),))
 
     tolerance = timedelta(days=ctx.pack.thresholds.node_image_patch_tolerance_days)
     unjudged: set[str] = set()
@@ -210,4 +210,4 @@ def node_image_age(ctx: Context) -> Iterator[Outcome]:
             days=(ctx.today - since).days, count=len(members),
         )  # fmt: skip
     for minor in sorted(unjudged, key=KubeVersion.parse):
-        yield Gap((f"the patch versions of {minor} in the policy calendar",))
+        yield Gap((Message("needs.calendar-patches", {"minor": minor}),))

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from enum import Enum
 from itertools import chain
 
+from arcsupport.i18n.message import Message
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import Container, Pod
 
-_NEEDS_METRICS = "kubernetes/metrics.txt (feature gate stages)"
-_NEEDS_PODS = "kube-system control-plane pods in kubernetes/pods.json (their flags)"
-_NEEDS_APIS = "kubernetes/apis.json (served API versions)"
+_NEEDS_METRICS = Message("needs.feature-gates")
+_NEEDS_PODS = Message("needs.control-plane-flags")
+_NEEDS_APIS = Message("needs.served-apis")
 _CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 _ALPHA_VERSION = re.compile(r"^v\d+alpha\d+$")
 # Go's strconv.ParseBool, which the flags use; runtime-config takes a bare key as true too.

@@ -67,7 +67,7 @@ ADVISORIES = "advisories"
 class Rule(msgspec.Struct, frozen=True, gc=False):
     id: str
     clauses: tuple[str, ...]
-    needs: tuple[str, ...]  # the facts it reads, in the words coverage prints
+    needs: tuple[Message, ...]  # the facts it reads, as coverage words them (`needs.*`)
     operations: tuple[Operation, ...]  # operations it can warn on or block
     check: RuleFunction
     # Snapshot fields (or ADVISORIES, the advisories given to the engine) without which the
@@ -87,7 +87,7 @@ def rule(
     id: str,
     *,
     clauses: tuple[str, ...],
-    needs: tuple[str, ...],
+    needs: tuple[Message, ...],
     operations: tuple[Operation, ...] = (),
     inert_without: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], Rule]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.policy.model import SkewLimit
 from arcsupport.rules.facts import NEEDS_VERSION, ClusterVersion
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome, name_list
@@ -15,8 +16,8 @@ from arcsupport.semver import KubeVersion, minor_distance
 from arcsupport.snapshot.kube import Node, Workload
 from arcsupport.types import Arg, Severity
 
-_NEEDS_NODES = "kubernetes/nodes.json (status.nodeInfo.kubeletVersion)"
-_NEEDS_KUBE_PROXY = "kubernetes/daemonsets.json (the kube-proxy image)"
+_NEEDS_NODES = Message("needs.kubelet-version")
+_NEEDS_KUBE_PROXY = Message("needs.kube-proxy-image")
 # A finding shows the first nodes of its group and counts them all: on a 5,000-node cluster
 # thousands of identical evidence rows would bury the point.
 
@@ -104,7 +105,7 @@ def _kubelets(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
             yield ctx.operation("upgrade", "block", ("SVP-1",), "kubelet-lagging", **args)
     if unreadable:
         unread = name_list(unreadable, 3)
-        yield Gap((f"{_NEEDS_NODES} that parses as a version, on nodes {unread}",))
+        yield Gap((Message("needs.kubelet-parsed", {"nodes": unread}),))
 
 
 def _kube_proxy(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
@@ -127,7 +128,7 @@ def _kube_proxy(ctx: Context, current: ClusterVersion) -> Iterator[Outcome]:
     field, image = _image(daemonset)
     version = KubeVersion.try_parse(_tag(image))
     if version is None:
-        yield Gap((f"a version tag on the kube-proxy DaemonSet image (found {image!r})",))
+        yield Gap((Message("needs.kube-proxy-tag", {"image": repr(image)}),))
         return
     skew = _judge(current.version, version, ctx.pack.skew.kube_proxy)
     if skew is None:

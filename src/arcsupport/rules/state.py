@@ -20,6 +20,7 @@ from collections.abc import Generator, Iterator
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
+from arcsupport.i18n.message import Message
 from arcsupport.rules.facts import Since, moment
 from arcsupport.rules.outcome import Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
@@ -40,10 +41,7 @@ def _reached_on(since: date, days: int) -> date:
 
 # --- stopped ----------------------------------------------------------------------------------
 
-_NEEDS_STOPPED = (
-    "kubernetes/nodes.json (Ready conditions)",
-    "facts.yaml stopped_since (with stopped_by)",
-)
+_NEEDS_STOPPED = (Message("needs.node-ready"), Message("needs.stopped-since"))
 
 
 def _all_not_ready_since(ctx: Context, not_ready: list[Node]) -> Since | None:
@@ -118,10 +116,10 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
     )
     if since is None:
         if not manual:
-            raise NotEvaluated(" or ".join(_NEEDS_STOPPED))
+            raise NotEvaluated(Message("needs.stopped-either"))
         # STOP-1 needs no duration; the 30- and 90-day clauses do.
         yield ctx.finding("manual", "unsupported", ("STOP-1",), manual_evidence)
-        yield Gap(("facts.yaml stopped_since (when the nodes were deallocated)",))
+        yield Gap((Message("needs.stopped-date"),))
         return
 
     limits = ctx.pack.thresholds
@@ -161,12 +159,10 @@ def stopped(ctx: Context) -> Iterator[Outcome]:
 
 # --- connectivity -----------------------------------------------------------------------------
 
-_NEEDS_ARC = "azure/connected-cluster.json (connectivityStatus, lastConnectivityTime)"
-_NEEDS_DISCONNECTED_SINCE = "facts.yaml disconnected_since"
-_NEEDS_LAST_CONNECTED = (
-    "lastConnectivityTime in azure/connected-cluster.json, or facts.yaml disconnected_since"
-)
-_NEEDS_HOST = "azure/azure-local-cluster.json (status, lastSyncTimestamp) for an Azure Local host"
+_NEEDS_ARC = Message("needs.arc-connectivity")
+_NEEDS_DISCONNECTED_SINCE = Message("needs.disconnected-since")
+_NEEDS_LAST_CONNECTED = Message("needs.last-connected")
+_NEEDS_HOST = Message("needs.host-sync")
 
 
 class _ConnArgs(TypedDict):
@@ -306,7 +302,7 @@ def _host_connectivity(ctx: Context) -> Generator[Outcome, None, bool]:
     evidence = [ctx.facts.evidence("azure/azure-local-cluster", name, *flagged)]
     last = props.lastSyncTimestamp
     if last is None:
-        yield Gap(("properties.lastSyncTimestamp of the Azure Local instance",))
+        yield Gap((Message("needs.host-sync-time"),))
         return True
     evidence.append(
         ctx.facts.evidence(
@@ -343,13 +339,13 @@ def connectivity(ctx: Context) -> Iterator[Outcome]:
     host_known = yield from _host_connectivity(ctx)
     if not cluster_known:
         if not host_known:
-            raise NotEvaluated(f"{_NEEDS_ARC}, {_NEEDS_DISCONNECTED_SINCE}, or {_NEEDS_HOST}")
-        yield Gap((f"{_NEEDS_ARC} or {_NEEDS_DISCONNECTED_SINCE}",))
+            raise NotEvaluated(Message("needs.any-connectivity"))
+        yield Gap((Message("needs.cluster-connectivity"),))
 
 
 # --- subscription -----------------------------------------------------------------------------
 
-_NEEDS_SUBSCRIPTION = "azure/subscription.json (state)"
+_NEEDS_SUBSCRIPTION = Message("needs.subscription")
 
 
 class _SubArgs(TypedDict):
@@ -397,9 +393,7 @@ def subscription(ctx: Context) -> Iterator[Outcome]:
                 "suspended-since-unknown", "warning", ("SUB-1",), evidence,
                 state=state, limit=grace,
             )  # fmt: skip
-            yield Gap(
-                (f"facts.yaml subscription_state_since (the day the subscription became {state})",)
-            )
+            yield Gap((Message("needs.subscription-since", {"state": state}),))
             return
         evidence.append(started.evidence)
         since = started.day

@@ -13,6 +13,7 @@ from datetime import date
 
 import msgspec
 
+from arcsupport.i18n.message import Message
 from arcsupport.lifecycle.calendar import EndBasis, MinorStatus, VersionCalendar, for_pack
 from arcsupport.rules.facts import NEEDS_VERSION
 from arcsupport.rules.outcome import (
@@ -363,14 +364,14 @@ def _pool_minors(ctx: Context, cluster: KubeVersion) -> dict[str, tuple[list[str
 def version_patch(ctx: Context) -> Iterator[Outcome]:
     current = ctx.facts.cluster_version
     if current is None or current.version.patch is None:
-        raise NotEvaluated(NEEDS_VERSION + " with a patch number")
+        raise NotEvaluated(Message("needs.version-with-patch"))
     version = current.version
     minor_status = ctx.facts.calendar.minor_status(version.minor_key, ctx.today)
     if minor_status.status != "supported":
         return  # version-lifecycle judges minors that are not plainly supported
     patch = ctx.facts.calendar.patch_status(version, ctx.today)
     if patch.supported is None:
-        raise NotEvaluated(f"the patch versions of {version.minor_key} in the policy calendar")
+        raise NotEvaluated(Message("needs.calendar-patches", {"minor": version.minor_key}))
     if patch.supported:
         return
     evidence = (current.evidence, *ctx.facts.calendar_evidence(version.minor_key))

@@ -48,7 +48,7 @@ from arm_emulator import (
     hci_cluster_body,
     serve_aks_arc,
 )
-from helpers import run_assess
+from helpers import english, run_assess
 
 ARM_SCOPE = "https://management.azure.com/.default"
 COLLECTED_AT = datetime(2025, 6, 25, 9, 0, tzinfo=UTC)
@@ -478,7 +478,7 @@ def test_no_access_to_azure_local_and_subscription_is_recorded(
     snapshot = read_snapshot(bundle)
     assert snapshot.subscription is None
     assessment = run_assess(snapshot, "2025-06-25")
-    skipped = {rule.rule: rule.needs for rule in assessment.coverage.not_evaluated}
+    skipped = {rule.rule: english(rule.needs) for rule in assessment.coverage.not_evaluated}
     assert "not collected: azure/subscription: no access" in skipped["subscription"][0]
 
 

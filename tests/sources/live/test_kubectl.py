@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from arcsupport.sources.read import read_snapshot
-from helpers import EXAMPLES, empty_dump_namespaces, run_assess
+from helpers import EXAMPLES, empty_dump_namespaces, english, run_assess
 from helpers import snapshot_facts as facts
 from kube_emulator import (
     CUSTOM_RESOURCES,
@@ -192,7 +192,9 @@ def comparable(assessment: Any) -> Any:
          [(e.object, e.field, e.value, e.provenance) for e in f.evidence])
         for f in assessment.findings
     ]  # fmt: skip
-    not_evaluated = [(entry.rule, entry.needs) for entry in assessment.coverage.not_evaluated]
+    not_evaluated = [
+        (entry.rule, english(entry.needs)) for entry in assessment.coverage.not_evaluated
+    ]
     return assessment.verdict, findings, assessment.coverage.evaluated, not_evaluated
 
 

@@ -41,7 +41,7 @@ from arcsupport.sources.live.kubernetes import (
 )
 from arcsupport.sources.live.writer import BundleWriter
 from arcsupport.sources.read import read_snapshot
-from helpers import run_assess, run_cli
+from helpers import english, run_assess, run_cli
 from kube_emulator import (
     BUILTIN,
     EXAMPLES,
@@ -116,7 +116,7 @@ def comparable(result: Assessment) -> Any:
     ]  # fmt: skip
     # What the collector recorded as not collected is added to the needs; the rest is equal.
     not_evaluated = [
-        (entry.rule, tuple(re.sub(r" \(not collected: .*\)$", "", n) for n in entry.needs))
+        (entry.rule, tuple(re.sub(r" \(not collected: .*\)$", "", n) for n in english(entry.needs)))
         for entry in result.coverage.not_evaluated
     ]
     return result.verdict, findings, result.coverage.evaluated, not_evaluated

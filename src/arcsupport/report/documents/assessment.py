@@ -228,7 +228,11 @@ def assessment_document(assessment: Assessment, lang: Lang) -> AssessmentDoc:
         coverage=CoverageDoc(
             evaluated=assessment.coverage.evaluated,
             not_evaluated=[
-                GapDoc(rule=gap.rule, needs=gap.needs, partial=gap.partial)
+                GapDoc(
+                    rule=gap.rule,
+                    needs=tuple(render(lang, need) for need in gap.needs),
+                    partial=gap.partial,
+                )
                 for gap in assessment.coverage.not_evaluated
             ],
         ),

@@ -8,7 +8,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-from arcsupport.i18n import Lang, text
+from arcsupport.i18n import Lang, render, text
 from arcsupport.policy.model import Pack
 from arcsupport.report.documents.base import ClauseId, Document, PolicyDoc, policy_doc
 from arcsupport.rules.rule import Rule
@@ -88,7 +88,7 @@ def rule_doc(spec: Rule, lang: Lang) -> RuleDoc:
         what=text(lang, entry, "what"),
         why=text(lang, entry, "why"),
         fix=text(lang, entry, "fix"),
-        needs=spec.needs,
+        needs=tuple(render(lang, need) for need in spec.needs),
         clauses=spec.clauses,
         operations=spec.operations,
         module=spec.module,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from arcsupport.i18n.message import Message
 from arcsupport.rules.outcome import EVIDENCE_CAP, Finding, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import ADVISORIES, Context, rule
 
-_NEEDS_ADVISORIES = "advisories (check --advisories PATH)"
-_NEEDS_NODES = "kubernetes/nodes.json (kubelet, containerd and kernel versions)"
-_NEEDS_VERSION = "the cluster's Kubernetes version (kubernetes/version.json or azure/)"
+_NEEDS_ADVISORIES = Message("needs.advisories")
+_NEEDS_NODES = Message("needs.node-versions")
+_NEEDS_VERSION = Message("needs.advisory-version")
 
 
 @rule(
