@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from arcsupport.decoding import (
+    Readable,
     convert,
     decode_json,
     decode_json_nulls_absent,
@@ -35,7 +36,7 @@ from arcsupport.snapshot.kube import (
     Workload,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
-from arcsupport.sources.archive import iter_directory
+from arcsupport.sources.archive import ArchiveLimits, checked_files, read_file
 from arcsupport.untrusted import as_utf8
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
@@ -136,15 +137,6 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
-def detach_managed_fields(items: list[Any]) -> None:
-    """managedFields' fieldsV1 stay undecoded (msgspec.Raw) but must not point into the file's
-    bytes, or the whole file (126 MiB of Deployments in a big cluster) stays in memory."""
-    for item in items:
-        for entry in getattr(getattr(item, "metadata", None), "managedFields", ()):
-            if entry.fieldsV1:
-                entry.fieldsV1 = entry.fieldsV1.copy()
-
-
 def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
     part = "kubernetes/" + name.rsplit(".", 1)[0]
     if name == "version.json":
@@ -158,17 +150,35 @@ def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) ->
 
         snapshot.metrics = parse_metrics(data, where)
     elif name.endswith(".json"):
-        plural = name.removesuffix(".json")
-        spec = KUBE_LISTS.get(plural)
-        if spec is None:
-            snapshot.other_objects[plural] = decode_list(data, GenericObject, None, where)
-        else:
-            item_type, kind, attribute = spec
-            items = decode_list(data, item_type, kind, where)
-            detach_managed_fields(items)
-            setattr(snapshot, attribute, items)
+        ingest_list(snapshot, name, data, where)
+        return
     else:
         return
+    snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
+
+
+def is_list_file(name: str) -> bool:
+    """`kubernetes/<plural>.json` of a bundle: a List, read item by item from a folder."""
+    folder, _, file = name.partition("/")
+    return folder == "kubernetes" and file.endswith(".json") and file not in _NOT_LISTS
+
+
+_NOT_LISTS = ("version.json", "apis.json")
+
+
+def ingest_list(snapshot: Snapshot, name: str, data: bytes | Readable, where: str) -> None:
+    """A Kubernetes List (`nodes.json`, ...), from its bytes or, item by item, from a file."""
+    plural = name.removesuffix(".json")
+    max_item_bytes = ArchiveLimits.from_environment().member_bytes
+    spec = KUBE_LISTS.get(plural)
+    if spec is None:
+        snapshot.other_objects[plural] = decode_list(
+            data, GenericObject, None, where, max_item_bytes
+        )
+    else:
+        item_type, kind, attribute = spec
+        setattr(snapshot, attribute, decode_list(data, item_type, kind, where, max_item_bytes))
+    part = f"kubernetes/{plural}"
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
@@ -237,8 +247,16 @@ def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
     for folder in ("kubernetes", "azure"):
         if (root / folder).is_dir():
             names.extend(f"{folder}/{child.name}" for child in sorted((root / folder).iterdir()))
-    for name, data in iter_directory(root, names):
-        route(snapshot, name, data, str(root / name))
+    for name, file in checked_files(root, names, streamed=is_list_file):
+        where = str(root / name)
+        if not is_list_file(name):
+            route(snapshot, name, read_file(file), where)
+            continue
+        try:
+            with file.open("rb", buffering=0) as handle:
+                ingest_list(snapshot, name.removeprefix("kubernetes/"), handle, where)
+        except OSError as exc:
+            raise InputError(where, exc.strerror or str(exc)) from None
 
 
 def split_root(name: str) -> tuple[str, str] | None:
