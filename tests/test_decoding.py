@@ -171,7 +171,7 @@ def test_a_malformed_item_is_named(
     if not spans:
         return
     index = data.draw(st.integers(0, len(spans) - 1)) if data else 1
-    start, end = spans[index]
+    start, _ = spans[index]
     colon = text.index(b'":', start) + 1  # the first key's colon: `{"key"!` is never JSON
     broken = text[:colon] + b"!" + text[colon + 1 :]
     with pytest.raises(InputError) as refused:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
@@ -89,12 +90,15 @@ def decode_list(
     where: str,
     max_item_bytes: int = MAX_ITEM_BYTES,
     buffer_bytes: int = LIST_BUFFER_BYTES,
+    settle: Callable[[list[Any]], None] | None = None,
 ) -> list[T]:
     """Decode a List; with `expected_kind`, refuse items of another kind (a misplaced file).
 
     From a stream (a file) the List is read item by item: memory follows the decoded items
     and the largest single item, never the file. Bytes already in memory are decoded in one
     call, and read item by item only when that fails, for the message to name the item.
+    `settle` is run on each batch of decoded items as it comes (after managedFields are
+    detached), to slim them before the next batch is read.
     Not scanned for depth (see the module's docstring)."""
     if isinstance(source, bytes | bytearray | memoryview):
         source = as_utf8(source, where)
@@ -103,9 +107,11 @@ def decode_list(
         except (msgspec.DecodeError, RecursionError, MemoryError):
             buffer_bytes = min(buffer_bytes, len(source) + 64)  # read again for the message
         else:
-            detach_managed_fields(whole.items)
+            _settle(whole.items, settle)
             return _checked(whole.kind, whole.apiVersion, whole.items, expected_kind, where)
-    reader = _ListReader(_utf8_stream(source, where), item, where, max_item_bytes, buffer_bytes)
+    reader = _ListReader(
+        _utf8_stream(source, where), item, where, max_item_bytes, buffer_bytes, settle
+    )
     try:
         reader.read()
     except OSError as exc:
@@ -238,6 +244,12 @@ def _utf8_stream(source: Document | Readable, where: str) -> Readable:
     return _BufferReader(as_utf8(rest, where))
 
 
+def _settle(items: list[Any], settle: Callable[[list[Any]], None] | None) -> None:
+    detach_managed_fields(items)
+    if settle is not None:
+        settle(items)
+
+
 def detach_managed_fields(items: list[Any]) -> None:
     """managedFields' fieldsV1 stay undecoded (msgspec.Raw) but must not point into the bytes
     they were decoded from: a List's buffer is reused, and a whole file held for them would
@@ -261,9 +273,16 @@ class _ListReader:
     end found by msgspec, so that a bad item is named by its index."""
 
     def __init__(
-        self, handle: Readable, item: Any, where: str, max_item_bytes: int, buffer_bytes: int
+        self,
+        handle: Readable,
+        item: Any,
+        where: str,
+        max_item_bytes: int,
+        buffer_bytes: int,
+        settle: Callable[[list[Any]], None] | None = None,
     ) -> None:
         self.handle = handle
+        self.settle = settle
         self.item = item
         self.batch_type = list[item]
         self.where = where
@@ -465,7 +484,7 @@ class _ListReader:
             start = self.lo
             head = bytes(self.buffer[start : start + _HEAD_BYTES])
             item = self._value(self.item, f"$.items[{index}]", index)
-            detach_managed_fields([item])
+            _settle([item], self.settle)
             self.items.append(item)
             # The item's last byte that is not whitespace, where the separator begins.
             end = start + len(bytes(self.buffer[start : self.lo]).rstrip())
@@ -526,7 +545,7 @@ class _ListReader:
         finally:
             self.buffer[start - 1] = saved_open
             self.buffer[close] = saved_close
-        detach_managed_fields(batch)
+        _settle(batch, self.settle)
         self.items.extend(batch)
         self.lo = close
         return -1

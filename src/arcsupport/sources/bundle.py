@@ -34,6 +34,7 @@ from arcsupport.snapshot.kube import (
     Service,
     VersionInfo,
     Workload,
+    share_pod_strings,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 from arcsupport.sources.archive import ArchiveLimits, checked_files, read_file
@@ -177,7 +178,9 @@ def ingest_list(snapshot: Snapshot, name: str, data: bytes | Readable, where: st
         )
     else:
         item_type, kind, attribute = spec
-        setattr(snapshot, attribute, decode_list(data, item_type, kind, where, max_item_bytes))
+        settle = share_pod_strings if item_type is Pod else None
+        items = decode_list(data, item_type, kind, where, max_item_bytes, settle=settle)
+        setattr(snapshot, attribute, items)
     part = f"kubernetes/{plural}"
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
