@@ -38,6 +38,7 @@ from arcsupport.snapshot.kube import (
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 from arcsupport.sources.archive import ArchiveLimits, checked_files, read_file
+from arcsupport.sources.metrics import parse_metrics
 from arcsupport.untrusted import as_utf8
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
@@ -145,10 +146,6 @@ def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) ->
     elif name == "apis.json":
         snapshot.apis = decode_json(data, APIGroupList, where)
     elif name == "metrics.txt":
-        # prometheus_client brings http.server, email and ssl: 20 ms that a fleet of Azure
-        # rows, which has no metrics, should not pay.
-        from arcsupport.sources.metrics import parse_metrics
-
         snapshot.metrics = parse_metrics(data, where)
     elif name.endswith(".json"):
         ingest_list(snapshot, name, data, where)
