@@ -10,8 +10,6 @@ stops runaway nesting; what the readers then walk in Python comes from the scann
 from __future__ import annotations
 
 import codecs
-import contextlib
-import os
 import re
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
@@ -111,12 +109,6 @@ def decode_list(
         else:
             _settle(whole.items, settle)
             return _checked(whole.kind, whole.apiVersion, whole.items, expected_kind, where)
-    else:
-        fileno = getattr(source, "fileno", None)
-        with contextlib.suppress(OSError, ValueError):  # BytesIO has no descriptor
-            if fileno is not None:
-                # A small file gets a buffer of its size: zeroing 16 MiB per List costs 3 ms.
-                buffer_bytes = min(buffer_bytes, os.fstat(fileno()).st_size + 64)
     reader = _ListReader(
         _utf8_stream(source, where), item, where, max_item_bytes, buffer_bytes, settle
     )

@@ -7,6 +7,7 @@ remembers the file it came from and its provenance.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import msgspec
 
 from arcsupport.decoding import (
+    LIST_BUFFER_BYTES,
     Readable,
     convert,
     decode_json,
@@ -164,19 +166,25 @@ def is_list_file(name: str) -> bool:
 _NOT_LISTS = ("version.json", "apis.json")
 
 
-def ingest_list(snapshot: Snapshot, name: str, data: bytes | Readable, where: str) -> None:
+def ingest_list(
+    snapshot: Snapshot,
+    name: str,
+    data: bytes | Readable,
+    where: str,
+    buffer_bytes: int = LIST_BUFFER_BYTES,
+) -> None:
     """A Kubernetes List (`nodes.json`, ...), from its bytes or, item by item, from a file."""
     plural = name.removesuffix(".json")
     max_item_bytes = ArchiveLimits.from_environment().member_bytes
     spec = KUBE_LISTS.get(plural)
     if spec is None:
         snapshot.other_objects[plural] = decode_list(
-            data, GenericObject, None, where, max_item_bytes
+            data, GenericObject, None, where, max_item_bytes, buffer_bytes
         )
     else:
         item_type, kind, attribute = spec
         settle = share_pod_strings if item_type is Pod else None
-        items = decode_list(data, item_type, kind, where, max_item_bytes, settle=settle)
+        items = decode_list(data, item_type, kind, where, max_item_bytes, buffer_bytes, settle)
         setattr(snapshot, attribute, items)
     part = f"kubernetes/{plural}"
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
@@ -254,7 +262,9 @@ def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
             continue
         try:
             with file.open("rb", buffering=0) as handle:
-                ingest_list(snapshot, name.removeprefix("kubernetes/"), handle, where)
+                # A small file gets a buffer of its size: zeroing 16 MiB per List costs 3 ms.
+                buffer_bytes = min(LIST_BUFFER_BYTES, os.fstat(handle.fileno()).st_size + 64)
+                ingest_list(snapshot, name.removeprefix("kubernetes/"), handle, where, buffer_bytes)
         except OSError as exc:
             raise InputError(where, exc.strerror or str(exc)) from None
 
