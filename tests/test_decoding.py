@@ -240,3 +240,12 @@ def test_a_bundle_folder_streams_its_lists(tmp_path: Path) -> None:
     snapshot = read_snapshot(bundle)
     assert [pod.metadata.name for pod in snapshot.pods] == [f"p{i}" for i in range(2000)]
     assert snapshot.pods == [named(pod, "Pod") for pod in whole(data, Pod)]
+
+
+def test_text_that_is_not_utf8_is_malformed_json() -> None:
+    """Passing over a value does not check its UTF-8; decoding it does, and says so."""
+    for data in (b'{"\xe1piVersion": "v1", "items": []}', b'{"items": [{"kind": "\x80"}]}'):
+        with pytest.raises(InputError) as refused:
+            decode_list(io.BytesIO(data), Pod, "Pod", "pods.json", buffer_bytes=64)
+        assert "malformed JSON" in str(refused.value)
+        assert "Invalid UTF-8" in str(refused.value)

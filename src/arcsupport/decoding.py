@@ -395,11 +395,11 @@ class _ListReader:
         self.lo = end
         if typ is None:
             return None
-        return self._decode(memoryview(self.buffer)[start:end], typ, path)
+        return self._decode(start, end, typ, path, context)
 
-    def _decode(self, data: memoryview, typ: Any, path: str) -> Any:
+    def _decode(self, start: int, end: int, typ: Any, path: str, context: str) -> Any:
         try:
-            return msgspec.json.decode(data, type=typ)
+            return msgspec.json.decode(memoryview(self.buffer)[start:end], type=typ)
         except msgspec.ValidationError as exc:
             text = str(exc)
             if " - at `$" in text:
@@ -407,6 +407,9 @@ class _ListReader:
             elif path != "$":
                 text = f"{text} - at `{path}`"
             raise InputError(self.where, f"unexpected content: {text}") from None
+        except msgspec.DecodeError as exc:  # what passing over it does not check (UTF-8)
+            text = _counted_from(self.offset + start, str(exc))
+            raise InputError(self.where, f"malformed JSON{context}: {text}") from None
         except RecursionError:
             raise InputError(
                 self.where, f"{path} is nested too deeply (past about 1,000 levels); refused"
