@@ -78,9 +78,11 @@ class ArchiveLimits:
     supports (5,000 nodes, 150,000 pods: a bundle of about 1.7 GiB whose pods.json is about
     1.3 GiB, compressing 23-27-fold with gzip), with room to spare."""
 
-    # 4.7x the largest real bundle; it also bounds the time spent unpacking.
+    # 4.7x the largest real bundle; it also bounds the time spent unpacking, and the files
+    # of a bundle folder together.
     total_bytes: int = 8 * 1024**3
-    # The size a single file is refused at when read from a folder as well.
+    # Also a folder's file read whole, and one object of a List (a folder's Lists are read
+    # item by item, so their files are bounded by total_bytes only).
     member_bytes: int = 4 * 1024**3
     # A bundle holds about 30 files; tarfile keeps every header it has read (about 1 KiB each).
     members: int = 10_000
