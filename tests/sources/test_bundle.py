@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from arcsupport.errors import InputError
 from arcsupport.policy.loader import load_pack
 from arcsupport.rules.facts import Facts
 from arcsupport.snapshot import azure as az
@@ -477,3 +478,43 @@ def test_a_tarball_is_read_member_by_member(tmp_path: Path) -> None:
     assert snapshot.version is not None
     assert snapshot.version == msgspec.json.decode(version, type=kube.VersionInfo)
     assert json.loads(version)["gitVersion"] == snapshot.version.gitVersion
+
+
+def _bundle_with_a_broken_manifest(root: Path, pods: int) -> Path:
+    """A folder whose manifest.json, read first, is malformed: a refusal that names another
+    file proves that nothing was read before it."""
+    (root / "kubernetes").mkdir(parents=True)
+    (root / "azure").mkdir()
+    (root / "manifest.json").write_text("{")
+    (root / "azure" / "subscription.json").write_text('{"subscriptionId": "' + "0" * 200 + '"}')
+    items = [{"metadata": {"name": f"p{i}", "namespace": "default"}} for i in range(pods)]
+    (root / "kubernetes" / "pods.json").write_text(json.dumps({"items": items}))
+    return root
+
+
+def test_a_file_over_the_member_limit_is_refused_before_any_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _bundle_with_a_broken_manifest(tmp_path / "b", pods=100)
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "200")
+    with pytest.raises(InputError) as refused:
+        read_snapshot(root)
+    assert str(refused.value).startswith(f"{root / 'azure' / 'subscription.json'}: is ")
+    assert "over the 200 bytes limit (ARCSUPPORT_MAX_MEMBER_SIZE raises it)" in str(refused.value)
+
+
+def test_a_list_is_bounded_by_the_total_not_the_member_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A List is read item by item, so a file over the member limit is fine; the folder's
+    total still bounds it, checked before anything is read."""
+    root = _bundle_with_a_broken_manifest(tmp_path / "b", pods=100)
+    (root / "azure" / "subscription.json").unlink()
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "300")
+    with pytest.raises(InputError, match=r"manifest\.json: truncated JSON"):
+        read_snapshot(root)  # pods.json (5 KB) passed the checks; the manifest is read
+    monkeypatch.setenv("ARCSUPPORT_MAX_BUNDLE_SIZE", "4KiB")
+    with pytest.raises(InputError) as refused:
+        read_snapshot(root)
+    assert str(refused.value).startswith(f"{root}: its files add up to more than 4 KiB")
+    assert "ARCSUPPORT_MAX_BUNDLE_SIZE raises it" in str(refused.value)

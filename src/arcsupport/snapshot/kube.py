@@ -7,6 +7,7 @@ a rule reads it. `gc=False` is safe because decoded data holds no reference cycl
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import msgspec
@@ -75,6 +76,28 @@ class Pod(msgspec.Struct, gc=False):
     metadata: PodMeta = msgspec.field(default_factory=PodMeta)
     spec: PodSpec = msgspec.field(default_factory=PodSpec)
     kind: str = "Pod"
+
+
+def share_pod_strings(pods: list[Pod]) -> None:
+    """Make the pods' repeated strings one object each (a kind, a namespace, a node, an
+    image, a container's arguments): decoded, every pod holds its own copies, which in a
+    600,000-pod cluster is about a third of what the pods take."""
+    share = sys.intern
+    for pod in pods:
+        pod.kind = share(pod.kind)
+        meta = pod.metadata
+        meta.namespace = share(meta.namespace)
+        for owner in meta.ownerReferences:
+            owner.kind = share(owner.kind)
+        spec = pod.spec
+        spec.nodeName = share(spec.nodeName)
+        for container in (*spec.containers, *spec.initContainers):
+            container.name = share(container.name)
+            container.image = share(container.image)
+            if container.command:
+                container.command = [share(part) for part in container.command]
+            if container.args:
+                container.args = [share(part) for part in container.args]
 
 
 class ObjectMeta(msgspec.Struct, gc=False):

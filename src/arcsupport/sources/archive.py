@@ -78,9 +78,11 @@ class ArchiveLimits:
     supports (5,000 nodes, 150,000 pods: a bundle of about 1.7 GiB whose pods.json is about
     1.3 GiB, compressing 23-27-fold with gzip), with room to spare."""
 
-    # 4.7x the largest real bundle; it also bounds the time spent unpacking.
+    # 4.7x the largest real bundle; it also bounds the time spent unpacking, and the files
+    # of a bundle folder together.
     total_bytes: int = 8 * 1024**3
-    # The size a single file is refused at when read from a folder as well.
+    # Also a folder's file read whole, and one object of a List (a folder's Lists are read
+    # item by item, so their files are bounded by total_bytes only).
     member_bytes: int = 4 * 1024**3
     # A bundle holds about 30 files; tarfile keeps every header it has read (about 1 KiB each).
     members: int = 10_000
@@ -328,10 +330,17 @@ def iter_tarball(
         raise InputError(where, "does not fit in the memory available") from None
 
 
-def iter_directory(root: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
-    """Yield (name, bytes) for the given relative names that exist under `root`."""
+def checked_files(
+    root: Path, names: list[str], streamed: Callable[[str], bool] | None = None
+) -> list[tuple[str, Path]]:
+    """(name, path) of the given relative names that are files under `root`, every one
+    checked before any is read: no link out of the folder, no file read whole over the member
+    limit, and all of them (a List `streamed` item by item included) within the total limit,
+    so that a file too big is refused before the others were read for nothing."""
     resolved_root = root.resolve()
-    member_bytes = ArchiveLimits.from_environment().member_bytes
+    limits = ArchiveLimits.from_environment()
+    found: list[tuple[str, Path]] = []
+    total = 0
     for name in names:
         file = root / name
         try:
@@ -340,15 +349,36 @@ def iter_directory(root: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
             if not file.resolve().is_relative_to(resolved_root):
                 raise InputError(str(file), "is a link that points outside the bundle; refused")
             size = file.stat().st_size
-            if size > member_bytes:
-                raise InputError(
-                    str(file),
-                    f"is {size} bytes, over the {format_size(member_bytes)} limit "
-                    f"({_variable('member_bytes')} raises it)",
-                )
-            data = file.read_bytes()
         except OSError as exc:
             raise InputError(str(file), exc.strerror or str(exc)) from None
-        except MemoryError:
-            raise InputError(str(file), "does not fit in the memory available") from None
-        yield name, data
+        if size > limits.member_bytes and not (streamed and streamed(name)):
+            raise InputError(
+                str(file),
+                f"is {size} bytes, over the {format_size(limits.member_bytes)} limit "
+                f"({_variable('member_bytes')} raises it)",
+            )
+        total += size
+        if total > limits.total_bytes:
+            raise InputError(
+                str(root),
+                f"its files add up to more than {format_size(limits.total_bytes)}, the limit "
+                f"({_variable('total_bytes')} raises it); refused at {name}",
+            )
+        found.append((name, file))
+    return found
+
+
+def read_file(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise InputError(str(file), exc.strerror or str(exc)) from None
+    except MemoryError:
+        raise InputError(str(file), "does not fit in the memory available") from None
+
+
+def iter_directory(root: Path, names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Yield (name, bytes) for the given relative names that exist under `root`, all checked
+    first (checked_files)."""
+    for name, file in checked_files(root, names):
+        yield name, read_file(file)

@@ -7,6 +7,7 @@ remembers the file it came from and its provenance.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 import msgspec
 
 from arcsupport.decoding import (
+    LIST_BUFFER_BYTES,
+    Readable,
     convert,
     decode_json,
     decode_json_nulls_absent,
@@ -33,9 +36,11 @@ from arcsupport.snapshot.kube import (
     Service,
     VersionInfo,
     Workload,
+    share_pod_strings,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
-from arcsupport.sources.archive import iter_directory
+from arcsupport.sources.archive import ArchiveLimits, checked_files, read_file
+from arcsupport.sources.metrics import parse_metrics
 from arcsupport.untrusted import as_utf8
 
 BUNDLE_FORMAT = "arcsupport-bundle/v1"
@@ -136,15 +141,6 @@ def _ingest_azure(snapshot: Snapshot, name: str, data: bytes, where: str) -> Non
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
-def detach_managed_fields(items: list[Any]) -> None:
-    """managedFields' fieldsV1 stay undecoded (msgspec.Raw) but must not point into the file's
-    bytes, or the whole file (126 MiB of Deployments in a big cluster) stays in memory."""
-    for item in items:
-        for entry in getattr(getattr(item, "metadata", None), "managedFields", ()):
-            if entry.fieldsV1:
-                entry.fieldsV1 = entry.fieldsV1.copy()
-
-
 def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) -> None:
     part = "kubernetes/" + name.rsplit(".", 1)[0]
     if name == "version.json":
@@ -152,23 +148,45 @@ def ingest_kubernetes(snapshot: Snapshot, name: str, data: bytes, where: str) ->
     elif name == "apis.json":
         snapshot.apis = decode_json(data, APIGroupList, where)
     elif name == "metrics.txt":
-        # prometheus_client brings http.server, email and ssl: 20 ms that a fleet of Azure
-        # rows, which has no metrics, should not pay.
-        from arcsupport.sources.metrics import parse_metrics
-
         snapshot.metrics = parse_metrics(data, where)
     elif name.endswith(".json"):
-        plural = name.removesuffix(".json")
-        spec = KUBE_LISTS.get(plural)
-        if spec is None:
-            snapshot.other_objects[plural] = decode_list(data, GenericObject, None, where)
-        else:
-            item_type, kind, attribute = spec
-            items = decode_list(data, item_type, kind, where)
-            detach_managed_fields(items)
-            setattr(snapshot, attribute, items)
+        ingest_list(snapshot, name, data, where)
+        return
     else:
         return
+    snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
+
+
+def is_list_file(name: str) -> bool:
+    """`kubernetes/<plural>.json` of a bundle: a List, read item by item from a folder."""
+    folder, _, file = name.partition("/")
+    return folder == "kubernetes" and file.endswith(".json") and file not in _NOT_LISTS
+
+
+_NOT_LISTS = ("version.json", "apis.json")
+
+
+def ingest_list(
+    snapshot: Snapshot,
+    name: str,
+    data: bytes | Readable,
+    where: str,
+    buffer_bytes: int = LIST_BUFFER_BYTES,
+) -> None:
+    """A Kubernetes List (`nodes.json`, ...), from its bytes or, item by item, from a file."""
+    plural = name.removesuffix(".json")
+    max_item_bytes = ArchiveLimits.from_environment().member_bytes
+    spec = KUBE_LISTS.get(plural)
+    if spec is None:
+        snapshot.other_objects[plural] = decode_list(
+            data, GenericObject, None, where, max_item_bytes, buffer_bytes
+        )
+    else:
+        item_type, kind, attribute = spec
+        settle = share_pod_strings if item_type is Pod else None
+        items = decode_list(data, item_type, kind, where, max_item_bytes, buffer_bytes, settle)
+        setattr(snapshot, attribute, items)
+    part = f"kubernetes/{plural}"
     snapshot.parts[part] = Part(part, where, Provenance.OBSERVED)
 
 
@@ -237,8 +255,18 @@ def read_bundle_directory(root: Path, snapshot: Snapshot) -> None:
     for folder in ("kubernetes", "azure"):
         if (root / folder).is_dir():
             names.extend(f"{folder}/{child.name}" for child in sorted((root / folder).iterdir()))
-    for name, data in iter_directory(root, names):
-        route(snapshot, name, data, str(root / name))
+    for name, file in checked_files(root, names, streamed=is_list_file):
+        where = str(root / name)
+        if not is_list_file(name):
+            route(snapshot, name, read_file(file), where)
+            continue
+        try:
+            with file.open("rb", buffering=0) as handle:
+                # A small file gets a buffer of its size: zeroing 16 MiB per List costs 3 ms.
+                buffer_bytes = min(LIST_BUFFER_BYTES, os.fstat(handle.fileno()).st_size + 64)
+                ingest_list(snapshot, name.removeprefix("kubernetes/"), handle, where, buffer_bytes)
+        except OSError as exc:
+            raise InputError(where, exc.strerror or str(exc)) from None
 
 
 def split_root(name: str) -> tuple[str, str] | None:

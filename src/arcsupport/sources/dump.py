@@ -34,7 +34,6 @@ from arcsupport.sources.archive import ArchiveLimits, format_size, iter_director
 from arcsupport.sources.bundle import (
     AZURE_FILES,
     KUBE_LISTS,
-    detach_managed_fields,
     ingest_kubernetes,
     route,
 )
@@ -118,7 +117,6 @@ class ClusterInfoDump:
             return
         item_type, kind, _ = KUBE_LISTS[file]
         items = decode_list(data, item_type, kind, where)
-        detach_managed_fields(items)
         self._seen.add(file)
         by_namespace = self._lists[file]
         for item in items:
