@@ -85,14 +85,74 @@ class VerdictChangeDoc(Document, frozen=True):
     cause: Literal["upload", "reassessment"]
 
 
+class StateRunDoc(Document, frozen=True):
+    """A state every scan that could tell has shown since it began: `stopped` (stopped or
+    running), `arc` (connected or disconnected) or `subscription` (as ARM writes it). `since`
+    is the first scan showing it, or an earlier moment a scan observed (the nodes' Ready
+    transition, the Arc agents' last heartbeat); `not_before` the last scan showing another
+    state, null when none did. Both are bounds, never guesses."""
+
+    clock: Literal["stopped", "arc", "subscription"]
+    state: NonEmpty
+    since: Timestamp
+    not_before: Timestamp | None
+    last_seen: Timestamp
+    scans: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class MetadataDriftDoc(Document, frozen=True):
+    """A system label, annotation or taint (`value:Effect`) of a node whose value differs
+    from the one the system set (`before`, as the first scan that saw the change had it);
+    null: absent."""
+
+    node: NonEmpty
+    kind: Literal["labels", "annotations", "taints"]
+    key: NonEmpty
+    before: str | None
+    after: str | None
+
+
+class NodeDriftDoc(Document, frozen=True):
+    """Software a node runs changed while its kubelet stayed the same (an upgrade brings a
+    new kubelet)."""
+
+    node: NonEmpty
+    field: Literal["os_image", "kernel", "runtime"]
+    before: NonEmpty
+    after: NonEmpty
+
+
+class PoolDriftDoc(Document, frozen=True):
+    """Nodes that joined or left a pool since the previous scan."""
+
+    pool: NonEmpty
+    joined: list[str]
+    left: list[str]
+
+
+class HistoryFactsDoc(Document, frozen=True):
+    """What the cluster's scans up to the newest (`at`) tell together, as derived when that
+    scan was uploaded and stored with it: the facts the rules judged with."""
+
+    at: Timestamp
+    scans: Annotated[int, msgspec.Meta(ge=1)]
+    previous_scan: Timestamp | None
+    runs: list[StateRunDoc]
+    metadata_drift: list[MetadataDriftDoc]
+    node_drift: list[NodeDriftDoc]
+    pool_drift: list[PoolDriftDoc]
+
+
 class ClusterHistoryDoc(Document, frozen=True):
-    """A cluster's judgements, newest first, and every change of its verdict
+    """A cluster's judgements, newest first, every change of its verdict, and the facts its
+    scans tell together (null until a scan of it was stored with them)
     (arcsupport.cluster-history/v1)."""
 
     schema: Literal["arcsupport.cluster-history/v1"]
     cluster: ClusterSummaryDoc
     assessments: list[HistoryAssessmentDoc]
     verdict_changes: list[VerdictChangeDoc]
+    facts: HistoryFactsDoc | None
     next_cursor: Cursor
 
 
