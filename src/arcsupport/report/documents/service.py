@@ -11,6 +11,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
+from arcsupport.access.consent import ACTIONS
 from arcsupport.report.documents.base import (
     ClauseId,
     Document,
@@ -25,6 +26,8 @@ CLUSTERS_SCHEMA: Final = "arcsupport.clusters/v1"
 HISTORY_SCHEMA: Final = "arcsupport.cluster-history/v1"
 DEADLINES_SCHEMA: Final = "arcsupport.deadlines/v1"
 INGEST_SCHEMA: Final = "arcsupport.ingest/v1"
+REQUEST_SCHEMA: Final = "arcsupport.access-request/v1"
+REQUESTS_SCHEMA: Final = "arcsupport.access-requests/v1"
 
 ClusterId = Annotated[
     str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$", description="The service's id of a cluster")
@@ -194,6 +197,47 @@ class IngestDoc(Document, frozen=True):
     sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
     clusters: list[IngestedClusterDoc]
     partial: bool
+
+
+class GrantRequestDoc(Document, frozen=True):
+    """A support engineer's request for access to one of the tenant's clusters: `pending`
+    until an admin approves it (`grant` is then the grant recorded, running `minutes` from
+    the approval or the moment the admin chose) or declines it."""
+
+    id: int
+    cluster_id: ClusterId
+    cluster: str
+    engineer: NonEmpty
+    actions: Annotated[
+        tuple[str, ...],
+        msgspec.Meta(
+            min_length=1,
+            extra_json_schema={"items": {"enum": list(ACTIONS)}},
+        ),
+    ]
+    minutes: Annotated[int, msgspec.Meta(ge=1)]
+    case: NonEmpty
+    reason: NonEmpty
+    requested_at: Timestamp
+    state: Literal["pending", "approved", "declined"]
+    decided_by: str | None
+    decided_at: Timestamp | None
+    decline_reason: str | None
+    grant: int | None
+
+
+class AccessRequestDoc(Document, frozen=True):
+    """A request just made, approved or declined (arcsupport.access-request/v1)."""
+
+    schema: Literal["arcsupport.access-request/v1"]
+    request: GrantRequestDoc
+
+
+class AccessRequestsDoc(Document, frozen=True):
+    """The tenant's access requests, newest first (arcsupport.access-requests/v1)."""
+
+    schema: Literal["arcsupport.access-requests/v1"]
+    requests: list[GrantRequestDoc]
 
 
 class ErrorBodyDoc(Document, frozen=True):
