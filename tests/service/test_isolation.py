@@ -71,6 +71,27 @@ BODIES: dict[tuple[str, str], Any] = {
         "application/json",
         lambda ids: b'{"by": "owner@fabrikam.example"}',
     ),
+    ("POST", "/api/v1/access/requests"): (
+        "application/json",
+        lambda ids: json.dumps(
+            {
+                "cluster": ids["cluster"],
+                "engineer": "eve@fabrikam.example",
+                "actions": "view-logs",
+                "for": "1h",
+                "case": "2",
+                "reason": "logs of the failed upgrade",
+            }
+        ).encode(),
+    ),
+    ("POST", "/api/v1/access/requests/{request_id}/approve"): (
+        "application/json",
+        lambda ids: b'{"approved_by": "owner@fabrikam.example"}',
+    ),
+    ("POST", "/api/v1/access/requests/{request_id}/decline"): (
+        "application/json",
+        lambda ids: b'{"by": "owner@fabrikam.example"}',
+    ),
     ("POST", "/api/v1/access/check"): (
         "application/json",
         lambda ids: json.dumps(
@@ -85,6 +106,21 @@ BODIES: dict[tuple[str, str], Any] = {
         ),
     ),
     ("POST", "/support/grants/{grant_id}/revoke"): (
+        "application/x-www-form-urlencoded",
+        lambda ids: b"by=owner",
+    ),
+    ("POST", "/support/requests"): (
+        "application/x-www-form-urlencoded",
+        lambda ids: (
+            f"cluster={ids['cluster']}&engineer=eve&actions=view-logs&for=1h"
+            "&case=C-1&reason=logs".encode()
+        ),
+    ),
+    ("POST", "/support/requests/{request_id}/approve"): (
+        "application/x-www-form-urlencoded",
+        lambda ids: b"approved_by=owner",
+    ),
+    ("POST", "/support/requests/{request_id}/decline"): (
         "application/x-www-form-urlencoded",
         lambda ids: b"by=owner",
     ),
@@ -113,7 +149,8 @@ def _routes(service: Service) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def first_tenant(service: Service) -> dict[str, str]:
-    """contoso: two clusters, a grant, an access check and their audit entries."""
+    """contoso: two clusters, a grant, an access check, a pending access request and their
+    audit entries."""
     client = service.client()
     admin = service.token("contoso", "admin")
     _, cluster = upload(client, admin, "healthy")
@@ -131,7 +168,18 @@ def first_tenant(service: Service) -> dict[str, str]:
         headers=auth(admin),
     )
     assert check.json()["allowed"] is True
-    return {"cluster": cluster, "grant_id": str(grant.json()["grant"]["id"])}
+    asked = client.post(
+        "/api/v1/access/requests",
+        json={"cluster": cluster, "engineer": "sam@contoso.example", "actions": "view-logs",
+              "for": "2h", "case": "CASE-4711", "reason": "contoso's upgrade failed"},
+        headers=auth(service.token("contoso", "support-engineer")),
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    return {
+        "cluster": cluster,
+        "grant_id": str(grant.json()["grant"]["id"]),
+        "request_id": str(asked.json()["request"]["id"]),
+    }
 
 
 # What would betray the first tenant: its cluster names, ids, ARM ids, people and case.
@@ -156,6 +204,7 @@ def test_another_tenant_sees_nothing_of_the_first_on_any_route(
         url = path.format(
             cluster_id=first_tenant["cluster"],
             grant_id=first_tenant["grant_id"],
+            request_id=first_tenant["request_id"],
             name="dashboard.css",
         )
         headers = auth(other)
@@ -171,13 +220,15 @@ def test_another_tenant_sees_nothing_of_the_first_on_any_route(
         text = response.text
         assert not _SECRETS.search(text), (method, path, _SECRETS.search(text))
         assert first_tenant["cluster"] not in text, (method, path)
-        if "{cluster_id}" in path or "{grant_id}" in path:
+        if "{cluster_id}" in path or "{grant_id}" in path or "{request_id}" in path:
             assert response.status_code == 404, (method, path, response.status_code)
     # The routes that name a first-tenant object in their body are refused as unknown.
     refused = {(m, p): s for m, p, s in seen}
     assert refused[("POST", "/api/v1/access/grants")] == 404
     assert refused[("POST", "/api/v1/access/check")] == 404
     assert refused[("POST", "/support/grants")] == 404
+    assert refused[("POST", "/api/v1/access/requests")] == 404
+    assert refused[("POST", "/support/requests")] == 404
     assert len(seen) >= 20
 
 
@@ -187,6 +238,7 @@ def test_the_second_tenants_lists_are_empty(service: Service, first_tenant: dict
     assert client.get("/api/v1/clusters", headers=other).json()["clusters"] == []
     assert client.get("/api/v1/deadlines", headers=other).json()["deadlines"] == []
     assert client.get("/api/v1/access/grants", headers=other).json()["grants"] == []
+    assert client.get("/api/v1/access/requests", headers=other).json()["requests"] == []
     assert client.get("/api/v1/audit", headers=other).json()["entries"] == []
     verified = client.get("/api/v1/audit/verify", headers=other).json()
     assert verified["intact"] is True and verified["entries"] == 0
@@ -211,7 +263,11 @@ def _isolated(
     tokens: dict[str, dict[str, str]],
     first: dict[str, str],
 ) -> None:
-    aimed = {"cluster_id": first["cluster"], "grant_id": first["grant_id"]}
+    aimed = {
+        "cluster_id": first["cluster"],
+        "grant_id": first["grant_id"],
+        "request_id": first["request_id"],
+    }
 
     @given(case=operation.as_strategy(), role=st.sampled_from(ROLES), aim=st.booleans())
     @settings(

@@ -6,11 +6,15 @@ re-assessment judges with the facts stored with the snapshot."""
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from typing import Any
 
+import jsonschema
 import yaml
 from service_kit import EXAMPLES, Service, auth, bundle_bytes, upload
 
+from arcsupport.schema import load_schema
 from arcsupport.service import history
 from arcsupport.service.models import Snapshot
 from arcsupport.service.reassess import reassess_all
@@ -144,3 +148,68 @@ def test_a_system_label_changed_between_two_scans_is_shr4_citing_history(
     document = client.get(f"/api/v1/clusters/{cluster}", headers=headers).json()
     assert not _findings(document, "system-metadata")
     assert document["verdict"] == "supported"
+
+
+def _page(service: Service, token: str, path: str, lang: str) -> str:
+    """`path` of the dashboard, signed in with `token` (the session the browser gets)."""
+    client = service.client()
+    form = client.get(f"/?lang={lang}").text
+    nonce = re.search(r'name="csrf" value="([^"]*)"', form)
+    assert nonce is not None
+    signed = client.post(
+        "/sign-in", data={"token": token, "csrf": nonce.group(1), "lang": lang},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert signed.status_code == 303
+    page = client.get(f"{path}?lang={lang}")
+    assert page.status_code == 200
+    return unescape(page.text)
+
+
+def test_the_history_route_and_the_cluster_page_show_the_facts_the_scans_tell(
+    service: Service,
+) -> None:
+    client = service.client()
+    token = service.token("contoso", "operator")
+    headers = auth(token)
+    _, labelled = upload(client, token, _labelled("2025-09-01T09:00:00Z", "zone-a"))
+    only = client.get(f"/api/v1/clusters/{labelled}/history", headers=headers).json()
+    assert only["facts"]["scans"] == 1 and only["facts"]["metadata_drift"] == []
+    assert "No scan of this cluster has been compared" in _page(
+        service, token, f"/clusters/{labelled}", "en"
+    )
+    upload(client, token, _labelled("2025-09-14T09:00:00Z", "zone-b"))
+    document = client.get(f"/api/v1/clusters/{labelled}/history", headers=headers).json()
+    jsonschema.validate(document, load_schema("cluster-history"))
+    facts = document["facts"]
+    assert (facts["at"], facts["scans"], facts["previous_scan"]) == (
+        "2025-09-14T09:00:00Z", 2, "2025-09-01T09:00:00Z",
+    )  # fmt: skip
+    (drift,) = facts["metadata_drift"]
+    assert (drift["kind"], drift["key"], drift["before"], drift["after"]) == (
+        "labels", "topology.kubernetes.io/zone", "zone-a", "zone-b",
+    )  # fmt: skip
+    running = next(run for run in facts["runs"] if run["clock"] == "stopped")
+    assert (running["state"], running["scans"]) == ("running", 2)
+    for lang, words in (("en", "label"), ("ko", "레이블")):
+        page = _page(service, token, f"/clusters/{labelled}", lang)
+        row = re.search(r"<tr><td><code>([^<]*)</code></td><td>([^<]*)</td>(.*?)</tr>", page)
+        assert row is not None, page
+        assert row.group(1) == drift["node"] and row.group(2) == words
+        assert "<code>topology.kubernetes.io/zone</code>" in row.group(3)
+        assert "<code>zone-a</code></td><td><code>zone-b</code>" in row.group(3)
+
+    service.clock.now = at("2025-08-02T10:00:00Z")
+    upload(client, token, _stopped("2025-08-02T09:00:00Z", stopped_since=None, kubernetes=True))
+    service.clock.now = at("2025-11-04T10:00:00Z")
+    day95 = _stopped("2025-11-04T09:00:00Z", stopped_since=None, kubernetes=False)
+    _, stopped = upload(client, token, day95)
+    facts = client.get(f"/api/v1/clusters/{stopped}/history", headers=headers).json()["facts"]
+    assert facts["scans"] == 2
+    # The second scan read no nodes: it tells nothing of the run the first one saw begin.
+    (run,) = [run for run in facts["runs"] if run["clock"] == "stopped"]
+    assert (run["state"], run["since"], run["not_before"], run["last_seen"], run["scans"]) == (
+        "stopped", "2025-08-01T18:02:54Z", None, "2025-08-02T09:00:00Z", 1,
+    )  # fmt: skip
+    assert "Stopped since 2025-08-01 18:02" in _page(service, token, f"/clusters/{stopped}", "en")
+    assert "2025-08-01 18:02부터 중지됨" in _page(service, token, f"/clusters/{stopped}", "ko")

@@ -28,6 +28,11 @@ from arcsupport.access.models import GENESIS_HASH, AuditEntry, AuditHead, Grant
 GRANT = "access.grant"
 REVOKE = "access.revoke"
 CHECK = "access.check"
+# The fleet service's access requests: asked by an engineer, approved (beside the grant's own
+# entry) or declined by the tenant's admin.
+REQUEST = "access.request"
+APPROVE = "access.approve"
+DECLINE = "access.decline"
 
 
 def canonical_json(value: Any) -> str:

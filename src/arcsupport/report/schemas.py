@@ -31,6 +31,8 @@ from arcsupport.report.documents.known_issues import KnownIssueMatchesDoc, Known
 from arcsupport.report.documents.notification import NotificationDoc, NotificationsDoc
 from arcsupport.report.documents.plan import PlanDoc
 from arcsupport.report.documents.service import (
+    AccessRequestDoc,
+    AccessRequestsDoc,
     ClusterHistoryDoc,
     ClustersDoc,
     DeadlinesDoc,
@@ -63,6 +65,8 @@ SCHEMAS: dict[str, tuple[Any, ...]] = {
     "cluster-history": (ClusterHistoryDoc,),
     "deadlines": (DeadlinesDoc,),
     "ingest": (IngestDoc,),
+    "access-request": (AccessRequestDoc,),
+    "access-requests": (AccessRequestsDoc,),
     "notification": (NotificationDoc,),
     "notifications": (NotificationsDoc,),
 }
@@ -72,6 +76,8 @@ SERVICE_SCHEMAS = (
     "cluster-history",
     "deadlines",
     "ingest",
+    "access-request",
+    "access-requests",
     "notification",
     "notifications",
 )

@@ -61,6 +61,18 @@ def previous_scan(
     return None if data is None else decode(data)
 
 
+def newest_scan(session: Session, cluster: Cluster) -> ScanRecord | None:
+    """The record of the cluster's newest scan: the facts its history page shows."""
+    moment = func.coalesce(Snapshot.collected_at, Snapshot.received_at)
+    data = session.scalar(
+        select(Snapshot.history)
+        .where(Snapshot.cluster_id == cluster.id, Snapshot.history.is_not(None))
+        .order_by(moment.desc(), Snapshot.id.desc())
+        .limit(1)
+    )
+    return None if data is None else decode(data)
+
+
 def with_history(
     snapshot: ClusterSnapshot, previous: ScanRecord | None, pack: Pack, received_at: datetime
 ) -> ScanRecord:

@@ -280,3 +280,26 @@ class NotifyAttempt(Base):
     delivery_id: Mapped[int] = mapped_column(ForeignKey("service_notify_delivery.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class GrantRequest(Base):
+    """A support engineer's request for access to one of the tenant's clusters, pending until
+    an admin approves it (which records the grant, as the access module records every grant)
+    or declines it. Each step is an audit entry; the row keeps where the request stands."""
+
+    __tablename__ = "service_grant_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("service_tenant.id"), index=True)
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("service_cluster.id"))
+    engineer: Mapped[str] = mapped_column(String(256))
+    actions: Mapped[str] = mapped_column(String(64))  # as consent.parse_actions writes them
+    minutes: Mapped[int] = mapped_column(Integer)  # how long the grant runs once approved
+    case_id: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(1000))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))  # pending | approved | declined
+    decided_by: Mapped[str | None] = mapped_column(String(256))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(String(1000))
+    grant_id: Mapped[int | None] = mapped_column(Integer)  # the grant an approval recorded

@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright against the app served
 on loopback. Each page in both languages at a laptop's width and at a phone's (390 px), a
-keyboard-only path through sign-in, a filter and a grant, the landmarks, labels and contrast,
-and no request anywhere but the service.
+keyboard-only path through sign-in, a filter, a grant and an access request approved, the
+landmarks, labels and contrast, and no request anywhere but the service.
 
 The browser is never downloaded: /usr/bin/chromium is used, and its absence fails the test
 (install it with `apt-get install -y --no-install-recommends chromium fonts-nanum`).
@@ -191,7 +191,7 @@ def _tab_to(page: Page, check: str, backwards: bool = False, limit: int = 80) ->
     raise AssertionError(f"no focusable element matched {check}")
 
 
-def test_sign_in_filter_and_grant_by_keyboard_alone(
+def test_sign_in_filter_grant_request_and_approval_by_keyboard_alone(
     visit: Any, fleet: Fleet, screens: Path
 ) -> None:
     opened: Visit = visit(LAPTOP)
@@ -249,4 +249,26 @@ def test_sign_in_filter_and_grant_by_keyboard_alone(
     )
     assert "CASE-KEYS" in {grant["case"] for grant in granted.json()["grants"]}
     page.screenshot(path=str(screens / "keyboard-granted.png"), full_page=True)
+    # An engineer's request, then the owner's approval of it: the grant the request asked for.
+    _tab_to(page, "e.id === 'request-engineer'", backwards=True, limit=200)
+    page.keyboard.type("ren@contoso.example")
+    _tab_to(page, "e.id === 'request-case'")
+    page.keyboard.type("CASE-ASKED")
+    _tab_to(page, "e.id === 'request-reason'")
+    page.keyboard.type("kubelet restarts on node 3")
+    _tab_to(page, "e.type === 'submit' && e.closest('form.grid-form')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".done")
+    pending = page.locator("table.requests tbody tr", has_text="CASE-ASKED")
+    assert "pending" in pending.inner_text()
+    _tab_to(page, "e.id && e.id.startsWith('approve-by-')", backwards=True, limit=200)
+    page.keyboard.type("olga@contoso.example")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".done")
+    approved = page.locator("table.requests tbody tr", has_text="CASE-ASKED")
+    assert "approved" in approved.inner_text()
+    assert page.locator("table.grants tbody tr", has_text="CASE-ASKED").count() == 1
+    page.screenshot(path=str(screens / "keyboard-approved.png"), full_page=True)
     assert opened.outside == [] and opened.errors == []

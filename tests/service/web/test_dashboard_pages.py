@@ -5,7 +5,7 @@ support side's grant, revocation and audit chain."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
@@ -214,6 +214,97 @@ def test_a_grant_is_recorded_and_revoked_through_the_forms_and_audited(fleet: Fl
     audit = client.get("/api/v1/audit", headers=auth(fleet.tokens["admin"])).json()
     assert [entry["action"] for entry in audit["entries"]][-2:] == ["access.grant", "access.revoke"]
     assert str(audit["entries"][-1]["seq"]) in page
+
+
+def test_an_access_request_waits_until_an_admin_approves_or_declines_it_all_audited(
+    fleet: Fleet,
+) -> None:
+    engineer = sign_in(fleet.service.client(), fleet.tokens["support-engineer"])
+    page = engineer.get("/support").text
+    assert 'action="/support/requests"' in page
+    asked = {"csrf": csrf_of(page), "cluster": fleet.clusters["alpha-gates"],
+             "engineer": "jin@contoso.example", "actions": ["view-logs", "node-login"],
+             "for": "2h", "case": "CASE-88", "reason": "the upgrade hangs on node 2"}  # fmt: skip
+    made = engineer.post("/support/requests", data=asked, follow_redirects=False)
+    assert made.status_code == 303 and "done=requested" in made.headers["location"]
+    page = engineer.get(made.headers["location"]).text
+    assert "waiting for an admin" in page and "the upgrade hangs on node 2" in page
+    listed = engineer.get("/api/v1/access/requests", headers=auth(fleet.tokens["support-engineer"]))
+    (request,) = [item for item in listed.json()["requests"] if item["case"] == "CASE-88"]
+    assert (request["state"], request["minutes"], request["grant"]) == ("pending", 120, None)
+    assert request["actions"] == ["view-logs", "node-login"]
+    approve = f"/support/requests/{request['id']}/approve"
+    assert f'action="{approve}"' not in page  # only an admin decides
+    refused = engineer.post(approve, data={"csrf": asked["csrf"], "approved_by": "o@x"})
+    assert refused.status_code == 403
+    api = fleet.service.client()
+    for role, path, body in (
+        ("viewer", "/api/v1/access/requests", {}),
+        ("operator", "/api/v1/access/requests", {}),
+        ("support-engineer", f"/api/v1/access/requests/{request['id']}/approve",
+         {"approved_by": "o@x"}),
+    ):  # fmt: skip
+        assert api.post(path, json=body, headers=auth(fleet.tokens[role])).status_code == 403
+    assert (
+        api.get("/api/v1/access/requests", headers=auth(fleet.tokens["viewer"])).status_code == 403
+    )
+
+    admin = sign_in(fleet.service.client(), fleet.tokens["admin"], "ko")
+    page = admin.get("/support?lang=ko").text
+    assert f'action="{approve}"' in page and "대기 중" in page
+    token = csrf_of(page)
+    selfish = admin.post(approve, data={"csrf": token, "lang": "ko",
+                                        "approved_by": "jin@contoso.example"})  # fmt: skip
+    assert selfish.status_code == 400 and "cannot approve a grant to themselves" in selfish.text
+    approved = admin.post(
+        approve, data={"csrf": token, "lang": "ko", "approved_by": "olga@contoso.example"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert approved.status_code == 303 and "done=approved" in approved.headers["location"]
+    assert "요청을 승인했습니다" in admin.get(approved.headers["location"]).text
+    listed = api.get("/api/v1/access/requests", headers=auth(fleet.tokens["admin"])).json()
+    (request,) = [item for item in listed["requests"] if item["case"] == "CASE-88"]
+    assert (request["state"], request["decided_by"]) == ("approved", "olga@contoso.example")
+    grants = api.get("/api/v1/access/grants", headers=auth(fleet.tokens["admin"])).json()
+    (grant,) = [item for item in grants["grants"] if item["id"] == request["grant"]]
+    assert (grant["engineer"], grant["approved_by"], grant["state"]) == (
+        "jin@contoso.example", "olga@contoso.example", "active",
+    )  # fmt: skip
+    length = datetime.fromisoformat(grant["ends_at"]) - datetime.fromisoformat(grant["starts_at"])
+    assert length == timedelta(hours=2)
+    assert grant["actions"] == ["view-logs", "node-login"] and grant["case"] == "CASE-88"
+    again = admin.post(approve, data={"csrf": token, "approved_by": "olga@contoso.example"})
+    assert again.status_code == 400 and "already approved" in again.text
+
+    declined_case = {**asked, "case": "CASE-89"}
+    engineer.post("/support/requests", data=declined_case)
+    listed = api.get("/api/v1/access/requests", headers=auth(fleet.tokens["admin"])).json()
+    (second,) = [item for item in listed["requests"] if item["case"] == "CASE-89"]
+    declined = admin.post(
+        f"/support/requests/{second['id']}/decline",
+        data={"csrf": token, "by": "olga@contoso.example", "reason": "not needed"},
+        follow_redirects=False,
+    )
+    assert declined.status_code == 303 and "done=declined" in declined.headers["location"]
+    listed = api.get("/api/v1/access/requests", headers=auth(fleet.tokens["admin"])).json()
+    (second,) = [item for item in listed["requests"] if item["case"] == "CASE-89"]
+    assert (second["state"], second["decline_reason"], second["grant"]) == (
+        "declined", "not needed", None,
+    )  # fmt: skip
+
+    entries = api.get("/api/v1/audit", headers=auth(fleet.tokens["admin"])).json()["entries"]
+    trail = [(entry["action"], entry["actor"]) for entry in entries][-5:]
+    assert trail == [
+        ("access.request", "jin@contoso.example"),
+        ("access.grant", "olga@contoso.example"),
+        ("access.approve", "olga@contoso.example"),
+        ("access.request", "jin@contoso.example"),
+        ("access.decline", "olga@contoso.example"),
+    ]
+    assert entries[-3]["details"] == {
+        "request": request["id"], "grant": grant["id"], "approved_by": "olga@contoso.example"
+    }  # fmt: skip
+    assert api.get("/api/v1/audit/verify", headers=auth(fleet.tokens["admin"])).json()["intact"]
 
 
 def test_another_tenants_grant_or_cluster_is_not_found(fleet: Fleet) -> None:

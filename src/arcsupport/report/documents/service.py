@@ -11,6 +11,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
+from arcsupport.access.consent import ACTIONS
 from arcsupport.report.documents.base import (
     ClauseId,
     Document,
@@ -25,6 +26,8 @@ CLUSTERS_SCHEMA: Final = "arcsupport.clusters/v1"
 HISTORY_SCHEMA: Final = "arcsupport.cluster-history/v1"
 DEADLINES_SCHEMA: Final = "arcsupport.deadlines/v1"
 INGEST_SCHEMA: Final = "arcsupport.ingest/v1"
+REQUEST_SCHEMA: Final = "arcsupport.access-request/v1"
+REQUESTS_SCHEMA: Final = "arcsupport.access-requests/v1"
 
 ClusterId = Annotated[
     str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$", description="The service's id of a cluster")
@@ -85,14 +88,74 @@ class VerdictChangeDoc(Document, frozen=True):
     cause: Literal["upload", "reassessment"]
 
 
+class StateRunDoc(Document, frozen=True):
+    """A state every scan that could tell has shown since it began: `stopped` (stopped or
+    running), `arc` (connected or disconnected) or `subscription` (as ARM writes it). `since`
+    is the first scan showing it, or an earlier moment a scan observed (the nodes' Ready
+    transition, the Arc agents' last heartbeat); `not_before` the last scan showing another
+    state, null when none did. Both are bounds, never guesses."""
+
+    clock: Literal["stopped", "arc", "subscription"]
+    state: NonEmpty
+    since: Timestamp
+    not_before: Timestamp | None
+    last_seen: Timestamp
+    scans: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class MetadataDriftDoc(Document, frozen=True):
+    """A system label, annotation or taint (`value:Effect`) of a node whose value differs
+    from the one the system set (`before`, as the first scan that saw the change had it);
+    null: absent."""
+
+    node: NonEmpty
+    kind: Literal["labels", "annotations", "taints"]
+    key: NonEmpty
+    before: str | None
+    after: str | None
+
+
+class NodeDriftDoc(Document, frozen=True):
+    """Software a node runs changed while its kubelet stayed the same (an upgrade brings a
+    new kubelet)."""
+
+    node: NonEmpty
+    field: Literal["os_image", "kernel", "runtime"]
+    before: NonEmpty
+    after: NonEmpty
+
+
+class PoolDriftDoc(Document, frozen=True):
+    """Nodes that joined or left a pool since the previous scan."""
+
+    pool: NonEmpty
+    joined: list[str]
+    left: list[str]
+
+
+class HistoryFactsDoc(Document, frozen=True):
+    """What the cluster's scans up to the newest (`at`) tell together, as derived when that
+    scan was uploaded and stored with it: the facts the rules judged with."""
+
+    at: Timestamp
+    scans: Annotated[int, msgspec.Meta(ge=1)]
+    previous_scan: Timestamp | None
+    runs: list[StateRunDoc]
+    metadata_drift: list[MetadataDriftDoc]
+    node_drift: list[NodeDriftDoc]
+    pool_drift: list[PoolDriftDoc]
+
+
 class ClusterHistoryDoc(Document, frozen=True):
-    """A cluster's judgements, newest first, and every change of its verdict
+    """A cluster's judgements, newest first, every change of its verdict, and the facts its
+    scans tell together (null until a scan of it was stored with them)
     (arcsupport.cluster-history/v1)."""
 
     schema: Literal["arcsupport.cluster-history/v1"]
     cluster: ClusterSummaryDoc
     assessments: list[HistoryAssessmentDoc]
     verdict_changes: list[VerdictChangeDoc]
+    facts: HistoryFactsDoc | None
     next_cursor: Cursor
 
 
@@ -134,6 +197,47 @@ class IngestDoc(Document, frozen=True):
     sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
     clusters: list[IngestedClusterDoc]
     partial: bool
+
+
+class GrantRequestDoc(Document, frozen=True):
+    """A support engineer's request for access to one of the tenant's clusters: `pending`
+    until an admin approves it (`grant` is then the grant recorded, running `minutes` from
+    the approval or the moment the admin chose) or declines it."""
+
+    id: int
+    cluster_id: ClusterId
+    cluster: str
+    engineer: NonEmpty
+    actions: Annotated[
+        tuple[str, ...],
+        msgspec.Meta(
+            min_length=1,
+            extra_json_schema={"items": {"enum": list(ACTIONS)}},
+        ),
+    ]
+    minutes: Annotated[int, msgspec.Meta(ge=1)]
+    case: NonEmpty
+    reason: NonEmpty
+    requested_at: Timestamp
+    state: Literal["pending", "approved", "declined"]
+    decided_by: str | None
+    decided_at: Timestamp | None
+    decline_reason: str | None
+    grant: int | None
+
+
+class AccessRequestDoc(Document, frozen=True):
+    """A request just made, approved or declined (arcsupport.access-request/v1)."""
+
+    schema: Literal["arcsupport.access-request/v1"]
+    request: GrantRequestDoc
+
+
+class AccessRequestsDoc(Document, frozen=True):
+    """The tenant's access requests, newest first (arcsupport.access-requests/v1)."""
+
+    schema: Literal["arcsupport.access-requests/v1"]
+    requests: list[GrantRequestDoc]
 
 
 class ErrorBodyDoc(Document, frozen=True):

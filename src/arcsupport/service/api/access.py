@@ -9,7 +9,7 @@ tenant's checks: another tenant's cluster may carry the same name.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
@@ -22,7 +22,19 @@ from starlette.responses import Response
 from arcsupport.access import audit
 from arcsupport.access import store as access_store
 from arcsupport.access.audit import Problem, Verification
-from arcsupport.access.consent import parse_action, parse_identity, parse_reason, request_grant
+from arcsupport.access.consent import (
+    GrantRecord,
+    parse_action,
+    parse_actions,
+    parse_case,
+    parse_duration,
+    parse_identity,
+    parse_reason,
+    request_grant,
+)
+from arcsupport.access.consent import (
+    GrantRequest as Consent,
+)
 from arcsupport.access.models import AuditEntry, AuditHead
 from arcsupport.errors import InputError
 from arcsupport.i18n import Lang as Language
@@ -39,6 +51,13 @@ from arcsupport.report.documents.access import (
     access_grants_document,
     audit_document,
     audit_verify_document,
+)
+from arcsupport.report.documents.service import (
+    REQUEST_SCHEMA,
+    REQUESTS_SCHEMA,
+    AccessRequestDoc,
+    AccessRequestsDoc,
+    GrantRequestDoc,
 )
 from arcsupport.service import store
 from arcsupport.service.api.clusters import Lang
@@ -58,9 +77,14 @@ from arcsupport.service.api.common import (
     not_found,
     small_body,
 )
-from arcsupport.service.models import Cluster, TenantAuditEntry, TenantGrant
+from arcsupport.service.models import (
+    Cluster,
+    GrantRequest,
+    TenantAuditEntry,
+    TenantGrant,
+)
 from arcsupport.service.tokens import Caller
-from arcsupport.timeutil import parse_at
+from arcsupport.timeutil import iso_time, parse_at
 
 router = APIRouter(prefix="/api/v1", tags=["support"])
 _BODY_LIMIT = 64 * 1024
@@ -77,6 +101,30 @@ class GrantBody(msgspec.Struct, forbid_unknown_fields=True):
     case: str
     approved_by: str
     starts_at: str | None = None
+
+
+class RequestBody(msgspec.Struct, forbid_unknown_fields=True):
+    """An engineer's request for access to one of the tenant's clusters."""
+
+    cluster: str
+    engineer: str
+    actions: str
+    length: str = msgspec.field(name="for")
+    case: str
+    reason: str
+
+
+class ApproveBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The owner's consent to a pending request; the grant runs from `starts_at` (now if
+    none) for as long as was asked."""
+
+    approved_by: str
+    starts_at: str | None = None
+
+
+class DeclineBody(msgspec.Struct, forbid_unknown_fields=True):
+    by: str
+    reason: str | None = None
 
 
 class RevokeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -181,12 +229,199 @@ def record_grant(state: ServiceState, caller: Caller, body: GrantBody) -> Access
             )
         except InputError as error:
             raise _field_names(error) from None
-        record = access_store.create_grant(session, grant, state.clock())
-        _link_last_entry(session, caller.tenant_id)
-        session.add(
-            TenantGrant(grant_id=record.id, tenant_id=caller.tenant_id, cluster_id=cluster.id)
+        return access_grant_document(_recorded(session, state, caller, cluster, grant))
+
+
+def _recorded(
+    session: Session, state: ServiceState, caller: Caller, cluster: Cluster, grant: Consent
+) -> GrantRecord:
+    record = access_store.create_grant(session, grant, state.clock())
+    _link_last_entry(session, caller.tenant_id)
+    session.add(TenantGrant(grant_id=record.id, tenant_id=caller.tenant_id, cluster_id=cluster.id))
+    return record
+
+
+def _request_doc(row: GrantRequest, cluster: Cluster) -> GrantRequestDoc:
+    return GrantRequestDoc(
+        id=row.id,
+        cluster_id=cluster.id,
+        cluster=cluster.name,
+        engineer=row.engineer,
+        actions=tuple(row.actions.split(",")),
+        minutes=row.minutes,
+        case=row.case_id,
+        reason=row.reason,
+        requested_at=iso_time(row.requested_at),
+        state=row.state,  # type: ignore[arg-type]
+        decided_by=row.decided_by,
+        decided_at=None if row.decided_at is None else iso_time(row.decided_at),
+        decline_reason=row.decline_reason,
+        grant=row.grant_id,
+    )
+
+
+@router.get(
+    "/access/requests",
+    summary="The tenant's access requests, newest first, with where each stands",
+    responses=documented(200, AccessRequestsDoc, "The requests", errors=(*AUTH_ERRORS, 304)),
+)
+async def list_requests(request: Request, state: State, caller: SupportEngineer) -> Response:
+    def document() -> bytes:
+        return json_body(tenant_requests(state, caller))
+
+    return conditional(request, await run_in_threadpool(document), "application/json")
+
+
+def tenant_requests(state: ServiceState, caller: Caller) -> AccessRequestsDoc:
+    """The tenant's requests, newest first (the dashboard's too)."""
+    with state.database.reading() as session:
+        rows = session.execute(
+            select(GrantRequest, Cluster)
+            .join(Cluster, Cluster.id == GrantRequest.cluster_id)
+            .where(GrantRequest.tenant_id == caller.tenant_id)
+            .order_by(GrantRequest.id.desc())
         )
-        return access_grant_document(record)
+        return AccessRequestsDoc(
+            schema=REQUESTS_SCHEMA, requests=[_request_doc(row, cluster) for row, cluster in rows]
+        )
+
+
+@router.post(
+    "/access/requests",
+    status_code=201,
+    summary="Ask for access to one of the tenant's clusters; pending until an admin decides",
+    responses=documented(201, AccessRequestDoc, "The pending request", errors=_WRITE_ERRORS),
+    openapi_extra=body_of(RequestBody),
+)
+async def post_request(request: Request, state: State, caller: SupportEngineer) -> Response:
+    body = decode_body(await small_body(request, _BODY_LIMIT), RequestBody)
+    return json_response(await run_in_threadpool(request_access, state, caller, body), 201)
+
+
+def request_access(state: ServiceState, caller: Caller, body: RequestBody) -> AccessRequestDoc:
+    """A pending request, audited under the engineer's name (the dashboard's too)."""
+    try:
+        who = parse_identity(body.engineer, "engineer")
+        actions = parse_actions(body.actions)
+        minutes = parse_duration(body.length) // timedelta(minutes=1)
+        case = parse_case(body.case)
+        reason = parse_reason(body.reason)
+    except InputError as error:
+        raise _field_names(error) from None
+    now = state.clock()
+    with state.database.writing() as session:
+        cluster = _cluster(session, caller.tenant_id, body.cluster)
+        row = GrantRequest(
+            tenant_id=caller.tenant_id,
+            cluster_id=cluster.id,
+            engineer=who,
+            actions=",".join(actions),
+            minutes=minutes,
+            case_id=case,
+            reason=reason,
+            requested_at=now,
+            state="pending",
+        )
+        session.add(row)
+        session.flush()
+        details = {
+            "request": row.id,
+            "cluster": cluster.resource_id or cluster.name,
+            "engineer": who,
+            "actions": list(actions),
+            "minutes": minutes,
+            "case": case,
+            "reason": reason,
+        }
+        audit.append(session, now, who, audit.REQUEST, details)
+        _link_last_entry(session, caller.tenant_id)
+        return AccessRequestDoc(schema=REQUEST_SCHEMA, request=_request_doc(row, cluster))
+
+
+def _pending(session: Session, caller: Caller, request_id: int) -> GrantRequest:
+    row = session.get(GrantRequest, request_id, with_for_update=True)
+    if row is None or row.tenant_id != caller.tenant_id:
+        raise not_found("request")
+    if row.state != "pending":
+        raise InputError(f"request {request_id}", f"already {row.state} by {row.decided_by}")
+    return row
+
+
+@router.post(
+    "/access/requests/{request_id}/approve",
+    summary="Approve a pending request: the grant is recorded as the owner's consent",
+    responses=documented(200, AccessRequestDoc, "The approved request", errors=_WRITE_ERRORS),
+    openapi_extra=body_of(ApproveBody),
+)
+async def approve_request(
+    request: Request, state: State, caller: Admin, request_id: int
+) -> Response:
+    body = decode_body(await small_body(request, _BODY_LIMIT), ApproveBody)
+    return json_response(await run_in_threadpool(approve, state, caller, request_id, body))
+
+
+def approve(
+    state: ServiceState, caller: Caller, request_id: int, body: ApproveBody
+) -> AccessRequestDoc:
+    """The grant the request asked for, recorded and audited as any grant, and the approval
+    audited with the request it answers (the dashboard's too)."""
+    now = state.clock()
+    with state.database.writing() as session:
+        row = _pending(session, caller, request_id)
+        cluster = _cluster(session, caller.tenant_id, row.cluster_id)
+        try:
+            grant = request_grant(
+                cluster=cluster.resource_id or cluster.name,
+                engineer=row.engineer,
+                actions=row.actions,
+                case=row.case_id,
+                approved_by=body.approved_by,
+                start=_moment(body.starts_at, "starts_at", state),
+                length=f"{row.minutes}m",
+            )
+        except InputError as error:
+            raise _field_names(error) from None
+        record = _recorded(session, state, caller, cluster, grant)
+        row.state, row.decided_by, row.decided_at = "approved", grant.approved_by, now
+        row.grant_id = record.id
+        details = {"request": row.id, "grant": record.id, "approved_by": grant.approved_by}
+        audit.append(session, now, grant.approved_by, audit.APPROVE, details)
+        _link_last_entry(session, caller.tenant_id)
+        return AccessRequestDoc(schema=REQUEST_SCHEMA, request=_request_doc(row, cluster))
+
+
+@router.post(
+    "/access/requests/{request_id}/decline",
+    summary="Decline a pending request; no grant is recorded",
+    responses=documented(200, AccessRequestDoc, "The declined request", errors=_WRITE_ERRORS),
+    openapi_extra=body_of(DeclineBody),
+)
+async def decline_request(
+    request: Request, state: State, caller: Admin, request_id: int
+) -> Response:
+    body = decode_body(await small_body(request, _BODY_LIMIT), DeclineBody)
+    return json_response(await run_in_threadpool(decline, state, caller, request_id, body))
+
+
+def decline(
+    state: ServiceState, caller: Caller, request_id: int, body: DeclineBody
+) -> AccessRequestDoc:
+    """The request closed without a grant, audited (the dashboard's too)."""
+    try:
+        who = parse_identity(body.by, "by")
+        why = None if body.reason is None else parse_reason(body.reason)
+    except InputError as error:
+        raise _field_names(error) from None
+    now = state.clock()
+    with state.database.writing() as session:
+        row = _pending(session, caller, request_id)
+        cluster = _cluster(session, caller.tenant_id, row.cluster_id)
+        row.state, row.decided_by, row.decided_at = "declined", who, now
+        row.decline_reason = why
+        details = {"request": row.id, "declined_by": who, "reason": why}
+        audit.append(session, now, who, audit.DECLINE, details)
+        _link_last_entry(session, caller.tenant_id)
+        return AccessRequestDoc(schema=REQUEST_SCHEMA, request=_request_doc(row, cluster))
 
 
 @router.post(

@@ -20,7 +20,7 @@ from arcsupport.report.documents.service import (
     ClusterHistoryDoc,
     ClustersDoc,
 )
-from arcsupport.service import store
+from arcsupport.service import history, store
 from arcsupport.service.api.common import (
     AUTH_ERRORS,
     State,
@@ -31,7 +31,12 @@ from arcsupport.service.api.common import (
     lang_of,
     not_found,
 )
-from arcsupport.service.api.documents import cluster_summary, history_entry, verdict_change
+from arcsupport.service.api.documents import (
+    cluster_summary,
+    history_entry,
+    history_facts,
+    verdict_change,
+)
 from arcsupport.service.models import Cluster
 from arcsupport.types import VERDICTS
 
@@ -115,7 +120,7 @@ async def get_cluster(
 
 @router.get(
     "/clusters/{cluster_id}/history",
-    summary="A cluster's assessments over time and its verdict changes",
+    summary="A cluster's assessments over time, its verdict changes and history-derived facts",
     responses=documented(200, ClusterHistoryDoc, "The history", errors=(*AUTH_ERRORS, 304, 404)),
 )
 async def get_history(
@@ -141,11 +146,13 @@ def cluster_history(
 ) -> ClusterHistoryDoc:
     """The history document (the dashboard's cluster page shows the same)."""
     rows, changes, following = store.history(session, cluster, cursor, limit)
+    newest = history.newest_scan(session, cluster)
     return ClusterHistoryDoc(
         schema=HISTORY_SCHEMA,
         cluster=cluster_summary(cluster),
         assessments=[history_entry(row, snapshot) for row, snapshot in rows],
         verdict_changes=[verdict_change(change) for change in changes],
+        facts=None if newest is None else history_facts(newest),
         next_cursor=following,
     )
 

@@ -9,11 +9,17 @@ from arcsupport.report.documents.base import policy_doc
 from arcsupport.report.documents.service import (
     ClusterSummaryDoc,
     HistoryAssessmentDoc,
+    HistoryFactsDoc,
+    MetadataDriftDoc,
+    NodeDriftDoc,
+    PoolDriftDoc,
     SnapshotRefDoc,
+    StateRunDoc,
     TenantDeadlineDoc,
     VerdictChangeDoc,
 )
 from arcsupport.service import codec
+from arcsupport.service.history import ScanRecord
 from arcsupport.service.models import (
     NO_DEADLINE,
     Assessment,
@@ -61,6 +67,49 @@ def verdict_change(change: VerdictChange) -> VerdictChangeDoc:
         from_verdict=change.from_verdict,  # type: ignore[arg-type]
         to_verdict=change.to_verdict,  # type: ignore[arg-type]
         cause=change.cause,  # type: ignore[arg-type]
+    )
+
+
+def history_facts(record: ScanRecord) -> HistoryFactsDoc:
+    facts = record.facts
+    return HistoryFactsDoc(
+        at=iso_time(record.summary.at),
+        scans=facts.scans,
+        previous_scan=None if facts.previous_scan is None else iso_time(facts.previous_scan),
+        runs=[
+            StateRunDoc(
+                clock=clock,  # type: ignore[arg-type]
+                state=run.state,
+                since=iso_time(run.since),
+                not_before=None if run.not_before is None else iso_time(run.not_before),
+                last_seen=iso_time(run.last_seen),
+                scans=run.scans,
+            )
+            for clock, run in sorted(facts.runs.items())
+        ],
+        metadata_drift=[
+            MetadataDriftDoc(
+                node=change.node,
+                kind=change.kind,  # type: ignore[arg-type]
+                key=change.key,
+                before=change.before,
+                after=change.after,
+            )
+            for change in facts.metadata_changes
+        ],
+        node_drift=[
+            NodeDriftDoc(
+                node=change.node,
+                field=change.field,  # type: ignore[arg-type]
+                before=change.before,
+                after=change.after,
+            )
+            for change in facts.node_changes
+        ],
+        pool_drift=[
+            PoolDriftDoc(pool=change.pool, joined=list(change.joined), left=list(change.left))
+            for change in facts.pool_changes
+        ],
     )
 
 

@@ -26,7 +26,18 @@ from arcsupport.access.consent import ACTIONS
 from arcsupport.errors import InputError
 from arcsupport.i18n import Lang, text
 from arcsupport.report.summary import days_phrase
-from arcsupport.service.api.access import GrantBody, RevokeBody, record_grant, revoke_tenant_grant
+from arcsupport.service.api.access import (
+    ApproveBody,
+    DeclineBody,
+    GrantBody,
+    RequestBody,
+    RevokeBody,
+    approve,
+    decline,
+    record_grant,
+    request_access,
+    revoke_tenant_grant,
+)
 from arcsupport.service.api.common import (
     SESSION_COOKIE,
     ServiceError,
@@ -224,6 +235,9 @@ async def cluster_page(request: Request, state: State, cluster_id: str) -> Respo
     return await _page(request, state, "viewer", build)
 
 
+_DONE = ("granted", "revoked", "requested", "approved", "declined")
+
+
 def _support(
     request: Request,
     state: ServiceState,
@@ -244,7 +258,7 @@ def _support(
         view=shown,
         problem=problem,
         entered=entered or {},
-        done=done if done in ("granted", "revoked") else None,
+        done=done if done in _DONE else None,
         actions=ACTIONS,
     )
 
@@ -327,6 +341,70 @@ async def grant(request: Request, state: State) -> Response:
         except InputError as error:
             return _support(request, state, visitor, lang, 400, str(error), form)
         return _after("granted", lang)
+
+    return await _posted(request, state, "admin", act)
+
+
+def _acted(
+    request: Request,
+    state: ServiceState,
+    visitor: Visitor,
+    lang: Lang,
+    form: dict[str, str],
+    done: str,
+    act: Callable[[], object],
+) -> Response:
+    """The support page again with what went wrong, or a redirect saying what was done."""
+    try:
+        act()
+    except ServiceError as error:
+        return _support(request, state, visitor, lang, error.status, _worded(lang, error), form)
+    except InputError as error:
+        return _support(request, state, visitor, lang, 400, str(error), form)
+    return _after(done, lang)
+
+
+@router.post("/support/requests")
+async def ask(request: Request, state: State) -> Response:
+    def act(visitor: Visitor, lang: Lang, form: dict[str, str]) -> Response:
+        body = RequestBody(
+            cluster=form.get("cluster", ""),
+            engineer=form.get("engineer", ""),
+            actions=form.get("actions", ""),
+            length=form.get("for", ""),
+            case=form.get("case", ""),
+            reason=form.get("reason", ""),
+        )
+        return _acted(
+            request, state, visitor, lang, form, "requested",
+            lambda: request_access(state, visitor.caller, body),
+        )  # fmt: skip
+
+    return await _posted(request, state, "support-engineer", act)
+
+
+@router.post("/support/requests/{request_id}/approve")
+async def approve_asked(request: Request, state: State, request_id: int) -> Response:
+    def act(visitor: Visitor, lang: Lang, form: dict[str, str]) -> Response:
+        body = ApproveBody(
+            approved_by=form.get("approved_by", ""), starts_at=form.get("starts_at") or None
+        )
+        return _acted(
+            request, state, visitor, lang, {}, "approved",
+            lambda: approve(state, visitor.caller, request_id, body),
+        )  # fmt: skip
+
+    return await _posted(request, state, "admin", act)
+
+
+@router.post("/support/requests/{request_id}/decline")
+async def decline_asked(request: Request, state: State, request_id: int) -> Response:
+    def act(visitor: Visitor, lang: Lang, form: dict[str, str]) -> Response:
+        body = DeclineBody(by=form.get("by", ""), reason=form.get("reason") or None)
+        return _acted(
+            request, state, visitor, lang, {}, "declined",
+            lambda: decline(state, visitor.caller, request_id, body),
+        )  # fmt: skip
 
     return await _posted(request, state, "admin", act)
 

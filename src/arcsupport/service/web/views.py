@@ -14,6 +14,7 @@ from arcsupport.report.documents.access import AccessGrantsDoc, AuditDoc, AuditV
 from arcsupport.report.documents.assessment import AssessmentDoc, FindingDoc, assessment_document
 from arcsupport.report.documents.plan import PlanDoc, plan_document
 from arcsupport.report.documents.service import (
+    AccessRequestsDoc,
     ClusterHistoryDoc,
     ClusterSummaryDoc,
     TenantDeadlineDoc,
@@ -21,7 +22,12 @@ from arcsupport.report.documents.service import (
 from arcsupport.report.summary import severity_counts
 from arcsupport.report.timeline import Timeline, build_timeline
 from arcsupport.service import store
-from arcsupport.service.api.access import tenant_audit, tenant_grants, tenant_verification
+from arcsupport.service.api.access import (
+    tenant_audit,
+    tenant_grants,
+    tenant_requests,
+    tenant_verification,
+)
 from arcsupport.service.api.clusters import cluster_history
 from arcsupport.service.api.common import ServiceState, not_found
 from arcsupport.service.api.documents import cluster_summary, tenant_deadlines
@@ -188,6 +194,7 @@ def cluster(state: ServiceState, caller: Caller, cluster_id: str, lang: Lang) ->
 @dataclass(frozen=True)
 class SupportView:
     grants: AccessGrantsDoc
+    requests: AccessRequestsDoc
     audit: AuditDoc
     verification: AuditVerifyDoc
     clusters: list[ClusterSummaryDoc]
@@ -198,6 +205,7 @@ def support(state: ServiceState, caller: Caller, lang: Lang) -> SupportView:
         clusters = [cluster_summary(row) for row in store.every_cluster(session, caller.tenant_id)]
     return SupportView(
         grants=tenant_grants(state, caller, None, False),
+        requests=tenant_requests(state, caller),
         audit=tenant_audit(state, caller),
         verification=tenant_verification(state, caller, lang),
         clusters=sorted(clusters, key=lambda summary: summary.name),
