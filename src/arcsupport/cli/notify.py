@@ -82,7 +82,7 @@ def add(
     from arcsupport.errors import InputError
     from arcsupport.i18n import text
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
     from arcsupport.service.notify import settings
 
     name = tokens.parse_tenant(tenant)
@@ -104,13 +104,8 @@ def add(
         if mail_from or mail_to or password_file:
             raise InputError("--mail-from", "only an e-mail channel (--smtp) takes mail options")
         target = settings.parse_url(f"--{kind}", value)
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.writing() as session:
-            record = settings.add_channel(session, name, kind, target, _now())
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.writing() as session:
+        record = settings.add_channel(session, name, kind, target, _now())
     print(
         text(
             language(lang),
@@ -136,20 +131,15 @@ def list_(
     reminders."""
     from arcsupport.i18n import text
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
     from arcsupport.service.notify import settings
     from arcsupport.timeutil import iso_time
 
     wanted = None if tenant is None else tokens.parse_tenant(tenant)
     lang_code = language(lang)
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.reading() as session:
-            records = settings.list_channels(session, wanted)
-            chosen = settings.tenants_settings(session, wanted)
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.reading() as session:
+        records = settings.list_channels(session, wanted)
+        chosen = settings.tenants_settings(session, wanted)
     if not records:
         print(text(lang_code, "notify.channels-none"))
     for record in records:
@@ -190,16 +180,11 @@ def remove(
 ) -> None:
     """Remove a channel: nothing more is sent to it; what was sent stays on record."""
     from arcsupport.i18n import text
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
     from arcsupport.service.notify import settings
 
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.writing() as session:
-            record = settings.remove_channel(session, channel_id, _now())
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.writing() as session:
+        record = settings.remove_channel(session, channel_id, _now())
     print(
         text(
             language(lang),
@@ -235,7 +220,7 @@ def set_(
     """Set when a tenant is reminded and in which language it is told."""
     from arcsupport.errors import InputError
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
     from arcsupport.service.notify import settings
 
     name = tokens.parse_tenant(tenant)
@@ -243,13 +228,8 @@ def set_(
         raise InputError("notify set", "give --days or --notify-lang")
     chosen_days = None if days is None else settings.parse_days(days)
     chosen_lang = None if notify_lang is None else settings.parse_lang(notify_lang)
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.writing() as session:
-            updated = settings.set_settings(session, name, _now(), chosen_days, chosen_lang)
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.writing() as session:
+        updated = settings.set_settings(session, name, _now(), chosen_days, chosen_lang)
     print(_settings_line(language(lang), name, updated))
 
 

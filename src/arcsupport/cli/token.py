@@ -38,18 +38,13 @@ def create(
     """Make a token; it is printed once and only its hash is kept."""
     from arcsupport.i18n import text
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
 
     name = tokens.parse_tenant(tenant)
     chosen = tokens.parse_role(role)
     note = tokens.parse_label(label)
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.writing() as session:
-            token, record = tokens.create_token(session, name, chosen, note, _now())
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.writing() as session:
+        token, record = tokens.create_token(session, name, chosen, note, _now())
     print(
         text(language(lang), "service.token-created", id=record.id, tenant=name, role=chosen),
         file=sys.stderr,
@@ -68,18 +63,13 @@ def list_(
     """List the tokens (never the tokens themselves: only their id, tenant and role)."""
     from arcsupport.i18n import text
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
     from arcsupport.timeutil import iso_time
 
     wanted = None if tenant is None else tokens.parse_tenant(tenant)
     lang_code = language(lang)
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.reading() as session:
-            records = tokens.list_tokens(session, wanted)
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.reading() as session:
+        records = tokens.list_tokens(session, wanted)
     if not records:
         print(text(lang_code, "service.tokens-none"))
     for record in records:
@@ -117,15 +107,10 @@ def revoke(
     """Revoke a token: requests that carry it are refused from now on."""
     from arcsupport.i18n import text
     from arcsupport.service import tokens
-    from arcsupport.service.db import Database, database_url
+    from arcsupport.service.db import migrated
 
-    database = Database(database_url(db))
-    try:
-        database.upgrade()
-        with database.writing() as session:
-            record = tokens.revoke_token(session, token_id, _now())
-    finally:
-        database.dispose()
+    with migrated(db) as database, database.writing() as session:
+        record = tokens.revoke_token(session, token_id, _now())
     print(text(language(lang), "service.token-revoked", id=record.id, tenant=record.tenant))
 
 

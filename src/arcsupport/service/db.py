@@ -170,3 +170,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def migrated(option: str | None) -> Iterator[Database]:
+    """The database a command's `--db` names (else the default), brought to the newest schema
+    and closed when the block ends: what every command on the service's database does."""
+    database = Database(database_url(option))
+    try:
+        database.upgrade()
+        yield database
+    finally:
+        database.dispose()
