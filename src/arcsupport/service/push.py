@@ -7,7 +7,6 @@ machine (loopback): over any other network plain HTTP would hand it to whoever l
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from arcsupport.errors import InputError
+from arcsupport.hosts import is_loopback
 
 _TOKEN_LIMIT = 4096
 # A collected bundle of a large cluster takes a while to upload and to judge.
@@ -28,21 +28,12 @@ class Pushed:
     verdict: str
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def bundles_url(service: str) -> str:
     """The upload route of the service at `service` (its base URL)."""
     parts = urlsplit(service.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("--push", f"{service!r} is not an http(s) URL of the service")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InputError(
             "--push",
             f"refusing to send the token over plain HTTP to {parts.hostname}; use https:// "

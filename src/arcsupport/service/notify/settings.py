@@ -9,7 +9,6 @@ an SMTP server is reached over TLS (smtps://) or STARTTLS (smtp://), in plain on
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arcsupport.errors import InputError
+from arcsupport.hosts import is_loopback
 from arcsupport.service.models import NotifyChannel, Tenant, VerdictChange
 from arcsupport.service.tokens import tenant_named
 from arcsupport.types import LANGS, Lang
@@ -60,15 +60,6 @@ _TARGET = msgspec.json.Decoder(Target)
 _SETTINGS = msgspec.json.Decoder(NotifySettings)
 
 
-def loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 # --- parsing what the operator gives ---------------------------------------------------------
 
 
@@ -94,7 +85,7 @@ def parse_url(option: str, value: str) -> WebhookTarget:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(option, "is not an http(s) URL")
-    if parts.scheme == "http" and not loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         # The URL is the credential: in plain HTTP it is anyone's who sees the traffic.
         raise InputError(option, "must be https:// (plain http is allowed to this machine only)")
     if parts.fragment:
@@ -148,7 +139,7 @@ def parse_smtp(
     if parts.scheme == "smtps":
         security = "tls"
     else:
-        security = "plain" if loopback(parts.hostname) else "starttls"
+        security = "plain" if is_loopback(parts.hostname) else "starttls"
     username = unquote(parts.username) if parts.username else None
     if password is not None and username is None:
         raise InputError("--smtp", "a password needs a user name: smtp://USER@host")

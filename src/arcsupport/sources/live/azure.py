@@ -9,7 +9,6 @@ bundle reader decodes ARM's own JSON. The Azure SDK is imported inside the funct
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from arcsupport.errors import InputError
+from arcsupport.hosts import is_loopback
 from arcsupport.snapshot.azure import ExtendedLocation
 from arcsupport.sources.live.writer import BundleWriter
 
@@ -169,20 +169,11 @@ def _endpoint(base_url: str | None) -> tuple[str, bool]:
     endpoint = base_url.rstrip("/")
     if parts.scheme == "https" and parts.hostname:
         return endpoint, False
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return endpoint, True
     raise InputError(
         base_url, "Azure Resource Manager is reached over https only (plain http on loopback)"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- failures -----------------------------------------------------------------------------------
