@@ -258,6 +258,27 @@ def test_reads_do_not_wait_for_a_writer(
         assert code == 2 and "locked by another process" in err
 
 
+def test_a_new_database_waits_for_a_writer_before_it_switches_to_wal(
+    cli: Run, tmp_path: Path
+) -> None:
+    """Switching a database to write-ahead logging needs it to itself, and SQLite refuses at
+    once, without its busy handler, while another connection holds the write lock: the first
+    commands on a new file used to fail "locked" in a race. Now they wait like any writer."""
+    path = tmp_path / "access.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    result: list[tuple[int, str, str]] = []
+    command = threading.Thread(target=lambda: result.append(cli(*grant_args(str(path), 1))))
+    command.start()
+    command.join(0.3)
+    assert command.is_alive(), "the command did not wait for the write lock"
+    holder.execute("ROLLBACK")
+    holder.close()
+    command.join(STORM_TIMEOUT)
+    assert [(code, err) for code, _, err in result] == [(0, "")]
+    assert stored_cases(cli, str(path)) == ["CASE-1"]
+
+
 def test_the_commands_load_alembic_only_to_migrate(cli: Run, tmp_path: Path) -> None:
     """The schema check needs no Alembic: a grant, a check and a list on an existing database
     leave it unloaded, and only a command on a new file loads it (which shows the probe sees

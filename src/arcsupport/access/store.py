@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -108,9 +109,7 @@ def _connect_sqlite(path: str, *, read_only: bool) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     try:
         if not read_only:
-            # Write-ahead logging: readers never wait for the writer, nor the writer for them.
-            # The mode is kept in the file; once set, this is a no-op.
-            connection.execute("PRAGMA journal_mode=WAL")
+            use_write_ahead_log(connection)
             return connection
         # SQLite itself refuses any write on this connection.
         connection.execute("PRAGMA query_only=ON")
@@ -128,6 +127,24 @@ def _connect_sqlite(path: str, *, read_only: bool) -> sqlite3.Connection:
     # to close it moved all it had committed into the file: the file alone is the database.
     uri = Path(path).as_uri() + "?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+
+
+def use_write_ahead_log(connection: sqlite3.Connection) -> None:
+    """Write-ahead logging: readers never wait for the writer, nor the writer for them. The
+    mode is kept in the file; once set, this is a no-op. Setting it on a new database needs the
+    file to itself, and while another command holds the write lock SQLite answers "database is
+    locked" at once instead of calling the busy handler; so this waits as the handler would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _sqlite_engine(path: str, *, read_only: bool) -> Engine:

@@ -58,8 +58,8 @@ def _sqlite_engine(url: URL) -> Engine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite would begin transactions itself, lazily and deferred; BEGIN is ours (below).
         dbapi_connection.isolation_level = None
+        access_store.use_write_ahead_log(dbapi_connection)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
