@@ -167,6 +167,7 @@ def decode_json_nulls_absent(data: Document, typ: type[T], where: str) -> T:
 # --- Kubernetes Lists, item by item -------------------------------------------------------------
 
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
+_BLANK = frozenset(b" \t\r\n")
 _TRAILING_AT = re.compile(r"trailing characters \(byte (\d+)\)")
 _BYTE_AT = re.compile(r"\(byte (\d+)\)")
 # What two items begin with, up to the first object they open (`{"apiVersion":"v1","kind":
@@ -287,7 +288,8 @@ class _ListReader:
         self.batch_type = list[item]
         self.where = where
         self.max_item_bytes = max_item_bytes
-        self.buffer = bytearray(max(buffer_bytes, 64))
+        # Never more than one object may take: one that needs more is over the limit.
+        self.buffer = bytearray(max(min(buffer_bytes, max_item_bytes + 2), 64))
         self.lo = 0  # the next byte to read in the buffer
         self.hi = 0  # the end of the bytes read into it
         self.offset = 0  # where the buffer's first byte is in the stream
@@ -315,11 +317,11 @@ class _ListReader:
                 raise InputError(
                     self.where,
                     f"item {len(self.items)} of the List is over {self.max_item_bytes} bytes, "
-                    "the limit of one object (ARCSUPPORT_MAX_MEMBER_SIZE raises it); refused",
+                    "the limit of one object (ARCSUPPORT_MAX_OBJECT_SIZE raises it); refused",
                 )
-            grown = bytearray(min(2 * len(self.buffer), self.max_item_bytes + 2))
-            grown[: self.hi] = self.buffer[: self.hi]
-            self.buffer = grown
+            # Grown in place: a copy into a new buffer would hold both at once. The zeros
+            # appended come from fresh pages (calloc), so only the grown buffer counts.
+            self.buffer += bytes(min(len(self.buffer), self.max_item_bytes + 2 - self.hi))
         before = self.hi
         with memoryview(self.buffer) as view:
             while self.hi < len(self.buffer):
@@ -489,8 +491,11 @@ class _ListReader:
             item = self._value(self.item, f"$.items[{index}]", index)
             _settle([item], self.settle)
             self.items.append(item)
-            # The item's last byte that is not whitespace, where the separator begins.
-            end = start + len(bytes(self.buffer[start : self.lo]).rstrip())
+            # The item's last byte that is not whitespace, where the separator begins (found
+            # in place: a copy of the item would double what a big one costs).
+            end = self.lo
+            while end > start and self.buffer[end - 1] in _BLANK:
+                end -= 1
             separator_at = self.offset + end
             if self._after_item(index):
                 return

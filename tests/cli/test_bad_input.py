@@ -326,6 +326,32 @@ def test_tarball_member_over_the_size_limit(
     )
 
 
+def test_tarball_object_over_the_size_limit(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A List in a tarball is read item by item: one object too big to be a cluster's is
+    refused once the buffer reaches the limit, never read whole, and nothing is written."""
+    monkeypatch.setenv("ARCSUPPORT_MAX_OBJECT_SIZE", "64KiB")
+    notes = {**node("moc-a"), "notes": "x" * 100_000}
+    tarball = build_tar(
+        tmp_path / "b.tar.gz",
+        [
+            ("kubernetes/version.json", VERSION),
+            ("kubernetes/nodes.json", json.dumps(kube_list([node("moc-b"), notes])).encode()),
+        ],
+    )
+    out = tmp_path / "report.json"
+    assert_refused(
+        cli(*check_args(tarball), "--out", str(out)),
+        f"{tarball}:kubernetes/nodes.json: item 1 of the List is over 65536 bytes",
+        "ARCSUPPORT_MAX_OBJECT_SIZE raises it",
+    )
+    assert not out.exists()
+    monkeypatch.setenv("ARCSUPPORT_MAX_OBJECT_SIZE", "1MiB")
+    code, _, err = cli(*check_args(tarball))
+    assert code in (0, 1), err
+
+
 def test_tarball_over_the_total_limit(
     tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,9 +49,12 @@ def _environment(tmp_path: Path, **limits: str) -> dict[str, str]:
     return environment
 
 
-def assert_refused_within_bounds(tmp_path: Path, tarball: Path, *expected: str) -> str:
-    """`arcsupport check TARBALL` in its own process: exit 2, one line naming the tarball and
-    the expected words, peak memory under PEAK_MIB, done within SECONDS."""
+def assert_refused_within_bounds(
+    tmp_path: Path, tarball: Path, *expected: str, member: str = ""
+) -> str:
+    """`arcsupport check TARBALL` in its own process: exit 2, one line naming the tarball (and
+    the member, for what is wrong inside one) and the expected words, peak memory under
+    PEAK_MIB, done within SECONDS."""
     measured = hostile.measure(
         ["check", str(tarball), "--at", "2025-09-15", "--output", "json"],
         tmp_path,
@@ -62,7 +65,7 @@ def assert_refused_within_bounds(tmp_path: Path, tarball: Path, *expected: str) 
     lines = measured.stderr.splitlines()
     assert measured.exit_code == 2, measured.stderr[-2000:]
     assert len(lines) == 1, measured.stderr[-2000:]
-    assert lines[0].startswith(f"arcsupport: error: {tarball}: ")
+    assert lines[0].startswith(f"arcsupport: error: {tarball}{':' + member if member else ''}: ")
     for part in expected:
         assert part in lines[0], f"{part!r} not in {lines[0]!r}"
     assert measured.peak_mib < PEAK_MIB, f"peak {measured.peak_mib:.0f} MiB"
@@ -152,6 +155,18 @@ def test_near_the_ratio_cap_memory_stays_bounded(tmp_path: Path) -> None:
     assert measured.exit_code in (0, 1), measured.stderr[-2000:]
     # About 54 MB unpacked: the interpreter and imports, plus the member once.
     assert measured.peak_mib < 150, f"peak {measured.peak_mib:.0f} MiB"
+
+
+def test_at_the_ratio_cap_one_object_is_refused_within_bounds(tmp_path: Path) -> None:
+    """bench/hostile.py's 4.6 MB archive: 207 MB in one object, over the limit of one."""
+    tarball = hostile.ratio_edge(tmp_path / "e.tar.gz", compressed=4_600_000, field="name")
+    assert_refused_within_bounds(
+        tmp_path,
+        tarball,
+        "item 0 of the List is over 67108864 bytes",
+        "ARCSUPPORT_MAX_OBJECT_SIZE raises it",
+        member="kubernetes/nodes.json",
+    )
 
 
 # --- real bundles, at the defaults -------------------------------------------------------------

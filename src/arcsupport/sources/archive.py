@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, cast
+from typing import IO, cast, overload
 
 from arcsupport.errors import InputError, InputTooLarge
 
@@ -81,9 +81,13 @@ class ArchiveLimits:
     # 4.7x the largest real bundle; it also bounds the time spent unpacking, and the files
     # of a bundle folder together.
     total_bytes: int = 8 * 1024**3
-    # Also a folder's file read whole, and one object of a List (a folder's Lists are read
-    # item by item, so their files are bounded by total_bytes only).
+    # Also a folder's file read whole (Lists are read item by item, so their files and
+    # members are bounded by total_bytes only).
     member_bytes: int = 4 * 1024**3
+    # One object of a List, which is held whole while it is decoded. etcd stores no value
+    # over 1.5 MiB unless told to (and is not meant to go past about 10 MiB), so nothing a
+    # cluster serves comes near this; a List's buffer never grows past it.
+    object_bytes: int = 64 * 1024**2
     # A bundle holds about 30 files; tarfile keeps every header it has read (about 1 KiB each).
     members: int = 10_000
     # Twice what gzip reaches on real bundles; 16 MiB + 50 x a 4.6 MB archive stays under
@@ -113,6 +117,7 @@ class ArchiveLimits:
 _VARIABLES = {
     "total_bytes": ("ARCSUPPORT_MAX_BUNDLE_SIZE", True),
     "member_bytes": ("ARCSUPPORT_MAX_MEMBER_SIZE", True),
+    "object_bytes": ("ARCSUPPORT_MAX_OBJECT_SIZE", True),
     "members": ("ARCSUPPORT_MAX_MEMBERS", False),
     "ratio": ("ARCSUPPORT_MAX_COMPRESSION_RATIO", False),
 }
@@ -280,13 +285,65 @@ def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, where: str) 
     return buffer.getvalue()  # the buffer's own bytes, not a copy
 
 
+_UNREADABLE = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError)
+
+
+def _unreadable(exc: BaseException, where: str) -> InputError:
+    if isinstance(exc, FileNotFoundError):
+        return InputError(where, "no such file")
+    if isinstance(exc, PermissionError):
+        return InputError(where, exc.strerror or str(exc))
+    return InputError(where, f"not a readable .tar.gz bundle ({exc or 'truncated'})")
+
+
+class MemberStream:
+    """A member read as its reader consumes it (a List, item by item) instead of collected
+    whole: a tarball's big List then costs what a folder's does. It is to be read before the
+    next member is asked for, as tarfile's stream mode reads on; the archive's limits apply
+    to it as it is read."""
+
+    def __init__(self, handle: IO[bytes], size: int, where: str) -> None:
+        self.handle = handle
+        self.size = size
+        self.where = where
+
+    def readinto(self, buffer: memoryview | bytearray, /) -> int:
+        # A piece at a time: tarfile reads what is asked into new bytes (twice, in stream
+        # mode) before they are copied into the buffer.
+        with memoryview(buffer) as view:
+            try:
+                return self.handle.readinto(view[:_READ_CHUNK])  # type: ignore[attr-defined,no-any-return]
+            except _UNREADABLE as exc:
+                raise _unreadable(exc, self.where) from None
+
+
+@overload
 def iter_tarball(
     path: Path,
     limits: ArchiveLimits | None = None,
     skip: Callable[[str], bool] | None = None,
-) -> Iterator[tuple[str, bytes]]:
+    streamed: None = None,
+) -> Iterator[tuple[str, bytes]]: ...
+
+
+@overload
+def iter_tarball(
+    path: Path,
+    limits: ArchiveLimits | None,
+    skip: Callable[[str], bool] | None,
+    streamed: Callable[[str], bool],
+) -> Iterator[tuple[str, bytes | MemberStream]]: ...
+
+
+def iter_tarball(
+    path: Path,
+    limits: ArchiveLimits | None = None,
+    skip: Callable[[str], bool] | None = None,
+    streamed: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, bytes | MemberStream]]:
     """Yield (name, bytes) for each regular file of a .tar.gz bundle, checking every member;
-    members `skip` names are checked but never read into memory.
+    members `skip` names are checked but never read into memory, members `streamed` names
+    come as a MemberStream.
 
     `limits` defaults to ArchiveLimits.from_environment()."""
     where = str(path)
@@ -316,16 +373,15 @@ def iter_tarball(
                     if skip is not None and skip(name):
                         continue  # tarfile reads past its data, through the same checks
                     reader.part = f"member {member.name!r}"
-                    data = _read_member(archive, member, where)
+                    if streamed is not None and streamed(name):
+                        handle = cast(IO[bytes], archive.extractfile(member))  # a file's
+                        yield name, MemberStream(handle, member.size, where)
+                    else:
+                        yield name, _read_member(archive, member, where)
                     reader.part = "a member's header"
-                    yield name, data
                 _check_end(reader, archive.offset, where)
-    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise InputError(where, "no such file") from None
-        if isinstance(exc, PermissionError):
-            raise InputError(where, exc.strerror or str(exc)) from None
-        raise InputError(where, f"not a readable .tar.gz bundle ({exc or 'truncated'})") from None
+    except _UNREADABLE as exc:
+        raise _unreadable(exc, where) from None
     except MemoryError:
         raise InputError(where, "does not fit in the memory available") from None
 

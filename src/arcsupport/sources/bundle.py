@@ -39,7 +39,7 @@ from arcsupport.snapshot.kube import (
     share_pod_strings,
 )
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
-from arcsupport.sources.archive import ArchiveLimits, checked_files, read_file
+from arcsupport.sources.archive import ArchiveLimits, MemberStream, checked_files, read_file
 from arcsupport.sources.metrics import parse_metrics
 from arcsupport.untrusted import as_utf8
 
@@ -175,7 +175,7 @@ def ingest_list(
 ) -> None:
     """A Kubernetes List (`nodes.json`, ...), from its bytes or, item by item, from a file."""
     plural = name.removesuffix(".json")
-    max_item_bytes = ArchiveLimits.from_environment().member_bytes
+    max_item_bytes = ArchiveLimits.from_environment().object_bytes
     spec = KUBE_LISTS.get(plural)
     if spec is None:
         snapshot.other_objects[plural] = decode_list(
@@ -301,12 +301,25 @@ class OneRoot:
             raise InputError(self.where, f"holds two bundles, {named}; give each bundle on its own")
 
 
+def is_list_member(name: str) -> bool:
+    """A tarball member that is a bundle's List, to be read item by item."""
+    placed = split_root(name)
+    return placed is not None and is_list_file(placed[1])
+
+
 def route_tarball_member(
-    snapshot: Snapshot, name: str, data: bytes, where: str
+    snapshot: Snapshot, name: str, data: bytes | MemberStream, where: str
 ) -> tuple[str, str] | None:
     """Hand a tarball member to its reader: (the folder the bundle sits in, the name it was
-    read as), or None if the member is not part of the bundle layout (then it is ignored)."""
+    read as), or None if the member is not part of the bundle layout (then it is ignored).
+    A List (is_list_member) comes as a stream."""
     placed = split_root(name)
-    if placed is not None and route(snapshot, placed[1], data, where):
+    if placed is None:
+        return None
+    if isinstance(data, MemberStream):
+        buffer_bytes = min(LIST_BUFFER_BYTES, data.size + 64)
+        ingest_list(snapshot, placed[1].removeprefix("kubernetes/"), data, where, buffer_bytes)
+        return placed
+    if route(snapshot, placed[1], data, where):
         return placed
     return None

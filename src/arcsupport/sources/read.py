@@ -112,16 +112,16 @@ def _read_tarball(path: Path, snapshot: Snapshot, limits: ArchiveLimits | None) 
     """A bundle or a dump folder, tarred: every member goes to the reader it belongs to; the
     dump's container logs are never read."""
     from arcsupport.sources.archive import iter_tarball
-    from arcsupport.sources.bundle import OneRoot, route_tarball_member
+    from arcsupport.sources.bundle import OneRoot, is_list_member, route_tarball_member
     from arcsupport.sources.dump import ClusterInfoDump, DumpMembers, is_container_log
 
     dump = ClusterInfoDump(snapshot, str(path))
     members = DumpMembers(dump)
     roots = OneRoot(str(path))
     bundle_member = ""
-    for name, data in iter_tarball(path, skip=is_container_log, limits=limits):
+    for name, data in iter_tarball(path, limits, is_container_log, is_list_member):
         where = f"{path}:{name}"
-        if members.offer(name, data, where):
+        if isinstance(data, bytes) and members.offer(name, data, where):
             continue
         placed = route_tarball_member(snapshot, name, data, where)
         if placed is None:
