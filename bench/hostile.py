@@ -224,6 +224,14 @@ def ratio_edge(
     return write_gzip(target, [_header("kubernetes/nodes.json", len(body)), body, *end])
 
 
+def long_node_name(target: Path, length: int = 1_000_000) -> Path:
+    """A node whose name no API server would accept, small enough to pass the limit on one
+    object: refused by the length Kubernetes allows a name."""
+    body = b'{"kind":"NodeList","items":[{"metadata":{"name":"' + b"n" * length + b'"}}]}'
+    end = [bytes(_padding(len(body))), END_OF_ARCHIVE]
+    return write_gzip(target, [_header("kubernetes/nodes.json", len(body)), body, *end])
+
+
 # --- documents ---------------------------------------------------------------------------------
 
 
@@ -373,6 +381,10 @@ def _cases() -> list[Case]:
         Case(
             "4.6 MB tarball near the ratio cap, as a node name",
             lambda f: _check(ratio_edge(f / "b.tar.gz", field="name")),
+        ),
+        Case(
+            "node name of 1,000,000 characters (Kubernetes allows 253)",
+            lambda f: _check(long_node_name(f / "b.tar.gz")),
         ),
         Case(
             "bundle inspect: gzip bomb",

@@ -24,13 +24,15 @@ from helpers import DATA, EXAMPLES
 BOUNDARY = '},{"apiVersion":"v1","kind":"Pod","metadata":{'
 PIECES = ["{", "}", "[", "]", '"', "\\", ",", ":", "a", "é", "한", "\U0001f600", "\n", "\t"]
 tricky = st.lists(st.sampled_from([*PIECES, BOUNDARY, '\\"', "\u2028"]), max_size=8).map("".join)
+# Within the length Kubernetes allows a container's name (a pod's is longer: 253).
+tricky_label = tricky.map(lambda text: text[:63])
 
 
 @st.composite
 def pods(draw: st.DrawFn, index: int) -> dict[str, Any]:
     containers = [
         {
-            "name": draw(tricky),
+            "name": draw(tricky_label),
             "image": draw(st.sampled_from(["mcr.microsoft.com/a:1", "nginx", "é/x:2"])),
             "args": draw(st.lists(tricky, max_size=3)),
             "securityContext": draw(st.sampled_from([{}, {"privileged": True}, None])),
@@ -43,7 +45,7 @@ def pods(draw: st.DrawFn, index: int) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": f"p{index}-{draw(tricky)}",
+            "name": f"p{index}-{draw(tricky)}"[:253],
             "namespace": draw(st.sampled_from(["default", "kube-system"])),
             "labels": draw(st.dictionaries(tricky, tricky, max_size=3)),
             "annotations": {"note": draw(tricky)},
@@ -214,11 +216,47 @@ def test_what_a_list_must_be(data: bytes, expected: str) -> None:
 
 
 def test_an_item_over_the_limit_is_refused_without_reading_it_whole() -> None:
-    big = b'{"metadata":{"name":"' + b"x" * 10_000 + b'"}}'
+    big = b'{"metadata":{"name":"p"},"note":"' + b"x" * 10_000 + b'"}'
     data = b'{"items":[{},' + big + b"]}"
     with pytest.raises(InputError, match="item 1 of the List is over 4096 bytes"):
         decode_list(io.BytesIO(data), Pod, "Pod", "pods.json", 4096, buffer_bytes=64)
     assert len(decode_list(io.BytesIO(data), Pod, "Pod", "pods.json", buffer_bytes=64)) == 2
+
+
+@pytest.mark.parametrize(
+    ("item", "path", "limit"),
+    [
+        ({"metadata": {"name": "n" * 254}}, "$.items[1].metadata.name", 253),
+        ({"metadata": {"name": "p", "namespace": "n" * 64}}, "$.items[1].metadata.namespace", 63),
+        ({"spec": {"nodeName": "n" * 254}}, "$.items[1].spec.nodeName", 253),
+        ({"spec": {"containers": [{"name": "c" * 64}]}}, "$.items[1].spec.containers[0].name", 63),
+        (
+            {"metadata": {"ownerReferences": [{"kind": "ReplicaSet", "name": "r" * 254}]}},
+            "$.items[1].metadata.ownerReferences[0].name",
+            253,
+        ),
+    ],
+)
+def test_a_name_longer_than_kubernetes_allows_is_refused(
+    item: dict[str, Any], path: str, limit: int
+) -> None:
+    """The API server refuses such names: an item holding one was not written by a cluster,
+    and its name would be copied into every report. Refused, from bytes or a stream."""
+    data = json.dumps({"items": [{"metadata": {"name": "fine"}}, item]}).encode()
+    expected = f"pods.json: {path} is longer than the {limit} characters Kubernetes allows there"
+    for source in (data, io.BytesIO(data)):
+        with pytest.raises(InputError) as refused:
+            decode_list(source, Pod, "Pod", "pods.json", buffer_bytes=64)
+        assert str(refused.value) == expected + "; refused"
+
+
+def test_names_at_the_kubernetes_limits_are_read() -> None:
+    item = {
+        "metadata": {"name": "n" * 253, "namespace": "s" * 63},
+        "spec": {"nodeName": "m" * 253, "containers": [{"name": "c" * 63}]},
+    }
+    (pod,) = decode_list(json.dumps({"items": [item]}).encode(), Pod, "Pod", "pods.json")
+    assert (len(pod.metadata.name), len(pod.spec.containers[0].name)) == (253, 63)
 
 
 def test_utf16_and_a_bom_are_read_from_a_stream() -> None:

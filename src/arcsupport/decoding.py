@@ -170,6 +170,7 @@ _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _BLANK = frozenset(b" \t\r\n")
 _TRAILING_AT = re.compile(r"trailing characters \(byte (\d+)\)")
 _BYTE_AT = re.compile(r"\(byte (\d+)\)")
+_TOO_LONG = re.compile(r"Expected `str` of length <= (\d+) - at `([^`]+)`")
 # What two items begin with, up to the first object they open (`{"apiVersion":"v1","kind":
 # "Pod","metadata":{`), else up to the last `,` or `:` they share: the keys every item of the
 # List starts with, not the first two items' names or annotations.
@@ -408,6 +409,13 @@ class _ListReader:
                 text = text.replace(" - at `$", f" - at `{path}", 1)
             elif path != "$":
                 text = f"{text} - at `{path}`"
+            too_long = _TOO_LONG.fullmatch(text)
+            if too_long:  # a name (snapshot/kube.py): a cluster never wrote a longer one
+                text = (
+                    f"{too_long[2]} is longer than the {too_long[1]} characters Kubernetes "
+                    "allows there; refused"
+                )
+                raise InputError(self.where, text) from None
             raise InputError(self.where, f"unexpected content: {text}") from None
         except msgspec.DecodeError as exc:  # what passing over it does not check (UTF-8)
             text = _counted_from(self.offset + start, str(exc))

@@ -137,6 +137,18 @@ BAD_KUBERNETES_FILES: list[tuple[str, str, Any, tuple[str, ...]]] = [
         ("nested too deeply",),
     ),
     ("metrics", "metrics.txt", 'kubernetes_feature_enabled{name="A" 1\n', ("Prometheus",)),
+    (
+        "a node name longer than Kubernetes allows",
+        "nodes.json",
+        kube_list([node("moc-a"), node("n" * 254)]),
+        ("$.items[1].metadata.name is longer than the 253 characters Kubernetes allows",),
+    ),
+    (
+        "a namespace longer than Kubernetes allows",
+        "pods.json",
+        kube_list([{"kind": "Pod", "metadata": {"name": "web", "namespace": "n" * 64}}]),
+        ("$.items[0].metadata.namespace is longer than the 63 characters",),
+    ),
 ]
 
 

@@ -157,6 +157,18 @@ def test_near_the_ratio_cap_memory_stays_bounded(tmp_path: Path) -> None:
     assert measured.peak_mib < 150, f"peak {measured.peak_mib:.0f} MiB"
 
 
+def test_near_the_ratio_cap_a_name_is_refused_within_bounds(tmp_path: Path) -> None:
+    """The same 54 MB as a node's name, which would reach every report: refused by the length
+    Kubernetes allows a name, the member never held whole beside the name decoded."""
+    tarball = hostile.ratio_edge(tmp_path / "e.tar.gz", compressed=1_200_000, field="name")
+    assert_refused_within_bounds(
+        tmp_path,
+        tarball,
+        "$.items[0].metadata.name is longer than the 253 characters",
+        member="kubernetes/nodes.json",
+    )
+
+
 def test_at_the_ratio_cap_one_object_is_refused_within_bounds(tmp_path: Path) -> None:
     """bench/hostile.py's 4.6 MB archive: 207 MB in one object, over the limit of one."""
     tarball = hostile.ratio_edge(tmp_path / "e.tar.gz", compressed=4_600_000, field="name")

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 # The annotation `kubectl apply` writes: the object as last applied, apiVersion included.
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
+# The names Kubernetes gives the kinds read here, at the lengths its API server enforces: an
+# object's or a node's name is a DNS subdomain (RFC 1123, at most 253 characters), a
+# namespace's or a container's a DNS label (at most 63). No cluster wrote a longer one, so a
+# bundle holding one is refused as it is decoded, before the name can reach a report.
+Name = Annotated[str, msgspec.Meta(max_length=253)]
+Label = Annotated[str, msgspec.Meta(max_length=63)]
+
 
 class OwnerReference(msgspec.Struct, gc=False):
     kind: str = ""
-    name: str = ""
+    name: Name = ""
 
 
 class ManagedFieldsEntry(msgspec.Struct, gc=False):
@@ -39,7 +47,7 @@ class VolumeMount(msgspec.Struct, gc=False):
 
 
 class Container(msgspec.Struct, gc=False):
-    name: str = ""
+    name: Label = ""
     image: str = ""
     command: list[str] = []
     args: list[str] = []
@@ -57,7 +65,7 @@ class Volume(msgspec.Struct, gc=False):
 
 
 class PodSpec(msgspec.Struct, gc=False):
-    nodeName: str = ""
+    nodeName: Name = ""
     containers: list[Container] = []
     initContainers: list[Container] = []
     hostNetwork: bool = False
@@ -66,8 +74,8 @@ class PodSpec(msgspec.Struct, gc=False):
 
 
 class PodMeta(msgspec.Struct, gc=False):
-    name: str = ""
-    namespace: str = ""
+    name: Name = ""
+    namespace: Label = ""
     labels: dict[str, str] = {}
     ownerReferences: list[OwnerReference] = []
 
@@ -101,8 +109,8 @@ def share_pod_strings(pods: list[Pod]) -> None:
 
 
 class ObjectMeta(msgspec.Struct, gc=False):
-    name: str = ""
-    namespace: str = ""
+    name: Name = ""
+    namespace: Label = ""
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
     creationTimestamp: datetime | None = None
