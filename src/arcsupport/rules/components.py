@@ -151,11 +151,9 @@ def _detect(ctx: Context, components: dict[str, ComponentSignature]) -> dict[str
         if not sidecars:
             continue
         # Native sidecars (Kubernetes 1.29+) are init containers that keep running.
-        for container in chain(pod.spec.containers, pod.spec.initContainers):
-            if container.name in sidecars:
-                injected[(namespace, container.name)] = (
-                    injected.get((namespace, container.name), 0) + 1
-                )
+        for running in chain(pod.spec.containers, pod.spec.initContainers):
+            if running.name in sidecars:
+                injected[(namespace, running.name)] = injected.get((namespace, running.name), 0) + 1
                 break  # a pod is injected by one mesh; count it once
     for (namespace, sidecar), count in sorted(injected.items()):
         for key, component in components.items():

@@ -23,7 +23,14 @@ from arcsupport.rules.outcome import (
     name_list,
 )
 from arcsupport.rules.rule import Context, rule
-from arcsupport.snapshot.kube import Container, ManagedFieldsEntry, Pod, PodSpec, Workload
+from arcsupport.snapshot.kube import (
+    ManagedFieldsEntry,
+    Pod,
+    PodContainer,
+    PodSpec,
+    RunningPodSpec,
+    Workload,
+)
 
 _NEEDS_DAEMONSETS = Message("needs.daemonsets-file")
 _NEEDS_DEPLOYMENTS = Message("needs.deployments-file")
@@ -162,7 +169,7 @@ class _Judge:
         part: str,
         obj: str,
         path: str,
-        spec: PodSpec,
+        spec: PodSpec | RunningPodSpec,
         components: list[ManagedComponent],
     ) -> Iterator[Finding]:
         containers, init, confirmed = _expected(components)
@@ -184,7 +191,7 @@ class _Judge:
         obj: str,
         path: str,
         field_name: str,
-        actual: list[Container],
+        actual: Sequence[PodContainer],
         expected: list[ExpectedContainer] | None,
         confirmed: bool,
         images_confirmed: bool,
@@ -235,7 +242,12 @@ class _Judge:
                 ), images_confirmed)  # fmt: skip
 
     def _args(
-        self, part: str, obj: str, path: str, spec: PodSpec, components: list[ManagedComponent]
+        self,
+        part: str,
+        obj: str,
+        path: str,
+        spec: PodSpec | RunningPodSpec,
+        components: list[ManagedComponent],
     ) -> Iterator[Finding]:
         pinned = [arg for component in components for arg in component.args]
         if not pinned:

@@ -11,7 +11,7 @@ from arcsupport.i18n.message import Message
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
 from arcsupport.rules.rule import Context, rule
 from arcsupport.semver import KubeVersion
-from arcsupport.snapshot.kube import Container, Pod
+from arcsupport.snapshot.kube import Pod, PodContainer
 
 _NEEDS_METRICS = Message("needs.feature-gates")
 _NEEDS_PODS = Message("needs.control-plane-flags")
@@ -157,7 +157,7 @@ def _control_plane_component(pod: Pod) -> str | None:
     return None
 
 
-def _flag_values(container: Container, flag: str) -> Iterator[tuple[str, str]]:
+def _flag_values(container: PodContainer, flag: str) -> Iterator[tuple[str, str]]:
     """(command|args, value) of each `--flag=value` or `--flag value`; kubeadm writes flags
     into `command`, RKE2 into `args`, so both are read as one command line."""
     tokens = [("command", token) for token in container.command] + [

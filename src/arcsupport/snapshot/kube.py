@@ -46,11 +46,21 @@ class VolumeMount(msgspec.Struct, gc=False):
     readOnly: bool = False
 
 
-class Container(msgspec.Struct, gc=False):
+class PodContainer(msgspec.Struct, gc=False):
+    """A running pod's container: what it runs, not what it may do (see Container).
+
+    Sequences of the pods' structs are tuples: most are empty, and the empty tuple is one
+    shared object where each empty list is one more (hundreds of thousands, in a big cluster)."""
+
     name: Label = ""
     image: str = ""
-    command: list[str] = []
-    args: list[str] = []
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+
+class Container(PodContainer, gc=False):
+    """A pod template's container, read for what it may do to its node as well."""
+
     securityContext: SecurityContext | None = None
     volumeMounts: list[VolumeMount] = []
 
@@ -65,6 +75,8 @@ class Volume(msgspec.Struct, gc=False):
 
 
 class PodSpec(msgspec.Struct, gc=False):
+    """A pod template's spec (DaemonSets, Deployments, StatefulSets)."""
+
     nodeName: Name = ""
     containers: list[Container] = []
     initContainers: list[Container] = []
@@ -73,39 +85,55 @@ class PodSpec(msgspec.Struct, gc=False):
     volumes: list[Volume] = []
 
 
+class RunningPodSpec(msgspec.Struct, gc=False):
+    """A pod's spec, narrower than a template's: the rules ask what a running pod runs (its
+    node, its containers' images and flags) and what may change a node only of templates,
+    and a cluster has hundreds of thousands of pods, whose volumes alone took a third of
+    what they cost."""
+
+    nodeName: Name = ""
+    containers: tuple[PodContainer, ...] = ()
+    initContainers: tuple[PodContainer, ...] = ()
+
+
 class PodMeta(msgspec.Struct, gc=False):
     name: Name = ""
     namespace: Label = ""
     labels: dict[str, str] = {}
-    ownerReferences: list[OwnerReference] = []
+    ownerReferences: tuple[OwnerReference, ...] = ()
 
 
 class Pod(msgspec.Struct, gc=False):
     metadata: PodMeta = msgspec.field(default_factory=PodMeta)
-    spec: PodSpec = msgspec.field(default_factory=PodSpec)
+    spec: RunningPodSpec = msgspec.field(default_factory=RunningPodSpec)
     kind: str = "Pod"
 
 
 def share_pod_strings(pods: list[Pod]) -> None:
     """Make the pods' repeated strings one object each (a kind, a namespace, a node, an
-    image, a container's arguments): decoded, every pod holds its own copies, which in a
-    600,000-pod cluster is about a third of what the pods take."""
+    image, a container's arguments, a label's value or an owner, which the pods of one
+    workload share): decoded, every pod holds its own copies, which in a 600,000-pod cluster
+    is about a third of what the pods take."""
     share = sys.intern
     for pod in pods:
         pod.kind = share(pod.kind)
         meta = pod.metadata
         meta.namespace = share(meta.namespace)
+        labels = meta.labels
+        for key, value in labels.items():
+            labels[key] = share(value)
         for owner in meta.ownerReferences:
             owner.kind = share(owner.kind)
+            owner.name = share(owner.name)
         spec = pod.spec
         spec.nodeName = share(spec.nodeName)
         for container in (*spec.containers, *spec.initContainers):
             container.name = share(container.name)
             container.image = share(container.image)
             if container.command:
-                container.command = [share(part) for part in container.command]
+                container.command = tuple(share(part) for part in container.command)
             if container.args:
-                container.args = [share(part) for part in container.args]
+                container.args = tuple(share(part) for part in container.args)
 
 
 class ObjectMeta(msgspec.Struct, gc=False):
