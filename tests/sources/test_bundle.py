@@ -492,6 +492,27 @@ def _bundle_with_a_broken_manifest(root: Path, pods: int) -> Path:
     return root
 
 
+def test_a_tarball_list_is_bounded_by_the_total_not_the_member_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in a folder: a tarball's List is read item by item, so the member limit (of what is
+    read whole) does not apply to it; other members still meet it."""
+    items = [{"metadata": {"name": f"p{i}", "namespace": "default"}} for i in range(100)]
+    lists = json.dumps({"kind": "PodList", "items": items}).encode()
+    tarball = tmp_path / "b.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, data in (("b/kubernetes/pods.json", lists), ("b/facts.yaml", b"#" * 300)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    assert len(lists) > 4000
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "1000")
+    assert len(read_snapshot(tarball).pods) == 100
+    monkeypatch.setenv("ARCSUPPORT_MAX_MEMBER_SIZE", "200")
+    with pytest.raises(InputError, match=r"'b/facts\.yaml' is 300 bytes, over the 200 bytes"):
+        read_snapshot(tarball)
+
+
 def test_a_file_over_the_member_limit_is_refused_before_any_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

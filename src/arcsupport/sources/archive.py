@@ -243,17 +243,17 @@ def _check_end(reader: _Reader, end: int, where: str) -> None:
 
 
 def _check_member(
-    member: tarfile.TarInfo, limits: ArchiveLimits, archive_size: int, where: str
+    member: tarfile.TarInfo, limits: ArchiveLimits, archive_size: int, where: str, whole: bool
 ) -> None:
     """Refuse, from its header alone, a member that cannot be part of a bundle or that would
-    unpack to more than the limits allow."""
+    unpack to more than the limits allow (the member limit: if it is to be read `whole`)."""
     if member.issparse():
         # A sparse member unpacks its holes as zeros: gigabytes from a few bytes.
         raise InputError(where, f"member {member.name!r} is a sparse file; refused")
     if not member.isfile():
         kind = "link" if (member.issym() or member.islnk()) else "special file"
         raise InputError(where, f"member {member.name!r} is a {kind}; refused")
-    if member.size > limits.member_bytes:
+    if whole and member.size > limits.member_bytes:
         raise InputTooLarge(
             where,
             f"member {member.name!r} is {member.size} bytes, over the "
@@ -366,14 +366,15 @@ def iter_tarball(
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
                         continue
-                    _check_member(member, limits, archive_size, where)
+                    item_by_item = streamed is not None and streamed(name)
+                    _check_member(member, limits, archive_size, where, whole=not item_by_item)
                     declared += member.size
                     if declared > limits.total_bytes:
                         raise InputTooLarge(where, f"member {member.name!r}: {_over_total(limits)}")
                     if skip is not None and skip(name):
                         continue  # tarfile reads past its data, through the same checks
                     reader.part = f"member {member.name!r}"
-                    if streamed is not None and streamed(name):
+                    if item_by_item:
                         handle = cast(IO[bytes], archive.extractfile(member))  # a file's
                         yield name, MemberStream(handle, member.size, where)
                     else:
