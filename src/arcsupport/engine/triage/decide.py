@@ -655,7 +655,7 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         and entry.rule.decision != winner.rule.decision
         and (entry.rule.kind == "change") >= (winner.rule.kind == "change")
         and (
-            bool(entry.doubted_in & winner.doubted_in)
+            (bool(entry.doubted_in & winner.doubted_in) and (entry.fires or entry.doubtful))
             or (
                 entry.hedged
                 and (
