@@ -1524,6 +1524,9 @@ def test_a_state_the_policy_leaves_to_an_engineer_needs_review(
     assert result.candidates[0].rule == rule
     assert clause in result.candidates[0].clauses
     assert "triage.note.policy-needs-review" in keys(result)
+    assert result.clauses == ()  # candidates, not an answer
+    assert result.evidence[0].source == rule and result.evidence[0].words
+    assert {s.rule: s.status for s in result.scoring}[rule] == "decided"
     own = default_pack().triage.rules
     question = next(r.question for r in own if r.id == rule)
     assert f"triage.question.{question}" in [q.key for q in result.questions]

@@ -194,6 +194,12 @@ def triage(
         state.cite(choice.winner, reading, at)
         for other in choice.also:
             state.cite(other, reading, at)
+    elif choice.winner is not None and choice.winner.rule.decision == "needs-review":
+        # The words that make it a case for an engineer are its evidence; its clauses stay
+        # candidates, not an answer.
+        words = tuple(dict.fromkeys(word.text for word in choice.winner.words_for))
+        rule = choice.winner.rule
+        state.evidence.append(ClauseEvidence(tuple(rule.clauses), rule.id, words))
     state.candidates = list(choice.candidates)
     state.deferred = [e for e in touched if e.fires and e.rule.decision == "needs-review"]
 
@@ -715,7 +721,10 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
 
 def _statuses(touched: list[_Scored], state: _State, choice: _Choice) -> dict[str, Status]:
     statuses: dict[str, Status] = {}
-    if state.winner is not None and state.decision != "needs-review":
+    # A rule whose own answer is needs-review decided it, too.
+    if state.winner is not None and (
+        state.decision != "needs-review" or state.winner.rule.decision == "needs-review"
+    ):
         statuses[state.winner.rule.id] = "decided"
         for entry in choice.also:
             statuses[entry.rule.id] = "also"

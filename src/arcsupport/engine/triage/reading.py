@@ -826,7 +826,8 @@ def _korean_negation(
         meaning = _korean_meaning(predicate, words)
         if meaning is None or (
             # What the cluster makes, not made: a failure unless we are the subject
-            # ("리포트를 만들지 않습니다" fails; "저희는 DaemonSet을 만들지 않았습니다" was not done).
+            # ("리포트를 만들지 않습니다" fails; "저희는 DaemonSet을 만들지 않았습니다"
+            # was not done).
             meaning == "denied" and predicate is not None and predicate[0] in words.produced
         ):
             meaning = "denied" if first_person else "failure"
