@@ -1551,3 +1551,17 @@ def test_a_cluster_stopped_with_az_aksarc_brings_the_stop_clauses_to_the_review(
 def test_a_stopped_cluster_only_asked_about_does_not_stop_the_answer() -> None:
     result = decide("요금 문의", "중지된 클러스터도 vCPU 요금이 과금되는지 궁금합니다.")
     assert (result.decision, result.rule) == ("in-scope", "billing")
+
+
+def test_a_host_platform_named_in_another_request_is_not_a_lifecycle_question() -> None:
+    result = decide(
+        "DNS lookups fail", "Our hosts run Windows Server 2022. Pods get SERVFAIL; please support."
+    )
+    assert result.decision == "in-scope"
+
+
+def test_an_upgrade_with_a_version_at_the_end_of_a_sentence_is_in_scope() -> None:
+    result = decide(
+        "노드 이미지 업그레이드 실패", "노드 이미지 업그레이드가 실패합니다. 클러스터 1.30.9."
+    )
+    assert (result.decision, result.rule) == ("in-scope", "upgrade")
