@@ -523,20 +523,63 @@ def due_for_reassessment(session: Session, digest: str, day_start: datetime) -> 
     return int(count or 0)
 
 
+@dataclass(frozen=True)
+class Release:
+    """One tenant's clusters on one Azure Local release."""
+
+    tenant_id: int
+    name: str
+
+
 def clusters_after(
-    session: Session, last_id: str, limit: int
+    session: Session, last_id: str, limit: int, release: Release | None = None
 ) -> list[tuple[str, int, int, bytes, bytes]]:
-    """A batch of clusters in id order, across tenants (re-assessment): id, tenant, snapshot
-    id, the latest snapshot's and assessment's bodies."""
-    rows = session.execute(
+    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`:
+    id, tenant, snapshot id, the latest snapshot's and assessment's bodies."""
+    query = (
         select(Cluster.id, Cluster.tenant_id, Snapshot.id, Snapshot.body, Assessment.body)
         .join(Snapshot, Snapshot.id == Cluster.latest_snapshot_id)
         .join(Assessment, Assessment.id == Cluster.latest_assessment_id)
         .where(Cluster.id > last_id)
-        .order_by(Cluster.id)
-        .limit(limit)
     )
+    if release is not None:
+        query = query.where(
+            Cluster.tenant_id == release.tenant_id, Cluster.azure_local_release == release.name
+        )
+    rows = session.execute(query.order_by(Cluster.id).limit(limit))
     return [
         (cluster_id, tenant_id, snapshot_id, snapshot, assessment)
         for cluster_id, tenant_id, snapshot_id, snapshot, assessment in rows
     ]
+
+
+# --- offerings -----------------------------------------------------------------------------
+
+Carrier = tuple[str, int]  # a cluster's id and its latest snapshot's
+
+
+def offering_carrier(session: Session, release: Release) -> Carrier | None:
+    """The cluster of the release whose latest snapshot carries the newest custom location
+    offering; of those collected the same day, the one stored first (as `arcsupport fleet`
+    takes the first given): the clusters pushing their bundles on one day leave the first
+    one's in place, instead of each having the release judged again."""
+    row = session.execute(
+        select(Cluster.id, Cluster.latest_snapshot_id)
+        .where(
+            Cluster.tenant_id == release.tenant_id,
+            Cluster.azure_local_release == release.name,
+            Cluster.offering_collected.is_not(None),
+        )
+        .order_by(Cluster.offering_collected.desc(), Cluster.latest_snapshot_id)
+        .limit(1)
+    ).first()
+    if row is None or row[1] is None:
+        return None
+    return row[0], row[1]
+
+
+def snapshot_body(session: Session, snapshot_id: int) -> bytes:
+    body = session.scalar(select(Snapshot.body).where(Snapshot.id == snapshot_id))
+    if body is None:
+        raise LookupError(snapshot_id)
+    return body
