@@ -259,3 +259,35 @@ def test_a_cluster_that_stops_carrying_the_newest_offering_hands_it_on(
     assert _verdicts(any_service, token) == {
         "test-hybridakscluster": "at-risk", "site-older": "at-risk"
     }  # fmt: skip
+
+
+def test_the_carrier_moving_to_another_release_takes_its_offering_along(
+    any_service: Service, tmp_path: Path
+) -> None:
+    """An Azure Local update moves the clusters of a release one by one: the one whose
+    offering the others share takes it along; another one's move leaves them as they are."""
+    site = sites(tmp_path)
+    client = any_service.client()
+    token = any_service.token("contoso", "operator")
+    any_service.clock.now = at(AT_2605)
+    upload(client, token, tarball(FRESH))
+    upload(client, token, tarball(site["site-older"]))
+    upload(client, token, tarball(site["site-bare"]))
+    older_moved = fresh_site(
+        tmp_path / "moved", "site-older", "2026-05-24T08:00:00Z", ("1.31", "1.32"), "2606"
+    )
+    any_service.clock.now += timedelta(hours=1)
+    upload(client, token, tarball(older_moved))
+    untouched = _history(any_service, token, "site-bare")["assessments"]
+    assert [a["evaluated_at"] for a in untouched] == ["2026-06-01T09:00:00Z"]
+    fresh_moved = fresh_site(
+        tmp_path / "moved", "test-hybridakscluster", "2026-05-25T08:00:00Z",
+        ("1.31", "1.32", "1.33", "1.34"), "2606",
+    )  # fmt: skip
+    upload(client, token, tarball(fresh_moved))
+    assert _verdicts(any_service, token) == {
+        "test-hybridakscluster": "supported",  # its own offering
+        "site-older": "supported",  # on 2606 now, with fresh's newer offering
+        "site-bare": "at-risk",  # alone on 2605, with no offering
+    }
+    assert len(_history(any_service, token, "site-bare")["assessments"]) == 2

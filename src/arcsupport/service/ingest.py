@@ -326,14 +326,20 @@ def _write(
                 item.snapshot.collected_at, now,
             )  # fmt: skip
             if latest:
+                if _carries_away(session, caller.tenant_id, cluster, item.azure_local_release):
+                    left.add(str(cluster.azure_local_release))
                 store.record_judgement(session, cluster, row.id, item.judgement, digest, "upload")
-                if (
-                    cluster.offering_collected is not None
-                    and cluster.azure_local_release is not None
-                    and cluster.azure_local_release != item.azure_local_release
-                ):
-                    left.add(cluster.azure_local_release)
                 cluster.azure_local_release = item.azure_local_release
                 cluster.offering_collected = item.offering_collected
             stored.append(Stored(cluster, item.judgement, latest))
         return Outcome(True, received.sha256, stored, partial), left
+
+
+def _carries_away(session: Session, tenant_id: int, cluster: Cluster, release: str | None) -> bool:
+    """Whether the cluster, moving to `release`, takes the newest offering of the release it
+    leaves with it (an Azure Local update moves every cluster in turn: only the carrier's
+    move changes what the others share)."""
+    if cluster.azure_local_release in (None, release) or cluster.offering_collected is None:
+        return False
+    left = Release(tenant_id, str(cluster.azure_local_release))
+    return store.offering_carrier(session, left) == (cluster.id, cluster.latest_snapshot_id)
