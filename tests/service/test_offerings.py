@@ -10,6 +10,7 @@ at-risk on 1.33, which its calendar does not know; with `fresh`'s offering, supp
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from service_kit import (
     upload,
 )
 
+from arcsupport.service import ingest, tokens
 from arcsupport.service.jobs import JobContext, reassess_due
 from arcsupport.service.notify import settings
 from arcsupport.service.notify.job import deliver_due
@@ -291,3 +293,43 @@ def test_the_carrier_moving_to_another_release_takes_its_offering_along(
         "site-bare": "at-risk",  # alone on 2605, with no offering
     }
     assert len(_history(any_service, token, "site-bare")["assessments"]) == 2
+
+
+def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_again(
+    any_service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads at once: site-bare is judged (with no offering to share), then fresh is
+    stored and judges the release again before site-bare is written; site-bare's own upload,
+    once written, finds the carrier changed and judges the release again."""
+    site = sites(tmp_path)
+    client = any_service.client()
+    token = any_service.token("contoso", "operator")
+    any_service.clock.now = at(AT_2605)
+    write = ingest._write
+
+    def meanwhile(*args: Any) -> Any:
+        monkeypatch.setattr(ingest, "_write", write)
+        upload(client, token, tarball(FRESH))
+        return write(*args)
+
+    monkeypatch.setattr(ingest, "_write", meanwhile)
+    body = tmp_path / "site-bare.tar.gz"
+    body.write_bytes(tarball(site["site-bare"]))
+    state = any_service.state
+    with state.database.reading() as session:
+        caller, _ = tokens.authenticate(session, token) or (None, None)
+    assert caller is not None
+    outcome = ingest.ingest(
+        state.database,
+        caller,
+        "bundle",
+        ingest.Received(body, hashlib.sha256(body.read_bytes()).hexdigest(), body.stat().st_size),
+        state.policy.get(),
+        state.settings.archive_limits(),
+        state.clock,
+        state.metrics,
+    )
+    assert outcome.clusters[0].judgement.verdict == "at-risk"  # as judged, before fresh came
+    assert _verdicts(any_service, token) == {
+        "test-hybridakscluster": "supported", "site-bare": "supported"
+    }  # fmt: skip
