@@ -300,7 +300,7 @@ def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_agai
 ) -> None:
     """Two uploads at once: site-bare is judged (with no offering to share), then fresh is
     stored and judges the release again before site-bare is written; site-bare's own upload,
-    once written, finds the carrier changed and judges the release again."""
+    once written, finds the carrier changed, judges the release again and answers with that."""
     site = sites(tmp_path)
     client = any_service.client()
     token = any_service.token("contoso", "operator")
@@ -329,7 +329,9 @@ def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_agai
         state.clock,
         state.metrics,
     )
-    assert outcome.clusters[0].judgement.verdict == "at-risk"  # as judged, before fresh came
+    # Answered as stored: judged again, not as it was judged before fresh came.
+    assert outcome.clusters[0].judgement.verdict == "supported"
+    assert outcome.clusters[0].cluster.verdict == "supported"
     assert _verdicts(any_service, token) == {
         "test-hybridakscluster": "supported", "site-bare": "supported"
     }  # fmt: skip

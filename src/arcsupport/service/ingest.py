@@ -18,6 +18,7 @@ The same bytes from the same tenant are answered from what they stored the first
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -214,7 +215,9 @@ def ingest(
             if attempt == _ATTEMPTS - 1:
                 raise
             continue
-        _share_offerings(database, caller, prepared, outcome, left, policy, now, metrics)
+        again = _share_offerings(database, caller, prepared, outcome, left, policy, now, metrics)
+        if again:
+            outcome = _as_stored_now(database, outcome, again)
         metrics.ingested(caller.tenant, kind, time.perf_counter() - started)
         return outcome
     raise AssertionError("unreachable: the last attempt returns or raises")
@@ -229,29 +232,47 @@ def _share_offerings(
     policy: Policy,
     now: datetime,
     metrics: Metrics,
-) -> None:
+) -> set[str]:
     """After the commit: every release whose newest offering another snapshot carries now than
     the one this upload was judged with, and every release a carrier left, judged again; but
     not the upload's clusters whose judgement holds (judged with that carrier, or carrying it
-    themselves: their own offering is the newest)."""
+    themselves: their own offering is the newest). The upload's clusters judged again."""
     by_release: dict[str, list[tuple[_Prepared, Stored]]] = {}
     for item, kept in zip(prepared, outcome.clusters, strict=True):
         if kept.latest and item.azure_local_release is not None:
             by_release.setdefault(item.azure_local_release, []).append((item, kept))
-    again: dict[str, set[str]] = {name: set() for name in left}
+    # The releases to judge again, each with the upload's clusters on it whose judgement holds.
+    releases: dict[str, set[str]] = {name: set() for name in left}
+    outdated: set[str] = set()
     with database.reading() as session:
         for name, items in by_release.items():
             carrier = store.offering_carrier(session, Release(caller.tenant_id, name))
             if all(item.shared.carrier == carrier for item, _ in items):
                 continue
-            again[name] = {
-                kept.cluster.id
-                for item, kept in items
-                if carrier
-                in (item.shared.carrier, (kept.cluster.id, kept.cluster.latest_snapshot_id))
-            }
-    for name, settled in sorted(again.items()):
+            settled = releases[name] = set()
+            for item, kept in items:
+                own = (kept.cluster.id, kept.cluster.latest_snapshot_id)
+                if carrier in (item.shared.carrier, own):
+                    settled.add(kept.cluster.id)
+                else:
+                    outdated.add(kept.cluster.id)
+    for name, settled in sorted(releases.items()):
         reassess_release(database, policy, now, metrics, Release(caller.tenant_id, name), settled)
+    return outdated
+
+
+def _as_stored_now(database: Database, outcome: Outcome, ids: set[str]) -> Outcome:
+    """The upload's answer with the clusters that were judged again after its commit as they
+    are stored now, so that it says what the service holds."""
+    clusters = []
+    with database.reading() as session:
+        for kept in outcome.clusters:
+            if kept.cluster.id in ids:
+                cluster = store.cluster_of(session, kept.cluster.tenant_id, kept.cluster.id)
+                if cluster is not None:
+                    kept = Stored(cluster, store.latest_judgement(session, cluster), kept.latest)
+            clusters.append(kept)
+    return dataclasses.replace(outcome, clusters=clusters)
 
 
 def _stored(
