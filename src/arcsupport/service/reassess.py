@@ -23,7 +23,6 @@ from sqlalchemy import select
 
 from arcsupport.engine.assess import Assessment as Judgement
 from arcsupport.engine.assess import assess
-from arcsupport.engine.fleet import azure_local_release
 from arcsupport.lifecycle.learn import Offering
 from arcsupport.service import codec, store
 from arcsupport.service.db import Database
@@ -115,30 +114,31 @@ def _reassess(
         with database.reading() as session:
             rows = store.clusters_after(session, last, batch, only)
             tenants = dict(session.execute(select(Tenant.id, Tenant.name)).all())
+            # Read again for each batch: an upload may have brought a newer one meanwhile.
+            shared = SharedOfferings(policy.pack)
+            offered = [shared.of(session, row.release) for row in rows]
         if not rows:
             return Reassessed(clusters, changed, verdicts)
-        last = rows[-1][0]
-        rows = [row for row in rows if row[0] not in settled]
-        snapshots = [codec.decode_snapshot(row[3]) for row in rows]
-        releases = [
-            _release(tenant_id, snapshot, policy)
-            for (_, tenant_id, *_), snapshot in zip(rows, snapshots, strict=True)
-        ]
-        shared = SharedOfferings(policy.pack)
-        with database.reading() as session:
-            offered = [shared.of(session, release) for release in releases]
+        last = rows[-1].cluster_id
         judged = [
             _Judged(
-                cluster_id,
-                snapshot_id,
-                codec.decode_assessment(previous_body),
-                judge(snapshot, policy, at, tenants.get(tenant_id, ""), metrics, found.offering),
-                release,
+                row.cluster_id,
+                row.snapshot_id,
+                codec.decode_assessment(row.assessment),
+                judge(
+                    codec.decode_snapshot(row.snapshot),
+                    policy,
+                    at,
+                    tenants.get(row.tenant_id, ""),
+                    metrics,
+                    found.offering,
+                ),
+                row.release,
                 found.carrier,
             )
-            for (cluster_id, tenant_id, snapshot_id, _, previous_body), snapshot, release, found
-            in zip(rows, snapshots, releases, offered, strict=True)
-        ]  # fmt: skip
+            for row, found in zip(rows, offered, strict=True)
+            if row.cluster_id not in settled
+        ]
         with database.writing() as session:
             carriers = {
                 release: store.offering_carrier(session, release)
@@ -166,11 +166,6 @@ def _reassess(
             store.confirm_judgements(session, confirmed, policy.digest)
             if renewed:
                 store.record_judgements(session, renewed, policy.digest, "reassessment")
-
-
-def _release(tenant_id: int, snapshot: Snapshot, policy: Policy) -> Release | None:
-    name = azure_local_release(snapshot, policy.pack)
-    return None if name is None else Release(tenant_id, name)
 
 
 def _same(previous: Judgement, judgement: Judgement) -> bool:

@@ -531,13 +531,31 @@ class Release:
     name: str
 
 
+@dataclass(frozen=True)
+class Latest:
+    """A cluster's latest snapshot and assessment, as re-assessment reads them."""
+
+    cluster_id: str
+    tenant_id: int
+    snapshot_id: int
+    snapshot: bytes
+    assessment: bytes
+    release: Release | None  # its Azure Local release, the tenant's
+
+
 def clusters_after(
     session: Session, last_id: str, limit: int, release: Release | None = None
-) -> list[tuple[str, int, int, bytes, bytes]]:
-    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`:
-    id, tenant, snapshot id, the latest snapshot's and assessment's bodies."""
+) -> list[Latest]:
+    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`."""
     query = (
-        select(Cluster.id, Cluster.tenant_id, Snapshot.id, Snapshot.body, Assessment.body)
+        select(
+            Cluster.id,
+            Cluster.tenant_id,
+            Snapshot.id,
+            Snapshot.body,
+            Assessment.body,
+            Cluster.azure_local_release,
+        )
         .join(Snapshot, Snapshot.id == Cluster.latest_snapshot_id)
         .join(Assessment, Assessment.id == Cluster.latest_assessment_id)
         .where(Cluster.id > last_id)
@@ -548,8 +566,15 @@ def clusters_after(
         )
     rows = session.execute(query.order_by(Cluster.id).limit(limit))
     return [
-        (cluster_id, tenant_id, snapshot_id, snapshot, assessment)
-        for cluster_id, tenant_id, snapshot_id, snapshot, assessment in rows
+        Latest(
+            cluster_id,
+            tenant_id,
+            snapshot_id,
+            snapshot,
+            assessment,
+            None if name is None else Release(tenant_id, name),
+        )
+        for cluster_id, tenant_id, snapshot_id, snapshot, assessment, name in rows
     ]
 
 
