@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from notify_kit import receiving
+from prometheus_client.parser import text_string_to_metric_families
 from service_kit import (
     EXAMPLE_NAMES,
     FRESH,
@@ -335,3 +336,37 @@ def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_agai
     assert _verdicts(any_service, token) == {
         "test-hybridakscluster": "supported", "site-bare": "supported"
     }  # fmt: skip
+
+
+def test_clusters_pushing_the_same_days_offering_at_once_judge_nothing_again(
+    any_service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cluster of a site pushes its bundle at the same hour: one judged while another
+    with the same day's offering was being stored holds (its own offering is as new), so no
+    release is judged again for it."""
+    same_day = fresh_site(
+        tmp_path, "site-same", "2026-05-20T09:00:00Z", ("1.31", "1.32", "1.33", "1.34")
+    )
+    client = any_service.client()
+    token = any_service.token("contoso", "operator")
+    any_service.clock.now = at(AT_2605)
+    write = ingest._write
+
+    def meanwhile(*args: Any) -> Any:
+        monkeypatch.setattr(ingest, "_write", write)
+        upload(client, token, tarball(FRESH))
+        return write(*args)
+
+    monkeypatch.setattr(ingest, "_write", meanwhile)
+    upload(client, token, tarball(same_day))
+    assert _verdicts(any_service, token) == {
+        "test-hybridakscluster": "supported", "site-same": "supported"
+    }  # fmt: skip
+    metrics = client.get("/metrics", headers=auth(token)).text
+    assessed = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "arcsupport_assessment_seconds_count"
+    }
+    assert assessed == {"arcsupport_assessment_seconds_count": 2.0}  # one per upload

@@ -9,9 +9,12 @@ brings a newer one, or its cluster no longer carries the newest, or leaves the r
 tenant's clusters on that release judged again (reassess.py `reassess_release`) once it is
 committed and before it is answered: not in its own transaction, where judging a release's
 clusters would hold the database's write lock, and not left to the scheduler's next look,
-which would show the fleet judged two ways until then. The same happens when another upload
-changed the carrier between this one's judgement and its commit. Should the process end in
-between, the next day's re-assessment judges the release with the shared offering again.
+which would show the fleet judged two ways until then. A cluster of the upload judged with an
+offering that another upload outdated between its judgement and its commit is judged again too
+(the other upload judges the rest), and the answer says what is stored. A cluster whose own
+offering is as new as the release's newest is left as judged: the clusters of a site pushing
+the same day's bundles at once judge nothing twice. Should the process end in between, the
+next day's re-assessment judges the release with the shared offering.
 
 The same bytes from the same tenant are answered from what they stored the first time.
 """
@@ -233,32 +236,63 @@ def _share_offerings(
     now: datetime,
     metrics: Metrics,
 ) -> set[str]:
-    """After the commit: every release whose newest offering another snapshot carries now than
-    the one this upload was judged with, and every release a carrier left, judged again; but
-    not the upload's clusters whose judgement holds (judged with that carrier, or carrying it
-    themselves: their own offering is the newest). The upload's clusters judged again."""
-    by_release: dict[str, list[tuple[_Prepared, Stored]]] = {}
+    """After the commit, against each release's carrier now: a release whose carrier this
+    upload changed (or whose carrier's cluster left it) judged again, but for the upload's
+    clusters whose judgement holds; the upload's clusters judged with an offering that another
+    upload outdated meanwhile judged again (that upload judges the others). The upload's
+    clusters judged again."""
+    by_release: dict[str, list[tuple[_Prepared, Cluster]]] = {}
     for item, kept in zip(prepared, outcome.clusters, strict=True):
         if kept.latest and item.azure_local_release is not None:
-            by_release.setdefault(item.azure_local_release, []).append((item, kept))
-    # The releases to judge again, each with the upload's clusters on it whose judgement holds.
-    releases: dict[str, set[str]] = {name: set() for name in left}
+            by_release.setdefault(item.azure_local_release, []).append((item, kept.cluster))
+    changed: dict[str, set[str]] = {name: set() for name in left}  # each with its settled
+    alone: dict[str, set[str]] = {}  # releases where only the upload's stale clusters are
     outdated: set[str] = set()
     with database.reading() as session:
         for name, items in by_release.items():
             carrier = store.offering_carrier(session, Release(caller.tenant_id, name))
-            if all(item.shared.carrier == carrier for item, _ in items):
-                continue
-            settled = releases[name] = set()
-            for item, kept in items:
-                own = (kept.cluster.id, kept.cluster.latest_snapshot_id)
-                if carrier in (item.shared.carrier, own):
-                    settled.add(kept.cluster.id)
-                else:
-                    outdated.add(kept.cluster.id)
-    for name, settled in sorted(releases.items()):
-        reassess_release(database, policy, now, metrics, Release(caller.tenant_id, name), settled)
+            holding = {cluster.id for item, cluster in items if _holds(item, carrier)}
+            stale = {cluster.id for _, cluster in items} - holding
+            outdated |= stale
+            if any(_changes(item, cluster, carrier) for item, cluster in items):
+                changed[name] = holding
+            elif stale:
+                alone[name] = stale
+    for name, settled in sorted(changed.items()):
+        release = Release(caller.tenant_id, name)
+        reassess_release(database, policy, now, metrics, release, settled=settled)
+    for name, stale in sorted(alone.items()):
+        release = Release(caller.tenant_id, name)
+        reassess_release(database, policy, now, metrics, release, only=stale)
     return outdated
+
+
+def _holds(item: _Prepared, carrier: store.Carrier | None) -> bool:
+    """Whether the judgement is the one the release's carrier gives now: made with it, or
+    with the cluster's own offering, as new as both (which the calendar then learns from)."""
+    if carrier == item.shared.carrier:
+        return True
+    own = item.offering_collected
+    days = [found.collected for found in (carrier, item.shared.carrier) if found is not None]
+    return own is not None and all(own >= day for day in days)
+
+
+def _changes(item: _Prepared, cluster: Cluster, carrier: store.Carrier | None) -> bool:
+    """Whether this upload changed the release's carrier: its snapshot carries the newest
+    offering now, or its cluster carried it and does no more."""
+    before = item.shared.carrier
+    if _carried_by(carrier, cluster):
+        return before != carrier
+    return before is not None and before.cluster_id == cluster.id and before != carrier
+
+
+def _carried_by(carrier: store.Carrier | None, cluster: Cluster) -> bool:
+    """Whether the cluster's latest snapshot is the carrier."""
+    return (
+        carrier is not None
+        and carrier.cluster_id == cluster.id
+        and carrier.snapshot_id == cluster.latest_snapshot_id
+    )
 
 
 def _as_stored_now(database: Database, outcome: Outcome, ids: set[str]) -> Outcome:
@@ -363,4 +397,4 @@ def _carries_away(session: Session, tenant_id: int, cluster: Cluster, release: s
     if cluster.azure_local_release in (None, release) or cluster.offering_collected is None:
         return False
     left = Release(tenant_id, str(cluster.azure_local_release))
-    return store.offering_carrier(session, left) == (cluster.id, cluster.latest_snapshot_id)
+    return _carried_by(store.offering_carrier(session, left), cluster)

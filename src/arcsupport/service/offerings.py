@@ -66,5 +66,5 @@ def read(session: Session, release: Release, pack: Pack) -> Shared:
     carrier = store.offering_carrier(session, release)
     if carrier is None:
         return NONE
-    snapshot = codec.decode_snapshot(store.snapshot_body(session, carrier[1]))
+    snapshot = codec.decode_snapshot(store.snapshot_body(session, carrier.snapshot_id))
     return Shared(newest_offerings([snapshot], pack).get(release.name), carrier)

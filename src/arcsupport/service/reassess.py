@@ -72,7 +72,7 @@ def due(database: Database, policy: Policy, at: datetime) -> int:
 def reassess_all(
     database: Database, policy: Policy, at: datetime, metrics: Metrics, batch: int = BATCH
 ) -> Reassessed:
-    return _reassess(database, policy, at, metrics, batch, None, frozenset())
+    return _reassess(database, policy, at, metrics, batch, None, None, frozenset())
 
 
 def reassess_release(
@@ -81,12 +81,14 @@ def reassess_release(
     at: datetime,
     metrics: Metrics,
     release: Release,
+    *,
+    only: Collection[str] | None = None,
     settled: Collection[str] = (),
     batch: int = BATCH,
 ) -> Reassessed:
-    """The clusters of one tenant's release judged again, but for those `settled` (ids): the
-    offering they share changed."""
-    return _reassess(database, policy, at, metrics, batch, release, frozenset(settled))
+    """The clusters of one tenant's release (those of `only`, when given; not those
+    `settled`) judged again: the offering they share changed."""
+    return _reassess(database, policy, at, metrics, batch, release, only, frozenset(settled))
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,15 @@ def _reassess(
     at: datetime,
     metrics: Metrics,
     batch: int,
-    only: Release | None,
+    release: Release | None,
+    only: Collection[str] | None,
     settled: frozenset[str],
 ) -> Reassessed:
     clusters = changed = verdicts = 0
     last = ""
     while True:
         with database.reading() as session:
-            rows = store.clusters_after(session, last, batch, only)
+            rows = store.clusters_after(session, last, batch, release, only)
             tenants = dict(session.execute(select(Tenant.id, Tenant.name)).all())
             # Read again for each batch: an upload may have brought a newer one meanwhile.
             shared = SharedOfferings(policy.pack)
@@ -141,9 +144,9 @@ def _reassess(
         ]
         with database.writing() as session:
             carriers = {
-                release: store.offering_carrier(session, release)
-                for release in {item.release for item in judged}
-                if release is not None
+                where: store.offering_carrier(session, where)
+                for where in {item.release for item in judged}
+                if where is not None
             }
             found = store.clusters_named(session, [item.cluster_id for item in judged])
             confirmed = []

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
@@ -544,9 +544,14 @@ class Latest:
 
 
 def clusters_after(
-    session: Session, last_id: str, limit: int, release: Release | None = None
+    session: Session,
+    last_id: str,
+    limit: int,
+    release: Release | None = None,
+    ids: Collection[str] | None = None,
 ) -> list[Latest]:
-    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`."""
+    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`
+    (those of `ids` only, when given)."""
     query = (
         select(
             Cluster.id,
@@ -564,6 +569,8 @@ def clusters_after(
         query = query.where(
             Cluster.tenant_id == release.tenant_id, Cluster.azure_local_release == release.name
         )
+    if ids is not None:
+        query = query.where(Cluster.id.in_(ids))
     rows = session.execute(query.order_by(Cluster.id).limit(limit))
     return [
         Latest(
@@ -580,7 +587,13 @@ def clusters_after(
 
 # --- offerings -----------------------------------------------------------------------------
 
-Carrier = tuple[str, int]  # a cluster's id and its latest snapshot's
+
+class Carrier(NamedTuple):
+    """The cluster whose latest snapshot carries a release's newest offering."""
+
+    cluster_id: str
+    snapshot_id: int
+    collected: date  # the offering's day
 
 
 def offering_carrier(session: Session, release: Release) -> Carrier | None:
@@ -589,7 +602,7 @@ def offering_carrier(session: Session, release: Release) -> Carrier | None:
     takes the first given): the clusters pushing their bundles on one day leave the first
     one's in place, instead of each having the release judged again."""
     row = session.execute(
-        select(Cluster.id, Cluster.latest_snapshot_id)
+        select(Cluster.id, Cluster.latest_snapshot_id, Cluster.offering_collected)
         .where(
             Cluster.tenant_id == release.tenant_id,
             Cluster.azure_local_release == release.name,
@@ -598,9 +611,9 @@ def offering_carrier(session: Session, release: Release) -> Carrier | None:
         .order_by(Cluster.offering_collected.desc(), Cluster.latest_snapshot_id)
         .limit(1)
     ).first()
-    if row is None or row[1] is None:
+    if row is None or row[1] is None or row[2] is None:
         return None
-    return row[0], row[1]
+    return Carrier(row[0], row[1], row[2])
 
 
 def snapshot_body(session: Session, snapshot_id: int) -> bytes:
