@@ -108,10 +108,9 @@ _registered: set[str] = set()
 
 
 def registered(argv: Sequence[str] = ()) -> typer.Typer:
-    """The app with what running `argv` needs: the command it starts with, or every command
-    (for `--help`, an unknown command, or no arguments)."""
-    command = _command_name(argv)
-    for name in (command,) if command in COMMANDS else COMMANDS:
+    """The app with what running `argv` needs: the command it starts with, none for
+    `--version` alone, or every command (for `--help`, an unknown command, or no arguments)."""
+    for name in _needed(argv):
         if name not in _registered:
             module = importlib.import_module(f"arcsupport.cli.{name.replace('-', '_')}")
             module.register(app)
@@ -124,6 +123,26 @@ def registered(argv: Sequence[str] = ()) -> typer.Typer:
 _USAGE_ERROR: type[Exception] = next(
     klass for klass in typer.BadParameter.__mro__ if klass.__name__ == "ClickException"
 )
+
+
+def _needed(argv: Sequence[str]) -> Sequence[str]:
+    command = _command_name(argv)
+    if command in COMMANDS:
+        return (command,)
+    if command is None and _version_first(argv):
+        return ()  # an eager option: the version is printed before any command is looked at
+    return COMMANDS
+
+
+def _version_first(argv: Sequence[str]) -> bool:
+    """`--version` is given, before any help option (click runs eager options in the order
+    they are given, and the help needs every command)."""
+    for argument in argv:
+        if argument == "--version":
+            return True
+        if argument in ("-h", "--help"):
+            return False
+    return False
 
 
 def _command_name(argv: Sequence[str]) -> str | None:
