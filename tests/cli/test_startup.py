@@ -82,6 +82,8 @@ _NOT_FOR_CHECK = (
     "azure",
     "markdown_it",
     "zipfile",
+    "tarfile",
+    "gzip",
     "importlib.resources",
     "tomllib",
     "arcsupport.snapshot.advisory",
