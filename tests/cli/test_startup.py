@@ -6,14 +6,17 @@ start-up costs, and they do not vary with the machine's load."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from arcsupport.cli import app, run
 from arcsupport.cli.app import COMMANDS
 from helpers import ROOT
 
@@ -132,3 +135,32 @@ def test_the_cache_never_changes_the_answer(options: tuple[str, ...], tmp_path: 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert run_check(*options, cache=blocker / "cache") == cold, "a folder it cannot make"
+
+
+def test_the_collector_is_paused_for_the_start_up_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`arcsupport` (cli.run) registers the command with the collector paused, and runs it
+    with the collector on again: a long command must not pile up garbage."""
+    states: list[tuple[str, bool]] = []
+    real = app.registered
+
+    def recording(argv: list[str]) -> Callable[..., object]:
+        command = real(argv)
+        states.append(("registered", gc.isenabled()))
+
+        def invoke(**kwargs: object) -> object:
+            states.append(("command", gc.isenabled()))
+            return command(**kwargs)
+
+        return invoke
+
+    monkeypatch.setattr(app, "registered", recording)
+    monkeypatch.setattr(sys, "argv", ["arcsupport", "--version"])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            run()
+        assert exited.value.code == 0
+        assert states == [("registered", False), ("command", True)]
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -7,6 +7,7 @@ and the triage rules, which cost more start-up than assessing a thousand cluster
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import traceback
@@ -181,13 +182,21 @@ def _internal_error(error: BaseException, debug: bool) -> None:
     sys.stderr.flush()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, resume_collector: bool = False) -> None:
     """Exit 0 or 1 as the command decides; 2 on bad input or usage, 3 on an internal error
-    and 130 when interrupted, each with one line on stderr (`--debug`: the traceback too)."""
+    and 130 when interrupted, each with one line on stderr (`--debug`: the traceback too).
+
+    `resume_collector`: the garbage collector was paused for the start-up (cli.run); it runs
+    again once the command is registered, with what start-up built set aside for good
+    (gc.freeze), so that a long command neither piles up garbage nor rescans the modules."""
     arguments = sys.argv[1:] if argv is None else argv
     debug = "--debug" in _global_options(arguments)
     try:
-        code = registered(arguments)(args=arguments, prog_name="arcsupport", standalone_mode=False)
+        command = registered(arguments)
+        if resume_collector:
+            gc.freeze()
+            gc.enable()
+        code = command(args=arguments, prog_name="arcsupport", standalone_mode=False)
     except InputError as error:
         print(f"arcsupport: error: {_one_line(str(error))}", file=sys.stderr)
         sys.exit(EXIT_INPUT)
