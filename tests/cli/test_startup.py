@@ -73,7 +73,8 @@ def test_help_before_version_lists_every_command() -> None:
 
 
 # Modules `check` on a bundle has no use for: other commands' databases, servers, clients and
-# analysers, the readers of other sources, and (with the cache filled) the TOML parser.
+# analysers, the readers of other sources, and (with the cache filled) the TOML and YAML
+# parsers.
 _NOT_FOR_CHECK = (
     "alembic",
     "sqlalchemy",
@@ -89,6 +90,7 @@ _NOT_FOR_CHECK = (
     "gzip",
     "importlib.resources",
     "tomllib",
+    "yaml",
     "arcsupport.snapshot.advisory",
     "arcsupport.sources.advisories",
     "arcsupport.sources.inventory",
@@ -122,7 +124,7 @@ def run_check(*options: str, cache: Path) -> tuple[int, bytes]:
 def test_the_cache_never_changes_the_answer(options: tuple[str, ...], tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = run_check(*options, cache=cache)
-    assert {path.name.split("-")[0] for path in cache.iterdir()} == {"catalog", "pack"}
+    assert {path.name.split("-")[0] for path in cache.iterdir()} == {"catalog", "facts", "pack"}
     assert run_check(*options, cache=cache) == cold, "read from the cache"
     for file in cache.iterdir():
         data = bytearray(file.read_bytes())
