@@ -1,7 +1,8 @@
 """Typed model of a policy pack. Every file of a pack decodes into these Structs, and unknown
 keys are refused so that a typo in an override cannot silently change nothing."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: msgspec reads the Structs' annotations when it
+# first decodes one, and real types spare it evaluating every string (about 4 ms of each run).
 
 import string
 from collections.abc import Mapping, Sequence

@@ -13,21 +13,22 @@ message that refuses an archive.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import os
 import re
-import tarfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from arcsupport.errors import InputError, InputTooLarge
+
+# tarfile and the decompressors are imported when an archive is read: every bundle folder is
+# read through this module too, and they cost its start-up a few milliseconds.
+if TYPE_CHECKING:
+    import tarfile
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Linux's PATH_MAX: nothing can extract a longer name, and a bundle's names are short.
@@ -214,6 +215,10 @@ def is_archive(head: bytes) -> bool:
 def _decompressed(raw: IO[bytes]) -> IO[bytes]:
     """gzip, bzip2 and xz streams verify their checksum and length when read to the end,
     which tarfile's stream mode does not: this is what catches a truncated .tar.gz."""
+    import bz2
+    import gzip
+    import lzma
+
     magic = raw.read(6)
     raw.seek(0)
     if magic.startswith(b"\x1f\x8b"):
@@ -289,6 +294,9 @@ def iter_tarball(
     members `skip` names are checked but never read into memory.
 
     `limits` defaults to ArchiveLimits.from_environment()."""
+    import lzma
+    import tarfile
+
     where = str(path)
     limits = limits if limits is not None else ArchiveLimits.from_environment()
     count = 0
