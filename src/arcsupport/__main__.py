@@ -1,3 +1,3 @@
-from arcsupport.cli.app import main
+from arcsupport.cli import run
 
-main()
+run()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.engine.assess import assess as _assess
@@ -28,11 +29,12 @@ from arcsupport.errors import InputError, PolicyError
 from arcsupport.policy.loader import load_pack as _load_pack
 from arcsupport.policy.model import Pack
 from arcsupport.rules.outcome import Deadline, Evidence, Finding
-from arcsupport.snapshot.advisory import Advisory
 from arcsupport.snapshot.model import Snapshot
-from arcsupport.sources.advisories import load_advisories as _load_advisories
 from arcsupport.sources.read import read_snapshot, read_sources
 from arcsupport.types import Lang
+
+if TYPE_CHECKING:
+    from arcsupport.snapshot.advisory import Advisory
 
 
 def load_snapshot(path: str | Path) -> Snapshot:
@@ -56,6 +58,8 @@ def load_pack(policy: str | Path | None = None) -> Pack:
 
 def load_advisories(paths: Iterable[str | Path]) -> list[Advisory]:
     """Security advisories from OSV files, folders of them, or the Kubernetes CVE feed."""
+    from arcsupport.sources.advisories import load_advisories as _load_advisories
+
     return list(_load_advisories([Path(path) for path in paths]).advisories)
 
 
@@ -135,3 +139,13 @@ __all__ = [
     "load_snapshots",
     "render",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The advisory model is imported on first use: most runs (a `check` without
+    # --advisories) never need it, and its classes take a few milliseconds to build.
+    if name == "Advisory":
+        from arcsupport.snapshot.advisory import Advisory
+
+        return Advisory
+    raise AttributeError(f"module 'arcsupport.api' has no attribute {name!r}")

@@ -1366,3 +1366,202 @@ def test_the_korean_analyser_is_imported_only_to_read_korean(args: list[str], lo
         check=False,
     )
     assert result.stderr.strip().splitlines()[-1] == str(loaded), result.stderr
+
+
+# --- what the case says is the cause, named products, doubts between two answers -----------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clause"),
+    [
+        (
+            "Helm releases fail",
+            "Every helm upgrade fails. The root cause is the API server: kubectl get pods times "
+            "out too, and /readyz reports etcd failed.",
+            "COV-IN-2",
+        ),
+        (
+            "Helm 배포 실패",
+            "Helm으로 배포할 때마다 실패합니다. 알고 보니 etcd 쪽이었습니다: etcdserver: request "
+            "timed out 이 kubectl에서도 납니다.",
+            "COV-IN-3",
+        ),
+    ],
+)
+def test_what_the_case_names_as_the_cause_outranks_a_product(
+    title: str, description: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "in-scope"
+    assert clause in result.clauses
+
+
+def test_a_cause_in_a_pasted_stack_trace_is_not_the_case_naming_one() -> None:
+    result = decide(
+        "worker pod crashloops",
+        "Caused by: java.lang.NullPointerException at com.contoso.invoice.Loader.run. What is "
+        "wrong with the cluster?",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "application-runtime")
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Trivy scanner reports nothing", "The open-source Trivy scanner writes no reports."),
+        ("Kubescape 스캐너 결과 없음", "오픈소스 Kubescape 스캐너가 결과를 만들지 않습니다."),
+    ],
+)
+def test_a_named_product_outranks_a_word_for_its_kind(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "GitOps sync stuck",
+            "Kustomizations stay not ready. We do not know whether the Arc agents or Flux "
+            "itself are at fault.",
+        ),
+        (
+            "GitOps 동기화 멈춤",
+            "kustomization이 계속 대기 상태입니다. Arc 에이전트 문제인지 Flux 자체 문제인지 "
+            "모르겠습니다.",
+        ),
+    ],
+)
+def test_a_sentence_doubting_between_two_answers_needs_review(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert {"arc-integration", "third-party-open-source"} <= {c.rule for c in result.candidates}
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Our shop is slow since Monday", "Users complain. Nothing changed that we know of."),
+        ("서비스가 느려졌습니다", "월요일부터 응답 시간이 길어졌다는 민원이 있습니다."),
+    ],
+)
+def test_slowness_with_nothing_named_asks_whether_network_or_application(
+    title: str, description: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert {"networking", "application-runtime"} <= {c.rule for c in result.candidates}
+
+
+def test_a_namespace_called_billing_is_not_azure_billing() -> None:
+    result = decide(
+        "DB timeouts from one namespace",
+        "Pods in namespace billing get connect timeouts to our database; other pods are fine.",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "networking")
+    assert decide("Invoice too high", "Our Azure invoice charges twice the vCPUs.").rule == (
+        "billing"
+    )
+
+
+def test_aks_arc_the_product_name_is_not_the_arc_integration() -> None:
+    result = decide(
+        "컨테이너 메트릭 수집 안 됨",
+        "유료 모니터링 SaaS 에이전트를 설치했습니다. AKS Arc 노드에서 cgroup 경로를 어떻게 "
+        "지정해야 하는지 알려주세요.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "closed-source-third-party")
+
+
+def test_an_out_of_scope_answer_cites_every_reason_in_focus() -> None:
+    result = decide(
+        "Writing our own ingress controller",
+        "We want to write a controller that programs our F5 BIG-IP. How do we update the "
+        "Ingress status from it?",
+    )
+    assert result.decision == "out-of-scope"
+    assert {"COV-OUT-3", "COV-OUT-1"} <= set(result.clauses)
+
+
+# --- states the policy leaves to an engineer ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "rule", "clause"),
+    [
+        (
+            "Subscription deleted - can we reattach the cluster?",
+            "Someone deleted the subscription the cluster was registered in. How do we "
+            "re-register it?",
+            "subscription-deleted",
+            "SUB-2",
+        ),
+        (
+            "구독이 삭제되었습니다",
+            "실수로 구독을 삭제했습니다. 클러스터를 새 구독에 다시 등록할 수 있나요?",
+            "subscription-deleted",
+            "SUB-2",
+        ),
+        (
+            "Is AKS on Windows Server 2019 still supported?",
+            "Our hosts run Windows Server 2019 Datacenter; node pool creation fails.",
+            "host-platform-lifecycle",
+            "SVP-3",
+        ),
+        (
+            "Feature flag from the product group",
+            "A PM gave us a feature flag for a new autoscaler mode. Is it supported?",
+            "pre-release-feature",
+            "PRV-2",
+        ),
+    ],
+)
+def test_a_state_the_policy_leaves_to_an_engineer_needs_review(
+    title: str, description: str, rule: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert result.candidates[0].rule == rule
+    assert clause in result.candidates[0].clauses
+    assert "triage.note.policy-needs-review" in keys(result)
+    assert result.clauses == ()  # candidates, not an answer
+    assert result.evidence[0].source == rule and result.evidence[0].words
+    assert {s.rule: s.status for s in result.scoring}[rule] == "decided"
+    own = default_pack().triage.rules
+    question = next(r.question for r in own if r.id == rule)
+    assert f"triage.question.{question}" in [q.key for q in result.questions]
+
+
+def test_a_public_preview_enabled_by_a_flag_stays_a_public_preview() -> None:
+    result = decide("Public preview fails", "We enabled the public preview feature flag.")
+    assert (result.decision, result.business_hours_only) == ("best-effort", True)
+
+
+def test_a_cluster_stopped_with_az_aksarc_brings_the_stop_clauses_to_the_review() -> None:
+    result = decide(
+        "Restarting a stopped cluster",
+        "We stopped the cluster with az aksarc stop on 1 August. Can we start it in October?",
+        bundle="stopped",
+    )
+    assert result.decision == "needs-review"
+    cited = {clause for candidate in result.candidates for clause in candidate.clauses}
+    assert {"STOP-3", "STOP-2"} <= cited
+
+
+def test_a_stopped_cluster_only_asked_about_does_not_stop_the_answer() -> None:
+    result = decide("요금 문의", "중지된 클러스터도 vCPU 요금이 과금되는지 궁금합니다.")
+    assert (result.decision, result.rule) == ("in-scope", "billing")
+
+
+def test_a_host_platform_named_in_another_request_is_not_a_lifecycle_question() -> None:
+    result = decide(
+        "DNS lookups fail", "Our hosts run Windows Server 2022. Pods get SERVFAIL; please support."
+    )
+    assert result.decision == "in-scope"
+
+
+def test_an_upgrade_with_a_version_at_the_end_of_a_sentence_is_in_scope() -> None:
+    result = decide(
+        "노드 이미지 업그레이드 실패", "노드 이미지 업그레이드가 실패합니다. 클러스터 1.30.9."
+    )
+    assert (result.decision, result.rule) == ("in-scope", "upgrade")

@@ -1,16 +1,21 @@
 """How well triage decides, measured on three sets of labelled cases, each scored by the one
 definition of a correct answer below.
 
-  development  tests/data/triage/corpus (tune.yaml AND holdout.yaml). Written by an independent
-               author before the tool was tuned, but no longer held out: while tuning, its
-               `holdout.yaml` was run about ten times and the labels of its misses were read,
-               so both files are data the triage may be read against and tuned on.
+  development  tests/data/triage/corpus (tune.yaml, holdout.yaml and extra.yaml) and
+               tests/data/triage/corpus2/holdout.yaml. corpus/ was written by an independent
+               author before the tool was tuned; its `holdout.yaml` was run about ten times
+               while tuning and its misses read. corpus2 was the second held-out set: after its
+               first run (83/100) the ids and reasons of its misses were printed in a CI log
+               that was read (2026-12-06), so it is development data too. extra.yaml holds
+               cases written from the policy to probe each clause with other phrasings. All of
+               it may be read and tuned on (generalising, never special-casing a case).
   regression   tests/data/triage/cases.yaml, written beside the rules: every case must pass.
-  held-out     tests/data/triage/corpus2/holdout.yaml, written by another independent author
-               from the policy alone after the tool was built. Its hash is checked and it is
-               only ever run here: nobody tuning the triage reads its cases, and this module
-               prints only ids, labels and the aggregate scores, never a case's text. It must
-               reach 90%. Every run of it is recorded in corpus2/README.md.
+  held-out     tests/data/triage/corpus3/holdout.yaml, written by a third independent author
+               from the policy alone, never read by anyone tuning the triage. Its hash
+               (corpus3/holdout.sha256) is checked, and this module prints only ids, labels
+               and the aggregate scores, never a case's text. It must reach 90%. Until corpus3
+               is committed its tests skip. Every run of it is recorded in corpus3/README.md;
+               there is no floor from an earlier run until one is recorded there.
 
 A case is CORRECT when
   - the decision equals `expect.decision`;
@@ -27,6 +32,7 @@ the confusion matrix of the five decisions, and the ids of the cases missed with
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -49,9 +55,14 @@ from arcsupport.textanalysis import korean_morphology
 from helpers import DATA, EXAMPLES, at, default_pack
 
 TRIAGE = DATA / "triage"
-HELD_OUT = TRIAGE / "corpus2"
+HELD_OUT = TRIAGE / "corpus3"
 PARTS: dict[str, tuple[Path, ...]] = {
-    "development": (TRIAGE / "corpus" / "tune.yaml", TRIAGE / "corpus" / "holdout.yaml"),
+    "development": (
+        TRIAGE / "corpus" / "tune.yaml",
+        TRIAGE / "corpus" / "holdout.yaml",
+        TRIAGE / "corpus" / "extra.yaml",
+        TRIAGE / "corpus2" / "holdout.yaml",
+    ),
     "regression": (TRIAGE / "cases.yaml",),
     "held-out": (HELD_OUT / "holdout.yaml",),
 }
@@ -60,8 +71,11 @@ DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-
 FLAGS = ("business_hours_only", "requires_access_grant")
 CASE_FIELDS = ("title", "description", "components", "preview_feature")
 MIN_HELD_OUT_ACCURACY = 0.9  # issue 11's bar
-# The first run of corpus2 (its README's table of runs): a change may not score below it.
-HELD_OUT_FIRST_RUN = 0.83
+# corpus3's first run (its README's table of runs): a change may not score below it.
+HELD_OUT_FIRST_RUN = 0.77
+held_out_committed = pytest.mark.skipif(
+    not (HELD_OUT / "holdout.yaml").is_file(), reason="corpus3 not yet committed"
+)
 
 
 @cache
@@ -162,9 +176,13 @@ def cases(part: str) -> list[dict[str, Any]]:
     return loaded
 
 
+_HELD_OUT_PREFIX = re.compile(r"h\d+-")
+
+
 def _language(case_id: str) -> str:
-    """en or ko: the corpora's ids start with it (en-0001), the held-out set's after h2-."""
-    return case_id.removeprefix("h2-")[:2]
+    """en or ko: the corpora's ids start with it (en-0001), the held-out sets' after their
+    prefix (h2-en-001, h3-ko-001)."""
+    return _HELD_OUT_PREFIX.sub("", case_id, count=1)[:2]
 
 
 @cache
@@ -196,13 +214,16 @@ def score(part: str) -> Score:
     )
 
 
+@held_out_committed
 def test_the_held_out_set_is_the_frozen_file() -> None:
     digest, name = (HELD_OUT / "holdout.sha256").read_text().split()
     assert name == "holdout.yaml"
     assert hashlib.sha256((HELD_OUT / name).read_bytes()).hexdigest() == digest
 
 
-@pytest.mark.parametrize("part", ["development", "held-out"])
+@pytest.mark.parametrize(
+    "part", ["development", pytest.param("held-out", marks=held_out_committed)]
+)
 def test_the_corpora_are_labelled_with_known_decisions_and_clauses(part: str) -> None:
     clauses = default_pack().clauses
     ids: list[str] = []
@@ -223,16 +244,21 @@ def test_development_score(record_property: Any) -> None:
     record_property("summary", result.report())
 
 
+@held_out_committed
 def test_held_out_score(record_property: Any) -> None:
-    result = score("held-out")
-    record_property("summary", result.report())
-    assert result.accuracy >= HELD_OUT_FIRST_RUN
+    record_property("summary", score("held-out").report())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="83% at the first run on the held-out set (corpus2/README.md), below the 90% bar",
-)
+@held_out_committed
+def test_held_out_keeps_its_first_run() -> None:
+    """No change may score below corpus3's first recorded run."""
+    assert score("held-out").accuracy >= HELD_OUT_FIRST_RUN
+
+
+# Its first run fell short of the bar (corpus3/README.md, "Runs"): strict, so that reaching the
+# bar fails this test until the marker goes and the run is recorded.
+@pytest.mark.xfail(strict=True, reason="corpus3's first run scored 77/100, under the 90% bar")
+@held_out_committed
 def test_held_out_meets_the_bar() -> None:
     assert score("held-out").accuracy >= MIN_HELD_OUT_ACCURACY
 

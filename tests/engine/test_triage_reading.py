@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcsupport.engine.triage.reading import Modality, Reading, in_address, normalise, read
+from arcsupport.engine.triage.reading import (
+    Modality,
+    Reading,
+    compact,
+    find_korean,
+    in_address,
+    normalise,
+    read,
+)
 from arcsupport.engine.triage.stated import stated_days, stated_versions
 from arcsupport.textanalysis import Morpheme, korean_morphology
 from helpers import default_pack
@@ -82,6 +90,11 @@ def said(text: str, term: str, title: str = "case") -> Modality:
         ("다른 팀이 메시를 깔았을 수도 있습니다.", "메시", "uncertain"),
         ("CoreDNS에 전달자를 추가하려고 합니다.", "coredns", "hypothetical"),
         ("CoreDNS에 전달자를 추가하는 방법이 있을까요?", "coredns", "question"),
+        # A person not running something did not do it; a thing not running fails.
+        ("We are NOT running Istio or any other mesh.", "istio", "denied"),
+        ("The coredns pods are not running.", "coredns", "asserted"),
+        # Hearsay and "it seems" hedge in Korean too.
+        ("인프라팀이 VM의 CPU를 조정한 것 같다고 합니다.", "cpu", "uncertain"),
     ],
 )
 def test_what_a_clause_says_of_a_term(text: str, term: str, modality: Modality) -> None:
@@ -234,3 +247,21 @@ def test_an_iso_date_counts_the_days_up_to_today(back: int) -> None:
 def test_a_duration_counts_its_days(count: int, unit: str) -> None:
     per = {"day": 1, "week": 7, "month": 30}[unit]
     assert days(f"kept off for {count} {unit}s") == count * per
+
+
+def test_latin_letters_at_a_korean_terms_edge_end_a_word() -> None:
+    text = normalise("Multus macvlan 인터페이스와 VLAN 태그, aptitude 말고 apt로 설치")
+    squeezed, offsets = compact(text)
+    assert [text[a:b] for a, b in find_korean("VLAN", text, squeezed, offsets)] == ["vlan"]
+    assert [a for a, _ in find_korean("VLAN", text, squeezed, offsets)] == [text.index(" vlan") + 1]
+    assert len(find_korean("apt", text, squeezed, offsets)) == 1
+    assert find_korean("태그", text, squeezed, offsets)
+
+
+def test_a_clause_naming_the_cause() -> None:
+    result = reading(
+        "Helm fails", "Helm fails. The root cause is the API server.\n알고 보니 etcd 문제였습니다."
+    )
+    assert result.named_as_cause(result.text.index("api server"))
+    assert result.named_as_cause(result.text.index("etcd"))
+    assert not result.named_as_cause(result.text.index("helm fails."))

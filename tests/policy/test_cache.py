@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from arcsupport import usercache
 from arcsupport.errors import PolicyError
 from arcsupport.policy import loader
-from arcsupport.policy.loader import load_pack, pack_cache_dir, user_overlay_path
+from arcsupport.policy.loader import load_pack, user_overlay_path
 
 
 def kept() -> list[Path]:
-    return sorted(pack_cache_dir().glob("pack-*.msgpack"))
+    return sorted(usercache.kept_files("pack"))
 
 
 def no_yaml(*args: object, **kwargs: object) -> object:
@@ -66,6 +67,25 @@ def test_a_damaged_kept_pack_is_built_again(monkeypatch: pytest.MonkeyPatch) -> 
     assert load_pack() == built
     monkeypatch.setattr(loader, "_read_documents", no_yaml)
     assert load_pack() == built, "the damaged file was replaced"
+
+
+def test_a_kept_pack_with_one_changed_value_is_built_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Still valid msgpack of a Pack, but not what was written: the file's digest tells."""
+    built = load_pack()
+    [file] = kept()
+    data = file.read_bytes()
+    days = built.thresholds.disconnected_days
+    assert 0 <= days < 127, "a positive fixint in msgpack: one byte after the field name"
+    assert data.count(b"disconnected_days") == 1
+    field = b"disconnected_days" + bytes([days])
+    changed = data.replace(field, b"disconnected_days" + bytes([days + 1]))
+    assert changed != data
+    file.write_bytes(changed)
+    assert load_pack() == built
+    monkeypatch.setattr(loader, "_read_documents", no_yaml)
+    assert load_pack() == built, "the changed file was replaced"
 
 
 def test_an_unwritable_cache_folder_still_loads(

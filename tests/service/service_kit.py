@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,7 +35,7 @@ from arcsupport.service.metrics import Metrics
 from arcsupport.service.policy import CurrentPolicy
 from arcsupport.service.settings import ServiceSettings
 from arcsupport.service.tokens import Role, create_token
-from helpers import EXAMPLES, at, default_pack
+from helpers import DATA, EXAMPLES, at, default_pack
 
 EXAMPLE_NAMES = (
     "healthy",
@@ -46,17 +47,25 @@ EXAMPLE_NAMES = (
     "alpha-gates",
 )
 EXPORT = EXAMPLES / "resource-graph-export.json"
+FRESH = DATA / "bundles" / "fresh"
 
 
-@cache
 def bundle_bytes(
     name: str, replaced: tuple[tuple[str, bytes], ...] = (), dropped: tuple[str, ...] = ()
 ) -> bytes:
     """The example bundle as a .tar.gz, with some files `replaced` (path, bytes) and the
-    paths starting with one of `dropped` left out; the same bytes on every call (fixed times
-    in the tar and gzip headers)."""
+    paths starting with one of `dropped` left out."""
+    return tarball(EXAMPLES / name, replaced, dropped)
+
+
+@cache
+def tarball(
+    root: Path, replaced: tuple[tuple[str, bytes], ...] = (), dropped: tuple[str, ...] = ()
+) -> bytes:
+    """A bundle folder as a .tar.gz (see `bundle_bytes`); the same bytes on every call (fixed
+    times in the tar and gzip headers)."""
     buffer = io.BytesIO()
-    root = EXAMPLES / name
+    name = root.name
     replacements = dict(replaced)
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(root.rglob("*")):
@@ -76,6 +85,37 @@ def bundle_bytes(
     data = bytearray(buffer.getvalue())
     data[4:8] = b"\x00\x00\x00\x00"  # gzip's own timestamp
     return bytes(data)
+
+
+def fresh_site(
+    folder: Path,
+    name: str,
+    collected_at: str,
+    minors: tuple[str, ...] | None,
+    release: str = "2605",
+) -> Path:
+    """Another cluster like tests/data/bundles/fresh (Kubernetes 1.33.3 on Azure Local 2605,
+    its custom location offering 1.31 to 1.34 on 2026-05-20), named `name`, collected at
+    `collected_at` on Azure Local `release`, its location offering only `minors` (None: the
+    bundle carries no offering)."""
+    site = folder / name
+    shutil.copytree(FRESH, site)
+    for path in site.rglob("*.json"):
+        path.write_text(path.read_text().replace("test-hybridakscluster", name))
+    manifest = json.loads((site / "manifest.json").read_text())
+    manifest["collected_at"] = collected_at
+    (site / "manifest.json").write_text(json.dumps(manifest))
+    host = site / "azure" / "azure-local-cluster.json"
+    host.write_text(host.read_text().replace('"12.2605.', f'"12.{release}.'))
+    offered = site / "azure" / "kubernetes-versions.json"
+    if minors is None:
+        offered.unlink()
+    else:
+        payload = json.loads(offered.read_text())
+        values = payload["properties"]["values"]
+        payload["properties"]["values"] = [v for v in values if v["version"] in minors]
+        offered.write_text(json.dumps(payload))
+    return site
 
 
 def recollected(name: str, collected_at: str, version_from: str | None = None) -> bytes:

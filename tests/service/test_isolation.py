@@ -8,8 +8,10 @@ ids aimed at the first tenant's objects) never reveal them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +19,19 @@ import schemathesis
 from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from service_kit import EXPORT, Service, auth, bundle_bytes, openapi_schema, upload
+from service_kit import (
+    EXPORT,
+    FRESH,
+    Service,
+    auth,
+    bundle_bytes,
+    fresh_site,
+    openapi_schema,
+    tarball,
+    upload,
+)
 
-from helpers import EXAMPLES
+from helpers import EXAMPLES, at
 
 
 def _theirs(data: bytes) -> bytes:
@@ -230,6 +242,43 @@ def test_another_tenant_sees_nothing_of_the_first_on_any_route(
     assert refused[("POST", "/api/v1/access/requests")] == 404
     assert refused[("POST", "/support/requests")] == 404
     assert len(seen) >= 20
+
+
+def test_a_newer_offering_in_one_tenant_changes_nothing_for_another(
+    any_service: Service, tmp_path: Path
+) -> None:
+    """What one tenant's custom location offers is never shared with another tenant's clusters
+    on the same Azure Local release (tests/data/bundles/fresh's offering, newer than the
+    other's: see test_offerings.py), before or after; within its own tenant it is."""
+    older = tarball(fresh_site(tmp_path, "site-older", "2026-05-01T08:00:00Z", ("1.31", "1.32")))
+    bare = tarball(fresh_site(tmp_path, "site-bare", "2026-05-21T08:00:00Z", None))
+    client = any_service.client()
+    theirs = any_service.token("fabrikam", "operator")
+    mine = any_service.token("contoso", "operator")
+    any_service.clock.now = at("2026-06-01T09:00:00Z")
+    _, before = upload(client, theirs, older)
+    any_service.clock.now = at("2026-06-01T10:00:00Z")
+    upload(client, mine, tarball(FRESH))
+    upload(client, mine, older)
+    _, after = upload(client, theirs, bare)
+
+    def verdicts(token: str) -> dict[str, str]:
+        listed = client.get("/api/v1/clusters", headers=auth(token)).json()["clusters"]
+        return {cluster["name"]: cluster["verdict"] for cluster in listed}
+
+    assert verdicts(mine) == {"test-hybridakscluster": "supported", "site-older": "supported"}
+    assert verdicts(theirs) == {"site-older": "at-risk", "site-bare": "at-risk"}
+    history = client.get(f"/api/v1/clusters/{before}/history", headers=auth(theirs)).json()
+    assert [a["evaluated_at"] for a in history["assessments"]] == ["2026-06-01T09:00:00Z"]
+    # Neither names the other tenant's upload as where its calendar learned anything.
+    carrier = f"upload-{hashlib.sha256(tarball(FRESH)).hexdigest()[:12]}.tar.gz"
+    for cluster in (before, after):
+        judged = client.get(f"/api/v1/clusters/{cluster}", headers=auth(theirs)).json()
+        assert not any(carrier in notice for notice in judged["notices"])
+    (shared,) = [c for c in client.get("/api/v1/clusters", headers=auth(mine)).json()["clusters"]
+                 if c["name"] == "site-older"]  # fmt: skip
+    judged = client.get(f"/api/v1/clusters/{shared['id']}", headers=auth(mine)).json()
+    assert any(carrier in notice for notice in judged["notices"])
 
 
 def test_the_second_tenants_lists_are_empty(service: Service, first_tenant: dict[str, str]) -> None:

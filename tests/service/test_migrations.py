@@ -3,18 +3,20 @@ PostgreSQL, the migrations create exactly the models, and a second run changes n
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from service_kit import Service
-from sqlalchemy import inspect
+from service_kit import FRESH, Service, fresh_site, tarball, upload
+from sqlalchemy import inspect, select
 
 from arcsupport.access.models import Base as AccessBase
 from arcsupport.service.db import MIGRATIONS, Database, database_url
-from arcsupport.service.models import Base
+from arcsupport.service.models import Base, Cluster
+from helpers import at
 
 
 def test_the_migrations_create_exactly_the_models(any_service: Service) -> None:
@@ -78,3 +80,32 @@ def test_another_applications_sqlite_file_is_refused(arcsupport: object, tmp_pat
         connection.execute("CREATE TABLE their_table (id INTEGER)")
     code, _, err = arcsupport("db", "upgrade", "--db", str(path))  # type: ignore[operator]
     assert code == 2 and "another application's tables" in err
+
+
+def test_the_offering_of_clusters_stored_before_s0005_is_filled_in(
+    any_service: Service, tmp_path: Path
+) -> None:
+    """Clusters stored before their offering's day was kept share it from the first
+    re-assessment on, not only after their next upload."""
+    from alembic import command
+    from alembic.config import Config
+
+    client = any_service.client()
+    token = any_service.token("contoso", "operator")
+    any_service.clock.now = at("2026-06-01T09:00:00Z")
+    upload(client, token, tarball(FRESH))
+    upload(client, token, tarball(fresh_site(tmp_path, "site-bare", "2026-05-21T08:00:00Z", None)))
+    upload(client, token, "healthy")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    for target in ("s0004", "head"):
+        with any_service.database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.upgrade if target == "head" else command.downgrade)(config, target)
+    with any_service.database.reading() as session:
+        found = dict(session.execute(select(Cluster.name, Cluster.offering_collected)).all())
+    assert found == {
+        "test-hybridakscluster": date(2026, 5, 20),
+        "site-bare": None,
+        "contoso-healthy": date(2025, 9, 14),
+    }

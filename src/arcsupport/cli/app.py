@@ -7,6 +7,7 @@ and the triage rules, which cost more start-up than assessing a thousand cluster
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import traceback
@@ -108,10 +109,9 @@ _registered: set[str] = set()
 
 
 def registered(argv: Sequence[str] = ()) -> typer.Typer:
-    """The app with what running `argv` needs: the command it starts with, or every command
-    (for `--help`, an unknown command, or no arguments)."""
-    command = _command_name(argv)
-    for name in (command,) if command in COMMANDS else COMMANDS:
+    """The app with what running `argv` needs: the command it starts with, none for
+    `--version` alone, or every command (for `--help`, an unknown command, or no arguments)."""
+    for name in _needed(argv):
         if name not in _registered:
             module = importlib.import_module(f"arcsupport.cli.{name.replace('-', '_')}")
             module.register(app)
@@ -124,6 +124,26 @@ def registered(argv: Sequence[str] = ()) -> typer.Typer:
 _USAGE_ERROR: type[Exception] = next(
     klass for klass in typer.BadParameter.__mro__ if klass.__name__ == "ClickException"
 )
+
+
+def _needed(argv: Sequence[str]) -> Sequence[str]:
+    command = _command_name(argv)
+    if command in COMMANDS:
+        return (command,)
+    if command is None and _version_first(argv):
+        return ()  # an eager option: the version is printed before any command is looked at
+    return COMMANDS
+
+
+def _version_first(argv: Sequence[str]) -> bool:
+    """`--version` is given, before any help option (click runs eager options in the order
+    they are given, and the help needs every command)."""
+    for argument in argv:
+        if argument == "--version":
+            return True
+        if argument in ("-h", "--help"):
+            return False
+    return False
 
 
 def _command_name(argv: Sequence[str]) -> str | None:
@@ -162,13 +182,21 @@ def _internal_error(error: BaseException, debug: bool) -> None:
     sys.stderr.flush()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, resume_collector: bool = False) -> None:
     """Exit 0 or 1 as the command decides; 2 on bad input or usage, 3 on an internal error
-    and 130 when interrupted, each with one line on stderr (`--debug`: the traceback too)."""
+    and 130 when interrupted, each with one line on stderr (`--debug`: the traceback too).
+
+    `resume_collector`: the garbage collector was paused for the start-up (cli.run); it runs
+    again once the command is registered, with what start-up built set aside for good
+    (gc.freeze), so that a long command neither piles up garbage nor rescans the modules."""
     arguments = sys.argv[1:] if argv is None else argv
     debug = "--debug" in _global_options(arguments)
     try:
-        code = registered(arguments)(args=arguments, prog_name="arcsupport", standalone_mode=False)
+        command = registered(arguments)
+        if resume_collector:
+            gc.freeze()
+            gc.enable()
+        code = command(args=arguments, prog_name="arcsupport", standalone_mode=False)
     except InputError as error:
         print(f"arcsupport: error: {_one_line(str(error))}", file=sys.stderr)
         sys.exit(EXIT_INPUT)

@@ -6,7 +6,7 @@ result says it is partial."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -29,30 +29,41 @@ class Fleet(msgspec.Struct, frozen=True, gc=False):
     notices: tuple[Message, ...] = ()  # about the fleet as a whole
 
 
-def shared_offerings(snapshots: Sequence[Snapshot], pack: Pack) -> list[Offering | None]:
-    """For each snapshot, the newest offering that a bundle of the fleet on the same Azure
-    Local release (its host release) carries, for its calendar to learn from: a custom
-    location offers what its release ships (VER-9), so what one location lists now holds for
-    every cluster on that release. None for a cluster whose release no bundle speaks for. Only
-    bundles carry offerings (a Resource Graph export has none): without any, nothing more is
-    read."""
-    carriers = [snapshot for snapshot in snapshots if snapshot.kubernetes_versions is not None]
-    if not carriers:
-        return [None] * len(snapshots)
+def azure_local_release(snapshot: Snapshot, pack: Pack) -> str | None:
+    """The Azure Local release (YYMM) of the host the snapshot shows, if it shows one."""
+    host = Facts(snapshot, pack).host_platform
+    return host[1] if host is not None and host[0] == "azure-local" else None
+
+
+def newest_offerings(carriers: Iterable[Snapshot], pack: Pack) -> dict[str, Offering]:
+    """Per Azure Local release, the newest offering that one of `carriers` carries (the
+    first given of those collected the same day): a custom location offers what its release
+    ships (VER-9), so what one location lists now holds for every cluster on that release."""
     by_release: dict[str, Offering] = {}
     for snapshot in carriers:
+        if snapshot.kubernetes_versions is None:
+            continue
         offering = Facts(snapshot, pack).own_offering.offering
         if offering is None or offering.host_release is None:
             continue
         known = by_release.get(offering.host_release)
         if known is None or newest(known, offering) is offering:
             by_release[offering.host_release] = offering
+    return by_release
+
+
+def shared_offerings(snapshots: Sequence[Snapshot], pack: Pack) -> list[Offering | None]:
+    """For each snapshot, the newest offering that a bundle of the fleet on the same Azure
+    Local release (its host release) carries, for its calendar to learn from. None for a
+    cluster whose release no bundle speaks for. Only bundles carry offerings (a Resource Graph
+    export has none): without any, nothing more is read."""
+    by_release = newest_offerings(snapshots, pack)
     if not by_release:
         return [None] * len(snapshots)
     shared: list[Offering | None] = []
     for snapshot in snapshots:
-        host = Facts(snapshot, pack).host_platform
-        shared.append(by_release.get(host[1]) if host and host[0] == "azure-local" else None)
+        release = azure_local_release(snapshot, pack)
+        shared.append(None if release is None else by_release.get(release))
     return shared
 
 

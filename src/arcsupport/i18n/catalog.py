@@ -7,11 +7,12 @@ A key names one entry, e.g. `version-lifecycle.removed`; the entry holds fields 
 
 from __future__ import annotations
 
-import tomllib
+import hashlib
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from arcsupport import usercache
 from arcsupport.i18n.message import Message
 from arcsupport.i18n.particles import choose_particles, has_particle_fields
 from arcsupport.i18n.plural import choose_plurals, has_plural_fields
@@ -27,14 +28,35 @@ def _flatten(prefix: str, table: dict[str, Any], into: dict[str, dict[str, str]]
             _flatten(f"{prefix}.{key}" if prefix else key, value, into)
 
 
+Entries = dict[str, dict[str, str]]
+_KEPT_CATALOGS = 4  # per language: a few installs side by side; older ones are removed
+
+
 @cache
-def catalog(lang: Lang) -> dict[str, dict[str, str]]:
-    entries: dict[str, dict[str, str]] = {}
-    folder = resources.files("arcsupport.i18n") / lang
-    for area in (folder, folder / "rules"):
-        for item in sorted(area.iterdir(), key=lambda entry: entry.name):
-            if item.name.endswith(".toml"):
-                _flatten("", tomllib.loads(item.read_text(encoding="utf-8")), entries)
+def catalog(lang: Lang) -> Entries:
+    """Every entry of the language, by key. Parsed from the TOML once per version of the
+    files and of this code, then read from the user's cache folder (usercache.py)."""
+    # Beside this module, as installed: importlib.resources would import zipfile for nothing.
+    folder = Path(__file__).parent / lang
+    files = [
+        (f"{area.name}/{item.name}", item.read_bytes())
+        for area in (folder, folder / "rules")
+        for item in sorted(area.iterdir(), key=lambda entry: entry.name)
+        if item.name.endswith(".toml")
+    ]
+    hashed = hashlib.sha256(Path(__file__).read_bytes())
+    for name, data in files:
+        hashed.update(f"\0{name}\0{len(data)}\0".encode())
+        hashed.update(data)
+    key = hashed.hexdigest()
+    entries = usercache.read(f"catalog-{lang}", key, Entries)
+    if entries is None:
+        import tomllib  # only to build the cache: a cached catalog needs no parser
+
+        entries = {}
+        for _, data in files:
+            _flatten("", tomllib.loads(data.decode("utf-8")), entries)
+        usercache.keep(f"catalog-{lang}", key, entries, newest=_KEPT_CATALOGS)
     return entries
 
 

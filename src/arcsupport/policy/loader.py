@@ -9,20 +9,19 @@ the field and the reason.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 from collections.abc import Iterator
 from datetime import date
 from fnmatch import fnmatchcase
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import platformdirs
 
+from arcsupport import usercache
 from arcsupport.errors import InputError, PolicyError
 from arcsupport.files import write_atomically
 from arcsupport.i18n import LANGS, has
@@ -42,7 +41,8 @@ from arcsupport.version import __version__
 
 DEFAULT_PACK = "aks-arc"
 USER_OVERLAY = "overlay.yaml"
-_PACKS = resources.files("arcsupport.policy") / "packs"
+# Beside this module, as installed: importlib.resources would import zipfile for nothing.
+_PACKS = Path(__file__).parent / "packs"
 
 
 def _read_documents(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -636,8 +636,11 @@ def _model_source_hash() -> str:
     """The pack's types and this loader: a cached pack from other code is never reused."""
     hashed = hashlib.sha256()
     for module in ("model.py", "loader.py"):
-        hashed.update((resources.files("arcsupport.policy") / module).read_bytes())
+        hashed.update((Path(__file__).parent / module).read_bytes())
     return hashed.hexdigest()
+
+
+_KEPT_PACKS = 8  # one per combination of overlays in use; older ones are removed
 
 
 def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None = None) -> Pack:
@@ -652,11 +655,11 @@ def load_pack(path: Path | None = None, *, user_overlay: dict[str, Any] | None =
     if user_overlay is not None:
         return _build(inputs, path, (user_overlay, str(user_overlay_path())))
     key = inputs.digest()
-    cached = _cached_pack(key)
+    cached = usercache.read("pack", key, Pack)
     if cached is not None:
         return cached
     pack = _build(inputs, path, _user_overlay(inputs))
-    _keep_pack(key, pack)
+    usercache.keep("pack", key, pack, newest=_KEPT_PACKS)
     return pack
 
 
@@ -691,41 +694,6 @@ def _build(inputs: _Inputs, path: Path | None, own: tuple[dict[str, Any], str] |
     pack = _typed(document, origin, source)
     check_consistency(pack, origin)
     return pack
-
-
-_KEPT_PACKS = 8  # one per combination of overlays in use; older ones are removed
-
-
-def pack_cache_dir() -> Path:
-    """ARCSUPPORT_CACHE_DIR moves it (tests, read-only homes)."""
-    chosen = os.environ.get("ARCSUPPORT_CACHE_DIR")
-    return Path(chosen) if chosen else platformdirs.user_cache_path("arcsupport")
-
-
-def _cached_pack(key: str) -> Pack | None:
-    try:
-        return msgspec.msgpack.decode(
-            (pack_cache_dir() / f"pack-{key}.msgpack").read_bytes(), type=Pack
-        )
-    except (OSError, msgspec.MsgspecError):
-        return None  # not built yet, unreadable or damaged: built again from the YAML
-
-
-def _keep_pack(key: str, pack: Pack) -> None:
-    """Best effort: a cache that cannot be written costs time, never a result."""
-    folder = pack_cache_dir()
-    target = folder / f"pack-{key}.msgpack"
-    temporary = folder / f".pack-{key}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(msgspec.msgpack.encode(pack))
-        temporary.replace(target)
-        kept = sorted(folder.glob("pack-*.msgpack"), key=lambda file: file.stat().st_mtime)
-        for old in kept[:-_KEPT_PACKS]:
-            old.unlink()
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
 
 
 def pack_as_builtins(pack: Pack) -> dict[str, Any]:

@@ -10,11 +10,11 @@ The evidence of what clients really use is the apiVersion kept in the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from arcsupport.i18n.message import Message
-from arcsupport.lifecycle.planner import ApiMigration
 from arcsupport.policy.model import DeprecatedApi
 from arcsupport.rules.facts import NEEDS_VERSION, Facts
 from arcsupport.rules.outcome import EVIDENCE_CAP, Evidence, Gap, NotEvaluated, Outcome
@@ -23,6 +23,9 @@ from arcsupport.semver import KubeVersion
 from arcsupport.snapshot.kube import LAST_APPLIED, GenericMeta, ObjectMeta, Workload
 from arcsupport.types import Severity
 from arcsupport.untrusted import MAX_DEPTH, nesting_depth
+
+if TYPE_CHECKING:
+    from arcsupport.lifecycle.planner import ApiMigration
 
 _NEEDS_OBJECTS = Message("needs.objects")
 _NEEDS_METRICS = Message("needs.deprecated-requests")
@@ -190,6 +193,9 @@ def _collect_uses(facts: Facts, current: KubeVersion) -> list[_Use]:
 
 def migrations_by_removal(facts: Facts, current: KubeVersion) -> dict[str, list[ApiMigration]]:
     """For the upgrade planner: the APIs in use, grouped by the minor that removes them."""
+    # Imported here: the planner's classes cost `check`'s start-up and only plans need them.
+    from arcsupport.lifecycle.planner import ApiMigration
+
     grouped: dict[tuple[str, str, str], tuple[_Api, list[str]]] = {}
     for use in _collect_uses(facts, current):
         if use.api.removed_in is None:

@@ -90,6 +90,14 @@ class Cluster(Base):
         Index(
             "ix_service_cluster_urgency", "tenant_id", "verdict_rank", "next_deadline", "name", "id"
         ),
+        # The newest custom location offering of a tenant's release (service/offerings.py).
+        Index(
+            "ix_service_cluster_offering",
+            "tenant_id",
+            "azure_local_release",
+            "offering_collected",
+            "latest_snapshot_id",
+        ),
     )
 
     # Random, not a sequence: an id says nothing about how many clusters other tenants have.
@@ -105,6 +113,9 @@ class Cluster(Base):
     kubernetes_version: Mapped[str | None] = mapped_column(String(64))
     # The Azure Local release (YYMM) of the host the latest snapshot shows, if it shows one.
     azure_local_release: Mapped[str | None] = mapped_column(String(8))
+    # The day the custom location offering the latest snapshot carries was collected (its
+    # bundle's azure/kubernetes-versions.json), when it carries one its release can share.
+    offering_collected: Mapped[date | None] = mapped_column(Date)
     verdict: Mapped[str] = mapped_column(String(16))
     verdict_rank: Mapped[int] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean)

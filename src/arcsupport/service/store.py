@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
@@ -523,20 +523,101 @@ def due_for_reassessment(session: Session, digest: str, day_start: datetime) -> 
     return int(count or 0)
 
 
+@dataclass(frozen=True)
+class Release:
+    """One tenant's clusters on one Azure Local release."""
+
+    tenant_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A cluster's latest snapshot and assessment, as re-assessment reads them."""
+
+    cluster_id: str
+    tenant_id: int
+    snapshot_id: int
+    snapshot: bytes
+    assessment: bytes
+    release: Release | None  # its Azure Local release, the tenant's
+
+
 def clusters_after(
-    session: Session, last_id: str, limit: int
-) -> list[tuple[str, int, int, bytes, bytes]]:
-    """A batch of clusters in id order, across tenants (re-assessment): id, tenant, snapshot
-    id, the latest snapshot's and assessment's bodies."""
-    rows = session.execute(
-        select(Cluster.id, Cluster.tenant_id, Snapshot.id, Snapshot.body, Assessment.body)
+    session: Session,
+    last_id: str,
+    limit: int,
+    release: Release | None = None,
+    ids: Collection[str] | None = None,
+) -> list[Latest]:
+    """A batch of clusters in id order, across tenants (re-assessment) or of one `release`
+    (those of `ids` only, when given)."""
+    query = (
+        select(
+            Cluster.id,
+            Cluster.tenant_id,
+            Snapshot.id,
+            Snapshot.body,
+            Assessment.body,
+            Cluster.azure_local_release,
+        )
         .join(Snapshot, Snapshot.id == Cluster.latest_snapshot_id)
         .join(Assessment, Assessment.id == Cluster.latest_assessment_id)
         .where(Cluster.id > last_id)
-        .order_by(Cluster.id)
-        .limit(limit)
     )
+    if release is not None:
+        query = query.where(
+            Cluster.tenant_id == release.tenant_id, Cluster.azure_local_release == release.name
+        )
+    if ids is not None:
+        query = query.where(Cluster.id.in_(ids))
+    rows = session.execute(query.order_by(Cluster.id).limit(limit))
     return [
-        (cluster_id, tenant_id, snapshot_id, snapshot, assessment)
-        for cluster_id, tenant_id, snapshot_id, snapshot, assessment in rows
+        Latest(
+            cluster_id,
+            tenant_id,
+            snapshot_id,
+            snapshot,
+            assessment,
+            None if name is None else Release(tenant_id, name),
+        )
+        for cluster_id, tenant_id, snapshot_id, snapshot, assessment, name in rows
     ]
+
+
+# --- offerings -----------------------------------------------------------------------------
+
+
+class Carrier(NamedTuple):
+    """The cluster whose latest snapshot carries a release's newest offering."""
+
+    cluster_id: str
+    snapshot_id: int
+    collected: date  # the offering's day
+
+
+def offering_carrier(session: Session, release: Release) -> Carrier | None:
+    """The cluster of the release whose latest snapshot carries the newest custom location
+    offering; of those collected the same day, the one stored first (as `arcsupport fleet`
+    takes the first given): the clusters pushing their bundles on one day leave the first
+    one's in place, instead of each having the release judged again."""
+    row = session.execute(
+        select(Cluster.id, Cluster.latest_snapshot_id, Cluster.offering_collected)
+        .where(
+            Cluster.tenant_id == release.tenant_id,
+            Cluster.azure_local_release == release.name,
+            Cluster.offering_collected.is_not(None),
+        )
+        .order_by(Cluster.offering_collected.desc(), Cluster.latest_snapshot_id)
+        .limit(1)
+    ).first()
+    if row is None or row[1] is None or row[2] is None:
+        return None
+    return Carrier(row[0], row[1], row[2])
+
+
+def snapshot_body(session: Session, snapshot_id: int) -> bytes:
+    body = session.scalar(select(Snapshot.body).where(Snapshot.id == snapshot_id))
+    if body is None:
+        raise LookupError(snapshot_id)
+    return body

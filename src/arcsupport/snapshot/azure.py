@@ -4,7 +4,8 @@ Enum-like fields stay plain strings: real payloads carry values outside the publ
 (`provisioningState: "NotApplicable"`, `osSku: "Windows"`), and a reader must not reject them.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: msgspec reads the Structs' annotations when it
+# first decodes one, and real types spare it evaluating every string (about 4 ms of each run).
 
 from datetime import datetime
 

@@ -1,6 +1,7 @@
 """Facts a user declares in `facts.yaml` where nothing can observe them."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: msgspec reads the Structs' annotations when it
+# first decodes one, and real types spare it evaluating every string (about 4 ms of each run).
 
 from datetime import date
 from typing import Literal

@@ -11,7 +11,8 @@ first scan that saw it (`since`, or an earlier moment that scan observed) and af
 scan that saw another state (`not_before`).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: msgspec reads the Structs' annotations when it
+# first decodes one, and real types spare it evaluating every string (about 4 ms of each run).
 
 from datetime import datetime
 

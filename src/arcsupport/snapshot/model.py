@@ -1,6 +1,7 @@
 """The Snapshot: everything known about one cluster, each part with where it came from."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: msgspec reads the Structs' annotations when it
+# first decodes one, and real types spare it evaluating every string (about 4 ms of each run).
 
 from datetime import datetime
 from enum import StrEnum

@@ -13,21 +13,22 @@ message that refuses an archive.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import os
 import re
-import tarfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, cast, overload
+from typing import IO, TYPE_CHECKING, cast, overload
 
 from arcsupport.errors import InputError, InputTooLarge
+
+# tarfile and the decompressors are imported when an archive is read: every bundle folder is
+# read through this module too, and they cost its start-up a few milliseconds.
+if TYPE_CHECKING:
+    import tarfile
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Linux's PATH_MAX: nothing can extract a longer name, and a bundle's names are short.
@@ -219,6 +220,10 @@ def is_archive(head: bytes) -> bool:
 def _decompressed(raw: IO[bytes]) -> IO[bytes]:
     """gzip, bzip2 and xz streams verify their checksum and length when read to the end,
     which tarfile's stream mode does not: this is what catches a truncated .tar.gz."""
+    import bz2
+    import gzip
+    import lzma
+
     magic = raw.read(6)
     raw.seek(0)
     if magic.startswith(b"\x1f\x8b"):
@@ -285,7 +290,12 @@ def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, where: str) 
     return buffer.getvalue()  # the buffer's own bytes, not a copy
 
 
-_UNREADABLE = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError)
+def _unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged archive raises (imported here: see the top of the module)."""
+    import lzma
+    import tarfile
+
+    return (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError)
 
 
 def _unreadable(exc: BaseException, where: str) -> InputError:
@@ -313,7 +323,7 @@ class MemberStream:
         with memoryview(buffer) as view:
             try:
                 return self.handle.readinto(view[:_READ_CHUNK])  # type: ignore[attr-defined,no-any-return]
-            except _UNREADABLE as exc:
+            except _unreadable_errors() as exc:
                 raise _unreadable(exc, self.where) from None
 
 
@@ -346,6 +356,8 @@ def iter_tarball(
     come as a MemberStream.
 
     `limits` defaults to ArchiveLimits.from_environment()."""
+    import tarfile
+
     where = str(path)
     limits = limits if limits is not None else ArchiveLimits.from_environment()
     count = 0
@@ -381,7 +393,7 @@ def iter_tarball(
                         yield name, _read_member(archive, member, where)
                     reader.part = "a member's header"
                 _check_end(reader, archive.offset, where)
-    except _UNREADABLE as exc:
+    except _unreadable_errors() as exc:
         raise _unreadable(exc, where) from None
     except MemoryError:
         raise InputError(where, "does not fit in the memory available") from None

@@ -7,14 +7,17 @@ remembers the file it came from and its provenance.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from arcsupport import usercache
 from arcsupport.decoding import (
     LIST_BUFFER_BYTES,
     Readable,
@@ -24,7 +27,6 @@ from arcsupport.decoding import (
     decode_list,
 )
 from arcsupport.errors import InputError
-from arcsupport.safeyaml import load_yaml
 from arcsupport.snapshot import azure as az
 from arcsupport.snapshot.facts import DeclaredFacts
 from arcsupport.snapshot.kube import (
@@ -202,13 +204,51 @@ def _ingest_manifest(snapshot: Snapshot, data: bytes, where: str) -> None:
 
 
 def _ingest_facts(snapshot: Snapshot, data: bytes, where: str) -> None:
+    snapshot.facts = declared_facts(data, where)
+    snapshot.parts["facts"] = Part("facts", where, Provenance.DECLARED)
+
+
+_KEPT_FACTS = 16  # one per facts file in use (they seldom change); older ones are removed
+
+
+def declared_facts(data: bytes, where: str) -> DeclaredFacts:
+    """`facts.yaml` read. Facts read before are kept in the user's cache folder, keyed by the
+    file's bytes and the code that reads them: PyYAML's import alone was a tenth of `check`'s
+    start-up on a small bundle, and an operator's declared facts seldom change."""
+    key = hashlib.sha256(_facts_reader_digest() + data).hexdigest()
+    kept = usercache.read("facts", key, DeclaredFacts)
+    if kept is not None:
+        return kept
+    from arcsupport.safeyaml import load_yaml
+
     loaded = load_yaml(data, where)
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
         raise InputError(where, "expected a mapping of facts (host_platform, stopped_since, ...)")
-    snapshot.facts = convert(loaded, DeclaredFacts, where)
-    snapshot.parts["facts"] = Part("facts", where, Provenance.DECLARED)
+    facts = convert(loaded, DeclaredFacts, where)
+    usercache.keep("facts", key, facts, newest=_KEPT_FACTS)
+    return facts
+
+
+@cache
+def _facts_reader_digest() -> bytes:
+    """Every module that turns the bytes into DeclaredFacts, this one included, and PyYAML's
+    (found, not imported): kept facts from other code are never reused."""
+    import importlib.util
+
+    package = Path(__file__).parent.parent
+    modules = [
+        package / name
+        for name in ("safeyaml.py", "untrusted.py", "decoding.py", "snapshot/facts.py")
+    ]
+    yaml = importlib.util.find_spec("yaml")
+    if yaml is not None and yaml.origin is not None:
+        modules.append(Path(yaml.origin))
+    hashed = hashlib.sha256(f"msgspec {msgspec.__version__}".encode())
+    for module in (Path(__file__), *modules):
+        hashed.update(module.read_bytes())
+    return hashed.digest()
 
 
 _ROOTS = ("manifest.json", "facts.yaml", "facts.yml", "kubernetes", "azure")

@@ -27,7 +27,6 @@ import msgspec
 
 from arcsupport.decoding import decode_json, decode_list
 from arcsupport.errors import InputError
-from arcsupport.safeyaml import load_yaml
 from arcsupport.snapshot.kube import GenericMeta, Namespace, ObjectMeta
 from arcsupport.snapshot.model import Part, Provenance, Snapshot
 from arcsupport.sources.archive import ArchiveLimits, format_size, iter_directory
@@ -160,6 +159,8 @@ def _as_json(data: bytes, form: Form, where: str) -> bytes:
     the same typed decoding as JSON, so both forms of a dump read alike."""
     if form == "json":
         return data
+    from arcsupport.safeyaml import load_yaml  # PyYAML costs start-up: only for YAML dumps
+
     loaded = load_yaml(data, where)
     if not isinstance(loaded, dict):
         raise InputError(where, "expected a Kubernetes List (a YAML mapping)")

@@ -14,7 +14,6 @@ import msgspec
 
 from arcsupport.errors import InputError
 from arcsupport.snapshot.model import Snapshot
-from arcsupport.sources.inventory import is_inventory, read_inventory
 
 if TYPE_CHECKING:  # the archive module (tarfile, the decompressors) is imported to read one
     from arcsupport.sources.archive import ArchiveLimits
@@ -157,6 +156,9 @@ class Sources(msgspec.Struct, frozen=True, gc=False):
 def read_sources(paths: list[Path]) -> Sources:
     """Every cluster the paths hold: bundles and dumps one each, exports as many as they list
     (every Arc-connected cluster: whether it is AKS Arc is the engine's to decide)."""
+    # Imported here: a bundle or a dump alone never needs the export reader.
+    from arcsupport.sources.inventory import is_inventory, read_inventory
+
     snapshots: list[Snapshot] = []
     pages: list[str] = []
     with collector_paused():

@@ -5,7 +5,7 @@ support side's grant, revocation and audit chain."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -305,6 +305,44 @@ def test_an_access_request_waits_until_an_admin_approves_or_declines_it_all_audi
         "request": request["id"], "grant": grant["id"], "approved_by": "olga@contoso.example"
     }  # fmt: skip
     assert api.get("/api/v1/audit/verify", headers=auth(fleet.tokens["admin"])).json()["intact"]
+
+
+def test_an_admin_may_approve_a_request_from_a_later_start(fleet: Fleet) -> None:
+    """The approve form takes the grant's start (empty: now), as the grant form does; a start
+    that is not a time is refused in one line and leaves the request pending."""
+    engineer = sign_in(fleet.service.client(), fleet.tokens["support-engineer"])
+    asked = {"csrf": csrf_of(engineer.get("/support").text), "cluster": fleet.clusters["stopped"],
+             "engineer": "min@contoso.example", "actions": "view-logs", "for": "1h",
+             "case": "CASE-91", "reason": "maintenance window on Saturday"}  # fmt: skip
+    assert engineer.post("/support/requests", data=asked).status_code == 200
+    api = fleet.service.client()
+    listed = api.get("/api/v1/access/requests", headers=auth(fleet.tokens["admin"])).json()
+    (request,) = [item for item in listed["requests"] if item["case"] == "CASE-91"]
+    approve = f"/support/requests/{request['id']}/approve"
+
+    admin = sign_in(fleet.service.client(), fleet.tokens["admin"])
+    page = admin.get("/support").text
+    assert f'id="approve-starts-{request["id"]}" name="starts_at"' in page
+    token = csrf_of(page)
+    bad = admin.post(approve, data={"csrf": token, "approved_by": "olga@contoso.example",
+                                    "starts_at": "next Saturday"})  # fmt: skip
+    assert bad.status_code == 400 and "next Saturday" in bad.text
+    listed = api.get("/api/v1/access/requests", headers=auth(fleet.tokens["admin"])).json()
+    (still,) = [item for item in listed["requests"] if item["case"] == "CASE-91"]
+    assert (still["state"], still["grant"]) == ("pending", None)
+
+    approved = admin.post(
+        approve,
+        data={"csrf": token, "approved_by": "olga@contoso.example",
+              "starts_at": "2099-01-03T09:00:00Z"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert approved.status_code == 303 and "done=approved" in approved.headers["location"]
+    grants = api.get("/api/v1/access/grants", headers=auth(fleet.tokens["admin"])).json()
+    (grant,) = [item for item in grants["grants"] if item["case"] == "CASE-91"]
+    assert datetime.fromisoformat(grant["starts_at"]) == datetime(2099, 1, 3, 9, tzinfo=UTC)
+    assert datetime.fromisoformat(grant["ends_at"]) == datetime(2099, 1, 3, 10, tzinfo=UTC)
+    assert grant["state"] != "active"
 
 
 def test_another_tenants_grant_or_cluster_is_not_found(fleet: Fleet) -> None:

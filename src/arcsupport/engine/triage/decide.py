@@ -10,15 +10,20 @@ Which rule wins:
   1. A change made by hand that leaves the cluster unsupported (kind `change`), once done:
      out of scope whatever the symptom (SHR-3, SHR-4, CUST-1, CUST-2, NET-1, PRV-1, STOP-1,
      CONN-5).
-  2. Otherwise the rules about what the case is about: one named in the title or in a sentence
-     that reports a failure or asks (in focus) outranks one merely mentioned, so that a
-     product named beside a failing component does not decide ("Istio installed, containerd
-     down" is a containerd case); then the pack's priority, then the score. A third-party
-     product (kind `product`) that the case denies, says was removed, or calls fine while
-     something else fails is ruled out.
+  2. Otherwise the rules about what the case is about: one the case names as the cause ("the
+     root cause is the API server") first; then one named in the title or in a sentence that
+     reports a failure or asks (in focus) outranks one merely mentioned, so that a product
+     named beside a failing component does not decide ("Istio installed, containerd down" is
+     a containerd case); then the pack's priority, then the score. Between third-party
+     products, one the case names outranks a word for a kind of product (the "scanner" of
+     "the Trivy scanner" is Trivy). A product (kind `product`) that the case denies, says was
+     removed, or calls fine while something else fails is ruled out.
   3. A rule of another decision that ranks above the winner but was named only with doubt
-     ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), or rules that tie and
-     disagree, or no rule at all: needs-review, with the candidates and the questions to ask.
+     ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), a sentence doubting
+     between the winner and another answer ("Arc or Flux itself, we don't know"), rules that
+     tie and disagree, a winner whose pack decision is needs-review (a state the policy leaves
+     to an engineer: a deleted subscription, a host platform's lifecycle), or no rule at all:
+     needs-review, with the candidates and the questions to ask.
 Then the cluster: an attached bundle that shows changes made by hand makes the case out of
 scope, and so does a change made by hand that the case describes; otherwise a version out of
 support (in the bundle, or stated in the case without one) makes it upgrade-first whatever the
@@ -189,7 +194,14 @@ def triage(
         state.cite(choice.winner, reading, at)
         for other in choice.also:
             state.cite(other, reading, at)
+    elif choice.winner is not None and choice.winner.rule.decision == "needs-review":
+        # The words that make it a case for an engineer are its evidence; its clauses stay
+        # candidates, not an answer.
+        words = tuple(dict.fromkeys(word.text for word in choice.winner.words_for))
+        rule = choice.winner.rule
+        state.evidence.append(ClauseEvidence(tuple(rule.clauses), rule.id, words))
     state.candidates = list(choice.candidates)
+    state.deferred = [e for e in touched if e.fires and e.rule.decision == "needs-review"]
 
     fired = [entry for entry in touched if entry.fires]
     preview = [entry for entry in fired if entry.rule.preview]
@@ -244,6 +256,7 @@ class _Found:
     span: tuple[int, int]  # its sentence
     failing: bool  # its own clause reports a failure
     substantive: bool  # in the case's own sentences, not a side note
+    caused: bool  # its clause names it as the cause of the failure
 
 
 @dataclass
@@ -258,6 +271,9 @@ class _Scored:
     excluded: list[Word]  # products the case denies, removed or calls fine: not counted
     spans: list[tuple[int, int]]  # sentences holding its counted words (for `lasting`)
     substantive: bool  # a counted word in the case's own sentences, not only in side notes
+    caused: bool  # a counted word named as the cause of the failure
+    specific: bool  # a counted word names a product or says it is commercial, not only its kind
+    doubted_in: frozenset[tuple[int, int]]  # sentences that name it with doubt
 
     @classmethod
     def of(
@@ -267,6 +283,7 @@ class _Scored:
         found: list[_Found] = []
         against: list[tuple[str, Word]] = []
         unsure: list[tuple[str, Word]] = []
+        doubted_in: set[tuple[int, int]] = set()
         weights: dict[object, float] = {}
         realised = rule.kind == "change"
         required_in_focus = False
@@ -303,6 +320,8 @@ class _Scored:
                     continue
                 modality, cue = reading.modality(start, realised=realised)
                 role = roles[modality]
+                if modality == "uncertain":
+                    doubted_in.add(reading.outer_span(start))
                 focused = role == "for" and reading.in_focus(start)
                 word = Word(text, modality, cue, focused)
                 if role == "for":
@@ -314,6 +333,7 @@ class _Scored:
                             reading.outer_span(start),
                             reading.clause_at(start).failure is not None,
                             not reading.side_note(start),
+                            reading.named_as_cause(start),
                         )
                     )
                 elif role == "against":
@@ -326,7 +346,7 @@ class _Scored:
                     against.append((product, Word(name, "not-in-bundle", entry.component, False)))
                 elif not entry.near:
                     word = Word(name, "listed", None, False)
-                    found.append(_Found(number, product, word, (0, 0), False, True))
+                    found.append(_Found(number, product, word, (0, 0), False, True, False))
         # A product the case denies or says was removed is ruled out, and so is one said to
         # work ("the Helm release is fine") unless a clause of its own reports it failing
         # ("Istio works in A, but the sidecar fails in B"): each product on its own, so that
@@ -367,6 +387,9 @@ class _Scored:
             excluded,
             [item.span for item in counted if item.word.how != "listed"],
             any(item.substantive for item in counted),
+            any(item.caused for item in counted),
+            any(item.product or rule.match[item.entry].near for item in counted),
+            frozenset(doubted_in),
         )
 
     @property
@@ -397,9 +420,9 @@ class _Scored:
             return "fired"
         return "candidate" if self.words_unsure else "weak"
 
-    def rank(self) -> tuple[int, int, int, float]:
+    def rank(self) -> tuple[int, int, int, int, float]:
         tier = 1 if self.rule.kind == "change" else 0
-        return (tier, int(self.focused), self.rule.priority, self.score)
+        return (tier, int(self.caused), int(self.focused), self.rule.priority, self.score)
 
     def score_of(self, status: Status) -> RuleScore:
         rule = self.rule
@@ -491,13 +514,15 @@ def _korean_spans(
     morphemes."""
     if not terms:
         return []
-    squeezed, offsets = compact(reading.text[start:stop])
+    window = reading.text[start:stop]
+    squeezed, offsets = compact(window)
     found = []
     for term in terms:
         if is_morpheme_term(term):
             found += [(a, b) for a, b in reading.find_morpheme(term) if start <= a < stop]
         else:
-            found += [(start + a, start + b) for a, b in find_korean(term, squeezed, offsets)]
+            spans = find_korean(term, window, squeezed, offsets)
+            found += [(start + a, start + b) for a, b in spans]
     return found
 
 
@@ -585,28 +610,35 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
     winner = fired[0]
     if winner.rule.kind == "product":
         # Between third-party products the policy's order decides, not which one the failing
-        # sentence names: Istio installed with Helm is an Istio case.
+        # sentence names: Istio installed with Helm is an Istio case. But a word that only says
+        # what kind of product it is yields to a product the case names: the "scanner" of
+        # "the Trivy scanner" is Trivy, an open-source project, not closed-source software.
         winner = max(
             (entry for entry in fired if entry.rule.kind == "product" and entry.substantive),
-            key=lambda entry: (entry.rule.priority, entry.focused, entry.score),
+            key=lambda entry: (entry.specific, entry.rule.priority, entry.focused, entry.score),
             default=winner,
         )
         fired = [winner, *(entry for entry in fired if entry is not winner)]
     if winner.rule.kind == "change":
         also = tuple(entry for entry in fired[1:] if entry.rule.kind == "change")
-    elif winner.rule.decision == "in-scope" and winner.focused:
-        # Several covered areas in focus: all are in scope, and each is cited.
+    elif winner.rule.decision in ("in-scope", "out-of-scope") and winner.focused:
+        # Several covered areas in focus: all are in scope, and each is cited; several reasons
+        # to decline in focus (a custom controller for a vendor's device): each is cited.
         also = tuple(
             entry
             for entry in fired[1:]
-            if entry.focused and entry.rule.decision == "in-scope" and entry.rule.kind != "change"
+            if entry.focused
+            and entry.rule.decision == winner.rule.decision
+            and entry.rule.kind != "change"
+            # A word for a kind of product that a named product outranked is that product.
+            and (entry.rule.kind != "product" or entry.specific or not winner.specific)
         )
     else:
         also = ()
     tied = [
         entry
         for entry in fired[1:]
-        if entry.rank()[:3] == winner.rank()[:3] and entry.rule.decision != winner.rule.decision
+        if entry.rank()[:4] == winner.rank()[:4] and entry.rule.decision != winner.rule.decision
     ]
     if tied:
         names = ", ".join(f"{e.rule.id} ({e.rule.decision})" for e in (winner, *tied))
@@ -618,18 +650,27 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
             (Message("triage.note.disagree", {"rules": names}), *notes),
             (),
         )
-    # A doubt about something that would change the answer stops it.
+    # A doubt about something that would change the answer stops it, and so does one
+    # sentence doubting between the winner and another answer ("not sure whether it is Arc or
+    # Flux itself", "클러스터 쪽인지 앱 쪽인지 모르겠습니다").
     stopping = [
         entry
-        for entry in doubtful
-        if entry.hedged
+        for entry in touched
+        if entry is not winner
+        and not entry.ruled_out
         and entry.rule.decision != winner.rule.decision
         and (entry.rule.kind == "change") >= (winner.rule.kind == "change")
         and (
-            entry.rule.kind == "change"
+            (bool(entry.doubted_in & winner.doubted_in) and (entry.fires or entry.doubtful))
             or (
-                entry.rule.priority > winner.rule.priority
-                and winner.rule.priority < doubt_stops_below
+                entry.hedged
+                and (
+                    entry.rule.kind == "change"
+                    or (
+                        entry.rule.priority > winner.rule.priority
+                        and winner.rule.priority < doubt_stops_below
+                    )
+                )
             )
         )
     ]
@@ -646,6 +687,22 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
             (),
         )
     reasons = [Message(f"triage.reason.{winner.rule.reason}", {"matched": winner.matched()})]
+    if winner.rule.decision == "needs-review":
+        # A state the policy leaves to an engineer (a deleted subscription, a host platform's
+        # lifecycle, a pre-release flag): the other rules the case touched are candidates.
+        others = [
+            entry
+            for entry in touched
+            if entry is not winner and not entry.ruled_out and (entry.score > 0 or entry.doubtful)
+        ]
+        return _Choice(
+            "needs-review",
+            winner,
+            (),
+            _candidates((winner, *others)),
+            (*reasons, Message("triage.note.policy-needs-review", {}), *notes),
+            (),
+        )
     below = [entry for entry in fired[1:] if entry not in also]
     if below:
         reasons.append(
@@ -664,7 +721,10 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
 
 def _statuses(touched: list[_Scored], state: _State, choice: _Choice) -> dict[str, Status]:
     statuses: dict[str, Status] = {}
-    if state.winner is not None and state.decision != "needs-review":
+    # A rule whose own answer is needs-review decided it, too.
+    if state.winner is not None and (
+        state.decision != "needs-review" or state.winner.rule.decision == "needs-review"
+    ):
         statuses[state.winner.rule.id] = "decided"
         for entry in choice.also:
             statuses[entry.rule.id] = "also"
@@ -686,6 +746,7 @@ class _State:
         self.known_issues: tuple[KnownIssue, ...] = ()
         self.plan: Plan | None = None
         self.grounded = False  # the decision rests on the bundle or a stated version
+        self.deferred: list[_Scored] = []  # rules that fired for a state left to an engineer
 
     def cite(self, entry: _Scored, reading: Reading, at: datetime) -> None:
         clauses = list(entry.rule.clauses)
@@ -798,6 +859,13 @@ def _cluster(
             candidate.rule == state.winner.rule.id for candidate in state.candidates
         ):
             state.candidates.insert(0, _candidate(state.winner))
+        # What the case itself says of that state ("stopped with az aksarc stop on 1 August")
+        # brings the clauses an engineer weighs with the bundle's.
+        state.candidates += [
+            _candidate(entry)
+            for entry in state.deferred
+            if not any(candidate.rule == entry.rule.id for candidate in state.candidates)
+        ]
         key = "upgrade-blocked" if upgrade_clauses else "unsupported-needs-review"
         state.reasons.insert(0, Message(f"triage.note.{key}", {"clauses": ", ".join(clauses)}))
         state.grounded = True

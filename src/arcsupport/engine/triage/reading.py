@@ -89,6 +89,7 @@ class Clause:
     question: str | None  # asked in the clause itself (not only somewhere in its sentence)
     failure: str | None  # reported in the clause itself
     presence: str | None  # only says something is there ("cert-manager is also installed")
+    cause: str | None  # names what is behind the failure ("caused by", "원인은")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,20 @@ class Reading:
         if question:
             return "question", question
         return "asserted", None
+
+    def named_as_cause(self, offset: int) -> bool:
+        """Whether the sentence at `offset` names what is behind the failure, at or before it
+        ("the root cause is the API server", "원인은 API 서버"), and does not deny it: what the
+        case says fails outranks what it merely names."""
+        clause = self.clause_at(offset)
+        if clause.denied or clause.cleared:
+            return False
+        # The cue may open the sentence in a clause of its own ("알고 보니 | etcd 쪽이었습니다").
+        return any(
+            earlier.cause is not None
+            for earlier in self.clauses
+            if earlier.sentence == clause.sentence and earlier.start <= clause.start
+        )
 
     def side_note(self, offset: int) -> bool:
         """Inside parentheses, or in a clause that only says something is there."""
@@ -242,13 +257,22 @@ def is_morpheme_term(term: str) -> bool:
     return _morpheme_sequence(term) is not None
 
 
-def find_korean(term: str, squeezed: str, offsets: list[int]) -> list[tuple[int, int]]:
-    """Every place of `term` (spaces ignored) as (start, end) offsets in the original text."""
+_LATIN = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def find_korean(term: str, text: str, squeezed: str, offsets: list[int]) -> list[tuple[int, int]]:
+    """Every place of `term` (spaces ignored) as (start, end) offsets in `text`, whose
+    `compact` form is `squeezed`. Latin letters at the term's edge must end a word in `text`,
+    as in English: VLAN is not the end of macvlan, nor apt the start of aptitude."""
     needle = "".join(normalise(term).split())
     found = []
     at = squeezed.find(needle)
     while at >= 0 and needle:
-        found.append((offsets[at], offsets[at + len(needle) - 1] + 1))
+        start, end = offsets[at], offsets[at + len(needle) - 1] + 1
+        inside_before = needle[0] in _LATIN and start > 0 and text[start - 1] in _LATIN
+        inside_after = needle[-1] in _LATIN and end < len(text) and text[end] in _LATIN
+        if not (inside_before or inside_after):
+            found.append((start, end))
         at = squeezed.find(needle, at + 1)
     return found
 
@@ -630,8 +654,19 @@ def _clause(
     question = _cue(lexicon, "question", body, morphemes)
     failure = failure or _cue(lexicon, "failure", body, morphemes)
     presence = _cue(lexicon, "presence", body, morphemes)
+    cause = _cue(lexicon, "cause", body, morphemes)
     return Clause(
-        start, end, sentence, denied, removed, cleared, hypothetical, question, failure, presence
+        start,
+        end,
+        sentence,
+        denied,
+        removed,
+        cleared,
+        hypothetical,
+        question,
+        failure,
+        presence,
+        cause,
     )
 
 
@@ -710,6 +745,10 @@ def _english_meaning(cue: str, predicate: str, before: str, after: str, words: R
         )
         return "failure" if working else "denied"
     person = _person(before, words)
+    if person and predicate and find_english(words.action, predicate):
+        # What a person did not do, even with a verb that also says a thing works: "we are
+        # not running Istio" (but "the pods are not running" fails).
+        return "denied"
     preceding = _WORD.findall(before)[-1:]
     # "the agent shows no data", "the service returns no endpoints": what it does fails.
     if (
@@ -785,7 +824,12 @@ def _korean_negation(
             return _korean_absence(morphemes, index, words, said)
         predicate = _korean_predicate(morphemes, index)
         meaning = _korean_meaning(predicate, words)
-        if meaning is None:
+        if meaning is None or (
+            # What the cluster makes, not made: a failure unless we are the subject
+            # ("리포트를 만들지 않습니다" fails; "저희는 DaemonSet을 만들지 않았습니다"
+            # was not done).
+            meaning == "denied" and predicate is not None and predicate[0] in words.produced
+        ):
             meaning = "denied" if first_person else "failure"
         return meaning, f"{predicate[0] if predicate else ''} {said}".strip()
     return None, None

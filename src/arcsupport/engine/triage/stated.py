@@ -96,7 +96,7 @@ def _has(terms: Terms, window: str) -> bool:
     if any(re.search(pattern, window) for pattern in terms.patterns):
         return True
     squeezed, offsets = compact(window)
-    return any(find_korean(term, squeezed, offsets) for term in terms.ko)
+    return any(find_korean(term, window, squeezed, offsets) for term in terms.ko)
 
 
 # --- durations -------------------------------------------------------------------------------
