@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from arcsupport.errors import InputError
+from arcsupport.errors import InputError, InputTooLarge, raised_by
 from arcsupport.untrusted import Document, as_utf8, check_depth
 
 T = TypeVar("T")
@@ -315,10 +315,10 @@ class _ListReader:
             self.hi -= keep
         if self.hi == len(self.buffer):
             if self.hi > self.max_item_bytes:
-                raise InputError(
+                raise InputTooLarge(
                     self.where,
                     f"item {len(self.items)} of the List is over {self.max_item_bytes} bytes, "
-                    "the limit of one object (ARCSUPPORT_MAX_OBJECT_SIZE raises it); refused",
+                    f"the limit of one object {raised_by('ARCSUPPORT_MAX_OBJECT_SIZE')}; refused",
                 )
             # Grown in place: a copy into a new buffer would hold both at once. The zeros
             # appended come from fresh pages (calloc), so only the grown buffer counts.

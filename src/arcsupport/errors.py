@@ -11,6 +11,8 @@ the engine turns it into coverage. The audit log's `HeadMissing` lives with the 
 
 from __future__ import annotations
 
+import re
+
 
 class InputError(Exception):
     """The user's input (a file, a flag, a bundle) cannot be used as given."""
@@ -29,4 +31,18 @@ class InputTooLarge(InputError):
     """The input is over a size limit (an archive that unpacks to too much, too many members)."""
 
 
-__all__ = ["InputError", "InputTooLarge", "PolicyError"]
+def raised_by(variable: str) -> str:
+    """How a refusal over a size limit names the environment variable that raises it."""
+    return f"({variable} raises it)"
+
+
+_RAISED_BY = re.compile(r" \(ARCSUPPORT_[A-Z_]+ raises it\)")
+
+
+def without_raised_by(problem: str) -> str:
+    """The refusal as told to someone who cannot set the variable: whoever uploads to the fleet
+    service, whose limits are its operator's."""
+    return _RAISED_BY.sub("", problem)
+
+
+__all__ = ["InputError", "InputTooLarge", "PolicyError", "raised_by", "without_raised_by"]

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arcsupport.errors import InputError, InputTooLarge
+from arcsupport.errors import InputError, InputTooLarge, without_raised_by
 from arcsupport.report.documents.service import ErrorBodyDoc, ErrorDoc
 from arcsupport.report.schemas import components
 from arcsupport.service.api import access, clusters, fleet, health, notifications, triage, uploads
@@ -111,8 +111,11 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(_: Request, error: InputError) -> Response:
-        status = 413 if isinstance(error, InputTooLarge) else 400
-        line = str(error).replace("\r", "\\r").replace("\n", "\\n")
+        too_large = isinstance(error, InputTooLarge)
+        # The environment variable that would raise a limit is the operator's, not the uploader's.
+        line = without_raised_by(str(error)) if too_large else str(error)
+        line = line.replace("\r", "\\r").replace("\n", "\\n")
+        status = 413 if too_large else 400
         return error_response(status, _CODES[status], line)
 
     @app.exception_handler(RequestValidationError)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, cast, overload
 
-from arcsupport.errors import InputError, InputTooLarge
+from arcsupport.errors import InputError, InputTooLarge, raised_by
 
 # tarfile and the decompressors are imported when an archive is read: every bundle folder is
 # read through this module too, and they cost its start-up a few milliseconds.
@@ -135,7 +135,7 @@ def _variable(field: str) -> str:
 def _over_total(limits: ArchiveLimits) -> str:
     return (
         f"unpacks to more than {format_size(limits.total_bytes)}, the limit "
-        f"({_variable('total_bytes')} raises it); refused"
+        f"{raised_by(_variable('total_bytes'))}; refused"
     )
 
 
@@ -196,7 +196,7 @@ class _Reader:
                 self.where,
                 f"{self.part}: the archive expands more than {limits.ratio}-fold "
                 f"({self.count} bytes from the first {consumed} compressed), over the "
-                f"compression ratio limit ({_variable('ratio')} raises it); refused",
+                f"compression ratio limit {raised_by(_variable('ratio'))}; refused",
             )
 
     def block_at(self, offset: int) -> bytes | None:
@@ -262,8 +262,8 @@ def _check_member(
         raise InputTooLarge(
             where,
             f"member {member.name!r} is {member.size} bytes, over the "
-            f"{format_size(limits.member_bytes)} member limit ({_variable('member_bytes')} "
-            "raises it); refused",
+            f"{format_size(limits.member_bytes)} member limit "
+            f"{raised_by(_variable('member_bytes'))}; refused",
         )
     allowed = limits.allowed(archive_size)
     if member.size > allowed:
@@ -272,7 +272,7 @@ def _check_member(
             f"member {member.name!r} says it holds {member.size} bytes, more than a "
             f"{archive_size}-byte archive may unpack to ({allowed}: 16 MiB, then "
             f"{limits.ratio}-fold), over the compression ratio limit "
-            f"({_variable('ratio')} raises it); refused",
+            f"{raised_by(_variable('ratio'))}; refused",
         )
 
 
@@ -373,7 +373,7 @@ def iter_tarball(
                         raise InputTooLarge(
                             where,
                             f"holds more than {limits.members} members, the limit "
-                            f"({_variable('members')} raises it); refused",
+                            f"{raised_by(_variable('members'))}; refused",
                         )
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
@@ -421,17 +421,17 @@ def checked_files(
         except OSError as exc:
             raise InputError(str(file), exc.strerror or str(exc)) from None
         if size > limits.member_bytes and not (streamed and streamed(name)):
-            raise InputError(
+            raise InputTooLarge(
                 str(file),
                 f"is {size} bytes, over the {format_size(limits.member_bytes)} limit "
-                f"({_variable('member_bytes')} raises it)",
+                f"{raised_by(_variable('member_bytes'))}",
             )
         total += size
         if total > limits.total_bytes:
-            raise InputError(
+            raise InputTooLarge(
                 str(root),
                 f"its files add up to more than {format_size(limits.total_bytes)}, the limit "
-                f"({_variable('total_bytes')} raises it); refused at {name}",
+                f"{raised_by(_variable('total_bytes'))}; refused at {name}",
             )
         found.append((name, file))
     return found
