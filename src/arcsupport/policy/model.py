@@ -436,6 +436,7 @@ class VersionInText(Strict):
     other_in_clause: Terms  # words in the number's clause that make it another product's
     upgraded: Terms  # words saying an upgrade was done: its "from" version is history
     history: Terms  # words just before a version that make it one the cluster ran before
+    moving: Terms  # words of a sentence that make "to 1.30" / "1.30으로" an upgrade's goal
     node_rows: Terms  # words that make a row of pasted tool output a node's (its version)
 
 
