@@ -1532,6 +1532,53 @@ def test_a_state_the_policy_leaves_to_an_engineer_needs_review(
     assert f"triage.question.{question}" in [q.key for q in result.questions]
 
 
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        # Ten days into SUB-1's 60: the Arc and billing side is answered, SUB-1 cited.
+        (
+            "Subscription suspended",
+            "Our subscription was suspended on Sept 5; what now?",
+            "in-scope",
+        ),
+        ("구독 정지", "결제 문제로 구독이 9/5에 정지되었습니다. 어떻게 되나요?", "in-scope"),
+        # Fifty days in: the deadline is near, whatever else is asked.
+        (
+            "Ingress fails",
+            "The subscription is suspended since July 25. Can you help with our ingress?",
+            "needs-review",
+        ),
+        (
+            "인그레스 문의",
+            "7/25부터 구독이 정지된 상태입니다. ingress 문제를 도와줄 수 있나요?",
+            "needs-review",
+        ),
+    ],
+)
+def test_a_suspended_subscription_needs_review_near_its_deadline(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    cited = result.clauses if decision != "needs-review" else result.candidates[0].clauses
+    assert "SUB-1" in cited
+    if decision == "needs-review":
+        assert "triage.note.lasting-review" in keys(result)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Our hosts still run Azure Stack HCI 22H2 and the API server restarts. Still covered?",
+        "호스트가 Azure Local 2405에 멈춰 있습니다. 이 상태에서도 지원을 받을 수 있나요?",
+    ],
+)
+def test_a_host_release_asked_about_is_a_host_lifecycle_review(description: str) -> None:
+    result = decide("Host platform", description)
+    assert result.decision == "needs-review"
+    assert "SVP-3" in result.candidates[0].clauses
+
+
 def test_a_public_preview_enabled_by_a_flag_stays_a_public_preview() -> None:
     result = decide("Public preview fails", "We enabled the public preview feature flag.")
     assert (result.decision, result.business_hours_only) == ("best-effort", True)

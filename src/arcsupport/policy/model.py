@@ -383,6 +383,9 @@ class Lasting(Strict):
 
     over_days: int
     clauses: list[str]
+    # Past `over_days` the state is near or past a deadline of the policy (SUB-1's 60 days):
+    # an engineer checks the dates before any answer (needs-review).
+    review: bool = False
 
 
 class TriageRule(Strict):

@@ -202,6 +202,8 @@ def triage(
         state.evidence.append(ClauseEvidence(tuple(rule.clauses), rule.id, words))
     state.candidates = list(choice.candidates)
     state.deferred = [e for e in touched if e.fires and e.rule.decision == "needs-review"]
+    if state.decision in ("in-scope", "best-effort"):
+        _near_deadline(state, touched, reading, at)
 
     fired = [entry for entry in touched if entry.fires]
     preview = [entry for entry in fired if entry.rule.preview]
@@ -762,6 +764,32 @@ class _State:
     def add(self, clauses: tuple[str, ...], source: str, words: tuple[str, ...]) -> None:
         self.clauses += clauses
         self.evidence.append(ClauseEvidence(clauses, source, words))
+
+
+def _near_deadline(
+    state: _State, touched: Sequence[_Scored], reading: Reading, at: datetime
+) -> None:
+    """A state the case says has lasted close to or past a deadline of the policy (a
+    subscription suspended for 50 of SUB-1's 60 days): whatever the request, an engineer
+    checks the dates first, with the request's own rule as a candidate."""
+    for entry in touched:
+        lasting = entry.rule.lasting
+        if not entry.fires or lasting is None or not lasting.review:
+            continue
+        days = stated_days(reading.text, entry.spans, at.date())
+        if days is None or days <= lasting.over_days:
+            continue
+        clauses = tuple(dict.fromkeys([*entry.rule.clauses, *lasting.clauses]))
+        winner = state.winner
+        state.decision = "needs-review"
+        state.clauses = []
+        state.candidates = [Candidate(entry.rule.id, "needs-review", clauses, entry.score)]
+        if winner is not None and winner is not entry:
+            state.candidates.append(_candidate(winner))
+        state.reasons.insert(
+            0, Message("triage.note.lasting-review", {"days": days, "clauses": ", ".join(clauses)})
+        )
+        return
 
 
 def _access(state: _State, reading: Reading, pack: Pack) -> None:

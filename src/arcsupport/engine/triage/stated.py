@@ -37,9 +37,9 @@ class StatedVersion:
 def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersion]:
     """The versions the case gives for its cluster: numbers beside words for the cluster or
     Kubernetes, not right after another product's name (Istio 1.24, cert-manager v1.15,
-    "Client Version: v1.30.2"), not the old version of an upgrade already done nor the goal of one not yet done, not one
-    only imagined ("as if it were on 1.30"), and in a row of
-    pasted tool output only where the row lists a node (`kubectl get nodes`): the other columns
+    "Client Version: v1.30.2"), not the old version of an upgrade already done nor the goal of
+    one not yet done, not one only imagined ("as if it were on 1.30"), and in a row of pasted
+    tool output only where the row lists a node (`kubectl get nodes`): the other columns
     of such tables are charts', apps' and images' versions."""
     text = reading.text
     found = []
