@@ -1579,6 +1579,15 @@ def test_a_host_release_asked_about_is_a_host_lifecycle_review(description: str)
     assert "SVP-3" in result.candidates[0].clauses
 
 
+def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
+    case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
+    assert decide(*case).decision == "in-scope"
+    result = decide(*case, bundle="k3s")
+    assert (result.decision, result.clauses) == ("needs-review", ())
+    assert "triage.note.not-aks-arc" in keys(result)
+    assert [candidate.rule for candidate in result.candidates] == ["arc-integration"]
+
+
 def test_a_public_preview_enabled_by_a_flag_stays_a_public_preview() -> None:
     result = decide("Public preview fails", "We enabled the public preview feature flag.")
     assert (result.decision, result.business_hours_only) == ("best-effort", True)

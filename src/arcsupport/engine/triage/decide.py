@@ -838,6 +838,17 @@ def _cluster(
     upgrade_clauses: tuple[str, ...] = ()
     upgrade_words: tuple[str, ...] = ()
     stated: list[StatedVersion] = []
+    if assessment is not None and assessment.verdict == "not-applicable":
+        # The bundle shows another distribution (k3s, a plain kubeadm cluster connected to
+        # Arc): no clause of this policy decides for it, whatever the case's words say, and
+        # the case has to be routed by a person, the rules the words matched as candidates.
+        if state.winner is not None and state.decision != "needs-review":
+            state.candidates = [_candidate(state.winner)]
+        state.decision = "needs-review"
+        state.clauses = []
+        state.reasons.insert(0, Message("triage.note.not-aks-arc", {}))
+        state.grounded = True
+        return
     if bundle is not None:
         if bundle.changed_by_hand:
             clauses = _clauses_of(bundle.changed_by_hand)
