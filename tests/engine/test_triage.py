@@ -1579,6 +1579,48 @@ def test_a_host_release_asked_about_is_a_host_lifecycle_review(description: str)
     assert "SVP-3" in result.candidates[0].clauses
 
 
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Services fail after a kube-proxy change",
+            "We switched kube-proxy to ipvs with kubectl edit on its ConfigMap in kube-system.",
+        ),
+        ("CoreDNS keeps reverting", "We did kubectl set image on coredns to our own build."),
+        (
+            "kube-proxy 설정",
+            "kube-proxy ConfigMap을 kubectl edit로 수정한 뒤 서비스 호출이 실패합니다.",
+        ),
+    ],
+)
+def test_a_managed_component_changed_by_hand_is_out_of_scope(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "managed-component-changed")
+    assert "MGD-3" in result.clauses
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clause"),
+    [
+        # CoreDNS's configuration is the customisation the policy allows.
+        (
+            "Forwarder in CoreDNS",
+            "How do we edit the CoreDNS ConfigMap to add a forwarder?",
+            "COV-IN-5",
+        ),
+        ("kube-proxy crashes", "We did not edit kube-proxy; it crashes on two nodes.", "NODE-V-2"),
+        # An add-on that came with the cluster is the vendor's to maintain.
+        ("kubectl top broken", "metrics-server is in CrashLoopBackOff in kube-system.", "MGD-1"),
+    ],
+)
+def test_a_managed_component_not_changed_by_hand_stays_in_scope(
+    title: str, description: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "in-scope"
+    assert clause in result.clauses
+
+
 def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
     case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
     assert decide(*case).decision == "in-scope"

@@ -622,7 +622,14 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         )
         fired = [winner, *(entry for entry in fired if entry is not winner)]
     if winner.rule.kind == "change":
-        also = tuple(entry for entry in fired[1:] if entry.rule.kind == "change")
+        # Every change made by hand is cited, and so is any other reason to decline that the
+        # case is about (a swapped CNI beside the kube-proxy edit made for it).
+        also = tuple(
+            entry
+            for entry in fired[1:]
+            if entry.rule.kind == "change"
+            or (entry.focused and entry.rule.decision == winner.rule.decision)
+        )
     elif winner.rule.decision in ("in-scope", "out-of-scope") and winner.focused:
         # Several covered areas in focus: all are in scope, and each is cited; several reasons
         # to decline in focus (a custom controller for a vendor's device): each is cited.
