@@ -1621,6 +1621,25 @@ def test_a_managed_component_not_changed_by_hand_stays_in_scope(
     assert clause in result.clauses
 
 
+def test_several_problems_with_different_answers_are_split_by_a_person() -> None:
+    result = decide(
+        "Two things",
+        "Two things: (1) etcd leader changes every hour and writes are slow; (2) Istio "
+        "sidecars fail to get certificates and return 503.",
+    )
+    assert result.decision == "needs-review"
+    assert {"etcd", "third-party-open-source"} <= {c.rule for c in result.candidates}
+    assert "triage.note.several-problems" in keys(result)
+
+
+def test_several_problems_with_one_answer_are_answered() -> None:
+    result = decide(
+        "Two issues",
+        "Two issues: (1) etcd leader changes every hour; (2) the API server restarts.",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "etcd")
+
+
 def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
     case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
     assert decide(*case).decision == "in-scope"

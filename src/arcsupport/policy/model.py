@@ -458,6 +458,9 @@ class ChangedByHand(Strict):
 class NeedsReview(Strict):
     questions: list[str]  # entries of [triage.question] asked whenever nothing decides
     doubt_stops_below: int  # a product named with doubt stops answers of rules below this
+    # Words that say the case holds several separate problems ("two things: (1) ... (2)"):
+    # when problems in focus get different answers, the case is split by a person.
+    several_problems: Terms
 
 
 class KnownIssueCitation(Strict):

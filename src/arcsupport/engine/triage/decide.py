@@ -189,6 +189,8 @@ def triage(
     touched = [entry for entry in scored if entry.touched]
 
     choice = _choose(touched, rules.needs_review.doubt_stops_below)
+    if _term_spans(rules.needs_review.several_problems, reading):
+        choice = _split(choice, touched)
     state = _State(choice.decision, list(choice.reasons), choice.winner)
     if choice.winner is not None and choice.decision != "needs-review":
         state.cite(choice.winner, reading, at)
@@ -725,6 +727,36 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         (*reasons, *notes),
         tuple(doubtful),
         sum(entry.rule.decision != winner.rule.decision for entry in below),
+    )
+
+
+def _split(choice: _Choice, touched: list[_Scored]) -> _Choice:
+    """A case that says it holds several problems, where problems in focus would get another
+    answer than the winner's (an etcd fault beside an Istio question): no single answer fits
+    the whole case, so a person splits it, with each problem's rule as a candidate. Changes
+    made by hand are not split off: they decide the whole cluster."""
+    winner = choice.winner
+    if winner is None or choice.decision == "needs-review" or winner.rule.kind == "change":
+        return choice
+    others = [
+        entry
+        for entry in touched
+        if entry.fires
+        and entry.focused
+        and entry is not winner
+        and entry.rule.kind != "change"
+        and entry.rule.decision not in (winner.rule.decision, "needs-review")
+    ]
+    if not others:
+        return choice
+    names = ", ".join(f"{e.rule.id} ({e.rule.decision})" for e in (winner, *others))
+    return _Choice(
+        "needs-review",
+        winner,
+        (),
+        _candidates((winner, *others)),
+        (Message("triage.note.several-problems", {"rules": names}), *choice.reasons[1:]),
+        (),
     )
 
 
