@@ -1640,6 +1640,35 @@ def test_several_problems_with_one_answer_are_answered() -> None:
     assert (result.decision, result.rule) == ("in-scope", "etcd")
 
 
+@pytest.mark.parametrize(
+    ("title", "description", "rule"),
+    [
+        # Korean puts words between the subscription and the verb.
+        (
+            "구독 문의",
+            "어제 구독을 정리하다가 실수로 삭제했습니다. 복구할 수 있나요?",
+            "subscription-deleted",
+        ),
+        # Saving every node VM in Hyper-V takes the cluster down by hand as stopping does.
+        (
+            "VM 저장",
+            "클러스터 VM 전부를 Hyper-V에서 저장 상태로 내렸다가 켰습니다.",
+            "stopped-by-hand",
+        ),
+        (
+            "Saved VMs",
+            "We ran Save-VM on all the moc- VMs before the power work.",
+            "stopped-by-hand",
+        ),
+    ],
+)
+def test_a_state_named_in_other_words_is_recognised(
+    title: str, description: str, rule: str
+) -> None:
+    result = decide(title, description)
+    assert {s.rule: s.status for s in result.scoring}[rule] == "decided"
+
+
 def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
     case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
     assert decide(*case).decision == "in-scope"
