@@ -1669,6 +1669,32 @@ def test_a_state_named_in_other_words_is_recognised(
     assert {s.rule: s.status for s in result.scoring}[rule] == "decided"
 
 
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        # COV-OUT-1 keeps advice on the cluster's own features and tuning in scope...
+        (
+            "Sizing advice",
+            "Should we turn on the cluster autoscaler, and which max-pods value?",
+            "in-scope",
+        ),
+        (
+            "사이징 문의",
+            "노드 풀 크기와 클러스터 오토스케일러 설정을 어떻게 하면 좋을까요?",
+            "in-scope",
+        ),
+        # ...but not how to write one's own workloads.
+        ("HPA", "How do we write the HPA manifest for our app's Deployment?", "out-of-scope"),
+    ],
+)
+def test_advice_on_cluster_features_is_in_scope_even_as_a_how_to(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    assert "COV-OUT-1" in result.clauses
+
+
 def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
     case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
     assert decide(*case).decision == "in-scope"
