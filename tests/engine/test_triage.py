@@ -1695,6 +1695,15 @@ def test_advice_on_cluster_features_is_in_scope_even_as_a_how_to(
     assert "COV-OUT-1" in result.clauses
 
 
+def test_a_cni_swap_named_with_doubt_beside_the_failure_needs_review() -> None:
+    result = decide(
+        "CoreDNS가 안 뜨는데 누가 CNI를 바꾼 것 같습니다",
+        "kube-system에 calico-node가 없고 cilium DaemonSet이 보입니다.",
+    )
+    assert result.decision == "needs-review"
+    assert "COV-OUT-4" in {c for candidate in result.candidates for c in candidate.clauses}
+
+
 def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
     case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
     assert decide(*case).decision == "in-scope"
