@@ -22,11 +22,17 @@ Which rule wins:
      ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), a sentence doubting
      between the winner and another answer ("Arc or Flux itself, we don't know"), rules that
      tie and disagree, a winner whose pack decision is needs-review (a state the policy leaves
-     to an engineer: a deleted subscription, a host platform's lifecycle), or no rule at all:
+     to an engineer: a deleted subscription, a host platform's lifecycle), a case that says it
+     holds several problems whose problems in focus get different answers, or no rule at all:
      needs-review, with the candidates and the questions to ask.
-Then the cluster: an attached bundle that shows changes made by hand makes the case out of
-scope, and so does a change made by hand that the case describes; otherwise a version out of
-support (in the bundle, or stated in the case without one) makes it upgrade-first whatever the
+  4. A state the case says has lasted near or past a deadline of the policy (a subscription
+     suspended for most of SUB-1's 60 days) turns an in-scope or best-effort answer into
+     needs-review: the dates decide, and an engineer checks them.
+Then the cluster: a bundle that is not of an AKS Arc cluster needs a person to route the case
+(the policy does not decide for it); an attached bundle that shows changes made by hand makes
+the case out of scope, and so does a change made by hand that the case describes; otherwise a
+version out of support (in the bundle, or stated in the case without one, not the goal of an
+upgrade still planned) makes it upgrade-first whatever the
 request is about (SVP-2: a request on such a cluster is answered with upgrade first; VER-2: it
 is not eligible before), a request out of scope saying that it stays so after the upgrade,
 unless the cluster is also unsupported for a reason an upgrade does not fix, which an engineer
