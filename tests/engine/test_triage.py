@@ -1609,6 +1609,17 @@ def test_a_managed_component_changed_by_hand_is_out_of_scope(title: str, descrip
             "COV-IN-5",
         ),
         ("kube-proxy crashes", "We did not edit kube-proxy; it crashes on two nodes.", "NODE-V-2"),
+        # A change beside the component is not a change of it.
+        (
+            "kube-proxy errors",
+            "After we changed the MTU on the switch, kube-proxy logs errors on every node.",
+            "NODE-V-2",
+        ),
+        (
+            "kube-proxy 오류",
+            "kube-proxy 로그를 보고 네트워크 설정을 바꿨는데도 서비스가 안 됩니다.",
+            "NODE-V-2",
+        ),
         # An add-on that came with the cluster is the vendor's to maintain.
         ("kubectl top broken", "metrics-server is in CrashLoopBackOff in kube-system.", "MGD-1"),
     ],
@@ -1630,6 +1641,13 @@ def test_several_problems_with_different_answers_are_split_by_a_person() -> None
     assert result.decision == "needs-review"
     assert {"etcd", "third-party-open-source"} <= {c.rule for c in result.candidates}
     assert "triage.note.several-problems" in keys(result)
+
+
+def test_no_other_problem_is_not_several_problems() -> None:
+    result = decide(
+        "etcd 지연", "다른 문제는 없고 etcd만 느립니다. Istio는 사이드카 설정만 문의합니다."
+    )
+    assert "triage.note.several-problems" not in keys(result)
 
 
 def test_several_problems_with_one_answer_are_answered() -> None:

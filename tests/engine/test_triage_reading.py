@@ -212,6 +212,8 @@ def versions(title: str, description: str = "") -> list[str]:
         ("etcd 문의", "현재 1.27.2 입니다. 다음 주에 1.30으로 올릴 예정입니다.", ["1.27"]),
         ("etcd", "We are on 1.26.3; answer as if the cluster were on 1.30.", ["1.26"]),
         ("pool", "az aksarc nodepool list shows kubernetesVersion 1.27.9.", ["1.27"]),
+        ("DNS", "We are going to 1.30 next month, currently 1.27.", ["1.27"]),
+        ("DNS", "We upgraded to 1.30.2 last week and DNS fails since.", ["1.30"]),
         ("Addresses", "The nodes are 10.1.28.5 and 192.168.1.20 on this cluster.", []),
     ],
 )

@@ -195,7 +195,7 @@ def triage(
     touched = [entry for entry in scored if entry.touched]
 
     choice = _choose(touched, rules.needs_review.doubt_stops_below)
-    if _term_spans(rules.needs_review.several_problems, reading):
+    if _plain_spans(rules.needs_review.several_problems, reading):
         choice = _split(choice, touched)
     state = _State(choice.decision, list(choice.reasons), choice.winner)
     if choice.winner is not None and choice.decision != "needs-review":
