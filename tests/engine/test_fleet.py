@@ -528,7 +528,8 @@ def test_the_same_cluster_twice_counts_once(arcsupport: Any, tmp_path: Path) -> 
     assert kept["notices"] == document["notices"] == [notice]
     for output in ("table", "csv", "markdown", "junit", "html"):
         shown = fleet(arcsupport, *sources, "-o", output)[1]
-        assert str(older) in re.sub(r"\s+", " ", shown.replace("-\n", "-")), output
+        # A table wraps a long path anywhere, even mid-word: compare without the wrapping.
+        assert str(older) in re.sub(r"\s+", "", shown), output
     korean = fleet_json(arcsupport, *sources, "--lang", "ko")
     (kept_ko,) = [c for c in korean["clusters"] if c["cluster"]["name"] == "contoso-healthy"]
     assert kept_ko["notices"] == [
