@@ -1532,6 +1532,205 @@ def test_a_state_the_policy_leaves_to_an_engineer_needs_review(
     assert f"triage.question.{question}" in [q.key for q in result.questions]
 
 
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        # Ten days into SUB-1's 60: the Arc and billing side is answered, SUB-1 cited.
+        (
+            "Subscription suspended",
+            "Our subscription was suspended on Sept 5; what now?",
+            "in-scope",
+        ),
+        ("구독 정지", "결제 문제로 구독이 9/5에 정지되었습니다. 어떻게 되나요?", "in-scope"),
+        # Fifty days in: the deadline is near, whatever else is asked.
+        (
+            "Ingress fails",
+            "The subscription is suspended since July 25. Can you help with our ingress?",
+            "needs-review",
+        ),
+        (
+            "인그레스 문의",
+            "7/25부터 구독이 정지된 상태입니다. ingress 문제를 도와줄 수 있나요?",
+            "needs-review",
+        ),
+    ],
+)
+def test_a_suspended_subscription_needs_review_near_its_deadline(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    cited = result.clauses if decision != "needs-review" else result.candidates[0].clauses
+    assert "SUB-1" in cited
+    if decision == "needs-review":
+        assert "triage.note.lasting-review" in keys(result)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Our hosts still run Azure Stack HCI 22H2 and the API server restarts. Still covered?",
+        "호스트가 Azure Local 2405에 멈춰 있습니다. 이 상태에서도 지원을 받을 수 있나요?",
+    ],
+)
+def test_a_host_release_asked_about_is_a_host_lifecycle_review(description: str) -> None:
+    result = decide("Host platform", description)
+    assert result.decision == "needs-review"
+    assert "SVP-3" in result.candidates[0].clauses
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Services fail after a kube-proxy change",
+            "We switched kube-proxy to ipvs with kubectl edit on its ConfigMap in kube-system.",
+        ),
+        ("CoreDNS keeps reverting", "We did kubectl set image on coredns to our own build."),
+        (
+            "kube-proxy 설정",
+            "kube-proxy ConfigMap을 kubectl edit로 수정한 뒤 서비스 호출이 실패합니다.",
+        ),
+    ],
+)
+def test_a_managed_component_changed_by_hand_is_out_of_scope(title: str, description: str) -> None:
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "managed-component-changed")
+    assert "MGD-3" in result.clauses
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clause"),
+    [
+        # CoreDNS's configuration is the customisation the policy allows.
+        (
+            "Forwarder in CoreDNS",
+            "How do we edit the CoreDNS ConfigMap to add a forwarder?",
+            "COV-IN-5",
+        ),
+        ("kube-proxy crashes", "We did not edit kube-proxy; it crashes on two nodes.", "NODE-V-2"),
+        # A change beside the component is not a change of it.
+        (
+            "kube-proxy errors",
+            "After we changed the MTU on the switch, kube-proxy logs errors on every node.",
+            "NODE-V-2",
+        ),
+        (
+            "kube-proxy 오류",
+            "kube-proxy 로그를 보고 네트워크 설정을 바꿨는데도 서비스가 안 됩니다.",
+            "NODE-V-2",
+        ),
+        # An add-on that came with the cluster is the vendor's to maintain.
+        ("kubectl top broken", "metrics-server is in CrashLoopBackOff in kube-system.", "MGD-1"),
+    ],
+)
+def test_a_managed_component_not_changed_by_hand_stays_in_scope(
+    title: str, description: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "in-scope"
+    assert clause in result.clauses
+
+
+def test_several_problems_with_different_answers_are_split_by_a_person() -> None:
+    result = decide(
+        "Two things",
+        "Two things: (1) etcd leader changes every hour and writes are slow; (2) Istio "
+        "sidecars fail to get certificates and return 503.",
+    )
+    assert result.decision == "needs-review"
+    assert {"etcd", "third-party-open-source"} <= {c.rule for c in result.candidates}
+    assert "triage.note.several-problems" in keys(result)
+
+
+def test_no_other_problem_is_not_several_problems() -> None:
+    result = decide(
+        "etcd 지연", "다른 문제는 없고 etcd만 느립니다. Istio는 사이드카 설정만 문의합니다."
+    )
+    assert "triage.note.several-problems" not in keys(result)
+
+
+def test_several_problems_with_one_answer_are_answered() -> None:
+    result = decide(
+        "Two issues",
+        "Two issues: (1) etcd leader changes every hour; (2) the API server restarts.",
+    )
+    assert (result.decision, result.rule) == ("in-scope", "etcd")
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "rule"),
+    [
+        # Korean puts words between the subscription and the verb.
+        (
+            "구독 문의",
+            "어제 구독을 정리하다가 실수로 삭제했습니다. 복구할 수 있나요?",
+            "subscription-deleted",
+        ),
+        # Saving every node VM in Hyper-V takes the cluster down by hand as stopping does.
+        (
+            "VM 저장",
+            "클러스터 VM 전부를 Hyper-V에서 저장 상태로 내렸다가 켰습니다.",
+            "stopped-by-hand",
+        ),
+        (
+            "Saved VMs",
+            "We ran Save-VM on all the moc- VMs before the power work.",
+            "stopped-by-hand",
+        ),
+    ],
+)
+def test_a_state_named_in_other_words_is_recognised(
+    title: str, description: str, rule: str
+) -> None:
+    result = decide(title, description)
+    assert {s.rule: s.status for s in result.scoring}[rule] == "decided"
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        # COV-OUT-1 keeps advice on the cluster's own features and tuning in scope...
+        (
+            "Sizing advice",
+            "Should we turn on the cluster autoscaler, and which max-pods value?",
+            "in-scope",
+        ),
+        (
+            "사이징 문의",
+            "노드 풀 크기와 클러스터 오토스케일러 설정을 어떻게 하면 좋을까요?",
+            "in-scope",
+        ),
+        # ...but not how to write one's own workloads.
+        ("HPA", "How do we write the HPA manifest for our app's Deployment?", "out-of-scope"),
+    ],
+)
+def test_advice_on_cluster_features_is_in_scope_even_as_a_how_to(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    assert "COV-OUT-1" in result.clauses
+
+
+def test_a_cni_swap_named_with_doubt_beside_the_failure_needs_review() -> None:
+    result = decide(
+        "CoreDNS가 안 뜨는데 누가 CNI를 바꾼 것 같습니다",
+        "kube-system에 calico-node가 없고 cilium DaemonSet이 보입니다.",
+    )
+    assert result.decision == "needs-review"
+    assert "COV-OUT-4" in {c for candidate in result.candidates for c in candidate.clauses}
+
+
+def test_a_bundle_of_another_distribution_needs_a_person_to_route_the_case() -> None:
+    case = ("Arc extension install fails", "The Azure Monitor extension fails to install.")
+    assert decide(*case).decision == "in-scope"
+    result = decide(*case, bundle="k3s")
+    assert (result.decision, result.clauses) == ("needs-review", ())
+    assert "triage.note.not-aks-arc" in keys(result)
+    assert [candidate.rule for candidate in result.candidates] == ["arc-integration"]
+
+
 def test_a_public_preview_enabled_by_a_flag_stays_a_public_preview() -> None:
     result = decide("Public preview fails", "We enabled the public preview feature flag.")
     assert (result.decision, result.business_hours_only) == ("best-effort", True)

@@ -207,6 +207,13 @@ def versions(title: str, description: str = "") -> list[str]:
         ("Ingress API", "extensions/v1beta1 Ingress was removed in 1.22.", []),
         ("After the upgrade", "We upgraded the cluster from 1.28.9 to 1.30.4.", ["1.30"]),
         ("Arc agents", "The Arc agents are on version 1.21.10.", []),
+        # The goal of an upgrade not yet done, or a version only imagined, is not what runs.
+        ("DNS slow", "We run 1.27.4 and plan the upgrade to 1.29 next month.", ["1.27"]),
+        ("etcd 문의", "현재 1.27.2 입니다. 다음 주에 1.30으로 올릴 예정입니다.", ["1.27"]),
+        ("etcd", "We are on 1.26.3; answer as if the cluster were on 1.30.", ["1.26"]),
+        ("pool", "az aksarc nodepool list shows kubernetesVersion 1.27.9.", ["1.27"]),
+        ("DNS", "We are going to 1.30 next month, currently 1.27.", ["1.27"]),
+        ("DNS", "We upgraded to 1.30.2 last week and DNS fails since.", ["1.30"]),
         ("Addresses", "The nodes are 10.1.28.5 and 192.168.1.20 on this cluster.", []),
     ],
 )

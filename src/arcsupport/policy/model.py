@@ -384,6 +384,9 @@ class Lasting(Strict):
 
     over_days: int
     clauses: list[str]
+    # Past `over_days` the state is near or past a deadline of the policy (SUB-1's 60 days):
+    # an engineer checks the dates before any answer (needs-review).
+    review: bool = False
 
 
 class TriageRule(Strict):
@@ -437,6 +440,7 @@ class VersionInText(Strict):
     other_in_clause: Terms  # words in the number's clause that make it another product's
     upgraded: Terms  # words saying an upgrade was done: its "from" version is history
     history: Terms  # words just before a version that make it one the cluster ran before
+    moving: Terms  # words of a sentence that make "to 1.30" / "1.30으로" an upgrade's goal
     node_rows: Terms  # words that make a row of pasted tool output a node's (its version)
 
 
@@ -455,6 +459,9 @@ class ChangedByHand(Strict):
 class NeedsReview(Strict):
     questions: list[str]  # entries of [triage.question] asked whenever nothing decides
     doubt_stops_below: int  # a product named with doubt stops answers of rules below this
+    # Words that say the case holds several separate problems ("two things: (1) ... (2)"):
+    # when problems in focus get different answers, the case is split by a person.
+    several_problems: Terms
 
 
 class KnownIssueCitation(Strict):

@@ -22,11 +22,17 @@ Which rule wins:
      ("possibly a mesh", "not sure if they changed the VMs in Hyper-V"), a sentence doubting
      between the winner and another answer ("Arc or Flux itself, we don't know"), rules that
      tie and disagree, a winner whose pack decision is needs-review (a state the policy leaves
-     to an engineer: a deleted subscription, a host platform's lifecycle), or no rule at all:
+     to an engineer: a deleted subscription, a host platform's lifecycle), a case that says it
+     holds several problems whose problems in focus get different answers, or no rule at all:
      needs-review, with the candidates and the questions to ask.
-Then the cluster: an attached bundle that shows changes made by hand makes the case out of
-scope, and so does a change made by hand that the case describes; otherwise a version out of
-support (in the bundle, or stated in the case without one) makes it upgrade-first whatever the
+  4. A state the case says has lasted near or past a deadline of the policy (a subscription
+     suspended for most of SUB-1's 60 days) turns an in-scope or best-effort answer into
+     needs-review: the dates decide, and an engineer checks them.
+Then the cluster: a bundle that is not of an AKS Arc cluster needs a person to route the case
+(the policy does not decide for it); an attached bundle that shows changes made by hand makes
+the case out of scope, and so does a change made by hand that the case describes; otherwise a
+version out of support (in the bundle, or stated in the case without one, not the goal of an
+upgrade still planned) makes it upgrade-first whatever the
 request is about (SVP-2: a request on such a cluster is answered with upgrade first; VER-2: it
 is not eligible before), a request out of scope saying that it stays so after the upgrade,
 unless the cluster is also unsupported for a reason an upgrade does not fix, which an engineer
@@ -189,6 +195,8 @@ def triage(
     touched = [entry for entry in scored if entry.touched]
 
     choice = _choose(touched, rules.needs_review.doubt_stops_below)
+    if _plain_spans(rules.needs_review.several_problems, reading):
+        choice = _split(choice, touched)
     state = _State(choice.decision, list(choice.reasons), choice.winner)
     if choice.winner is not None and choice.decision != "needs-review":
         state.cite(choice.winner, reading, at)
@@ -202,6 +210,8 @@ def triage(
         state.evidence.append(ClauseEvidence(tuple(rule.clauses), rule.id, words))
     state.candidates = list(choice.candidates)
     state.deferred = [e for e in touched if e.fires and e.rule.decision == "needs-review"]
+    if state.decision in ("in-scope", "best-effort"):
+        _near_deadline(state, touched, reading, at)
 
     fired = [entry for entry in touched if entry.fires]
     preview = [entry for entry in fired if entry.rule.preview]
@@ -620,7 +630,14 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
         )
         fired = [winner, *(entry for entry in fired if entry is not winner)]
     if winner.rule.kind == "change":
-        also = tuple(entry for entry in fired[1:] if entry.rule.kind == "change")
+        # Every change made by hand is cited, and so is any other reason to decline that the
+        # case is about (a swapped CNI beside the kube-proxy edit made for it).
+        also = tuple(
+            entry
+            for entry in fired[1:]
+            if entry.rule.kind == "change"
+            or (entry.focused and entry.rule.decision == winner.rule.decision)
+        )
     elif winner.rule.decision in ("in-scope", "out-of-scope") and winner.focused:
         # Several covered areas in focus: all are in scope, and each is cited; several reasons
         # to decline in focus (a custom controller for a vendor's device): each is cited.
@@ -719,6 +736,36 @@ def _choose(touched: list[_Scored], doubt_stops_below: int) -> _Choice:
     )
 
 
+def _split(choice: _Choice, touched: list[_Scored]) -> _Choice:
+    """A case that says it holds several problems, where problems in focus would get another
+    answer than the winner's (an etcd fault beside an Istio question): no single answer fits
+    the whole case, so a person splits it, with each problem's rule as a candidate. Changes
+    made by hand are not split off: they decide the whole cluster."""
+    winner = choice.winner
+    if winner is None or choice.decision == "needs-review" or winner.rule.kind == "change":
+        return choice
+    others = [
+        entry
+        for entry in touched
+        if entry.fires
+        and entry.focused
+        and entry is not winner
+        and entry.rule.kind != "change"
+        and entry.rule.decision not in (winner.rule.decision, "needs-review")
+    ]
+    if not others:
+        return choice
+    names = ", ".join(f"{e.rule.id} ({e.rule.decision})" for e in (winner, *others))
+    return _Choice(
+        "needs-review",
+        winner,
+        (),
+        _candidates((winner, *others)),
+        (Message("triage.note.several-problems", {"rules": names}), *choice.reasons[1:]),
+        (),
+    )
+
+
 def _statuses(touched: list[_Scored], state: _State, choice: _Choice) -> dict[str, Status]:
     statuses: dict[str, Status] = {}
     # A rule whose own answer is needs-review decided it, too.
@@ -762,6 +809,32 @@ class _State:
     def add(self, clauses: tuple[str, ...], source: str, words: tuple[str, ...]) -> None:
         self.clauses += clauses
         self.evidence.append(ClauseEvidence(clauses, source, words))
+
+
+def _near_deadline(
+    state: _State, touched: Sequence[_Scored], reading: Reading, at: datetime
+) -> None:
+    """A state the case says has lasted close to or past a deadline of the policy (a
+    subscription suspended for 50 of SUB-1's 60 days): whatever the request, an engineer
+    checks the dates first, with the request's own rule as a candidate."""
+    for entry in touched:
+        lasting = entry.rule.lasting
+        if not entry.fires or lasting is None or not lasting.review:
+            continue
+        days = stated_days(reading.text, entry.spans, at.date())
+        if days is None or days <= lasting.over_days:
+            continue
+        clauses = tuple(dict.fromkeys([*entry.rule.clauses, *lasting.clauses]))
+        winner = state.winner
+        state.decision = "needs-review"
+        state.clauses = []
+        state.candidates = [Candidate(entry.rule.id, "needs-review", clauses, entry.score)]
+        if winner is not None and winner is not entry:
+            state.candidates.append(_candidate(winner))
+        state.reasons.insert(
+            0, Message("triage.note.lasting-review", {"days": days, "clauses": ", ".join(clauses)})
+        )
+        return
 
 
 def _access(state: _State, reading: Reading, pack: Pack) -> None:
@@ -810,6 +883,17 @@ def _cluster(
     upgrade_clauses: tuple[str, ...] = ()
     upgrade_words: tuple[str, ...] = ()
     stated: list[StatedVersion] = []
+    if assessment is not None and assessment.verdict == "not-applicable":
+        # The bundle shows another distribution (k3s, a plain kubeadm cluster connected to
+        # Arc): no clause of this policy decides for it, whatever the case's words say, and
+        # the case has to be routed by a person, the rules the words matched as candidates.
+        if state.winner is not None and state.decision != "needs-review":
+            state.candidates = [_candidate(state.winner)]
+        state.decision = "needs-review"
+        state.clauses = []
+        state.reasons.insert(0, Message("triage.note.not-aks-arc", {}))
+        state.grounded = True
+        return
     if bundle is not None:
         if bundle.changed_by_hand:
             clauses = _clauses_of(bundle.changed_by_hand)

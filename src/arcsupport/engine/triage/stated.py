@@ -37,8 +37,9 @@ class StatedVersion:
 def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersion]:
     """The versions the case gives for its cluster: numbers beside words for the cluster or
     Kubernetes, not right after another product's name (Istio 1.24, cert-manager v1.15,
-    "Client Version: v1.30.2"), not the old version of an upgrade already done, and in a row of
-    pasted tool output only where the row lists a node (`kubectl get nodes`): the other columns
+    "Client Version: v1.30.2"), not the old version of an upgrade already done nor the goal of
+    one not yet done, not one only imagined ("as if it were on 1.30"), and in a row of pasted
+    tool output only where the row lists a node (`kubectl get nodes`): the other columns
     of such tables are charts', apps' and images' versions."""
     text = reading.text
     found = []
@@ -63,7 +64,10 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         row = _output_row(text, match.start())
         if row is not None and not _has(words.node_rows, row):
             continue
-        if _left_behind(text, match, start, end, words):
+        if _left_behind(text, match, start, end, words) or _goal(reading, match, start, end, words):
+            continue
+        # "treat it as if it were on 1.30", "1.30이라고 가정하면": a version imagined, not run.
+        if reading.modality(match.start())[0] == "hypothetical":
             continue
         found.append(StatedVersion(f"1.{minor}", match.group(), match.start()))
     return found
@@ -88,6 +92,25 @@ def _left_behind(
     after = text[match.end() : end]
     source = before.rstrip().endswith("from") or after.lstrip().startswith("에서")
     return source and _has(words.upgraded, text[start:end])
+
+
+# "to 1.30", "-> v1.30", "1.30으로", "1.30 로": the version an upgrade goes to.
+_TOWARDS = re.compile(r"(?:\bto|->|→|=>)\s*(?:kubernetes\s+|k8s\s+|version\s+)?$")
+_TOWARDS_KO = re.compile(r"\s*(?:으로|로)(?![가-힣]*(?:운영|사용|돌))")
+
+
+def _goal(
+    reading: Reading, match: re.Match[str], start: int, end: int, words: VersionInText
+) -> bool:
+    """The goal of an upgrade not yet done ("the upgrade to 1.30 is planned", "1.30으로 올릴
+    예정"): it says where the cluster is going, not what it runs. Once the version's clause says
+    the upgrade was done ("upgraded to 1.30"), the goal is the version it runs."""
+    text = reading.text
+    before = text[max(start, match.start() - 24) : match.start()]
+    towards = _TOWARDS.search(before) or _TOWARDS_KO.match(text, match.end(), end)
+    clause = reading.clause_at(match.start())
+    done = _has(words.upgraded, text[clause.start : clause.end])
+    return bool(towards) and _has(words.moving, text[start:end]) and not done
 
 
 def _has(terms: Terms, window: str) -> bool:
