@@ -16,40 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 from report_cases import fleet, single
 
 from arcsupport.engine.assess import Assessment
 from arcsupport.i18n import LANGS, Lang, text
 from arcsupport.report.documents.assessment import sort_by_urgency
 from arcsupport.report.html import render_html
+from chromium import launched_chromium
 from helpers import default_pack
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing; the HTML report is checked in Debian's Chromium. Install it "
-            "with `apt-get install -y --no-install-recommends chromium fonts-nanum` "
-            "(never `playwright install`)."
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched_chromium("the HTML report") as launched:
         yield launched
-        launched.close()
 
 
 def _open_offline(browser: Browser, html: str, path: Path) -> tuple[Page, list[str]]:

@@ -128,14 +128,15 @@ def _whole_number(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
-def _variable(field: str) -> str:
-    return _VARIABLES[field][0]
+def _raised_by(field: str) -> str:
+    """The variable that raises the limit, named as every refusal over it names it."""
+    return raised_by(_VARIABLES[field][0])
 
 
 def _over_total(limits: ArchiveLimits) -> str:
     return (
         f"unpacks to more than {format_size(limits.total_bytes)}, the limit "
-        f"{raised_by(_variable('total_bytes'))}; refused"
+        f"{_raised_by('total_bytes')}; refused"
     )
 
 
@@ -196,7 +197,7 @@ class _Reader:
                 self.where,
                 f"{self.part}: the archive expands more than {limits.ratio}-fold "
                 f"({self.count} bytes from the first {consumed} compressed), over the "
-                f"compression ratio limit {raised_by(_variable('ratio'))}; refused",
+                f"compression ratio limit {_raised_by('ratio')}; refused",
             )
 
     def block_at(self, offset: int) -> bytes | None:
@@ -263,7 +264,7 @@ def _check_member(
             where,
             f"member {member.name!r} is {member.size} bytes, over the "
             f"{format_size(limits.member_bytes)} member limit "
-            f"{raised_by(_variable('member_bytes'))}; refused",
+            f"{_raised_by('member_bytes')}; refused",
         )
     allowed = limits.allowed(archive_size)
     if member.size > allowed:
@@ -272,7 +273,7 @@ def _check_member(
             f"member {member.name!r} says it holds {member.size} bytes, more than a "
             f"{archive_size}-byte archive may unpack to ({allowed}: 16 MiB, then "
             f"{limits.ratio}-fold), over the compression ratio limit "
-            f"{raised_by(_variable('ratio'))}; refused",
+            f"{_raised_by('ratio')}; refused",
         )
 
 
@@ -373,7 +374,7 @@ def iter_tarball(
                         raise InputTooLarge(
                             where,
                             f"holds more than {limits.members} members, the limit "
-                            f"{raised_by(_variable('members'))}; refused",
+                            f"{_raised_by('members')}; refused",
                         )
                     name = _clean_member_name(member.name, where)
                     if member.isdir():
@@ -424,14 +425,14 @@ def checked_files(
             raise InputTooLarge(
                 str(file),
                 f"is {size} bytes, over the {format_size(limits.member_bytes)} limit "
-                f"{raised_by(_variable('member_bytes'))}",
+                f"{_raised_by('member_bytes')}",
             )
         total += size
         if total > limits.total_bytes:
             raise InputTooLarge(
                 str(root),
                 f"its files add up to more than {format_size(limits.total_bytes)}, the limit "
-                f"{raised_by(_variable('total_bytes'))}; refused at {name}",
+                f"{_raised_by('total_bytes')}; refused at {name}",
             )
         found.append((name, file))
     return found

@@ -19,21 +19,12 @@ from typing import Any
 
 import pytest
 from dashboard_kit import Fleet
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 from service_kit import Served, auth
 
 from arcsupport.i18n import LANGS, Lang
+from chromium import launched_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
@@ -54,16 +45,8 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing; the dashboard is checked in Debian's Chromium. Install it "
-            "with `apt-get install -y --no-install-recommends chromium fonts-nanum` "
-            "(never `playwright install`)."
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched_chromium("the dashboard") as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
