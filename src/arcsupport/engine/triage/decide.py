@@ -955,6 +955,7 @@ def _cluster(
         state.grounded = True
         return
     if not upgrade_clauses:
+        _blocked(state, assessment)
         return
     cited = tuple(dict.fromkeys([*pack.triage.upgrade_first.clauses, *upgrade_clauses]))
     state.decision = "upgrade-first"
@@ -987,6 +988,22 @@ def _cluster(
             {"clauses": ", ".join(cited), "source": plan.from_version, "target": landing},
         )
     state.reasons.insert(0, note)
+
+
+def _blocked(state: _State, assessment: Assessment | None) -> None:
+    """An in-scope case on a cluster the bundle shows blocked (disconnected too long: no
+    upgrade, no scaling) cites what blocks it: that is the first thing to resolve."""
+    if assessment is None or state.decision != "in-scope":
+        return
+    blocked = [finding for finding in assessment.findings if finding.severity == "blocked"]
+    if not blocked:
+        return
+    clauses = _clauses_of(blocked)
+    state.clauses = list(dict.fromkeys([*state.clauses, *clauses]))
+    state.evidence.append(
+        ClauseEvidence(clauses, "bundle", tuple(dict.fromkeys(f.rule for f in blocked)))
+    )
+    state.reasons.append(Message("triage.note.blocked", {"clauses": ", ".join(clauses)}))
 
 
 def _clauses_of(findings: Iterable[Finding]) -> tuple[str, ...]:

@@ -392,6 +392,15 @@ _DO_NEGATIONS = frozenset(
     {"don't", "doesn't", "didn't", "won't", "dont", "doesnt", "didnt", "wont"}
 )
 _DO = frozenset({"do", "does", "did", "will", "would"})
+# Wrapped prose: lines of at least this many characters, not indented, without runs of spaces
+# (aligned columns) and not ending a sentence; the next line starts with a word.
+_WRAP_WIDTH = 50
+_PROSE_LINE = re.compile(r"[^\s$#>|*-](?:(?!  ).)*[^.!?:;。\s]")
+_CONTINUATION = re.compile(r"[0-9a-z\uac00-\ud7a3(\"'`]")
+_LOG_RECORD = re.compile(r"[ewif]\d{4}\s|\d{4}-\d\d-\d\d[t ]|\[?(?:error|warn|info|debug)\b")
+# A shell or PowerShell prompt at the start of a pasted command line.
+_PROMPT = re.compile(r"[ \t]*(?:\$|ps(?: [a-z]:\\[^>]*)?>|[a-z0-9_.-]+@[a-z0-9_.-]+:[^$#\n]*[$#])\s")
+_TRAILING_ASIDE = re.compile(r"[ \t]*\([^()]{1,120}\)[.!?。]*(?=\s|$)")
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
 
@@ -449,6 +458,7 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
                 uncertain=uncertain,
             )
         )
+    sentences = _commands_share_their_output(text, sentences)
     ordered = sorted(clauses, key=lambda clause: clause.start)
     return Reading(
         text,
@@ -458,6 +468,24 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
         tuple(c.start for c in ordered),
         tuple(morphemes),
     )
+
+
+def _commands_share_their_output(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """A pasted command ("$ kubectl -n kube-system logs kube-proxy-4cnjs") names what its
+    output is about: when the lines right below it report a failure, so does the command."""
+    shared = list(sentences)
+    for index, sentence in enumerate(sentences):
+        if sentence.aside or sentence.failure or not _PROMPT.match(text, sentence.start):
+            continue
+        for following in sentences[index + 1 :]:
+            if following.aside:
+                continue
+            if _PROMPT.match(text, following.start) or "\n\n" in text[sentence.end : following.start]:
+                break
+            if following.failure:
+                shared[index] = dataclasses.replace(sentence, failure=following.failure)
+                break
+    return shared
 
 
 def _across_asides(
@@ -519,18 +547,37 @@ def _sentence_spans(text: str, morphemes: Sequence[Morpheme]) -> list[tuple[int,
             end = following.end
         # Not before a quotation mark: a quoted sentence ("조정했다"고) goes on.
         if end >= len(text) or text[end].isspace():
-            cuts.add(end)
+            # A parenthesis after the ending still belongs to it: "지원 끝난 버전입니다 (1.28.9)."
+            trailing = _TRAILING_ASIDE.match(text, end)
+            cuts.add(trailing.end() if trailing else end)
     spans = []
     position = 0
-    for line in text.split("\n"):
+    start = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         line_end = position + len(line)
-        start = position
         for cut in sorted(c for c in cuts if position < c < line_end):
             spans.append((start, cut))
             start = cut
-        spans.append((start, line_end))
+        following = lines[number + 1] if number + 1 < len(lines) else None
+        # The title (line 0) is a sentence of its own; prose wrapped at a fixed width goes on.
+        if number == 0 or following is None or not _wrapped(line, following):
+            spans.append((start, line_end))
+            start = line_end + 1
         position = line_end + 1
     return [(start, end) for start, end in spans if text[start:end].strip()]
+
+
+def _wrapped(line: str, following: str) -> bool:
+    """Whether a line break only wraps prose: the line is long, reads as a sentence cut
+    mid-way (no final punctuation, no aligned columns, not indented like pasted output) and
+    the next line goes on with words, not a list item, prompt or log record."""
+    return (
+        len(line) >= _WRAP_WIDTH
+        and _PROSE_LINE.fullmatch(line) is not None
+        and _CONTINUATION.match(following) is not None
+        and _LOG_RECORD.match(following) is None
+    )
 
 
 def _asides(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -707,6 +754,8 @@ def _english_negation(
             continue
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
+        if cue == "without" and predicate.endswith("ing"):
+            continue  # how something is to be done ("fix it without deleting the release")
         before = f"{lead} {body[: match.start()]}"
         meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
