@@ -401,6 +401,10 @@ class TriageRule(Strict):
     question: str | None = None  # entry of [triage.question]: what to ask when it is a candidate
     bundle: BundleSupport | None = None
     lasting: Lasting | None = None
+    # A state of the cluster or its surroundings that bears on whatever the case asks (work
+    # nobody can describe done on the hosts, a version nobody knows): in focus wherever it
+    # is said, not only in the sentence that reports the failure.
+    state: bool = False
 
 
 class ReadingWords(Strict):

@@ -384,7 +384,11 @@ class _Scored:
             if supporting:
                 words_for += [Word(clause, "bundle", None, False) for clause in supporting]
                 weights["bundle"] = rule.bundle.weight
-        focused = any(word.focused for word in words_for) or (required_in_focus and bool(weights))
+        focused = (
+            any(word.focused for word in words_for)
+            or (required_in_focus and bool(weights))
+            or (rule.state and bool(words_for))
+        )
         excluded = [word for product, word in against if product in ruled or "" in ruled]
         return cls(
             rule,
@@ -799,7 +803,7 @@ class _State:
         clauses = list(entry.rule.clauses)
         lasting = entry.rule.lasting
         if lasting is not None:
-            days = stated_days(reading.text, entry.spans, at.date())
+            days = _lasted(entry, reading, at)
             if days is not None and days > lasting.over_days:
                 clauses += lasting.clauses
         found = entry.words_for or entry.words_unsure
@@ -809,6 +813,16 @@ class _State:
     def add(self, clauses: tuple[str, ...], source: str, words: tuple[str, ...]) -> None:
         self.clauses += clauses
         self.evidence.append(ClauseEvidence(clauses, source, words))
+
+
+def _lasted(entry: _Scored, reading: Reading, at: datetime) -> int | None:
+    """How long the state the rule found lasted, in days. How long may be told apart from
+    it ("we shut the VMs down in Hyper-V. ... The line was idle from mid-July to early
+    September."): the rule's own sentences first, then the whole case."""
+    days = stated_days(reading.text, entry.spans, at.date())
+    if days is None:
+        days = stated_days(reading.text, [(0, len(reading.text))], at.date())
+    return days
 
 
 def _near_deadline(
@@ -821,7 +835,7 @@ def _near_deadline(
         lasting = entry.rule.lasting
         if not entry.fires or lasting is None or not lasting.review:
             continue
-        days = stated_days(reading.text, entry.spans, at.date())
+        days = _lasted(entry, reading, at)
         if days is None or days <= lasting.over_days:
             continue
         clauses = tuple(dict.fromkeys([*entry.rule.clauses, *lasting.clauses]))

@@ -129,6 +129,9 @@ class Reading:
         if clause.denied:
             return "denied", clause.denied
         if clause.removed:
+            # "not sure whether the subscription was deleted": the removal itself is in doubt.
+            if sentence.uncertain and sentence.uncertain in self.text[clause.start : clause.end]:
+                return "uncertain", sentence.uncertain
             return "removed", clause.removed
         if clause.cleared:
             return "cleared", clause.cleared
@@ -754,8 +757,12 @@ def _english_negation(
             continue
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
-        if cue == "without" and predicate.endswith("ing"):
-            continue  # how something is to be done ("fix it without deleting the release")
+        if cue == "without" and (
+            predicate.endswith("ing") or find_english(words.functioning, body[: match.start()])
+        ):
+            # How something is to be done ("fix it without deleting the release"), or what is
+            # seen ("the pod shows up without a sidecar"): not a denial.
+            continue
         before = f"{lead} {body[: match.start()]}"
         meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
