@@ -2066,3 +2066,23 @@ def test_a_sysctl_named_vm_is_not_the_set_vm_cmdlet() -> None:
     assert (result.decision, result.rule) == ("best-effort", "custom-daemonset-node")
     via_hyper_v = decide("VMs resized", "We ran Set-VM -ProcessorCount 8 on the worker VMs.")
     assert via_hyper_v.rule == "node-vm-changed-by-hand"
+
+
+def test_not_yet_generally_available_says_preview_it_denies_nothing() -> None:
+    result = decide(
+        "new node pool option behaving inconsistently",
+        "The docs page says the GPU partitioning option is not yet generally available and falls "
+        "under the supplemental terms. Sometimes the pool comes up with 0 allocatable GPUs.",
+    )
+    assert (result.decision, result.business_hours_only) == ("best-effort", True)
+    assert "PRV-3" in result.clauses
+
+
+def test_a_scanner_the_case_says_it_is_not_asking_about_does_not_decide() -> None:
+    result = decide(
+        "Scanner flags runc CVE on worker nodes",
+        "Our Qualys scan reports a runc vulnerability on the agent nodes. We are not asking for "
+        "help with Qualys itself. Are the node images affected, and what is the remediation?",
+    )
+    assert result.decision == "in-scope"
+    assert "SEC-2" in result.clauses

@@ -424,6 +424,9 @@ class ReadingWords(Strict):
     presence: list[str] = []
     cause: list[str] = []
     clause_breaks: list[str] = []
+    # Phrases with a negation inside that name a state, not a denial ("not yet generally
+    # available" says a feature is in preview).
+    negated_states: list[str] = []
     people: list[str] = []
     performed: list[str] = []
     produced: list[str] = []

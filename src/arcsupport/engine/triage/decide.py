@@ -371,6 +371,12 @@ class _Scored:
                 if word.how in ("denied", "removed")
                 or (word.how == "cleared" and product not in failing)
             }
+            # A word for the kind refers back to the products named: when each of them is
+            # ruled out, so is it ("Istio was removed in March, so don't blame the mesh";
+            # "not asking about Qualys itself: is the scanner's finding real?").
+            named = {item.product for item in found if item.product}
+            if ruled - {""} and named <= ruled:
+                ruled.add("")
         counted = [item for item in found if "" not in ruled and item.product not in ruled]
         ruled_out = bool(ruled) and not counted
         for item in counted:

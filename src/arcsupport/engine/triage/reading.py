@@ -745,8 +745,12 @@ def _english_negation(
     if pattern is None:
         return None, None
     failure_spans = [match.span() for match in _alternation_iter(tuple(words.failure), body)]
-    # "not sure", "don't know" hedge; they deny nothing.
-    hedges = [match.span() for match in _alternation_iter(tuple(words.uncertainty), body)]
+    # "not sure", "don't know" hedge, "not yet generally available" names a state; they deny
+    # nothing.
+    hedges = [
+        match.span()
+        for match in _alternation_iter((*words.uncertainty, *words.negated_states), body)
+    ]
     denial: str | None = None
     failure: str | None = None
     for match in pattern.finditer(body):
