@@ -1775,7 +1775,8 @@ def test_an_upgrade_with_a_version_at_the_end_of_a_sentence_is_in_scope() -> Non
         ),
         (
             "구독 재연결",
-            "예전 구독을 취소했고 그 구독은 이미 완전히 삭제됐다고 합니다. 새 구독에 붙일 수 있나요?",
+            "예전 구독을 취소했고 그 구독은 이미 완전히 삭제됐다고 합니다. "
+            "새 구독에 붙일 수 있나요?",
         ),
     ],
 )
@@ -1912,7 +1913,8 @@ def test_a_product_first_suspected_then_cleared_does_not_decide() -> None:
         ),
         (
             "노드 이미지 커널 취약점",
-            "리눅스 커널 권한상승 취약점이 저희 AKS Arc 노드 이미지에 해당되는지, 조치 방법을 알려주세요.",
+            "리눅스 커널 권한상승 취약점이 저희 AKS Arc 노드 이미지에 해당되는지, "
+            "조치 방법을 알려주세요.",
             "SEC-2",
         ),
     ],
@@ -1983,8 +1985,8 @@ def test_asking_whether_a_suspended_subscription_is_still_supported_needs_review
         ),
         (
             "협력업체 작업 이후 노드 이상",
-            '협력업체가 "VM 설정 최적화"를 했다고만 보고했습니다. 무슨 설정인지는 아직 못 받았어요. '
-            "그 뒤로 노드 두 대가 가끔 NotReady 가 됩니다.",
+            '협력업체가 "VM 설정 최적화"를 했다고만 보고했습니다. '
+            "무슨 설정인지는 아직 못 받았어요. 그 뒤로 노드 두 대가 가끔 NotReady 가 됩니다.",
             "host-work-unknown",
         ),
         (
@@ -2025,7 +2027,8 @@ def test_known_host_maintenance_is_not_doubted_work() -> None:
             "upgrade-first",
         ),
         (
-            "현재 1.28.5 이고, 다음 분기에 1.29 -> 1.30 -> 1.31 순서로 올릴 예정입니다. PV 문제를 봐주세요.",
+            "현재 1.28.5 이고, 다음 분기에 1.29 -> 1.30 -> 1.31 순서로 올릴 예정입니다. "
+            "PV 문제를 봐주세요.",
             "upgrade-first",
         ),
         (

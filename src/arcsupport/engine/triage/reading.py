@@ -152,11 +152,22 @@ class Reading:
         if clause.denied or clause.cleared:
             return False
         # The cue may open the sentence in a clause of its own ("알고 보니 | etcd 쪽이었습니다").
-        return any(
-            earlier.cause is not None
-            for earlier in self.clauses
-            if earlier.sentence == clause.sentence and earlier.start <= clause.start
-        )
+        # In the cue's own clause, what follows it is the cause: "ArgoCD sync fails, the cause
+        # is DNS" blames DNS, not ArgoCD; unless nothing follows ("the API server is the root
+        # cause").
+        for earlier in self.clauses:
+            if earlier.sentence != clause.sentence or earlier.start > clause.start:
+                continue
+            if earlier.cause is None:
+                continue
+            if earlier is not clause:
+                return True
+            body = self.text[clause.start : clause.end]
+            at = body.find(earlier.cause)
+            after = body[at + len(earlier.cause) :] if at >= 0 else ""
+            if at < 0 or offset >= clause.start + at or not _ANY_WORD.search(after):
+                return True
+        return False
 
     def side_note(self, offset: int) -> bool:
         """Inside parentheses, or in a clause that only says something is there."""
@@ -164,14 +175,15 @@ class Reading:
         return self.sentences[clause.sentence].aside or bool(clause.presence and not clause.failure)
 
     def in_focus(self, offset: int) -> bool:
-        """Whether the case is about what is found here: the title's own words (not its
-        asides), or a sentence that reports a failure, asks, or plans."""
+        """Whether the case is about what is found here: the title's words (its asides too:
+        "key rotation (preview) fails" is about a preview feature), or a sentence that reports
+        a failure, asks, or plans."""
         clause = self.clause_at(offset)
         if clause.presence and not clause.failure:
             # "(cert-manager also installed)": a side note, even in the title.
             return False
         sentence = self.sentences[clause.sentence]
-        if sentence.in_title and not sentence.aside:
+        if sentence.in_title:
             return True
         return bool(sentence.failure or sentence.question or sentence.intent)
 
@@ -402,8 +414,11 @@ _PROSE_LINE = re.compile(r"[^\s$#>|*-](?:(?!  ).)*[^.!?:;。\s]")
 _CONTINUATION = re.compile(r"[0-9a-z\uac00-\ud7a3(\"'`]")
 _LOG_RECORD = re.compile(r"[ewif]\d{4}\s|\d{4}-\d\d-\d\d[t ]|\[?(?:error|warn|info|debug)\b")
 # A shell or PowerShell prompt at the start of a pasted command line.
-_PROMPT = re.compile(r"[ \t]*(?:\$|ps(?: [a-z]:\\[^>]*)?>|[a-z0-9_.-]+@[a-z0-9_.-]+:[^$#\n]*[$#])\s")
+_PROMPT = re.compile(
+    r"[ \t]*(?:\$|ps(?: [a-z]:\\[^>]*)?>|[a-z0-9_.-]+@[a-z0-9_.-]+:[^$#\n]*[$#])\s"
+)
 _TRAILING_ASIDE = re.compile(r"[ \t]*\([^()]{1,120}\)[.!?。]*(?=\s|$)")
+_ANY_WORD = re.compile(r"[0-9a-z\uac00-\ud7a3]")
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
 
@@ -483,7 +498,8 @@ def _commands_share_their_output(text: str, sentences: list[Sentence]) -> list[S
         for following in sentences[index + 1 :]:
             if following.aside:
                 continue
-            if _PROMPT.match(text, following.start) or "\n\n" in text[sentence.end : following.start]:
+            between = text[sentence.end : following.start]
+            if _PROMPT.match(text, following.start) or "\n\n" in between:
                 break
             if following.failure:
                 shared[index] = dataclasses.replace(sentence, failure=following.failure)
@@ -562,9 +578,9 @@ def _sentence_spans(text: str, morphemes: Sequence[Morpheme]) -> list[tuple[int,
         for cut in sorted(c for c in cuts if position < c < line_end):
             spans.append((start, cut))
             start = cut
-        following = lines[number + 1] if number + 1 < len(lines) else None
+        next_line = lines[number + 1] if number + 1 < len(lines) else None
         # The title (line 0) is a sentence of its own; prose wrapped at a fixed width goes on.
-        if number == 0 or following is None or not _wrapped(line, following):
+        if number == 0 or next_line is None or not _wrapped(line, next_line):
             spans.append((start, line_end))
             start = line_end + 1
         position = line_end + 1
