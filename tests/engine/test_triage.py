@@ -2032,6 +2032,12 @@ def test_known_host_maintenance_is_not_doubted_work() -> None:
             "upgrade-first",
         ),
         (
+            "nodepool1 upgraded fine to 1.29.13, but apppool failed and is still on 1.28.12.",
+            "upgrade-first",
+        ),
+        # Two clusters, or nodes mid-upgrade: the case does not say its cluster is out of support.
+        ("fab-dev runs 1.31.5 and fab-prod runs 1.28.12. Ingress returns 503s.", "in-scope"),
+        (
             "If the cluster were on 1.28 would this be supported? We run 1.30.9. Ingress 503s.",
             "in-scope",
         ),

@@ -449,6 +449,9 @@ class VersionInText(Strict):
     history: Terms  # words just before a version that make it one the cluster ran before
     moving: Terms  # words of a sentence that make "to 1.30" / "1.30으로" an upgrade's goal
     node_rows: Terms  # words that make a row of pasted tool output a node's (its version)
+    # words just before a version that say some of the cluster still runs it ("apppool is
+    # still on 1.28.12" beside nodepool1 on 1.29.13): that part is out of support
+    still: Terms = msgspec.field(default_factory=Terms)
 
 
 class UpgradeFirst(Strict):

@@ -1033,7 +1033,8 @@ def _clauses_of(findings: Iterable[Finding]) -> tuple[str, ...]:
 def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVersion]:
     """The versions the case states for its cluster when all of them are out of support at
     `at`; a case naming a supported version too does not say the cluster is out of support
-    (two clusters, nodes mid-upgrade)."""
+    (two clusters, nodes mid-upgrade), unless it says part of the cluster is still on the old
+    one ("apppool failed and is still on 1.28.12")."""
     calendar = for_pack(pack)
     stated = stated_versions(reading, pack.triage.upgrade_first.from_text)
     old = [
@@ -1041,7 +1042,9 @@ def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVe
         for version in stated
         if calendar.minor_status(version.minor, at.date()).status in ("deprecated", "removed")
     ]
-    return old if len(old) == len(stated) else []
+    if len(old) == len(stated):
+        return old
+    return [version for version in old if version.still]
 
 
 def _questions(state: _State, pack: Pack) -> tuple[Message, ...]:

@@ -38,6 +38,7 @@ class StatedVersion:
     minor: str  # "1.27"
     text: str  # as written: "v1.27.3"
     start: int
+    still: bool  # said to be still run ("still on 1.28.12"), whatever else the case names
 
 
 def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersion]:
@@ -79,7 +80,8 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         modality, cue = reading.modality(match.start())
         if modality == "hypothetical" and not _plan_after(text, clause.start, match.start(), cue):
             continue
-        found.append(StatedVersion(f"1.{minor}", match.group(), match.start()))
+        still = _has(words.still, text[max(start, match.start() - 24) : match.start()])
+        found.append(StatedVersion(f"1.{minor}", match.group(), match.start(), still))
     return found
 
 
