@@ -2095,3 +2095,127 @@ def test_a_scanner_the_case_says_it_is_not_asking_about_does_not_decide() -> Non
     )
     assert result.decision == "in-scope"
     assert "SEC-2" in result.clauses
+
+
+def test_no_before_a_noun_denies_the_noun_not_what_came_before_it() -> None:
+    result = decide(
+        "hubble shows drops between retail pods",
+        "We moved the cluster to Cilium. hubble observe shows policy drops between the frontend "
+        "and cart pods even with no CiliumNetworkPolicy in that namespace.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "network-customisation")
+    denied = decide("DNS fails", "There is no mesh on this cluster; CoreDNS pods restart.")
+    assert denied.rule != "third-party-open-source"
+
+
+def test_no_errors_in_korean_clears_rather_than_denies() -> None:
+    # "istiod 로그엔 에러가 없어요": istiod looks fine, Istio is still what the case is about.
+    result = decide(
+        "VirtualService 가중치 라우팅이 적용이 안됩니다",
+        "VirtualService 에 weight 90/10 을 줬는데 트래픽이 50:50 으로 갑니다. istiod 로그엔 "
+        "에러가 없어요.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+
+
+def test_a_line_that_introduces_failing_output_is_about_it() -> None:
+    result = decide(
+        "특정 노드에서만 서비스 IP 접속 불가",
+        "처음에는 방화벽 문제인 줄 알았습니다. kube-system 의 kube-proxy-7qz4m 파드 로그:\n\n"
+        '  E0912 02:11:45.903  1 proxier.go:1564] "Failed to sync iptables rules"\n',
+    )
+    assert result.decision == "in-scope"
+    assert "MGD-1" in result.clauses
+
+
+def test_a_product_removed_later_in_the_sentence_does_not_decide() -> None:
+    for description in (
+        "We ran Linkerd until last year but removed it in March. Calls between nodes take 3 s.",
+        "작년까지 Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다. 노드가 다르면 호출이 3초 걸립니다.",
+    ):
+        result = decide("service calls slow", description)
+        assert result.rule != "third-party-open-source", description
+    kept = decide("Linkerd proxy crashes", "The linkerd-proxy sidecar crashes on every pod.")
+    assert kept.rule == "third-party-open-source"
+
+
+@pytest.mark.parametrize(
+    ("description", "decision"),
+    [
+        (
+            "Our cluster runs 1.26.10. Another cluster (1.30) is fine. config-agent restarts.",
+            "upgrade-first",
+        ),
+        (
+            "클러스터는 1.28.12 로 쭉 써 왔어요. 새 파드가 Pending 에서 안 넘어갑니다.",
+            "upgrade-first",
+        ),
+        (
+            "If we were to upgrade from our current 1.28.5 to 1.31, would the pull errors go away?",
+            "upgrade-first",
+        ),
+    ],
+)
+def test_versions_said_to_work_elsewhere_or_kept_are_read_as_such(
+    description: str, decision: str
+) -> None:
+    assert decide("cluster problem", description).decision == decision
+
+
+def test_an_empty_bundle_cannot_ground_an_in_scope_answer() -> None:
+    result = decide("kubectl is slow", "Deployments are slow too. Bundle attached.", bundle="empty")
+    assert result.decision == "needs-review"
+    assert "triage.note.bundle-undetermined" in keys(result)
+    assert decide("kubectl is slow", bundle="healthy").decision == "in-scope"
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        (
+            "are we still supported on 1.29?",
+            "On the 1.29.12 cluster the metrics API returns 503.",
+            "needs-review",
+        ),
+        (
+            "1.29 버전 클러스터 지원 여부",
+            "1.29.10 인데 이 버전으로도 지원 받을 수 있는지 먼저 알고 싶습니다.",
+            "needs-review",
+        ),
+        (
+            "metrics API returns 503",
+            "Cluster on 1.30.9; v1beta1.metrics.k8s.io FailedDiscoveryCheck.",
+            "in-scope",
+        ),
+    ],
+)
+def test_asking_whether_the_version_is_still_supported_needs_review(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    if decision == "needs-review":
+        assert result.candidates[0].rule == "version-support-asked"
+
+
+def test_kube_proxys_own_iptables_rules_are_not_a_network_customisation() -> None:
+    ours = decide(
+        "traffic to partner range dropped",
+        "After we added our own iptables rules on each node, traffic to the partner range drops.",
+    )
+    assert "COV-OUT-4" in (ours.clauses or [c for x in ours.candidates for c in x.clauses])
+    theirs = decide(
+        "ClusterIP unreachable on one node",
+        'kube-proxy logs "Failed to sync iptables rules" every 30 s on moc-xlk8fgq2nib.',
+    )
+    assert theirs.decision == "in-scope"
+
+
+def test_a_resize_nobody_can_place_needs_review() -> None:
+    result = decide(
+        "worker VMs have different sizes now",
+        "Someone changed the size of the workers last week, but nobody remembers whether it was "
+        "done with az aksarc or in Hyper-V.",
+    )
+    assert result.decision == "needs-review"
+    assert any("SHR-3" in candidate.clauses for candidate in result.candidates)

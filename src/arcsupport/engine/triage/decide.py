@@ -329,6 +329,10 @@ class _Scored:
                     against.append((product, Word(text, "not-in-bundle", entry.component, False)))
                     continue
                 modality, cue = reading.modality(start, realised=realised)
+                if rule.kind == "product" and modality == "asserted":
+                    removal = reading.removed_later(start)
+                    if removal is not None:
+                        modality, cue = "removed", removal
                 role = roles[modality]
                 if modality == "uncertain":
                     doubted_in.add(reading.outer_span(start))
@@ -913,6 +917,17 @@ def _cluster(
         state.clauses = []
         state.reasons.insert(0, Message("triage.note.not-aks-arc", {}))
         state.grounded = True
+        return
+    if assessment is not None and assessment.verdict == "undetermined":
+        # The bundle shows too little of the cluster (no version, no nodes) to say whether it
+        # is supported: an answer in scope would promise more than the evidence holds.
+        if state.decision in ("in-scope", "best-effort"):
+            if state.winner is not None:
+                state.candidates = [_candidate(state.winner)]
+            state.decision = "needs-review"
+            state.clauses = []
+            state.reasons.insert(0, Message("triage.note.bundle-undetermined", {}))
+            state.grounded = True
         return
     if bundle is not None:
         if bundle.changed_by_hand:

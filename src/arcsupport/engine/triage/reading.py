@@ -90,6 +90,9 @@ class Clause:
     failure: str | None  # reported in the clause itself
     presence: str | None  # only says something is there ("cert-manager is also installed")
     cause: str | None  # names what is behind the failure ("caused by", "원인은")
+    # Where the denial starts: "drops between pods even with no NetworkPolicy" denies only the
+    # policy, not the drops before it.
+    denied_from: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,7 @@ class Reading:
         supported?" still says the VMs were resized."""
         clause = self.clause_at(offset)
         sentence = self.sentences[clause.sentence]
-        if clause.denied:
+        if clause.denied and offset >= clause.denied_from:
             return "denied", clause.denied
         if clause.removed:
             # "not sure whether the subscription was deleted": the removal itself is in doubt.
@@ -143,6 +146,22 @@ class Reading:
         if question:
             return "question", question
         return "asserted", None
+
+    def removed_later(self, offset: int) -> str | None:
+        """A removal said later in the same sentence of what was named here: "we ran Linkerd
+        until last year but removed it", "Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다"."""
+        clause = self.clause_at(offset)
+        return next(
+            (
+                later.removed
+                for later in self.clauses
+                if later.sentence == clause.sentence
+                and later.start > clause.start
+                and later.removed
+                and not later.denied
+            ),
+            None,
+        )
 
     def named_as_cause(self, offset: int) -> bool:
         """Whether the sentence at `offset` names what is behind the failure, at or before it
@@ -489,18 +508,27 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
 
 
 def _commands_share_their_output(text: str, sentences: list[Sentence]) -> list[Sentence]:
-    """A pasted command ("$ kubectl -n kube-system logs kube-proxy-4cnjs") names what its
-    output is about: when the lines right below it report a failure, so does the command."""
+    """A pasted command ("$ kubectl -n kube-system logs kube-proxy-4cnjs"), or a line that
+    introduces what follows ("kube-proxy 파드 로그:"), names what the output is about: when
+    the lines right below it report a failure, so does it."""
     shared = list(sentences)
     for index, sentence in enumerate(sentences):
-        if sentence.aside or sentence.failure or not _PROMPT.match(text, sentence.start):
+        if sentence.aside or sentence.failure:
             continue
+        heading = text[sentence.start : sentence.end].rstrip().endswith(":")
+        if not (heading or _PROMPT.match(text, sentence.start)):
+            continue
+        previous = sentence
         for following in sentences[index + 1 :]:
             if following.aside:
                 continue
-            between = text[sentence.end : following.start]
-            if _PROMPT.match(text, following.start) or "\n\n" in between:
+            # The output may start after a blank line; a later blank line ends it.
+            between = text[previous.end : following.start]
+            if _PROMPT.match(text, following.start) or (
+                previous is not sentence and "\n\n" in between
+            ):
                 break
+            previous = following
             if following.failure:
                 shared[index] = dataclasses.replace(sentence, failure=following.failure)
                 break
@@ -683,6 +711,7 @@ def _clause(
     body = text[start:end]
     english, korean = lexicon.en, lexicon.ko
     denied: str | None = None
+    denied_from = start
     failure: str | None = None
 
     cleared_match = find_english(english.exoneration, body)
@@ -696,7 +725,8 @@ def _clause(
     if absent is not None:
         denied = absent.group().strip()
     if denied is None and cleared is None:
-        denied, failure = _english_negation(body, english, _lead(text, start))
+        denied, failure, denied_at = _english_negation(body, english, _lead(text, start))
+        denied_from = start + denied_at
     if morphemes and denied is None and cleared is None:
         said, words = _korean_negation(body, start, morphemes, korean)
         if said == "denied":
@@ -733,6 +763,7 @@ def _clause(
         failure,
         presence,
         cause,
+        denied_from,
     )
 
 
@@ -753,13 +784,13 @@ def _lead(text: str, start: int) -> str:
 
 def _english_negation(
     body: str, words: ReadingWords, lead: str = ""
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, int]:
     """(denial, failure): a negation says something was not done or is not there, unless it
     negates a verb of working ("does not start", "can't reach", "not ready"): then it reports
     a failure. Negations inside failure phrases ("no longer", "no such host") are failures."""
     pattern = _alternation(tuple(words.negation))
     if pattern is None:
-        return None, None
+        return None, None, 0
     failure_spans = [match.span() for match in _alternation_iter(tuple(words.failure), body)]
     # "not sure", "don't know" hedge, "not yet generally available" names a state; they deny
     # nothing.
@@ -768,6 +799,7 @@ def _english_negation(
         for match in _alternation_iter((*words.uncertainty, *words.negated_states), body)
     ]
     denial: str | None = None
+    denied_at = 0
     failure: str | None = None
     for match in pattern.finditer(body):
         if any(a <= match.start() < b for a, b in hedges):
@@ -790,7 +822,10 @@ def _english_negation(
             failure = failure or said
         elif denial is None:
             denial = said
-    return denial, failure
+            # "no X" after the clause's own words denies X, not what came before it.
+            if cue in _DETERMINER_NEGATION and _WORD.search(body, 0, match.start()):
+                denied_at = match.start()
+    return denial, failure, denied_at
 
 
 def _alternation_iter(terms: tuple[str, ...], body: str) -> list[re.Match[str]]:
@@ -978,7 +1013,8 @@ def _korean_absence(
     before = morphemes[at]
     if before.form == "적" and before.tag.startswith("NNB"):
         return "denied", f"{before.form} {said}"
-    if before.form in words.exoneration:
+    if before.form in words.exoneration or before.form in words.failure:
+        # "문제가 없습니다", "에러가 없어요": no trouble, it works.
         return "cleared", f"{before.form} {said}"
     if before.form in words.functioning:
         return "failure", f"{before.form} {said}"

@@ -77,10 +77,19 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
         # "treat it as if it were on 1.30", "1.30이라고 가정하면": a version imagined, not run.
         # An English plan after the version is about what comes next: "we are on 1.28.5 and
         # planning to go to 1.29" runs 1.28.5.
-        modality, cue = reading.modality(match.start())
-        if modality == "hypothetical" and not _plan_after(text, clause.start, match.start(), cue):
-            continue
         still = _has(words.still, text[max(start, match.start() - 24) : match.start()])
+        modality, cue = reading.modality(match.start())
+        # "if we were to upgrade from our current 1.28.5": the plan is hypothetical, the
+        # version it starts from is not.
+        if (
+            modality == "hypothetical"
+            and not still
+            and not _plan_after(text, clause.start, match.start(), cue)
+        ):
+            continue
+        # "the other cluster (1.30) is fine": a version said to work is not the one in trouble.
+        if modality == "cleared":
+            continue
         found.append(StatedVersion(f"1.{minor}", match.group(), match.start(), still))
     return found
 
@@ -117,7 +126,7 @@ def _left_behind(
 _PATH_STEP = re.compile(r"\s*(?:->|→|=>)\s*v?1\.\d")
 # "to 1.30", "-> v1.30", "1.30으로", "1.30 로": the version an upgrade goes to.
 _TOWARDS = re.compile(r"(?:\bto|->|→|=>)\s*(?:kubernetes\s+|k8s\s+|version\s+)?$")
-_TOWARDS_KO = re.compile(r"\s*(?:으로|로)(?![가-힣]*(?:운영|사용|돌))")
+_TOWARDS_KO = re.compile(r"\s*(?:으로|로)(?![가-힣\s]*(?:운영|사용|돌|쓰|써))")
 
 
 def _goal(
