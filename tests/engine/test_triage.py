@@ -2131,7 +2131,8 @@ def test_a_line_that_introduces_failing_output_is_about_it() -> None:
 def test_a_product_removed_later_in_the_sentence_does_not_decide() -> None:
     for description in (
         "We ran Linkerd until last year but removed it in March. Calls between nodes take 3 s.",
-        "작년까지 Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다. 노드가 다르면 호출이 3초 걸립니다.",
+        "작년까지 Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다. "
+        "노드가 다르면 호출이 3초 걸립니다.",
     ):
         result = decide("service calls slow", description)
         assert result.rule != "third-party-open-source", description

@@ -2,15 +2,16 @@
 definition of a correct answer below.
 
   development  tests/data/triage/corpus (tune.yaml, holdout.yaml and extra.yaml) and corpus2,
-               corpus3, corpus4, corpus6, corpus7, corpus8 and corpus9 (each holdout.yaml). corpus/ was written
-               by an independent author before the tool was tuned; its `holdout.yaml` was run
-               about ten times while tuning and its misses read. corpus2, corpus3 and corpus4
-               were each the held-out set until their first run (83/100, 77/100, 79/100): the
-               ids and reasons of their misses were then printed and read (2026-12-06), so they
-               are development data too. corpus6 to corpus9 were written beside corpus5 by four
-               more independent authors with the same instructions, run unread (their READMEs
-               record those runs), then read. extra.yaml holds cases written from the policy to probe each clause with
-               other phrasings. All of it may be read and tuned on (generalising, never
+               corpus3, corpus4, corpus6, corpus7, corpus8 and corpus9 (each holdout.yaml).
+               corpus/ was written by an independent author before the tool was tuned; its
+               `holdout.yaml` was run about ten times while tuning and its misses read.
+               corpus2, corpus3 and corpus4 were each the held-out set until their first run
+               (83/100, 77/100, 79/100): the ids and reasons of their misses were then printed
+               and read (2026-12-06), so they are development data too. corpus6 to corpus9 were
+               written beside corpus5 by four more independent authors with the same
+               instructions, run unread (their READMEs record those runs), then read.
+               extra.yaml holds cases written from the policy to probe each clause with other
+               phrasings. All of it may be read and tuned on (generalising, never
                special-casing a case).
   regression   tests/data/triage/cases.yaml, written beside the rules: every case must pass.
   held-out     tests/data/triage/corpus5/holdout.yaml, written by a fifth independent author
