@@ -1490,19 +1490,6 @@ def test_an_out_of_scope_answer_cites_every_reason_in_focus() -> None:
     ("title", "description", "rule", "clause"),
     [
         (
-            "Subscription deleted - can we reattach the cluster?",
-            "Someone deleted the subscription the cluster was registered in. How do we "
-            "re-register it?",
-            "subscription-deleted",
-            "SUB-2",
-        ),
-        (
-            "구독이 삭제되었습니다",
-            "실수로 구독을 삭제했습니다. 클러스터를 새 구독에 다시 등록할 수 있나요?",
-            "subscription-deleted",
-            "SUB-2",
-        ),
-        (
             "Is AKS on Windows Server 2019 still supported?",
             "Our hosts run Windows Server 2019 Datacenter; node pool creation fails.",
             "host-platform-lifecycle",
@@ -1764,3 +1751,472 @@ def test_an_upgrade_with_a_version_at_the_end_of_a_sentence_is_in_scope() -> Non
         "노드 이미지 업그레이드 실패", "노드 이미지 업그레이드가 실패합니다. 클러스터 1.30.9."
     )
     assert (result.decision, result.rule) == ("in-scope", "upgrade")
+
+
+# --- a deleted subscription ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        (
+            "Subscription deleted - can we reattach the cluster?",
+            "Someone deleted the subscription the cluster was registered in. How do we "
+            "re-register it?",
+        ),
+        (
+            "move cluster to new subscription",
+            'Finance cancelled our old "IT-Edge-01" subscription and it was removed last month. '
+            "We want to point the cluster at a new one.",
+        ),
+        (
+            "구독이 삭제되었습니다",
+            "실수로 구독을 삭제했습니다. 클러스터를 새 구독에 다시 등록할 수 있나요?",
+        ),
+        (
+            "구독 재연결",
+            "예전 구독을 취소했고 그 구독은 이미 완전히 삭제됐다고 합니다. "
+            "새 구독에 붙일 수 있나요?",
+        ),
+    ],
+)
+def test_a_deleted_subscription_is_out_of_scope_redeploy_required(
+    title: str, description: str
+) -> None:
+    # SUB-2: a deleted subscription cannot be reconnected; the request cannot be met.
+    result = decide(title, description)
+    assert (result.decision, result.rule) == ("out-of-scope", "subscription-deleted")
+    assert "SUB-2" in result.clauses
+
+
+def test_a_subscription_perhaps_deleted_needs_review() -> None:
+    result = decide(
+        "subscription shows Disabled",
+        "Finance is not sure whether the subscription was deleted or only suspended.",
+    )
+    assert result.decision == "needs-review"
+    assert any("SUB-2" in candidate.clauses for candidate in result.candidates)
+
+
+# --- what a ticket says in passing -----------------------------------------------------------
+
+
+def test_prose_wrapped_at_a_fixed_width_reads_as_one_sentence() -> None:
+    wrapped = (
+        "Our app pool VMs were too small so I shut them down one at a time in Hyper-V Manager,\n"
+        "changed processors 4 -> 8 and memory 16 -> 32 GB, and started them again."
+    )
+    result = decide("node pool scale fails after we gave workers more CPU", wrapped)
+    assert (result.decision, result.rule) == ("out-of-scope", "node-vm-changed-by-hand")
+    assert "SHR-3" in result.clauses
+    # A line of its own that ends a sentence is not joined with the next one.
+    apart = (
+        "The VMs were opened in Hyper-V Manager to look at them.\n"
+        "Someone changed processors on the Hyper-V hosts' own BIOS for another project."
+    )
+    assert decide("nodes slow", apart).rule != "node-vm-changed-by-hand"
+
+
+def test_pasted_log_records_are_not_joined_as_wrapped_prose() -> None:
+    reading_pack = default_pack().triage.reading
+    from arcsupport.engine.triage.reading import read
+
+    text = (
+        "kubelet logs show the same line over and over on the worker since this morning\n"
+        "E0911 14:22:07.410 kubelet.go:1520] failed to sync pod\n"
+        "I0911 14:22:08.000 kubelet.go:1521] retrying"
+    )
+    reading = read("kubelet loops", text, reading_pack, korean_morphology())
+    lines = [reading.text[s.start : s.end] for s in reading.sentences if not s.aside]
+    assert any(line.startswith("e0911") for line in lines)
+    assert any(line.startswith("i0911") for line in lines)
+
+
+def test_a_parenthesis_after_a_korean_sentence_ending_belongs_to_that_sentence() -> None:
+    result = decide(
+        "[긴급] etcd 리더 변경이 계속 일어납니다",
+        "지원 끝난 버전인 건 알고 있습니다 (1.28.9). 지금 당장 etcd 가 leader changed 를 찍으면서 "
+        "kubectl apply 가 자주 실패해요.",
+    )
+    assert result.decision == "upgrade-first"
+    assert "SVP-2" in result.clauses
+
+
+def test_a_pasted_command_is_about_what_its_failing_output_says() -> None:
+    description = (
+        "calico-node is Ready on all 4 nodes and the felix logs are clean.\n\n"
+        "$ kubectl -n kube-system logs kube-proxy-4cnjs | tail -2\n"
+        'E0913 10:02:11.773 proxier.go:1494] "Failed to execute iptables-restore" err="exit 4"\n'
+        'I0913 10:02:11.773 proxier.go:823] "Sync failed" retryingTime="30s"\n'
+    )
+    result = decide("services unreachable from one node after reboot", description)
+    assert result.decision == "in-scope"
+    assert "NODE-V-2" in result.clauses
+
+
+@pytest.mark.parametrize(
+    ("description", "helm_counts"),
+    [
+        ("Can someone help us get Helm out of this state without deleting the release?", True),
+        ("We deploy everything without Helm, plain manifests only.", False),
+    ],
+)
+def test_without_denies_only_what_it_names(description: str, helm_counts: bool) -> None:
+    result = decide("helm upgrade stuck: another operation is in progress", description)
+    assert (result.rule == "helm") is helm_counts
+
+
+def test_a_mesh_the_case_says_not_to_blame_does_not_decide() -> None:
+    result = decide(
+        "Intermittent name resolution failures to external hosts",
+        "5% of outbound lookups fail with no such host. We ran Istio last year but it was "
+        "removed in March, so please don't blame the mesh.",
+    )
+    assert result.decision == "in-scope"
+    assert "COV-IN-6" in result.clauses
+
+
+def test_a_product_first_suspected_then_cleared_does_not_decide() -> None:
+    result = decide(
+        "HPA not scaling, kubectl top broken",
+        "We first thought KEDA was at fault but the plain HPAs are stuck too. metrics-server "
+        "in kube-system is in CrashLoopBackOff.",
+    )
+    assert result.decision == "in-scope"
+    assert "MGD-1" in result.clauses
+
+
+# --- clauses cited beside the deciding one ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "clause"),
+    [
+        (
+            "port-forward keeps dropping",
+            "kubectl port-forward dies after a few minutes. It looks like an open "
+            "kubernetes/kubernetes GitHub issue in the kubelet streaming code. Is there a "
+            "workaround, and when will a fixed kubelet ship?",
+            "UPS-2",
+        ),
+        (
+            "kubelet 메모리 증가",
+            "노드에서 kubelet 메모리가 계속 늘어납니다. kubernetes GitHub 에 같은 증상의 upstream "
+            "이슈가 열려 있습니다. 우회 방법과 수정 일정을 알려주세요.",
+            "UPS-2",
+        ),
+        (
+            "runc CVE on our agent nodes",
+            "Our scanner output lists a runc container-escape CVE on the node image versions. "
+            "Are the AKS Arc node images affected and what is the remediation?",
+            "SEC-2",
+        ),
+        (
+            "노드 이미지 커널 취약점",
+            "리눅스 커널 권한상승 취약점이 저희 AKS Arc 노드 이미지에 해당되는지, "
+            "조치 방법을 알려주세요.",
+            "SEC-2",
+        ),
+    ],
+)
+def test_upstream_bugs_and_security_flaws_are_in_scope_and_cited(
+    title: str, description: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "in-scope"
+    assert clause in result.clauses
+
+
+def test_an_upstream_resolver_is_not_an_upstream_bug() -> None:
+    result = decide(
+        "external names fail",
+        "CoreDNS forwards to our upstream DNS server, and lookups of public names time out.",
+    )
+    assert "UPS-2" not in result.clauses
+
+
+def test_a_bundle_showing_operations_blocked_is_cited_with_an_in_scope_answer() -> None:
+    result = decide(
+        "scale out of apppool fails",
+        "az aksarc nodepool scale fails with OperationNotAllowed. Bundle attached.",
+        bundle="disconnected-40d",
+    )
+    assert result.decision == "in-scope"
+    assert {"CONN-1", "CONN-3"} <= set(result.clauses)
+    assert "triage.note.blocked" in keys(result)
+    healthy = decide("scale out of apppool fails", "Bundle attached.", bundle="healthy")
+    assert "triage.note.blocked" not in keys(healthy)
+
+
+# --- states an engineer checks first ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("description", "decision"),
+    [
+        (
+            "Our subscription was suspended on Aug 20. Are the clusters still supported?",
+            "needs-review",
+        ),
+        ("구독이 8월 초부터 일시 중단 상태입니다. 지원은 언제까지 받을 수 있나요?", "needs-review"),
+        (
+            "Our subscription was suspended on Sep 5; how do we resync Arc after reactivation?",
+            "in-scope",
+        ),
+    ],
+)
+def test_asking_whether_a_suspended_subscription_is_still_supported_needs_review(
+    description: str, decision: str
+) -> None:
+    result = decide("subscription suspended", description)
+    assert result.decision == decision
+    cited = result.clauses or tuple(c for x in result.candidates for c in x.clauses)
+    assert "SUB-1" in cited or "COV-IN-4" in cited
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "rule"),
+    [
+        (
+            "nodes NotReady after host work",
+            'Somebody from the datacenter team did "some work on the hyper-v hosts". I don\'t '
+            "know what. Since then 2 of 4 nodes are NotReady.",
+            "host-work-unknown",
+        ),
+        (
+            "협력업체 작업 이후 노드 이상",
+            '협력업체가 "VM 설정 최적화"를 했다고만 보고했습니다. '
+            "무슨 설정인지는 아직 못 받았어요. 그 뒤로 노드 두 대가 가끔 NotReady 가 됩니다.",
+            "host-work-unknown",
+        ),
+        (
+            "kube-proxy sync failures",
+            "kube-proxy logs Sync failed every 30 s. I'm not sure which version we run.",
+            "version-unknown",
+        ),
+        (
+            "파드가 Pending",
+            "버전은 잘 모르겠고 새 파드들이 Pending 에서 안 넘어가요.",
+            "version-unknown",
+        ),
+    ],
+)
+def test_what_nobody_can_tell_yet_needs_review(title: str, description: str, rule: str) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert result.candidates[0].rule == rule
+
+
+def test_known_host_maintenance_is_not_doubted_work() -> None:
+    result = decide(
+        "2 nodes NotReady",
+        "The hosts were patched and rebooted on Saturday by the usual cluster-aware update. "
+        "Since then 2 nodes are NotReady.",
+    )
+    assert result.decision == "in-scope"
+
+
+# --- versions said in passing ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("description", "decision"),
+    [
+        (
+            "We are on 1.28.5 and planning to go to 1.29 next quarter. Ingress returns 503s.",
+            "upgrade-first",
+        ),
+        (
+            "현재 1.28.5 이고, 다음 분기에 1.29 -> 1.30 -> 1.31 순서로 올릴 예정입니다. "
+            "PV 문제를 봐주세요.",
+            "upgrade-first",
+        ),
+        (
+            "nodepool1 upgraded fine to 1.29.13, but apppool failed and is still on 1.28.12.",
+            "upgrade-first",
+        ),
+        # Two clusters, or nodes mid-upgrade: the case does not say its cluster is out of support.
+        ("fab-dev runs 1.31.5 and fab-prod runs 1.28.12. Ingress returns 503s.", "in-scope"),
+        (
+            "If the cluster were on 1.28 would this be supported? We run 1.30.9. Ingress 503s.",
+            "in-scope",
+        ),
+        (
+            "Pods lose endpoints.\n\n"
+            "  Name       OsType   KubernetesVersion   Count   ProvisioningState\n"
+            "  nodepool1  Linux    1.28.12             2       Succeeded\n",
+            "upgrade-first",
+        ),
+    ],
+)
+def test_a_version_stated_for_the_cluster_decides_upgrade_first(
+    description: str, decision: str
+) -> None:
+    result = decide("service problem", description)
+    assert result.decision == decision
+
+
+def test_how_long_nodes_were_stopped_by_hand_may_be_said_in_another_sentence() -> None:
+    result = decide(
+        "plant line back, AKS won't recover",
+        "The line was idle from mid-July to early September. To save power the host team shut "
+        "down all the cluster's virtual machines from Hyper-V Manager. Nodes came back NotReady.",
+    )
+    assert result.decision == "out-of-scope"
+    assert {"STOP-1", "CONN-5"} <= set(result.clauses)
+
+
+def test_a_sysctl_named_vm_is_not_the_set_vm_cmdlet() -> None:
+    result = decide(
+        "Nodes NotReady after rolling out node-tuner",
+        "Our node-tuner DaemonSet (privileged, hostPID) sets vm.max_map_count; 3 of 4 nodes "
+        "went NotReady right after.",
+    )
+    assert (result.decision, result.rule) == ("best-effort", "custom-daemonset-node")
+    via_hyper_v = decide("VMs resized", "We ran Set-VM -ProcessorCount 8 on the worker VMs.")
+    assert via_hyper_v.rule == "node-vm-changed-by-hand"
+
+
+def test_not_yet_generally_available_says_preview_it_denies_nothing() -> None:
+    result = decide(
+        "new node pool option behaving inconsistently",
+        "The docs page says the GPU partitioning option is not yet generally available and falls "
+        "under the supplemental terms. Sometimes the pool comes up with 0 allocatable GPUs.",
+    )
+    assert (result.decision, result.business_hours_only) == ("best-effort", True)
+    assert "PRV-3" in result.clauses
+
+
+def test_a_scanner_the_case_says_it_is_not_asking_about_does_not_decide() -> None:
+    result = decide(
+        "Scanner flags runc CVE on worker nodes",
+        "Our Qualys scan reports a runc vulnerability on the agent nodes. We are not asking for "
+        "help with Qualys itself. Are the node images affected, and what is the remediation?",
+    )
+    assert result.decision == "in-scope"
+    assert "SEC-2" in result.clauses
+
+
+def test_no_before_a_noun_denies_the_noun_not_what_came_before_it() -> None:
+    result = decide(
+        "hubble shows drops between retail pods",
+        "We moved the cluster to Cilium. hubble observe shows policy drops between the frontend "
+        "and cart pods even with no CiliumNetworkPolicy in that namespace.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "network-customisation")
+    denied = decide("DNS fails", "There is no mesh on this cluster; CoreDNS pods restart.")
+    assert denied.rule != "third-party-open-source"
+
+
+def test_no_errors_in_korean_clears_rather_than_denies() -> None:
+    # "istiod 로그엔 에러가 없어요": istiod looks fine, Istio is still what the case is about.
+    result = decide(
+        "VirtualService 가중치 라우팅이 적용이 안됩니다",
+        "VirtualService 에 weight 90/10 을 줬는데 트래픽이 50:50 으로 갑니다. istiod 로그엔 "
+        "에러가 없어요.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+
+
+def test_a_line_that_introduces_failing_output_is_about_it() -> None:
+    result = decide(
+        "특정 노드에서만 서비스 IP 접속 불가",
+        "처음에는 방화벽 문제인 줄 알았습니다. kube-system 의 kube-proxy-7qz4m 파드 로그:\n\n"
+        '  E0912 02:11:45.903  1 proxier.go:1564] "Failed to sync iptables rules"\n',
+    )
+    assert result.decision == "in-scope"
+    assert "MGD-1" in result.clauses
+
+
+def test_a_product_removed_later_in_the_sentence_does_not_decide() -> None:
+    for description in (
+        "We ran Linkerd until last year but removed it in March. Calls between nodes take 3 s.",
+        "작년까지 Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다. "
+        "노드가 다르면 호출이 3초 걸립니다.",
+    ):
+        result = decide("service calls slow", description)
+        assert result.rule != "third-party-open-source", description
+    kept = decide("Linkerd proxy crashes", "The linkerd-proxy sidecar crashes on every pod.")
+    assert kept.rule == "third-party-open-source"
+
+
+@pytest.mark.parametrize(
+    ("description", "decision"),
+    [
+        (
+            "Our cluster runs 1.26.10. Another cluster (1.30) is fine. config-agent restarts.",
+            "upgrade-first",
+        ),
+        (
+            "클러스터는 1.28.12 로 쭉 써 왔어요. 새 파드가 Pending 에서 안 넘어갑니다.",
+            "upgrade-first",
+        ),
+        (
+            "If we were to upgrade from our current 1.28.5 to 1.31, would the pull errors go away?",
+            "upgrade-first",
+        ),
+    ],
+)
+def test_versions_said_to_work_elsewhere_or_kept_are_read_as_such(
+    description: str, decision: str
+) -> None:
+    assert decide("cluster problem", description).decision == decision
+
+
+def test_an_empty_bundle_cannot_ground_an_in_scope_answer() -> None:
+    result = decide("kubectl is slow", "Deployments are slow too. Bundle attached.", bundle="empty")
+    assert result.decision == "needs-review"
+    assert "triage.note.bundle-undetermined" in keys(result)
+    assert decide("kubectl is slow", bundle="healthy").decision == "in-scope"
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "decision"),
+    [
+        (
+            "are we still supported on 1.29?",
+            "On the 1.29.12 cluster the metrics API returns 503.",
+            "needs-review",
+        ),
+        (
+            "1.29 버전 클러스터 지원 여부",
+            "1.29.10 인데 이 버전으로도 지원 받을 수 있는지 먼저 알고 싶습니다.",
+            "needs-review",
+        ),
+        (
+            "metrics API returns 503",
+            "Cluster on 1.30.9; v1beta1.metrics.k8s.io FailedDiscoveryCheck.",
+            "in-scope",
+        ),
+    ],
+)
+def test_asking_whether_the_version_is_still_supported_needs_review(
+    title: str, description: str, decision: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    if decision == "needs-review":
+        assert result.candidates[0].rule == "version-support-asked"
+
+
+def test_kube_proxys_own_iptables_rules_are_not_a_network_customisation() -> None:
+    ours = decide(
+        "traffic to partner range dropped",
+        "After we added our own iptables rules on each node, traffic to the partner range drops.",
+    )
+    assert "COV-OUT-4" in (ours.clauses or [c for x in ours.candidates for c in x.clauses])
+    theirs = decide(
+        "ClusterIP unreachable on one node",
+        'kube-proxy logs "Failed to sync iptables rules" every 30 s on moc-xlk8fgq2nib.',
+    )
+    assert theirs.decision == "in-scope"
+
+
+def test_a_resize_nobody_can_place_needs_review() -> None:
+    result = decide(
+        "worker VMs have different sizes now",
+        "Someone changed the size of the workers last week, but nobody remembers whether it was "
+        "done with az aksarc or in Hyper-V.",
+    )
+    assert result.decision == "needs-review"
+    assert any("SHR-3" in candidate.clauses for candidate in result.candidates)

@@ -401,6 +401,10 @@ class TriageRule(Strict):
     question: str | None = None  # entry of [triage.question]: what to ask when it is a candidate
     bundle: BundleSupport | None = None
     lasting: Lasting | None = None
+    # A state of the cluster or its surroundings that bears on whatever the case asks (work
+    # nobody can describe done on the hosts, a version nobody knows): in focus wherever it
+    # is said, not only in the sentence that reports the failure.
+    state: bool = False
 
 
 class ReadingWords(Strict):
@@ -420,6 +424,9 @@ class ReadingWords(Strict):
     presence: list[str] = []
     cause: list[str] = []
     clause_breaks: list[str] = []
+    # Phrases with a negation inside that name a state, not a denial ("not yet generally
+    # available" says a feature is in preview).
+    negated_states: list[str] = []
     people: list[str] = []
     performed: list[str] = []
     produced: list[str] = []
@@ -442,6 +449,9 @@ class VersionInText(Strict):
     history: Terms  # words just before a version that make it one the cluster ran before
     moving: Terms  # words of a sentence that make "to 1.30" / "1.30으로" an upgrade's goal
     node_rows: Terms  # words that make a row of pasted tool output a node's (its version)
+    # words just before a version that say some of the cluster still runs it ("apppool is
+    # still on 1.28.12" beside nodepool1 on 1.29.13): that part is out of support
+    still: Terms = msgspec.field(default_factory=Terms)
 
 
 class UpgradeFirst(Strict):

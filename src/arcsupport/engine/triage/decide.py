@@ -329,6 +329,10 @@ class _Scored:
                     against.append((product, Word(text, "not-in-bundle", entry.component, False)))
                     continue
                 modality, cue = reading.modality(start, realised=realised)
+                if rule.kind == "product" and modality == "asserted":
+                    removal = reading.removed_later(start)
+                    if removal is not None:
+                        modality, cue = "removed", removal
                 role = roles[modality]
                 if modality == "uncertain":
                     doubted_in.add(reading.outer_span(start))
@@ -371,6 +375,12 @@ class _Scored:
                 if word.how in ("denied", "removed")
                 or (word.how == "cleared" and product not in failing)
             }
+            # A word for the kind refers back to the products named: when each of them is
+            # ruled out, so is it ("Istio was removed in March, so don't blame the mesh";
+            # "not asking about Qualys itself: is the scanner's finding real?").
+            named = {item.product for item in found if item.product}
+            if ruled - {""} and named <= ruled:
+                ruled.add("")
         counted = [item for item in found if "" not in ruled and item.product not in ruled]
         ruled_out = bool(ruled) and not counted
         for item in counted:
@@ -384,7 +394,11 @@ class _Scored:
             if supporting:
                 words_for += [Word(clause, "bundle", None, False) for clause in supporting]
                 weights["bundle"] = rule.bundle.weight
-        focused = any(word.focused for word in words_for) or (required_in_focus and bool(weights))
+        focused = (
+            any(word.focused for word in words_for)
+            or (required_in_focus and bool(weights))
+            or (rule.state and bool(words_for))
+        )
         excluded = [word for product, word in against if product in ruled or "" in ruled]
         return cls(
             rule,
@@ -799,7 +813,7 @@ class _State:
         clauses = list(entry.rule.clauses)
         lasting = entry.rule.lasting
         if lasting is not None:
-            days = stated_days(reading.text, entry.spans, at.date())
+            days = _lasted(entry, reading, at)
             if days is not None and days > lasting.over_days:
                 clauses += lasting.clauses
         found = entry.words_for or entry.words_unsure
@@ -809,6 +823,16 @@ class _State:
     def add(self, clauses: tuple[str, ...], source: str, words: tuple[str, ...]) -> None:
         self.clauses += clauses
         self.evidence.append(ClauseEvidence(clauses, source, words))
+
+
+def _lasted(entry: _Scored, reading: Reading, at: datetime) -> int | None:
+    """How long the state the rule found lasted, in days. How long may be told apart from
+    it ("we shut the VMs down in Hyper-V. ... The line was idle from mid-July to early
+    September."): the rule's own sentences first, then the whole case."""
+    days = stated_days(reading.text, entry.spans, at.date())
+    if days is None:
+        days = stated_days(reading.text, [(0, len(reading.text))], at.date())
+    return days
 
 
 def _near_deadline(
@@ -821,7 +845,7 @@ def _near_deadline(
         lasting = entry.rule.lasting
         if not entry.fires or lasting is None or not lasting.review:
             continue
-        days = stated_days(reading.text, entry.spans, at.date())
+        days = _lasted(entry, reading, at)
         if days is None or days <= lasting.over_days:
             continue
         clauses = tuple(dict.fromkeys([*entry.rule.clauses, *lasting.clauses]))
@@ -894,6 +918,17 @@ def _cluster(
         state.reasons.insert(0, Message("triage.note.not-aks-arc", {}))
         state.grounded = True
         return
+    if assessment is not None and assessment.verdict == "undetermined":
+        # The bundle shows too little of the cluster (no version, no nodes) to say whether it
+        # is supported: an answer in scope would promise more than the evidence holds.
+        if state.decision in ("in-scope", "best-effort"):
+            if state.winner is not None:
+                state.candidates = [_candidate(state.winner)]
+            state.decision = "needs-review"
+            state.clauses = []
+            state.reasons.insert(0, Message("triage.note.bundle-undetermined", {}))
+            state.grounded = True
+        return
     if bundle is not None:
         if bundle.changed_by_hand:
             clauses = _clauses_of(bundle.changed_by_hand)
@@ -955,6 +990,7 @@ def _cluster(
         state.grounded = True
         return
     if not upgrade_clauses:
+        _blocked(state, assessment)
         return
     cited = tuple(dict.fromkeys([*pack.triage.upgrade_first.clauses, *upgrade_clauses]))
     state.decision = "upgrade-first"
@@ -989,6 +1025,22 @@ def _cluster(
     state.reasons.insert(0, note)
 
 
+def _blocked(state: _State, assessment: Assessment | None) -> None:
+    """An in-scope case on a cluster the bundle shows blocked (disconnected too long: no
+    upgrade, no scaling) cites what blocks it: that is the first thing to resolve."""
+    if assessment is None or state.decision != "in-scope":
+        return
+    blocked = [finding for finding in assessment.findings if finding.severity == "blocked"]
+    if not blocked:
+        return
+    clauses = _clauses_of(blocked)
+    state.clauses = list(dict.fromkeys([*state.clauses, *clauses]))
+    state.evidence.append(
+        ClauseEvidence(clauses, "bundle", tuple(dict.fromkeys(f.rule for f in blocked)))
+    )
+    state.reasons.append(Message("triage.note.blocked", {"clauses": ", ".join(clauses)}))
+
+
 def _clauses_of(findings: Iterable[Finding]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(clause for finding in findings for clause in finding.clauses))
 
@@ -996,7 +1048,8 @@ def _clauses_of(findings: Iterable[Finding]) -> tuple[str, ...]:
 def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVersion]:
     """The versions the case states for its cluster when all of them are out of support at
     `at`; a case naming a supported version too does not say the cluster is out of support
-    (two clusters, nodes mid-upgrade)."""
+    (two clusters, nodes mid-upgrade), unless it says part of the cluster is still on the old
+    one ("apppool failed and is still on 1.28.12")."""
     calendar = for_pack(pack)
     stated = stated_versions(reading, pack.triage.upgrade_first.from_text)
     old = [
@@ -1004,7 +1057,9 @@ def _out_of_support(reading: Reading, pack: Pack, at: datetime) -> list[StatedVe
         for version in stated
         if calendar.minor_status(version.minor, at.date()).status in ("deprecated", "removed")
     ]
-    return old if len(old) == len(stated) else []
+    if len(old) == len(stated):
+        return old
+    return [version for version in old if version.still]
 
 
 def _questions(state: _State, pack: Pack) -> tuple[Message, ...]:

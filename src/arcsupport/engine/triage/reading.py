@@ -90,6 +90,9 @@ class Clause:
     failure: str | None  # reported in the clause itself
     presence: str | None  # only says something is there ("cert-manager is also installed")
     cause: str | None  # names what is behind the failure ("caused by", "원인은")
+    # Where the denial starts: "drops between pods even with no NetworkPolicy" denies only the
+    # policy, not the drops before it.
+    denied_from: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +129,12 @@ class Reading:
         supported?" still says the VMs were resized."""
         clause = self.clause_at(offset)
         sentence = self.sentences[clause.sentence]
-        if clause.denied:
+        if clause.denied and offset >= clause.denied_from:
             return "denied", clause.denied
         if clause.removed:
+            # "not sure whether the subscription was deleted": the removal itself is in doubt.
+            if sentence.uncertain and sentence.uncertain in self.text[clause.start : clause.end]:
+                return "uncertain", sentence.uncertain
             return "removed", clause.removed
         if clause.cleared:
             return "cleared", clause.cleared
@@ -141,6 +147,22 @@ class Reading:
             return "question", question
         return "asserted", None
 
+    def removed_later(self, offset: int) -> str | None:
+        """A removal said later in the same sentence of what was named here: "we ran Linkerd
+        until last year but removed it", "Linkerd 를 썼었는데 올해 초에 완전히 걷어냈습니다"."""
+        clause = self.clause_at(offset)
+        return next(
+            (
+                later.removed
+                for later in self.clauses
+                if later.sentence == clause.sentence
+                and later.start > clause.start
+                and later.removed
+                and not later.denied
+            ),
+            None,
+        )
+
     def named_as_cause(self, offset: int) -> bool:
         """Whether the sentence at `offset` names what is behind the failure, at or before it
         ("the root cause is the API server", "원인은 API 서버"), and does not deny it: what the
@@ -149,11 +171,22 @@ class Reading:
         if clause.denied or clause.cleared:
             return False
         # The cue may open the sentence in a clause of its own ("알고 보니 | etcd 쪽이었습니다").
-        return any(
-            earlier.cause is not None
-            for earlier in self.clauses
-            if earlier.sentence == clause.sentence and earlier.start <= clause.start
-        )
+        # In the cue's own clause, what follows it is the cause: "ArgoCD sync fails, the cause
+        # is DNS" blames DNS, not ArgoCD; unless nothing follows ("the API server is the root
+        # cause").
+        for earlier in self.clauses:
+            if earlier.sentence != clause.sentence or earlier.start > clause.start:
+                continue
+            if earlier.cause is None:
+                continue
+            if earlier is not clause:
+                return True
+            body = self.text[clause.start : clause.end]
+            at = body.find(earlier.cause)
+            after = body[at + len(earlier.cause) :] if at >= 0 else ""
+            if at < 0 or offset >= clause.start + at or not _ANY_WORD.search(after):
+                return True
+        return False
 
     def side_note(self, offset: int) -> bool:
         """Inside parentheses, or in a clause that only says something is there."""
@@ -161,14 +194,15 @@ class Reading:
         return self.sentences[clause.sentence].aside or bool(clause.presence and not clause.failure)
 
     def in_focus(self, offset: int) -> bool:
-        """Whether the case is about what is found here: the title's own words (not its
-        asides), or a sentence that reports a failure, asks, or plans."""
+        """Whether the case is about what is found here: the title's words (its asides too:
+        "key rotation (preview) fails" is about a preview feature), or a sentence that reports
+        a failure, asks, or plans."""
         clause = self.clause_at(offset)
         if clause.presence and not clause.failure:
             # "(cert-manager also installed)": a side note, even in the title.
             return False
         sentence = self.sentences[clause.sentence]
-        if sentence.in_title and not sentence.aside:
+        if sentence.in_title:
             return True
         return bool(sentence.failure or sentence.question or sentence.intent)
 
@@ -392,6 +426,18 @@ _DO_NEGATIONS = frozenset(
     {"don't", "doesn't", "didn't", "won't", "dont", "doesnt", "didnt", "wont"}
 )
 _DO = frozenset({"do", "does", "did", "will", "would"})
+# Wrapped prose: lines of at least this many characters, not indented, without runs of spaces
+# (aligned columns) and not ending a sentence; the next line starts with a word.
+_WRAP_WIDTH = 50
+_PROSE_LINE = re.compile(r"[^\s$#>|*-](?:(?!  ).)*[^.!?:;。\s]")
+_CONTINUATION = re.compile(r"[0-9a-z\uac00-\ud7a3(\"'`]")
+_LOG_RECORD = re.compile(r"[ewif]\d{4}\s|\d{4}-\d\d-\d\d[t ]|\[?(?:error|warn|info|debug)\b")
+# A shell or PowerShell prompt at the start of a pasted command line.
+_PROMPT = re.compile(
+    r"[ \t]*(?:\$|ps(?: [a-z]:\\[^>]*)?>|[a-z0-9_.-]+@[a-z0-9_.-]+:[^$#\n]*[$#])\s"
+)
+_TRAILING_ASIDE = re.compile(r"[ \t]*\([^()]{1,120}\)[.!?。]*(?=\s|$)")
+_ANY_WORD = re.compile(r"[0-9a-z\uac00-\ud7a3]")
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
 
@@ -449,6 +495,7 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
                 uncertain=uncertain,
             )
         )
+    sentences = _commands_share_their_output(text, sentences)
     ordered = sorted(clauses, key=lambda clause: clause.start)
     return Reading(
         text,
@@ -458,6 +505,34 @@ def read(title: str, description: str, lexicon: Lexicon, morphology: Morphology)
         tuple(c.start for c in ordered),
         tuple(morphemes),
     )
+
+
+def _commands_share_their_output(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """A pasted command ("$ kubectl -n kube-system logs kube-proxy-4cnjs"), or a line that
+    introduces what follows ("kube-proxy 파드 로그:"), names what the output is about: when
+    the lines right below it report a failure, so does it."""
+    shared = list(sentences)
+    for index, sentence in enumerate(sentences):
+        if sentence.aside or sentence.failure:
+            continue
+        heading = text[sentence.start : sentence.end].rstrip().endswith(":")
+        if not (heading or _PROMPT.match(text, sentence.start)):
+            continue
+        previous = sentence
+        for following in sentences[index + 1 :]:
+            if following.aside:
+                continue
+            # The output may start after a blank line; a later blank line ends it.
+            between = text[previous.end : following.start]
+            if _PROMPT.match(text, following.start) or (
+                previous is not sentence and "\n\n" in between
+            ):
+                break
+            previous = following
+            if following.failure:
+                shared[index] = dataclasses.replace(sentence, failure=following.failure)
+                break
+    return shared
 
 
 def _across_asides(
@@ -519,18 +594,37 @@ def _sentence_spans(text: str, morphemes: Sequence[Morpheme]) -> list[tuple[int,
             end = following.end
         # Not before a quotation mark: a quoted sentence ("조정했다"고) goes on.
         if end >= len(text) or text[end].isspace():
-            cuts.add(end)
+            # A parenthesis after the ending still belongs to it: "지원 끝난 버전입니다 (1.28.9)."
+            trailing = _TRAILING_ASIDE.match(text, end)
+            cuts.add(trailing.end() if trailing else end)
     spans = []
     position = 0
-    for line in text.split("\n"):
+    start = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         line_end = position + len(line)
-        start = position
         for cut in sorted(c for c in cuts if position < c < line_end):
             spans.append((start, cut))
             start = cut
-        spans.append((start, line_end))
+        next_line = lines[number + 1] if number + 1 < len(lines) else None
+        # The title (line 0) is a sentence of its own; prose wrapped at a fixed width goes on.
+        if number == 0 or next_line is None or not _wrapped(line, next_line):
+            spans.append((start, line_end))
+            start = line_end + 1
         position = line_end + 1
     return [(start, end) for start, end in spans if text[start:end].strip()]
+
+
+def _wrapped(line: str, following: str) -> bool:
+    """Whether a line break only wraps prose: the line is long, reads as a sentence cut
+    mid-way (no final punctuation, no aligned columns, not indented like pasted output) and
+    the next line goes on with words, not a list item, prompt or log record."""
+    return (
+        len(line) >= _WRAP_WIDTH
+        and _PROSE_LINE.fullmatch(line) is not None
+        and _CONTINUATION.match(following) is not None
+        and _LOG_RECORD.match(following) is None
+    )
 
 
 def _asides(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -617,6 +711,7 @@ def _clause(
     body = text[start:end]
     english, korean = lexicon.en, lexicon.ko
     denied: str | None = None
+    denied_from = start
     failure: str | None = None
 
     cleared_match = find_english(english.exoneration, body)
@@ -630,7 +725,8 @@ def _clause(
     if absent is not None:
         denied = absent.group().strip()
     if denied is None and cleared is None:
-        denied, failure = _english_negation(body, english, _lead(text, start))
+        denied, failure, denied_at = _english_negation(body, english, _lead(text, start))
+        denied_from = start + denied_at
     if morphemes and denied is None and cleared is None:
         said, words = _korean_negation(body, start, morphemes, korean)
         if said == "denied":
@@ -667,6 +763,7 @@ def _clause(
         failure,
         presence,
         cause,
+        denied_from,
     )
 
 
@@ -687,17 +784,22 @@ def _lead(text: str, start: int) -> str:
 
 def _english_negation(
     body: str, words: ReadingWords, lead: str = ""
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, int]:
     """(denial, failure): a negation says something was not done or is not there, unless it
     negates a verb of working ("does not start", "can't reach", "not ready"): then it reports
     a failure. Negations inside failure phrases ("no longer", "no such host") are failures."""
     pattern = _alternation(tuple(words.negation))
     if pattern is None:
-        return None, None
+        return None, None, 0
     failure_spans = [match.span() for match in _alternation_iter(tuple(words.failure), body)]
-    # "not sure", "don't know" hedge; they deny nothing.
-    hedges = [match.span() for match in _alternation_iter(tuple(words.uncertainty), body)]
+    # "not sure", "don't know" hedge, "not yet generally available" names a state; they deny
+    # nothing.
+    hedges = [
+        match.span()
+        for match in _alternation_iter((*words.uncertainty, *words.negated_states), body)
+    ]
     denial: str | None = None
+    denied_at = 0
     failure: str | None = None
     for match in pattern.finditer(body):
         if any(a <= match.start() < b for a, b in hedges):
@@ -707,6 +809,12 @@ def _english_negation(
             continue
         cue = match.group().strip()
         predicate = _next_content_word(body, match.end())
+        if cue == "without" and (
+            predicate.endswith("ing") or find_english(words.functioning, body[: match.start()])
+        ):
+            # How something is to be done ("fix it without deleting the release"), or what is
+            # seen ("the pod shows up without a sidecar"): not a denial.
+            continue
         before = f"{lead} {body[: match.start()]}"
         meaning = _english_meaning(cue, predicate, before, body[match.end() :], words)
         said = f"{cue} {predicate}".strip()
@@ -714,7 +822,10 @@ def _english_negation(
             failure = failure or said
         elif denial is None:
             denial = said
-    return denial, failure
+            # "no X" after the clause's own words denies X, not what came before it.
+            if cue in _DETERMINER_NEGATION and _WORD.search(body, 0, match.start()):
+                denied_at = match.start()
+    return denial, failure, denied_at
 
 
 def _alternation_iter(terms: tuple[str, ...], body: str) -> list[re.Match[str]]:
@@ -902,7 +1013,8 @@ def _korean_absence(
     before = morphemes[at]
     if before.form == "적" and before.tag.startswith("NNB"):
         return "denied", f"{before.form} {said}"
-    if before.form in words.exoneration:
+    if before.form in words.exoneration or before.form in words.failure:
+        # "문제가 없습니다", "에러가 없어요": no trouble, it works.
         return "cleared", f"{before.form} {said}"
     if before.form in words.functioning:
         return "failure", f"{before.form} {said}"

@@ -10,7 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from arcsupport.engine.triage.reading import Reading, compact, find_english, find_korean
+from arcsupport.engine.triage.reading import (
+    HANGUL,
+    Reading,
+    compact,
+    find_english,
+    find_korean,
+)
 from arcsupport.policy.model import Terms, VersionInText
 
 # Kubernetes 1.x minors worth reading: older ones are not AKS Arc's, newer ones do not exist.
@@ -32,6 +38,7 @@ class StatedVersion:
     minor: str  # "1.27"
     text: str  # as written: "v1.27.3"
     start: int
+    still: bool  # said to be still run ("still on 1.28.12"), whatever else the case names
 
 
 def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersion]:
@@ -59,18 +66,39 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
             continue
         start, end = reading.outer_span(match.start())
         window = text[max(start, match.start() - _CONTEXT_WITHIN) : min(end, match.end() + 12)]
-        if not (match.group(1) or _has(words.context, window)):
-            continue
         row = _output_row(text, match.start())
         if row is not None and not _has(words.node_rows, row):
+            continue
+        # A node's row is context enough: its VERSION column is the kubelet's.
+        if not (match.group(1) or row is not None or _has(words.context, window)):
             continue
         if _left_behind(text, match, start, end, words) or _goal(reading, match, start, end, words):
             continue
         # "treat it as if it were on 1.30", "1.30이라고 가정하면": a version imagined, not run.
-        if reading.modality(match.start())[0] == "hypothetical":
+        # An English plan after the version is about what comes next: "we are on 1.28.5 and
+        # planning to go to 1.29" runs 1.28.5.
+        still = _has(words.still, text[max(start, match.start() - 24) : match.start()])
+        modality, cue = reading.modality(match.start())
+        # "if we were to upgrade from our current 1.28.5": the plan is hypothetical, the
+        # version it starts from is not.
+        if (
+            modality == "hypothetical"
+            and not still
+            and not _plan_after(text, clause.start, match.start(), cue)
+        ):
             continue
-        found.append(StatedVersion(f"1.{minor}", match.group(), match.start()))
+        # "the other cluster (1.30) is fine": a version said to work is not the one in trouble.
+        if modality == "cleared":
+            continue
+        found.append(StatedVersion(f"1.{minor}", match.group(), match.start(), still))
     return found
+
+
+def _plan_after(text: str, clause_start: int, at: int, cue: str | None) -> bool:
+    """Whether an English cue of a plan or condition stands only after `at` in its clause."""
+    if cue is None or HANGUL.search(text, clause_start, at) or HANGUL.search(cue):
+        return False
+    return find_english((cue,), text[clause_start:at]) is None
 
 
 def _output_row(text: str, at: int) -> str | None:
@@ -94,9 +122,11 @@ def _left_behind(
     return source and _has(words.upgraded, text[start:end])
 
 
+# "1.29 -> 1.30": a step of an upgrade path, on its way somewhere else.
+_PATH_STEP = re.compile(r"\s*(?:->|→|=>)\s*v?1\.\d")
 # "to 1.30", "-> v1.30", "1.30으로", "1.30 로": the version an upgrade goes to.
 _TOWARDS = re.compile(r"(?:\bto|->|→|=>)\s*(?:kubernetes\s+|k8s\s+|version\s+)?$")
-_TOWARDS_KO = re.compile(r"\s*(?:으로|로)(?![가-힣]*(?:운영|사용|돌))")
+_TOWARDS_KO = re.compile(r"\s*(?:으로|로)(?![가-힣\s]*(?:운영|사용|돌|쓰|써))")
 
 
 def _goal(
@@ -107,7 +137,11 @@ def _goal(
     the upgrade was done ("upgraded to 1.30"), the goal is the version it runs."""
     text = reading.text
     before = text[max(start, match.start() - 24) : match.start()]
-    towards = _TOWARDS.search(before) or _TOWARDS_KO.match(text, match.end(), end)
+    towards = (
+        _TOWARDS.search(before)
+        or _TOWARDS_KO.match(text, match.end(), end)
+        or _PATH_STEP.match(text, match.end(), end)
+    )
     clause = reading.clause_at(match.start())
     done = _has(words.upgraded, text[clause.start : clause.end])
     return bool(towards) and _has(words.moving, text[start:end]) and not done
