@@ -2220,3 +2220,99 @@ def test_a_resize_nobody_can_place_needs_review() -> None:
     )
     assert result.decision == "needs-review"
     assert any("SHR-3" in candidate.clauses for candidate in result.candidates)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "rule"),
+    [
+        (
+            "cluster stopped for ~5 weeks won't come back",
+            "The colleague who did it has left and I don't know whether he stopped it with the az "
+            "command or just switched the VMs off. Now the nodes stay NotReady.",
+            "stop-method-unknown",
+        ),
+        (
+            "etcd errors on a cluster nobody has touched in a while",
+            "Built in February 2024; no idea whether anyone upgraded it since, and I can't run "
+            'kubectl version right now. The apps log "etcdserver: request timed out".',
+            "version-unknown",
+        ),
+        (
+            "인프라팀 작업 후 파드끼리 통신 안됨",
+            '인프라팀 말로는 "VM 쪽 네트워크 좀 정리했다" 는데 구체적으로 뭘 했는지는 모릅니다. '
+            "그 뒤로 다른 노드의 파드끼리 통신이 안 됩니다.",
+            "host-work-unknown",
+        ),
+    ],
+)
+def test_more_of_what_nobody_can_tell_yet_needs_review(
+    title: str, description: str, rule: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == "needs-review"
+    assert result.candidates[0].rule == rule
+
+
+def test_a_subscription_deleted_or_suspended_nobody_knows_needs_review_in_korean() -> None:
+    result = decide(
+        "구독 문제로 포털에서 클러스터가 안 보임",
+        "재무팀에서 구독을 삭제한 건지 일시 중지한 건지 답을 안 주네요. 클러스터는 돌아갑니다.",
+    )
+    assert result.decision == "needs-review"
+
+
+@pytest.mark.parametrize(
+    ("description", "decision"),
+    [
+        (
+            "Kubernetes version 1.28.9 is not available. Supported versions: 1.29.12, 1.30.9, "
+            "1.31.5. The cluster itself is 1.28.9 and works.",
+            "upgrade-first",
+        ),
+        (
+            "쿠버네티스 1.27.7 이고, 같은 사이트의 1.30 클러스터는 멀쩡합니다. Arc 가 끊깁니다.",
+            "upgrade-first",
+        ),
+        (
+            "The 1.28 cluster at the other site is fine; this one runs 1.31.5 and DNS fails.",
+            "in-scope",
+        ),
+    ],
+)
+def test_offered_versions_and_other_clusters_versions_are_not_the_clusters(
+    description: str, decision: str
+) -> None:
+    assert decide("cluster problem", description).decision == decision
+
+
+def test_a_product_named_only_in_an_aside_does_not_decide() -> None:
+    result = decide(
+        "kube-apiserver에 사내 OIDC 연동 설정 가능한지 문의",
+        "사내 IdP(Keycloak) 계정으로 kubectl 인증을 하고 싶습니다. AKS Arc 에서 API 서버 "
+        "파라미터를 저희가 바꿀 수 있는지 궁금합니다.",
+    )
+    assert result.decision == "in-scope"
+    assert "COV-IN-5" in result.clauses
+    named = decide("Keycloak login loop", "Keycloak redirects in a loop after the login page.")
+    assert named.rule == "third-party-open-source"
+
+
+def test_a_workaround_for_an_upstream_bug_is_not_a_how_to() -> None:
+    result = decide(
+        "kubelet 업스트림 버그로 보이는 현상 - 우회 방법 문의",
+        'ConfigMap 을 subPath 로 마운트한 파드가 "failed to prepare subPath" 로 못 뜹니다. '
+        "쿠버네티스 GitHub 에 같은 증상으로 열려 있는 이슈가 있습니다. "
+        "우회 방법이 있는지 알려주세요.",
+    )
+    assert result.decision == "in-scope"
+    assert "UPS-2" in result.clauses
+
+
+def test_a_managed_component_scaled_to_zero_by_hand_is_out_of_scope() -> None:
+    result = decide(
+        "akshci-telemetry 0 으로 줄인 후 업데이트 실패",
+        "kube-system 의 akshci-telemetry 디플로이먼트를 kubectl scale --replicas=0 으로 "
+        "내려놨었습니다. 그 후로 클러스터 업데이트가 실패합니다.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "managed-component-changed")
+    assert "MGD-3" in result.clauses

@@ -452,6 +452,11 @@ class VersionInText(Strict):
     # words just before a version that say some of the cluster still runs it ("apppool is
     # still on 1.28.12" beside nodepool1 on 1.29.13): that part is out of support
     still: Terms = msgspec.field(default_factory=Terms)
+    # words in a sentence that make a version said to work another cluster's ("the 1.30 cluster
+    # at the same site is fine")
+    elsewhere: Terms = msgspec.field(default_factory=Terms)
+    # words after which versions are what is offered, not what runs ("Supported versions:")
+    listing: Terms = msgspec.field(default_factory=Terms)
 
 
 class UpgradeFirst(Strict):

@@ -336,7 +336,13 @@ class _Scored:
                 role = roles[modality]
                 if modality == "uncertain":
                     doubted_in.add(reading.outer_span(start))
-                focused = role == "for" and reading.in_focus(start)
+                # A product named only in an aside ("our IdP (Keycloak)") identifies something;
+                # the case is not about it there.
+                focused = (
+                    role == "for"
+                    and reading.in_focus(start)
+                    and not (rule.kind == "product" and reading.sentence_of(start).aside)
+                )
                 word = Word(text, modality, cue, focused)
                 if role == "for":
                     found.append(

@@ -87,8 +87,11 @@ def stated_versions(reading: Reading, words: VersionInText) -> list[StatedVersio
             and not _plan_after(text, clause.start, match.start(), cue)
         ):
             continue
-        # "the other cluster (1.30) is fine": a version said to work is not the one in trouble.
-        if modality == "cleared":
+        # "the other cluster (1.30) is fine": a version said to work elsewhere is not the one
+        # in trouble; "Supported versions: 1.29.12, 1.30.9" lists what is offered.
+        if modality == "cleared" and _has(words.elsewhere, text[start:end]):
+            continue
+        if _has(words.listing, text[start : match.start()]):
             continue
         found.append(StatedVersion(f"1.{minor}", match.group(), match.start(), still))
     return found
