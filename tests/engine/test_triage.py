@@ -2316,3 +2316,36 @@ def test_a_managed_component_scaled_to_zero_by_hand_is_out_of_scope() -> None:
     )
     assert (result.decision, result.rule) == ("out-of-scope", "managed-component-changed")
     assert "MGD-3" in result.clauses
+
+
+def test_an_active_removal_removes_what_follows_it() -> None:
+    result = decide(
+        "NetworkPolicies ignored after switching CNI",
+        "We wanted eBPF and Hubble so we removed calico and installed cilium 1.16 with helm. "
+        "Our default-deny NetworkPolicies don't block anything anymore.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "network-customisation")
+    passive = decide(
+        "calls slow", "Linkerd was uninstalled in March. Calls between nodes are slow."
+    )
+    assert passive.rule != "third-party-open-source"
+
+
+def test_a_first_guess_that_was_ruled_out_does_not_decide() -> None:
+    result = decide(
+        "pods stuck ContainerCreating on one node",
+        "Our first guess was the Datadog agent, but we rolled that back and nothing changed. "
+        "containerd restarts every 90 s on that node.",
+    )
+    assert result.decision == "in-scope"
+    assert "NODE-V-2" in result.clauses
+
+
+def test_nodes_turned_off_in_windows_admin_center_for_weeks_are_stopped_by_hand() -> None:
+    result = decide(
+        "restart after site relocation",
+        "The ops team turned off every worker VM of the cluster in WAC in mid July; the servers "
+        "came back online on 4 Sept.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "stopped-by-hand")
+    assert {"STOP-1", "CONN-5"} <= set(result.clauses)

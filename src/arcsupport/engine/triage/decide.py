@@ -379,7 +379,7 @@ class _Scored:
                 product
                 for product, word in against
                 if word.how in ("denied", "removed")
-                or (word.how == "cleared" and product not in failing)
+                or (word.how == "cleared" and (product not in failing or _itself(word)))
             }
             # A word for the kind refers back to the products named: when each of them is
             # ruled out, so is it ("Istio was removed in March, so don't blame the mesh";
@@ -477,6 +477,12 @@ class _Scored:
 # A term inside a label or annotation key or a URL path ("node-role.kubernetes.io/control-plane")
 # names the key, not the thing; one inside a URL or a host name names the machine.
 _KEY_PREFIX = re.compile(r"\.[a-z0-9-]+/[a-z0-9._-]*$")
+
+
+def _itself(word: Word) -> bool:
+    """Cleared as such ("Helm is fine itself", "ArgoCD 자체는 정상"): ruled out even where a
+    sentence names it beside the failure."""
+    return word.cue is not None and ("itself" in word.cue or "자체" in word.cue)
 
 
 def _product(entry: TriageMatch, name: str) -> str:

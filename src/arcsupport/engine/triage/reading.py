@@ -93,6 +93,9 @@ class Clause:
     # Where the denial starts: "drops between pods even with no NetworkPolicy" denies only the
     # policy, not the drops before it.
     denied_from: int
+    # Where the removal starts: "we wanted Hubble, so we removed Calico" removed Calico only;
+    # "Linkerd was uninstalled" (passive) removed what came before.
+    removed_from: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ class Reading:
         sentence = self.sentences[clause.sentence]
         if clause.denied and offset >= clause.denied_from:
             return "denied", clause.denied
-        if clause.removed:
+        if clause.removed and offset >= clause.removed_from:
             # "not sure whether the subscription was deleted": the removal itself is in doubt.
             if sentence.uncertain and sentence.uncertain in self.text[clause.start : clause.end]:
                 return "uncertain", sentence.uncertain
@@ -437,6 +440,7 @@ _PROMPT = re.compile(
     r"[ \t]*(?:\$|ps(?: [a-z]:\\[^>]*)?>|[a-z0-9_.-]+@[a-z0-9_.-]+:[^$#\n]*[$#])\s"
 )
 _TRAILING_ASIDE = re.compile(r"[ \t]*\([^()]{1,120}\)[.!?。]*(?=\s|$)")
+_PASSIVE = frozenset({"was", "were", "been", "got", "is", "are", "be", "being", "get", "gets"})
 _ANY_WORD = re.compile(r"[0-9a-z\uac00-\ud7a3]")
 _ABILITY = frozenset({"cannot", "can't", "cant", "couldn't"})
 _WORD = re.compile(r"[0-9a-z][0-9a-z'._/-]*")
@@ -738,6 +742,11 @@ def _clause(
 
     removed_match = find_english(english.removal, body)
     removed = removed_match.group().strip() if removed_match else None
+    removed_from = start
+    if removed_match is not None:
+        before = _WORD.findall(body, 0, removed_match.start())
+        if before and not _PASSIVE.intersection(before[-2:]):
+            removed_from = start + removed_match.start()
     if removed is None and morphemes:
         squeezed, _ = compact(body)
         removed = _korean_cue(korean.removal, squeezed, morphemes)
@@ -764,6 +773,7 @@ def _clause(
         presence,
         cause,
         denied_from,
+        removed_from,
     )
 
 
