@@ -921,25 +921,14 @@ def _cluster(
     stated: list[StatedVersion] = []
     if assessment is not None and assessment.verdict == "not-applicable":
         # The bundle shows another distribution (k3s, a plain kubeadm cluster connected to
-        # Arc): no clause of this policy decides for it, whatever the case's words say, and
-        # the case has to be routed by a person, the rules the words matched as candidates.
-        if state.winner is not None and state.decision != "needs-review":
-            state.candidates = [_candidate(state.winner)]
-        state.decision = "needs-review"
-        state.clauses = []
-        state.reasons.insert(0, Message("triage.note.not-aks-arc", {}))
-        state.grounded = True
+        # Arc): no clause of this policy decides for it, whatever the case's words say.
+        _to_an_engineer(state, "triage.note.not-aks-arc")
         return
     if assessment is not None and assessment.verdict == "undetermined":
         # The bundle shows too little of the cluster (no version, no nodes) to say whether it
         # is supported: an answer in scope would promise more than the evidence holds.
         if state.decision in ("in-scope", "best-effort"):
-            if state.winner is not None:
-                state.candidates = [_candidate(state.winner)]
-            state.decision = "needs-review"
-            state.clauses = []
-            state.reasons.insert(0, Message("triage.note.bundle-undetermined", {}))
-            state.grounded = True
+            _to_an_engineer(state, "triage.note.bundle-undetermined")
         return
     if bundle is not None:
         if bundle.changed_by_hand:
@@ -1035,6 +1024,17 @@ def _cluster(
             {"clauses": ", ".join(cited), "source": plan.from_version, "target": landing},
         )
     state.reasons.insert(0, note)
+
+
+def _to_an_engineer(state: _State, note: str) -> None:
+    """The attached cluster cannot ground an answer: a person routes the case, with the rule
+    the words matched as the candidate."""
+    if state.winner is not None and state.decision != "needs-review":
+        state.candidates = [_candidate(state.winner)]
+    state.decision = "needs-review"
+    state.clauses = []
+    state.reasons.insert(0, Message(note, {}))
+    state.grounded = True
 
 
 def _blocked(state: _State, assessment: Assessment | None) -> None:
