@@ -2349,3 +2349,55 @@ def test_nodes_turned_off_in_windows_admin_center_for_weeks_are_stopped_by_hand(
     )
     assert (result.decision, result.rule) == ("out-of-scope", "stopped-by-hand")
     assert {"STOP-1", "CONN-5"} <= set(result.clauses)
+
+
+def test_no_service_mesh_in_a_list_of_denials_denies_the_mesh() -> None:
+    result = decide(
+        "pods can't reach storage account private endpoint",
+        "From pods the name resolves to the public IP and then gets 403. No proxy, no service "
+        "mesh, nothing special in between. 1.30.9.",
+    )
+    assert result.decision == "in-scope"
+    assert "COV-IN-6" in result.clauses
+
+
+def test_istios_own_versions_are_not_the_clusters() -> None:
+    result = decide(
+        "envoy sidecars returning 503 UF after upgrade",
+        "After upgrading our istio control plane from 1.22 to 1.24 many requests get 503 UF in "
+        "the istio-proxy logs. Kubernetes itself looks healthy.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "third-party-open-source")
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "decision", "clause"),
+    [
+        (
+            "엔지니어분이 노드 직접 보셔도 됩니다",
+            "워커 노드 로그를 직접 확인하셔도 된다고 내부 승인 받았습니다. 접속 계정이랑 시간대 "
+            "정해주시면 열어드리겠습니다.",
+            "in-scope",
+            "COV-IN-8",
+        ),
+        (
+            "워커 VM vCPU 늘린 후 노드풀 업그레이드 실패",
+            "하이퍼브이 관리자에서 apppool 워커 VM 두 대의 가상 프로세서를 "
+            "4개에서 8개로 늘려놨습니다.",
+            "out-of-scope",
+            "SHR-3",
+        ),
+        (
+            "캘리코 BGP 모드로 전환하고 싶어요",
+            "오버레이 말고 캘리코 BGP 로 라우팅하고 싶습니다. 피어링 설정 순서를 알려주세요.",
+            "best-effort",
+            "COV-IN-7",
+        ),
+    ],
+)
+def test_korean_wordings_of_consent_hyper_v_and_calico(
+    title: str, description: str, decision: str, clause: str
+) -> None:
+    result = decide(title, description)
+    assert result.decision == decision
+    assert clause in result.clauses
