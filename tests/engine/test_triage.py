@@ -2401,3 +2401,13 @@ def test_korean_wordings_of_consent_hyper_v_and_calico(
     result = decide(title, description)
     assert result.decision == decision
     assert clause in result.clauses
+
+
+def test_an_ellipsis_in_a_pasted_name_does_not_end_the_sentence() -> None:
+    result = decide(
+        "run workloads on control plane node",
+        "We removed the NoSchedule taint from the control plane node (kubectl taint nodes "
+        "moc-... node-role.kubernetes.io/control-plane:NoSchedule-) so batch jobs run there.",
+    )
+    assert (result.decision, result.rule) == ("out-of-scope", "system-metadata-changed")
+    assert "SHR-4" in result.clauses

@@ -588,7 +588,10 @@ def _across_asides(
 
 def _sentence_spans(text: str, morphemes: Sequence[Morpheme]) -> list[tuple[int, int]]:
     """Lines, cut after sentence punctuation and after Korean sentence-final endings."""
-    cuts = {match.end() for match in _SENTENCE_END.finditer(text)}
+    # An ellipsis ("moc-...", "pvc-7c1f...") shortens a name; it does not end a sentence.
+    cuts = {
+        match.end() for match in _SENTENCE_END.finditer(text) if not match.group().startswith("..")
+    }
     for index, morpheme in enumerate(morphemes):
         if not morpheme.tag.startswith("EF"):
             continue
