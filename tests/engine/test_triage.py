@@ -2411,3 +2411,17 @@ def test_an_ellipsis_in_a_pasted_name_does_not_end_the_sentence() -> None:
     )
     assert (result.decision, result.rule) == ("out-of-scope", "system-metadata-changed")
     assert "SHR-4" in result.clauses
+
+
+def test_korean_conditional_forwarding_and_a_hand_edited_coredns() -> None:
+    asked = decide(
+        "사내 DNS 로 조건부 전달 설정 문의",
+        "*.corp.local 을 사내 DNS 로 보내고 싶은데 지원되는 방법으로 하고 싶습니다.",
+    )
+    assert (asked.decision, asked.rule) == ("in-scope", "control-plane-customisation")
+    edited = decide(
+        "coredns 디플로이먼트 수정 후 DNS 장애",
+        "kubectl edit 으로 coredns deployment replicas 를 1 로 줄이고 이미지도 docker hub 최신 "
+        "coredns 로 바꿨습니다. 이후 DNS 질의가 간헐적으로 실패합니다.",
+    )
+    assert (edited.decision, edited.rule) == ("out-of-scope", "managed-component-changed")
