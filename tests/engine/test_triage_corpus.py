@@ -84,8 +84,8 @@ DECISIONS = ("in-scope", "best-effort", "out-of-scope", "upgrade-first", "needs-
 FLAGS = ("business_hours_only", "requires_access_grant")
 CASE_FIELDS = ("title", "description", "components", "preview_feature")
 MIN_HELD_OUT_ACCURACY = 0.9  # issue 11's bar
-# corpus10's first run (its README's table of runs): a change may not score below it.
-HELD_OUT_FIRST_RUN = 0.84
+# corpus13's first run (its README's table of runs): a change may not score below it.
+HELD_OUT_FIRST_RUN = 0.90
 held_out_committed = pytest.mark.skipif(
     not (HELD_OUT / "holdout.yaml").is_file(), reason="corpus13 not yet committed"
 )
@@ -264,13 +264,11 @@ def test_held_out_score(record_property: Any) -> None:
 
 @held_out_committed
 def test_held_out_keeps_its_first_run() -> None:
-    """No change may score below corpus10's first recorded run."""
+    """No change may score below corpus13's first recorded run."""
     assert score("held-out").accuracy >= HELD_OUT_FIRST_RUN
 
 
-# Its first run fell short of the bar (corpus10/README.md, "Runs"): strict, so that reaching the
-# bar fails this test until the marker goes and the run is recorded.
-@pytest.mark.xfail(strict=True, reason="corpus10's first run scored 84/100, under the 90% bar")
+# corpus13's first run met the bar, 90/100 (corpus13/README.md, "Runs").
 @held_out_committed
 def test_held_out_meets_the_bar() -> None:
     assert score("held-out").accuracy >= MIN_HELD_OUT_ACCURACY
