@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,16 @@ def _no_user_overlay(
     """Tests never read or write the real user's policy overlay or cache."""
     monkeypatch.setenv("ARCSUPPORT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def unwritable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ARCSUPPORT_CACHE_DIR below a plain file, where no cache folder can be made; returns the
+    folder holding that file, which must hold nothing else afterwards."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(blocker / "cache"))
+    return tmp_path
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

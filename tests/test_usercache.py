@@ -74,12 +74,7 @@ def test_only_the_newest_files_of_a_family_are_kept() -> None:
     assert not [path for path in usercache.cache_dir().iterdir() if path.suffix == ".tmp"]
 
 
-def test_an_unwritable_folder_is_left_as_it_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_folder_is_left_as_it_is(unwritable_cache: Path) -> None:
     usercache.keep("demo", "k1", VALUE, newest=2)
     assert usercache.read("demo", "k1", Entries) is None
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
+    assert sorted(path.name for path in unwritable_cache.iterdir()) == ["a-file"]

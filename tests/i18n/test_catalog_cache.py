@@ -98,11 +98,6 @@ def test_a_damaged_kept_catalog_is_parsed_again(monkeypatch: pytest.MonkeyPatch)
     assert catalog("ko") == built, "the damaged file was replaced"
 
 
-def test_an_unwritable_cache_folder_still_loads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_cache_folder_still_loads(unwritable_cache: Path) -> None:
     assert catalog("en") == parsed(I18N, "en")
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
+    assert sorted(path.name for path in unwritable_cache.iterdir()) == ["a-file"]

@@ -88,14 +88,9 @@ def test_a_kept_pack_with_one_changed_value_is_built_again(
     assert load_pack() == built, "the changed file was replaced"
 
 
-def test_an_unwritable_cache_folder_still_loads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_cache_folder_still_loads(unwritable_cache: Path) -> None:
     assert load_pack() == load_pack()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
+    assert sorted(path.name for path in unwritable_cache.iterdir()) == ["a-file"]
 
 
 def test_other_code_never_reuses_a_kept_pack(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from notify_kit import receiving
 from prometheus_client.parser import text_string_to_metric_families
 from service_kit import (
@@ -296,6 +297,21 @@ def test_the_carrier_moving_to_another_release_takes_its_offering_along(
     assert len(_history(any_service, token, "site-bare")["assessments"]) == 2
 
 
+def fresh_arrives_before_the_next_write(
+    monkeypatch: pytest.MonkeyPatch, client: TestClient, token: str
+) -> None:
+    """The next upload is judged, then FRESH (a newer offering) is uploaded and stored before
+    that upload is written: two uploads at once, in a fixed order."""
+    write = ingest._write
+
+    def meanwhile(*args: Any) -> Any:
+        monkeypatch.setattr(ingest, "_write", write)
+        upload(client, token, tarball(FRESH))
+        return write(*args)
+
+    monkeypatch.setattr(ingest, "_write", meanwhile)
+
+
 def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_again(
     any_service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -306,14 +322,7 @@ def test_an_upload_judged_before_another_brought_a_newer_offering_is_judged_agai
     client = any_service.client()
     token = any_service.token("contoso", "operator")
     any_service.clock.now = at(AT_2605)
-    write = ingest._write
-
-    def meanwhile(*args: Any) -> Any:
-        monkeypatch.setattr(ingest, "_write", write)
-        upload(client, token, tarball(FRESH))
-        return write(*args)
-
-    monkeypatch.setattr(ingest, "_write", meanwhile)
+    fresh_arrives_before_the_next_write(monkeypatch, client, token)
     body = tmp_path / "site-bare.tar.gz"
     body.write_bytes(tarball(site["site-bare"]))
     state = any_service.state
@@ -350,14 +359,7 @@ def test_clusters_pushing_the_same_days_offering_at_once_judge_nothing_again(
     client = any_service.client()
     token = any_service.token("contoso", "operator")
     any_service.clock.now = at(AT_2605)
-    write = ingest._write
-
-    def meanwhile(*args: Any) -> Any:
-        monkeypatch.setattr(ingest, "_write", write)
-        upload(client, token, tarball(FRESH))
-        return write(*args)
-
-    monkeypatch.setattr(ingest, "_write", meanwhile)
+    fresh_arrives_before_the_next_write(monkeypatch, client, token)
     upload(client, token, tarball(same_day))
     assert _verdicts(any_service, token) == {
         "test-hybridakscluster": "supported", "site-same": "supported"

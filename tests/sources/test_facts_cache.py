@@ -90,12 +90,7 @@ def test_bad_facts_are_refused_every_time_and_never_kept(bad: bytes) -> None:
     assert usercache.kept_files("facts") == []
 
 
-def test_an_unwritable_cache_folder_still_reads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ARCSUPPORT_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_cache_folder_still_reads(unwritable_cache: Path) -> None:
     assert declared_facts(FACTS, "facts.yaml") == EXPECTED
     assert declared_facts(FACTS, "facts.yaml") == EXPECTED
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
+    assert sorted(path.name for path in unwritable_cache.iterdir()) == ["a-file"]
